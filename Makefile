@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper of those.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+FLASK := $(BIN)/flask --app app
+
+.PHONY: install run test lint bench
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# Development settings, written once: a random Auth Token the simulator signs with, local URLs and
+# numbers from the range kept for fiction. Edit .env (or the environment) for a real Twilio number.
+.env: | $(STAMP)
+	$(BIN)/python -m core.devenv > .env
+
+run: install .env
+	$(FLASK) db upgrade
+	$(FLASK) demo seed
+	$(FLASK) twilio-setup
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python -m bench.webhooks

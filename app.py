@@ -1,0 +1,52 @@
+"""Recours: the application factory. ``flask --app app run`` serves the hotline."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+
+from flask import Flask
+
+from core import db
+from core.config import load_settings
+
+
+def create_app(config: Mapping[str, str] | None = None) -> Flask:
+    """Build the application. ``config`` overrides environment variables (same names), for tests."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    env = {**os.environ, **(config or {})}
+    settings = load_settings(env, app.instance_path)
+    app.config.update(SETTINGS=settings, SECRET_KEY=settings.secret_key)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+    db.init_app(app, settings.database_url)
+
+    from webhooks import blueprint as twilio_webhooks
+
+    app.register_blueprint(twilio_webhooks)
+
+    from calllog.cli import calls_cli
+    from core.cli import db_cli
+    from demo.cli import demo_cli
+    from directory.cli import gps_cli
+
+    from webhooks.cli import twilio_setup_command
+
+    for group in (db_cli, demo_cli, calls_cli, gps_cli, twilio_setup_command):
+        app.cli.add_command(group)
+    try:
+        from simulator.cli import call_cli
+    except ImportError:  # the simulator is being written alongside; remove once it lands
+        call_cli = None
+    if call_cli is not None:
+        app.cli.add_command(call_cli)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int]:
+        """For the reverse proxy and the load balancer: the process is up."""
+        return "ok", 200
+
+    return app

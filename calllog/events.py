@@ -1,0 +1,95 @@
+"""What the call flow decided, as facts for the call log to record.
+
+The IVR returns these alongside its TwiML instead of writing to the database itself, so the decisions
+stay plain functions and the log has a single writer (:func:`calllog.operations.apply`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calllog.models import AttemptResult
+from rota.queries import HuntEntry
+
+
+@dataclass(frozen=True)
+class LanguageChosen:
+    language: str
+
+
+@dataclass(frozen=True)
+class MenuFailed:
+    """No input, or an input that matched nothing."""
+
+
+@dataclass(frozen=True)
+class SpecialtyChosen:
+    specialty_id: int
+    hunt: tuple[HuntEntry, ...]
+
+
+@dataclass(frozen=True)
+class AttemptDialled:
+    rank: int
+    entry: HuntEntry
+
+
+@dataclass(frozen=True)
+class AttemptAnswered:
+    """The senior's leg picked up and is hearing the announcement (a person or a voicemail)."""
+
+    rank: int
+
+
+@dataclass(frozen=True)
+class AttemptAccepted:
+    rank: int
+
+
+@dataclass(frozen=True)
+class AttemptDeclined:
+    rank: int
+
+
+@dataclass(frozen=True)
+class AttemptEnded:
+    rank: int
+    result: AttemptResult
+
+
+@dataclass(frozen=True)
+class TransferredToSwitchboard:
+    pass
+
+
+@dataclass(frozen=True)
+class CallbackRequested:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordingReceived:
+    url: str | None
+    sid: str | None
+    seconds: int | None
+
+
+@dataclass(frozen=True)
+class CallFinished:
+    """The flow itself ended the call (a final Hangup); the status callback may follow or not."""
+
+
+LogEvent = (
+    LanguageChosen
+    | MenuFailed
+    | SpecialtyChosen
+    | AttemptDialled
+    | AttemptAnswered
+    | AttemptAccepted
+    | AttemptDeclined
+    | AttemptEnded
+    | TransferredToSwitchboard
+    | CallbackRequested
+    | RecordingReceived
+    | CallFinished
+)

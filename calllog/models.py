@@ -1,0 +1,137 @@
+"""Calls, attempts, status events and callback requests, as stored."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Stored as plain strings with a CHECK, the same on SQLite and PostgreSQL, and easy to extend.
+    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class CallOutcome(enum.StrEnum):
+    CONNECTED = "connected"
+    CALLBACK_REQUESTED = "callback_requested"
+    SWITCHBOARD = "switchboard"
+    ABANDONED_IN_MENU = "abandoned_in_menu"
+    ABANDONED_WHILE_HUNTING = "abandoned_while_hunting"
+    NOBODY_ON_DUTY = "nobody_on_duty"
+    FAILED = "failed"
+
+
+class AttemptResult(enum.StrEnum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    # Answered but no acceptance key: a voicemail, or a senior who let the announcement run out.
+    NOT_ACCEPTED = "not_accepted"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    CALLER_HUNG_UP = "caller_hung_up"
+
+
+class CallbackStatus(enum.StrEnum):
+    OPEN = "open"
+    DONE = "done"
+
+
+class Call(Base):
+    __tablename__ = "call"
+    __table_args__ = (Index("ix_call_started_at", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    caller: Mapped[str] = mapped_column(String(64))  # Twilio's From, as received ("anonymous" included)
+    caller_e164: Mapped[str | None] = mapped_column(String(20))
+    gp_id: Mapped[int | None] = mapped_column(ForeignKey("gp.id", ondelete="SET NULL"))
+    dialled: Mapped[str] = mapped_column(String(64))  # Twilio's To: the hotline or a direct-dial number
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialty.id", ondelete="SET NULL"), index=True)
+    menu_failures: Mapped[int] = mapped_column(Integer, default=0)
+    # The hunt list read from the rota when the specialty was chosen, kept so the whole call follows
+    # one list even if the rota changes mid-call: [{"senior_id", "name", "number", "layer", "reason"}].
+    hunt: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_ringing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    switchboard_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[CallOutcome | None] = mapped_column(_enum(CallOutcome))
+    error: Mapped[str | None] = mapped_column(Text)
+    # Progress of the parent leg as reported by status callbacks; never moves backwards.
+    status_rank: Mapped[int] = mapped_column(Integer, default=0)
+
+    attempts: Mapped[list[Attempt]] = relationship(back_populates="call", order_by="Attempt.rank", cascade="all, delete-orphan")
+    callback: Mapped[CallbackRequest | None] = relationship(back_populates="call", cascade="all, delete-orphan")
+
+    def attempt(self, rank: int) -> Attempt | None:
+        return next((a for a in self.attempts if a.rank == rank), None)
+
+
+class Attempt(Base):
+    """One senior rung for one call; ``rank`` is the position in the call's hunt list."""
+
+    __tablename__ = "attempt"
+    __table_args__ = (UniqueConstraint("call_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"))
+    rank: Mapped[int] = mapped_column(Integer)
+    senior_id: Mapped[int | None] = mapped_column(ForeignKey("senior.id", ondelete="SET NULL"), index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    layer: Mapped[str] = mapped_column(String(16))
+    child_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ringing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[AttemptResult | None] = mapped_column(_enum(AttemptResult))
+    status_rank: Mapped[int] = mapped_column(Integer, default=0)
+
+    call: Mapped[Call] = relationship(back_populates="attempts")
+
+
+class StatusEvent(Base):
+    """A status callback as received; the unique key makes a repeated delivery a no-op."""
+
+    __tablename__ = "status_event"
+    __table_args__ = (UniqueConstraint("call_sid", "dedup_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64))
+    # SequenceNumber when Twilio sends one, otherwise the status itself.
+    dedup_key: Mapped[str] = mapped_column(String(40))
+    parent_sid: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallbackRequest(Base):
+    """A GP's request to be called back, open until a senior has called."""
+
+    __tablename__ = "callback_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id", ondelete="CASCADE"), unique=True)
+    caller: Mapped[str] = mapped_column(String(64))
+    caller_e164: Mapped[str | None] = mapped_column(String(20))
+    gp_id: Mapped[int | None] = mapped_column(ForeignKey("gp.id", ondelete="SET NULL"))
+    specialty_id: Mapped[int | None] = mapped_column(ForeignKey("specialty.id", ondelete="SET NULL"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recording_url: Mapped[str | None] = mapped_column(Text)
+    recording_sid: Mapped[str | None] = mapped_column(String(64))
+    recording_seconds: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[CallbackStatus] = mapped_column(_enum(CallbackStatus), default=CallbackStatus.OPEN, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship(back_populates="callback")

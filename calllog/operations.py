@@ -1,0 +1,250 @@
+"""The one writer of the call log.
+
+Webhooks call these functions with what Twilio reported or what the IVR decided. Every function is
+safe to call twice with the same facts: Twilio retries, duplicates and reorders its callbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from calllog import events as ev
+from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome, StatusEvent
+from core.db import insert_ignoring_duplicates
+from core.phones import try_e164
+from directory.models import GpPhone
+
+# Progress of a leg. A status callback only moves a leg forward: an "initiated" that arrives after
+# "completed" fills in nothing but a missing timestamp.
+STATUS_RANK = {
+    "queued": 1,
+    "initiated": 1,
+    "ringing": 2,
+    "in-progress": 3,
+    "answered": 3,
+    "completed": 4,
+    "busy": 4,
+    "no-answer": 4,
+    "failed": 4,
+    "canceled": 4,
+}
+TERMINAL = 4
+
+# What a senior's leg ending in this state means when the IVR has not already classified it.
+_RESULT_OF_FINAL_STATUS = {
+    "busy": AttemptResult.BUSY,
+    "no-answer": AttemptResult.NO_ANSWER,
+    "failed": AttemptResult.FAILED,
+    "canceled": AttemptResult.CALLER_HUNG_UP,
+}
+
+
+def find_call(session: Session, sid: str, *, for_update: bool = True) -> Call | None:
+    """The call with this CallSid, locked for the rest of the transaction so concurrent webhooks queue."""
+    query = select(Call).where(Call.sid == sid).options(selectinload(Call.attempts), selectinload(Call.callback))
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def open_call(session: Session, sid: str, caller: str, dialled: str, at: datetime) -> Call:
+    """The call for ``sid``, created on first sight (the first webhook of a call may be any of them)."""
+    caller_e164 = try_e164(caller)
+    gp_id = None
+    if caller_e164 is not None:
+        gp_id = session.scalar(select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164))
+    insert_ignoring_duplicates(
+        session,
+        Call,
+        {
+            "sid": sid,
+            "caller": caller[:64],
+            "caller_e164": caller_e164,
+            "gp_id": gp_id,
+            "dialled": dialled[:64],
+            "language": "fr",
+            "menu_failures": 0,
+            "started_at": at,
+            "status_rank": 0,
+        },
+        ["sid"],
+    )
+    call = find_call(session, sid)
+    assert call is not None  # inserted above, or by a concurrent request we waited for
+    return call
+
+
+def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: datetime) -> None:
+    """Record what the IVR decided for ``call`` at instant ``at``."""
+    for event in decided:
+        match event:
+            case ev.LanguageChosen(language):
+                call.language = language
+            case ev.MenuFailed():
+                call.menu_failures += 1
+            case ev.SpecialtyChosen(specialty_id, hunt):
+                if call.specialty_id is None:
+                    call.specialty_id = specialty_id
+                    call.hunt = [entry.to_json() for entry in hunt]
+            case ev.AttemptDialled(rank, entry):
+                if call.attempt(rank) is None:
+                    call.attempts.append(
+                        Attempt(
+                            rank=rank,
+                            senior_id=entry.senior_id,
+                            number=entry.number,
+                            layer=entry.layer,
+                            started_at=at,
+                            status_rank=0,
+                        )
+                    )
+            case ev.AttemptAnswered(rank):
+                if (attempt := call.attempt(rank)) is not None:
+                    attempt.answered_at = attempt.answered_at or at
+            case ev.AttemptAccepted(rank):
+                if (attempt := call.attempt(rank)) is not None and attempt.result in (None, AttemptResult.ACCEPTED):
+                    attempt.answered_at = attempt.answered_at or at
+                    attempt.accepted_at = attempt.accepted_at or at
+                    attempt.result = AttemptResult.ACCEPTED
+                    call.connected_at = call.connected_at or at
+            case ev.AttemptDeclined(rank):
+                if (attempt := call.attempt(rank)) is not None and attempt.result is None:
+                    attempt.result = AttemptResult.DECLINED
+            case ev.AttemptEnded(rank, result):
+                if (attempt := call.attempt(rank)) is not None:
+                    attempt.result = attempt.result or result
+                    attempt.ended_at = attempt.ended_at or at
+            case ev.TransferredToSwitchboard():
+                call.switchboard_at = call.switchboard_at or at
+            case ev.CallbackRequested():
+                _ensure_callback(call, at)
+            case ev.RecordingReceived(url, sid, seconds):
+                callback = _ensure_callback(call, at)
+                callback.recording_url = url
+                callback.recording_sid = sid
+                callback.recording_seconds = seconds
+            case ev.CallFinished():
+                close_call(call, at)
+            case _:  # pragma: no cover - a new event type must be handled here
+                raise TypeError(f"unknown call-log event {event!r}")
+    session.flush()
+
+
+def _ensure_callback(call: Call, at: datetime) -> CallbackRequest:
+    if call.callback is None:
+        call.callback = CallbackRequest(
+            caller=call.caller,
+            caller_e164=call.caller_e164,
+            gp_id=call.gp_id,
+            specialty_id=call.specialty_id,
+            requested_at=at,
+        )
+    return call.callback
+
+
+def derive_outcome(call: Call) -> CallOutcome:
+    """The call's outcome from what happened, best first: a GP who reached a human counts as connected."""
+    if call.connected_at is not None:
+        return CallOutcome.CONNECTED
+    if call.callback is not None:
+        return CallOutcome.CALLBACK_REQUESTED
+    if call.switchboard_at is not None:
+        return CallOutcome.SWITCHBOARD
+    if call.error is not None:
+        return CallOutcome.FAILED
+    if call.specialty_id is not None and not call.hunt:
+        return CallOutcome.NOBODY_ON_DUTY
+    if call.specialty_id is not None:
+        return CallOutcome.ABANDONED_WHILE_HUNTING
+    return CallOutcome.ABANDONED_IN_MENU
+
+
+def close_call(call: Call, at: datetime) -> None:
+    """End the call at ``at`` (first report wins) and settle its outcome and any attempt left open."""
+    if call.ended_at is None:
+        call.ended_at = at
+    for attempt in call.attempts:
+        if attempt.result is None:
+            attempt.result = AttemptResult.CALLER_HUNG_UP
+            attempt.ended_at = attempt.ended_at or at
+    call.outcome = derive_outcome(call)
+
+
+def record_failure(session: Session, sid: str, caller: str, dialled: str, error: str, at: datetime) -> None:
+    """Note an internal error or a Twilio fallback on the call, which is being sent to the switchboard."""
+    call = open_call(session, sid, caller, dialled, at)
+    call.error = ((call.error + "\n") if call.error else "") + error[:2000]
+    call.switchboard_at = call.switchboard_at or at
+    session.flush()
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """A status callback, parsed: for the GP's call, or (with ``parent_sid``) for a senior's leg."""
+
+    call_sid: str
+    status: str
+    occurred_at: datetime
+    sequence: int | None = None
+    parent_sid: str | None = None
+    rank: int | None = None
+
+
+def record_status(session: Session, report: StatusReport, received_at: datetime) -> bool:
+    """Apply a status callback once. Returns False for a duplicate delivery, which changes nothing."""
+    dedup_key = f"seq:{report.sequence}" if report.sequence is not None else f"status:{report.status}"
+    fresh = insert_ignoring_duplicates(
+        session,
+        StatusEvent,
+        {
+            "call_sid": report.call_sid,
+            "dedup_key": dedup_key,
+            "parent_sid": report.parent_sid,
+            "status": report.status[:20],
+            "occurred_at": report.occurred_at,
+            "received_at": received_at,
+        },
+        ["call_sid", "dedup_key"],
+    )
+    if not fresh:
+        return False
+    rank = STATUS_RANK.get(report.status)
+    if rank is None:
+        return True
+    if report.parent_sid and report.rank is not None:
+        call = find_call(session, report.parent_sid)
+        if call is not None and (attempt := call.attempt(report.rank)) is not None:
+            _advance_attempt(call, attempt, report, rank)
+    else:
+        call = find_call(session, report.call_sid)
+        if call is not None:
+            call.status_rank = max(call.status_rank, rank)
+            if rank == TERMINAL:
+                close_call(call, report.occurred_at)
+    session.flush()
+    return True
+
+
+def _advance_attempt(call: Call, attempt: Attempt, report: StatusReport, rank: int) -> None:
+    at = report.occurred_at
+    attempt.child_sid = attempt.child_sid or report.call_sid
+    # Timestamps are filled whatever the arrival order; the state itself only moves forward.
+    if report.status == "ringing":
+        attempt.ringing_at = min(attempt.ringing_at or at, at)
+        call.first_ringing_at = min(call.first_ringing_at or at, at)
+    elif rank == 3:
+        attempt.answered_at = attempt.answered_at or at
+    elif rank == TERMINAL:
+        attempt.ended_at = attempt.ended_at or at
+        if attempt.result is None:
+            if report.status == "completed":
+                # Answered without the acceptance key reaching us: a voicemail or an ignored announcement.
+                attempt.result = AttemptResult.NOT_ACCEPTED
+            else:
+                attempt.result = _RESULT_OF_FINAL_STATUS.get(report.status, AttemptResult.FAILED)
+    attempt.status_rank = max(attempt.status_rank, rank)

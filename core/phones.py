@@ -1,0 +1,53 @@
+"""Phone numbers: parsed once at the edge with ``phonenumbers``, stored as E.164, formatted in one place.
+
+French national format ("06 12 34 56 78") is accepted everywhere a person types a number; the region
+used for numbers without a country code is France unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+
+DEFAULT_REGION = "FR"
+
+
+class InvalidPhoneNumber(ValueError):
+    """A value that is not a valid phone number; the message says why, in plain words."""
+
+
+def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
+    """Parse ``raw`` and return it in E.164 (``+33612345678``), or raise :class:`InvalidPhoneNumber`."""
+    text = (raw or "").strip()
+    if not text:
+        raise InvalidPhoneNumber("empty phone number")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhoneNumber(f"{text!r} is not a phone number ({exc})") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def try_e164(raw: str | None, region: str = DEFAULT_REGION) -> str | None:
+    """E.164 for a value we do not control (Twilio's ``From`` may be "anonymous"), else ``None``."""
+    if not raw:
+        return None
+    try:
+        return to_e164(raw, region)
+    except InvalidPhoneNumber:
+        return None
+
+
+def national(e164: str) -> str:
+    """The number as a person in its country writes it ("06 12 34 56 78")."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def spoken_digits(e164: str) -> str:
+    """The national number as separate digits, for a voice prompt to read one by one."""
+    return " ".join(ch for ch in national(e164) if ch.isdigit())

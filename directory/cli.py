@@ -1,0 +1,33 @@
+"""``flask gps import FILE``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from core import db
+from directory.operations import import_gps, parse_gp_csv
+
+gps_cli = AppGroup("gps", help="The GP directory.")
+
+
+@gps_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_command(path: str) -> None:
+    """Import GPs from a CSV file (columns name, rpps, phones). Nothing is written if any line is wrong."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            content = handle.read()
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text: export the spreadsheet as CSV UTF-8") from None
+    rows, errors = parse_gp_csv(content)
+    session = db.session()
+    if not errors:
+        counts, errors = import_gps(session, rows)
+    if errors:
+        session.rollback()
+        for error in errors:
+            click.echo(f"{path}: {error}", err=True)
+        raise click.ClickException(f"{len(errors)} problem(s); nothing was imported")
+    session.commit()
+    click.echo(f"{counts['created']} GP(s) created, {counts['updated']} updated")

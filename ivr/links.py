@@ -1,0 +1,60 @@
+"""The webhook URLs the flow hands to Twilio, built on the public base URL Twilio signs against.
+
+The paths are defined here once; :mod:`webhooks` registers its routes with the same constants.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+VOICE = "/twilio/voice"
+MENU = "/twilio/menu"
+DIAL_RESULT = "/twilio/dial-result"
+SCREEN = "/twilio/screen"
+SCREEN_ANSWER = "/twilio/screen-answer"
+CALLBACK_CHOICE = "/twilio/callback-choice"
+RECORDING = "/twilio/recording"
+SWITCHBOARD_RESULT = "/twilio/switchboard-result"
+STATUS = "/twilio/status"
+FALLBACK = "/twilio/fallback"
+
+
+class Links:
+    def __init__(self, public_base_url: str) -> None:
+        self.base = public_base_url.rstrip("/")
+
+    def _url(self, path: str, **query: object) -> str:
+        return self.base + path + (("?" + urlencode(query)) if query else "")
+
+    def voice(self) -> str:
+        return self._url(VOICE)
+
+    def menu(self) -> str:
+        return self._url(MENU)
+
+    def dial_result(self, rank: int) -> str:
+        return self._url(DIAL_RESULT, rank=rank)
+
+    def screen(self, rank: int) -> str:
+        return self._url(SCREEN, rank=rank)
+
+    def screen_answer(self, rank: int) -> str:
+        return self._url(SCREEN_ANSWER, rank=rank)
+
+    def attempt_status(self, rank: int) -> str:
+        return self._url(STATUS, rank=rank)
+
+    def callback_choice(self) -> str:
+        return self._url(CALLBACK_CHOICE)
+
+    def recording(self) -> str:
+        return self._url(RECORDING)
+
+    def switchboard_result(self) -> str:
+        return self._url(SWITCHBOARD_RESULT)
+
+    def status(self) -> str:
+        return self._url(STATUS)
+
+    def fallback(self) -> str:
+        return self._url(FALLBACK)

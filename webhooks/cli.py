@@ -1,0 +1,30 @@
+"""``flask twilio-setup``: what to enter on the Twilio number, and how to try a call without Twilio."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from core.phones import national
+from ivr.links import Links
+
+
+@click.command("twilio-setup")
+def twilio_setup_command() -> None:
+    """Print the webhook URLs to configure on the Twilio number."""
+    settings = current_app.config["SETTINGS"]
+    links = Links(settings.public_base_url)
+    click.echo(
+        f"""
+Recours hotline {national(settings.hotline_number)} — configure the Twilio number with:
+  A call comes in (HTTP POST) ... {links.voice()}
+  Primary handler fails ......... {links.fallback()}
+  Call status changes ........... {links.status()}
+Signatures are checked against {settings.public_base_url}: it must be the URL Twilio uses.
+{"WARNING: TWILIO_AUTH_TOKEN is not set; every webhook will be refused." if not settings.twilio_auth_tokens else ""}
+Try a call without Twilio (another terminal, while the server runs):
+  .venv/bin/flask --app app call simulate --url http://127.0.0.1:5000 --press 1 --callee +33199000101=no-answer --default-callee accepts
+  .venv/bin/flask --app app call simulate --say "la neuro s'il vous plaît"
+  .venv/bin/flask --app app calls list
+"""
+    )

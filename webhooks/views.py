@@ -1,0 +1,229 @@
+"""The Twilio webhooks. Each view: check the signature (before_request), read the form, load the call,
+ask :mod:`ivr.flow` what to do, let :mod:`calllog.operations` record it, commit once, answer TwiML.
+
+Any failure inside a view still answers TwiML that reaches a human (the switchboard): a GP never
+hears Twilio's canned error because of us.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.twiml.voice_response import VoiceResponse
+from werkzeug.exceptions import HTTPException
+
+from calllog import operations
+from calllog.models import Call
+from core import clock, db
+from core.config import Settings
+from core.phones import try_e164
+from directory.queries import gp_name
+from ivr import flow, links
+from ivr.links import Links
+from webhooks.forms import CallFields, small_int, text, timestamp
+from webhooks.signature import is_signed_by_twilio, public_url
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("twilio", __name__)
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def _twiml(response: VoiceResponse) -> Response:
+    # No XML declaration: nothing may precede it, and Twilio does not need it.
+    return Response(str(response), status=200, mimetype="text/xml")
+
+
+def _context() -> flow.Context:
+    settings = _settings()
+    return flow.Context(settings=settings, links=Links(settings.public_base_url), session=db.session(), now=clock.now())
+
+
+def _call_for(fields: CallFields, ctx: flow.Context) -> Call:
+    return operations.open_call(ctx.session, fields.sid, fields.caller, fields.dialled, ctx.now)
+
+
+def _finish(ctx: flow.Context, call: Call, step: flow.Step) -> Response:
+    operations.apply(ctx.session, call, step.events, ctx.now)
+    ctx.session.commit()
+    return _twiml(step.twiml)
+
+
+@blueprint.before_request
+def require_twilio_signature() -> None:
+    """403 for anything not signed with our Auth Token, before any work or write."""
+    settings = _settings()
+    url = public_url(settings.public_base_url, request.path, request.query_string)
+    signature = request.headers.get("X-Twilio-Signature")
+    if not is_signed_by_twilio(
+        settings.twilio_auth_tokens, url, request.form, signature, request.headers.get("X-Twilio-Webhooks-Signature-Settings")
+    ):
+        log.warning("refused unsigned or forged request to %s from %s", request.path, request.remote_addr)
+        abort(403)
+
+
+@blueprint.post(links.VOICE)
+def voice() -> Response:
+    """The number's "A call comes in" URL: greeting and menu, or the hunt for a direct-dial number."""
+    ctx = _context()
+    fields = CallFields.parse(request.form)
+    call = _call_for(fields, ctx)
+    return _finish(ctx, call, flow.incoming(ctx, call, try_e164(fields.dialled)))
+
+
+@blueprint.post(links.MENU)
+def menu() -> Response:
+    """The menu Gather's action: a key, a word, or nothing."""
+    ctx = _context()
+    call = _call_for(CallFields.parse(request.form), ctx)
+    step = flow.menu_input(ctx, call, text(request.form, "Digits", 32), text(request.form, "SpeechResult", 500))
+    return _finish(ctx, call, step)
+
+
+@blueprint.post(links.DIAL_RESULT)
+def dial_result() -> Response:
+    """A senior's Dial ended (bridged conversation over, or a miss)."""
+    ctx = _context()
+    call = _call_for(CallFields.parse(request.form), ctx)
+    rank = small_int(request.args.get("rank"), high=100)
+    if rank is None:
+        abort(400)
+    return _finish(ctx, call, flow.dial_result(ctx, call, rank, text(request.form, "DialCallStatus", 20)))
+
+
+@blueprint.post(links.SCREEN)
+def screen() -> Response:
+    """The Number url: fetched on the senior's leg once it picks up, before the bridge."""
+    ctx = _context()
+    rank = small_int(request.args.get("rank"), high=100)
+    call = operations.find_call(ctx.session, text(request.form, "ParentCallSid", 64))
+    if call is None or rank is None or call.attempt(rank) is None:
+        return _screen_refused()
+    step = flow.screen(ctx, call, rank, gp_name(ctx.session, call.gp_id))
+    return _finish(ctx, call, step)
+
+
+@blueprint.post(links.SCREEN_ANSWER)
+def screen_answer() -> Response:
+    """The key the senior pressed during the announcement."""
+    ctx = _context()
+    rank = small_int(request.args.get("rank"), high=100)
+    call = operations.find_call(ctx.session, text(request.form, "ParentCallSid", 64))
+    if call is None or rank is None or call.attempt(rank) is None:
+        return _screen_refused()
+    return _finish(ctx, call, flow.screen_answer(ctx, call, rank, text(request.form, "Digits", 32)))
+
+
+@blueprint.post(links.CALLBACK_CHOICE)
+def callback_choice() -> Response:
+    """After "nobody could answer": 1 or silence records a callback request, 0 the switchboard."""
+    ctx = _context()
+    call = _call_for(CallFields.parse(request.form), ctx)
+    return _finish(ctx, call, flow.callback_choice(ctx, call, text(request.form, "Digits", 32)))
+
+
+@blueprint.post(links.RECORDING)
+def recording() -> Response:
+    """The Record action: attach the GP's message to the callback request."""
+    ctx = _context()
+    call = _call_for(CallFields.parse(request.form), ctx)
+    step = flow.recording_saved(
+        ctx,
+        call,
+        text(request.form, "RecordingUrl", 1000) or None,
+        text(request.form, "RecordingSid", 64) or None,
+        small_int(request.form.get("RecordingDuration"), high=86_400),
+    )
+    return _finish(ctx, call, step)
+
+
+@blueprint.post(links.SWITCHBOARD_RESULT)
+def switchboard_result() -> Response:
+    """The switchboard's Dial ended."""
+    ctx = _context()
+    call = _call_for(CallFields.parse(request.form), ctx)
+    return _finish(ctx, call, flow.switchboard_result(ctx, call, text(request.form, "DialCallStatus", 20)))
+
+
+@blueprint.post(links.STATUS)
+def status() -> Response:
+    """Status callbacks of the GP's call (account "call status changes") and of each senior's leg
+    (``?rank=N``). Idempotent and order-independent; see :func:`calllog.operations.record_status`."""
+    session = db.session()
+    received_at = clock.now()
+    call_sid = text(request.form, "CallSid", 64)
+    if call_sid:
+        report = operations.StatusReport(
+            call_sid=call_sid,
+            status=text(request.form, "CallStatus", 20),
+            occurred_at=timestamp(request.form.get("Timestamp"), received_at),
+            sequence=small_int(request.form.get("SequenceNumber"), high=1_000_000),
+            parent_sid=text(request.form, "ParentCallSid", 64) or None,
+            rank=small_int(request.args.get("rank"), high=100),
+        )
+        operations.record_status(session, report, received_at)
+        session.commit()
+    return _twiml(VoiceResponse())
+
+
+@blueprint.post(links.FALLBACK)
+def fallback() -> Response:
+    """The number's Fallback URL: Twilio could not use our answer. Switchboard, and note why."""
+    log.error(
+        "Twilio fallback for call %s: error %s at %s",
+        text(request.form, "CallSid", 64),
+        text(request.form, "ErrorCode", 16),
+        text(request.form, "ErrorUrl", 500),
+    )
+    _note_failure(f"Twilio error {text(request.form, 'ErrorCode', 16)} at {text(request.form, 'ErrorUrl', 500)}")
+    return _fallback_twiml()
+
+
+# -- failures ---------------------------------------------------------------------------------------
+
+
+def _fallback_twiml() -> Response:
+    settings = _settings()
+    return _twiml(flow.fallback(settings, Links(settings.public_base_url)))
+
+
+def _screen_refused() -> Response:
+    # On the senior's leg only Say/Play/Gather/Hangup are allowed: ending the leg makes the GP's Dial
+    # move on to the next senior.
+    response = VoiceResponse()
+    response.hangup()
+    return _twiml(response)
+
+
+def _note_failure(error: str) -> None:
+    """Record the failure on the call if the database lets us; never raise from here."""
+    sid = text(request.form, "CallSid", 64)
+    if not sid or request.form.get("ParentCallSid"):
+        return
+    try:
+        with db.database().sessions() as session, session.begin():
+            operations.record_failure(session, sid, text(request.form, "From", 64), text(request.form, "To", 64), error, clock.now())
+    except Exception:  # noqa: BLE001 - the database may be the thing that is down
+        log.exception("could not record the failure of call %s", sid)
+
+
+@blueprint.errorhandler(Exception)
+def answer_despite_failure(error: Exception) -> Response | HTTPException:
+    """A bug or a database outage must not leave a GP in silence: connect them to the switchboard."""
+    if isinstance(error, HTTPException) and error.code != 400:
+        return error  # 403 forged, 405 wrong method: not a call in progress
+    try:
+        db.session().rollback()
+    except Exception:  # noqa: BLE001
+        log.exception("rollback failed")
+    log.exception("webhook %s failed; sending the caller to the switchboard", request.path, exc_info=error)
+    if request.endpoint == "twilio.status":
+        return _twiml(VoiceResponse())
+    if request.endpoint in ("twilio.screen", "twilio.screen_answer"):
+        return _screen_refused()
+    _note_failure(f"{type(error).__name__}: {error}")
+    return _fallback_twiml()
