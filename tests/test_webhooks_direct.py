@@ -1,0 +1,104 @@
+"""Webhooks called directly with signed requests: signature enforcement and the failure paths."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+import pytest
+from sqlalchemy import func, select
+
+from calllog.models import Call
+from tests.conftest import AUTH_TOKEN, SWITCHBOARD, sign, signed_post
+from tests.hospital import GP_KNOWN, build_hospital
+
+CALL = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": GP_KNOWN, "To": "+33199000000", "CallStatus": "ringing"}
+
+
+def _calls(session) -> int:
+    session.rollback()
+    return session.scalar(select(func.count()).select_from(Call))
+
+
+@pytest.fixture
+def hospital(session, frozen_clock):
+    return build_hospital(session, frozen_clock[0])
+
+
+def test_signed_incoming_call_gets_the_french_menu(client, session, hospital):
+    response = signed_post(client, "/twilio/voice", CALL)
+    assert response.status_code == 200
+    assert response.mimetype == "text/xml"
+    root = ElementTree.fromstring(response.data)
+    gather = root.find("Gather")
+    assert gather.get("input") == "dtmf speech" and gather.get("language") == "fr-FR"
+    assert "neurologie, tapez 1" in gather.find("Say").text
+    assert _calls(session) == 1
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"},
+        {"X-Twilio-Signature": sign("https://recours.example.org/twilio/voice", CALL, token="another-account-token")},
+        # Signed for http while Twilio (and our public base URL) use https.
+        {"X-Twilio-Signature": sign("http://recours.example.org/twilio/voice", CALL)},
+    ],
+    ids=["unsigned", "garbage", "other-token", "wrong-scheme"],
+)
+def test_forged_or_unsigned_requests_are_refused_and_change_nothing(client, session, hospital, headers):
+    response = client.post("/twilio/voice", data=CALL, headers=headers)
+    assert response.status_code == 403
+    assert _calls(session) == 0
+
+
+def test_a_tampered_parameter_breaks_the_signature(client, session, hospital):
+    signature = sign("https://recours.example.org/twilio/voice", CALL)
+    response = client.post("/twilio/voice", data={**CALL, "From": "+33600000000"}, headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 403
+    assert _calls(session) == 0
+
+
+def test_no_token_configured_refuses_everything(make_app, hospital):
+    app = make_app(TWILIO_AUTH_TOKEN="")
+    response = signed_post(app.test_client(), "/twilio/voice", CALL)
+    assert response.status_code == 403
+
+
+def test_secondary_token_is_accepted_during_rotation(make_app, hospital):
+    app = make_app(TWILIO_AUTH_TOKEN="new-token", TWILIO_AUTH_TOKEN_SECONDARY=AUTH_TOKEN)
+    assert signed_post(app.test_client(), "/twilio/voice", CALL).status_code == 200
+    assert signed_post(app.test_client(), "/twilio/voice", {**CALL, "CallSid": "CA" + "2" * 32}, token="new-token").status_code == 200
+
+
+def test_fallback_url_connects_to_the_switchboard_and_notes_the_error(client, session, hospital):
+    response = signed_post(client, "/twilio/fallback", {**CALL, "ErrorCode": "11200", "ErrorUrl": "https://recours.example.org/twilio/menu"})
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.data)
+    assert root.find("Dial").text == SWITCHBOARD
+    session.rollback()
+    call = session.scalars(select(Call)).one()
+    assert "11200" in call.error and call.switchboard_at is not None
+
+
+def test_database_down_still_answers_switchboard_twiml(make_app, hospital, caplog):
+    app = make_app(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = signed_post(app.test_client(), "/twilio/voice", CALL)
+    assert response.status_code == 200
+    root = ElementTree.fromstring(response.data)
+    assert root.find("Dial").text == SWITCHBOARD
+    assert root.find("Record") is not None  # if the switchboard does not answer, a message is still taken
+    assert "sending the caller to the switchboard" in caplog.text
+
+
+def test_a_bug_in_the_flow_answers_switchboard_twiml(client, session, hospital, monkeypatch):
+    from ivr import flow
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(flow, "menu_input", broken)
+    response = signed_post(client, "/twilio/menu", {**CALL, "Digits": "1"})
+    assert ElementTree.fromstring(response.data).find("Dial").text == SWITCHBOARD
+    session.rollback()
+    assert "RuntimeError: a bug" in session.scalars(select(Call)).one().error
