@@ -15,7 +15,8 @@ class MalformedRequest(ValueError):
 
 
 def text(form: MultiDict[str, str], name: str, limit: int = 256) -> str:
-    return (form.get(name) or "").strip()[:limit]
+    """A field as text, trimmed and bounded; NUL characters (which PostgreSQL refuses) are dropped."""
+    return (form.get(name) or "").replace("\x00", "").strip()[:limit]
 
 
 @dataclass(frozen=True)

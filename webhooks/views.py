@@ -21,7 +21,7 @@ from core.phones import try_e164
 from directory.queries import gp_name
 from ivr import flow, links
 from ivr.links import Links
-from webhooks.forms import CallFields, small_int, text, timestamp
+from webhooks.forms import CallFields, MalformedRequest, small_int, text, timestamp
 from webhooks.signature import is_signed_by_twilio, public_url
 
 log = logging.getLogger(__name__)
@@ -87,11 +87,11 @@ def menu() -> Response:
 @blueprint.post(links.DIAL_RESULT)
 def dial_result() -> Response:
     """A senior's Dial ended (bridged conversation over, or a miss)."""
-    ctx = _context()
-    call = _call_for(CallFields.parse(request.form), ctx)
     rank = small_int(request.args.get("rank"), high=100)
     if rank is None:
-        abort(400)
+        raise MalformedRequest("no valid rank in the Dial action URL")
+    ctx = _context()
+    call = _call_for(CallFields.parse(request.form), ctx)
     return _finish(ctx, call, flow.dial_result(ctx, call, rank, text(request.form, "DialCallStatus", 20)))
 
 
@@ -211,19 +211,33 @@ def _note_failure(error: str) -> None:
         log.exception("could not record the failure of call %s", sid)
 
 
-@blueprint.errorhandler(Exception)
-def answer_despite_failure(error: Exception) -> Response | HTTPException:
-    """A bug or a database outage must not leave a GP in silence: connect them to the switchboard."""
-    if isinstance(error, HTTPException) and error.code != 400:
-        return error  # 403 forged, 405 wrong method: not a call in progress
+def _answer_anyway(error: str) -> Response:
+    """Still answer Twilio usefully: the GP goes to the switchboard; a senior's leg hangs up (so the
+    GP's Dial moves on); a status callback gets an empty document."""
     try:
+        # Release the request's transaction (and SQLite's write lock) before anything else.
         db.session().rollback()
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - the database may be what failed
         log.exception("rollback failed")
-    log.exception("webhook %s failed; sending the caller to the switchboard", request.path, exc_info=error)
     if request.endpoint == "twilio.status":
         return _twiml(VoiceResponse())
     if request.endpoint in ("twilio.screen", "twilio.screen_answer"):
         return _screen_refused()
-    _note_failure(f"{type(error).__name__}: {error}")
+    _note_failure(error)
     return _fallback_twiml()
+
+
+@blueprint.errorhandler(MalformedRequest)
+def answer_malformed_request(error: MalformedRequest) -> Response:
+    """Signed, but missing what Twilio always sends: nothing to act on, still no dead end."""
+    log.warning("malformed webhook %s: %s", request.path, error)
+    return _answer_anyway(f"malformed request: {error}")
+
+
+@blueprint.errorhandler(Exception)
+def answer_despite_failure(error: Exception) -> Response | HTTPException:
+    """A bug or a database outage must not leave a GP in silence."""
+    if isinstance(error, HTTPException):
+        return error  # 403 forged, 405 wrong method: not a call in progress
+    log.error("webhook %s failed; sending the caller to the switchboard", request.path, exc_info=error)
+    return _answer_anyway(f"{type(error).__name__}: {error}")
