@@ -99,7 +99,7 @@ def import_gps(session: Session, rows: list[GpRow]) -> tuple[dict[str, int], lis
         )
     }
     all_phones = [p for r in rows for p in r.phones]
-    owners = dict(session.execute(select(GpPhone.e164, GeneralPractitioner.rpps).join(GpPhone.gp).where(GpPhone.e164.in_(all_phones))).tuples())
+    owners = {e164: rpps for e164, rpps in session.execute(select(GpPhone.e164, GeneralPractitioner.rpps).join(GpPhone.gp).where(GpPhone.e164.in_(all_phones)))}
     errors = [
         LineError(r.line, f"phone {p} belongs to the GP with RPPS {owners[p]}")
         for r in rows

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from core.phones import national
 from ivr.links import Links
 
 
 @click.command("twilio-setup")
+@with_appcontext
 def twilio_setup_command() -> None:
     """Print the webhook URLs to configure on the Twilio number."""
     settings = current_app.config["SETTINGS"]

@@ -1,0 +1,50 @@
+"""Start-up configuration: a missing or malformed value stops the app with a message naming it."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from core.config import ConfigError, load_settings
+
+GOOD = {
+    "PUBLIC_BASE_URL": "https://recours.example.org/",
+    "HOTLINE_NUMBER": "01 99 00 00 00",
+    "FALLBACK_NUMBER": "+33 1 99 00 00 99",
+    "TWILIO_AUTH_TOKEN": "t",
+}
+
+
+def test_good_settings_are_normalised(tmp_path):
+    settings = load_settings(GOOD, tmp_path)
+    assert settings.hotline_number == "+33199000000"  # French national format accepted, stored E.164
+    assert settings.fallback_number == "+33199000099"
+    assert settings.public_base_url == "https://recours.example.org"
+    assert settings.database_url.startswith("sqlite:///") and str(tmp_path) in settings.database_url
+    assert settings.ring_timeout == 20 and settings.twilio_auth_tokens == ("t",)
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"HOTLINE_NUMBER": ""}, "HOTLINE_NUMBER is not set"),
+        ({"HOTLINE_NUMBER": "12"}, "HOTLINE_NUMBER is not a valid phone number"),
+        ({"FALLBACK_NUMBER": "standard"}, "FALLBACK_NUMBER is not a valid phone number"),
+        ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL is not set"),
+        ({"PUBLIC_BASE_URL": "recours.example.org"}, "PUBLIC_BASE_URL must be an http(s) URL"),
+        ({"RING_TIMEOUT": "vingt"}, "RING_TIMEOUT must be a whole number"),
+        ({"RING_TIMEOUT": "2"}, "RING_TIMEOUT must be between 5 and 120"),
+        ({"TWILIO_ACCOUNT_SID": "123"}, "TWILIO_ACCOUNT_SID must look like AC"),
+        ({"SHOW_GP_NUMBER_TO_SENIOR": "peut-être"}, "SHOW_GP_NUMBER_TO_SENIOR must be true or false"),
+        ({"DATABASE_URL": "recours.db"}, "DATABASE_URL must be a SQLAlchemy URL"),
+    ],
+)
+def test_bad_values_name_the_variable(tmp_path, override, named):
+    with pytest.raises(ConfigError, match=named.replace("(", r"\(").replace(")", r"\)")):
+        load_settings({**GOOD, **override}, tmp_path)
+
+
+def test_create_app_refuses_to_start_without_a_hotline_number(monkeypatch):
+    monkeypatch.delenv("HOTLINE_NUMBER", raising=False)
+    with pytest.raises(ConfigError, match="HOTLINE_NUMBER"):
+        create_app({**GOOD, "HOTLINE_NUMBER": ""})
