@@ -11,7 +11,7 @@ db_cli = AppGroup("db", help="Database schema.")
 
 
 @db_cli.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
+@click.option("--revision", default="heads", show_default=True)
 def upgrade_command(revision: str) -> None:
     """Apply the migrations (creates the schema on an empty database)."""
     migrations.upgrade(db.database().engine, revision)
