@@ -1,0 +1,99 @@
+"""A virtual clock running cooperative processes (generators), so a call takes no real time.
+
+A call is several things happening at once: the GP's leg, up to ten ringing phones each with its
+own whisper, status callbacks, and a GP who may hang up at any moment. Each is a generator that
+``yield``s a `Sleep`; the `Scheduler` resumes them in virtual-time order (FIFO at equal times, so
+runs are deterministic). Another process can `wake` a sleeper early or `interrupt` it by throwing
+an exception at its ``yield`` — how a hang-up or a cancelled leg stops whatever was going on.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Generator
+
+    ProcessBody = Generator["Sleep", Any, Any]
+
+
+@dataclass(frozen=True)
+class Sleep:
+    """Suspend for `seconds` of virtual time; ``None`` means until woken or interrupted."""
+
+    seconds: float | None
+
+
+class Process:
+    def __init__(self, body: ProcessBody, name: str):
+        self.body = body
+        self.name = name
+        self.done = False
+        # Bumped whenever the process is rescheduled: queue entries carrying an older value are
+        # stale (e.g. the end of a sleep that an interrupt already cut short).
+        self.generation = 0
+
+    def __repr__(self) -> str:
+        return f"<Process {self.name}{' done' if self.done else ''}>"
+
+
+class Scheduler:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._queue: list[tuple[float, int, Process, int, str, Any]] = []
+        self._order = itertools.count()
+
+    def spawn(self, body: ProcessBody, name: str) -> Process:
+        """Start a process now: it runs until its first ``yield`` before `spawn` returns, so it can
+        always be interrupted afterwards (throwing into an unstarted generator would skip its
+        clean-up)."""
+        process = Process(body, name)
+        self._step(process, "send", None)
+        return process
+
+    def wake(self, process: Process, value: Any = None) -> None:
+        """Resume a sleeping process now (after the current one yields); its ``yield`` returns `value`."""
+        if not process.done:
+            self._schedule(process, 0.0, "send", value)
+
+    def interrupt(self, process: Process, exc: BaseException) -> None:
+        """Raise `exc` at the process's current ``yield`` (now, after the current one yields)."""
+        if not process.done:
+            self._schedule(process, 0.0, "throw", exc)
+
+    def cancel(self, process: Process) -> None:
+        """Stop a process silently (no exception reaches its code)."""
+        if not process.done:
+            process.done = True
+            process.generation += 1
+            process.body.close()
+
+    def run(self) -> None:
+        while self._queue:
+            at, _, process, generation, how, value = heapq.heappop(self._queue)
+            if process.done or generation != process.generation:
+                continue
+            self.now = at
+            self._step(process, how, value)
+
+    def _schedule(self, process: Process, delay: float, how: str, value: Any) -> None:
+        process.generation += 1
+        # Rounded to the microsecond so that 4.1 + 2.3 is 6.4 in every timeline.
+        entry = (round(self.now + delay, 6), next(self._order), process, process.generation, how, value)
+        heapq.heappush(self._queue, entry)
+
+    def _step(self, process: Process, how: str, value: Any) -> None:
+        try:
+            command = process.body.send(value) if how == "send" else process.body.throw(value)
+        except StopIteration:
+            process.done = True
+            return
+        if not isinstance(command, Sleep):
+            raise TypeError(f"{process.name} yielded {command!r}, expected Sleep")
+        if command.seconds is None:
+            process.generation += 1  # nothing queued: only wake() or interrupt() resumes it
+        else:
+            self._schedule(process, max(command.seconds, 0.0), "send", None)
