@@ -44,6 +44,12 @@ _RESULT_OF_FINAL_STATUS = {
 }
 
 
+def _earliest(current: datetime | None, reported: datetime) -> datetime:
+    """Several reports may stamp the same moment (our own webhook, Twilio's callback with a
+    whole-second Timestamp), in any order: keeping the earliest makes the log order-independent."""
+    return reported if current is None else min(current, reported)
+
+
 def find_call(session: Session, sid: str, *, for_update: bool = True) -> Call | None:
     """The call with this CallSid, locked for the rest of the transaction so concurrent webhooks queue."""
     query = select(Call).where(Call.sid == sid).options(selectinload(Call.attempts), selectinload(Call.callback))
@@ -105,10 +111,10 @@ def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: date
                     )
             case ev.AttemptAnswered(rank):
                 if (attempt := call.attempt(rank)) is not None:
-                    attempt.answered_at = attempt.answered_at or at
+                    attempt.answered_at = _earliest(attempt.answered_at, at)
             case ev.AttemptAccepted(rank):
                 if (attempt := call.attempt(rank)) is not None and attempt.result in (None, AttemptResult.ACCEPTED):
-                    attempt.answered_at = attempt.answered_at or at
+                    attempt.answered_at = _earliest(attempt.answered_at, at)
                     attempt.accepted_at = attempt.accepted_at or at
                     attempt.result = AttemptResult.ACCEPTED
                     call.connected_at = call.connected_at or at
@@ -118,7 +124,7 @@ def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: date
             case ev.AttemptEnded(rank, result):
                 if (attempt := call.attempt(rank)) is not None:
                     attempt.result = attempt.result or result
-                    attempt.ended_at = attempt.ended_at or at
+                    attempt.ended_at = _earliest(attempt.ended_at, at)
             case ev.TransferredToSwitchboard():
                 call.switchboard_at = call.switchboard_at or at
             case ev.CallbackRequested():
@@ -165,13 +171,13 @@ def derive_outcome(call: Call) -> CallOutcome:
 
 
 def close_call(call: Call, at: datetime) -> None:
-    """End the call at ``at`` (first report wins) and settle its outcome and any attempt left open."""
-    if call.ended_at is None:
-        call.ended_at = at
+    """End the call at ``at`` and settle its outcome and any attempt left open. Called again by a
+    later report, it only moves the end earlier and re-derives the outcome."""
+    call.ended_at = _earliest(call.ended_at, at)
     for attempt in call.attempts:
         if attempt.result is None:
             attempt.result = AttemptResult.CALLER_HUNG_UP
-            attempt.ended_at = attempt.ended_at or at
+            attempt.ended_at = _earliest(attempt.ended_at, at)
     call.outcome = derive_outcome(call)
 
 
@@ -235,12 +241,12 @@ def _advance_attempt(call: Call, attempt: Attempt, report: StatusReport, rank: i
     attempt.child_sid = attempt.child_sid or report.call_sid
     # Timestamps are filled whatever the arrival order; the state itself only moves forward.
     if report.status == "ringing":
-        attempt.ringing_at = min(attempt.ringing_at or at, at)
-        call.first_ringing_at = min(call.first_ringing_at or at, at)
+        attempt.ringing_at = _earliest(attempt.ringing_at, at)
+        call.first_ringing_at = _earliest(call.first_ringing_at, at)
     elif rank == 3:
-        attempt.answered_at = attempt.answered_at or at
+        attempt.answered_at = _earliest(attempt.answered_at, at)
     elif rank == TERMINAL:
-        attempt.ended_at = attempt.ended_at or at
+        attempt.ended_at = _earliest(attempt.ended_at, at)
         if attempt.result is None:
             if report.status == "completed":
                 # Answered without the acceptance key reaching us: a voicemail or an ignored announcement.

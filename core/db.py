@@ -121,5 +121,7 @@ def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique_columns)
-    return session.execute(statement).rowcount == 1
+    primary_key = list(model.__table__.primary_key.columns)
+    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique_columns).returning(*primary_key)
+    # A row comes back only when this statement inserted one (rowcount is unreliable with RETURNING).
+    return session.execute(statement).first() is not None
