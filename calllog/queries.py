@@ -13,12 +13,17 @@ from calllog.models import Call, CallbackRequest, CallbackStatus
 
 def recent_calls(session: Session, limit: int = 20) -> Sequence[Call]:
     return session.scalars(
-        select(Call).order_by(Call.started_at.desc(), Call.id.desc()).limit(limit).options(selectinload(Call.attempts), selectinload(Call.callback))
+        select(Call)
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(limit)
+        .options(selectinload(Call.attempts), selectinload(Call.callback))
     ).all()
 
 
 def open_callbacks(session: Session) -> Sequence[CallbackRequest]:
-    return session.scalars(select(CallbackRequest).where(CallbackRequest.status == CallbackStatus.OPEN).order_by(CallbackRequest.requested_at)).all()
+    return session.scalars(
+        select(CallbackRequest).where(CallbackRequest.status == CallbackStatus.OPEN).order_by(CallbackRequest.requested_at)
+    ).all()
 
 
 def seconds_between(start: datetime | None, end: datetime | None) -> float | None:

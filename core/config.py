@@ -76,9 +76,7 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 def _base_url(env: Mapping[str, str]) -> str:
     raw = env.get("PUBLIC_BASE_URL", "").strip()
     if not raw:
-        raise ConfigError(
-            "PUBLIC_BASE_URL is not set: give the URL Twilio uses to reach Recours, e.g. https://recours.example.org"
-        )
+        raise ConfigError("PUBLIC_BASE_URL is not set: give the URL Twilio uses to reach Recours, e.g. https://recours.example.org")
     parts = urlsplit(raw)
     if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
         raise ConfigError(f"PUBLIC_BASE_URL must be an http(s) URL without query, got {raw!r}")

@@ -79,7 +79,7 @@ def seed_demo(session: Session, today: date, days: int = 7) -> dict[str, int]:
         session.add(specialty)
         for offset in range(-1, days):
             day = today + timedelta(days=offset)
-            # Day duty 08:30–18:30 and night duty 18:30–08:30 local time, taking turns; the next
+            # Day duty 08:30-18:30 and night duty 18:30-08:30 local time, taking turns; the next
             # senior in the list is the backup.
             for half, (start, end) in enumerate(
                 [(_local(day, DAY_START), _local(day, NIGHT_START)), (_local(day, NIGHT_START), _local(day + timedelta(days=1), DAY_START))]

@@ -95,11 +95,18 @@ def import_gps(session: Session, rows: list[GpRow]) -> tuple[dict[str, int], lis
     by_rpps = {
         gp.rpps: gp
         for gp in session.scalars(
-            select(GeneralPractitioner).where(GeneralPractitioner.rpps.in_([r.rpps for r in rows])).options(selectinload(GeneralPractitioner.phones))
+            select(GeneralPractitioner)
+            .where(GeneralPractitioner.rpps.in_([r.rpps for r in rows]))
+            .options(selectinload(GeneralPractitioner.phones))
         )
     }
     all_phones = [p for r in rows for p in r.phones]
-    owners = {e164: rpps for e164, rpps in session.execute(select(GpPhone.e164, GeneralPractitioner.rpps).join(GpPhone.gp).where(GpPhone.e164.in_(all_phones)))}
+    owners = {
+        e164: rpps
+        for e164, rpps in session.execute(
+            select(GpPhone.e164, GeneralPractitioner.rpps).join(GpPhone.gp).where(GpPhone.e164.in_(all_phones))
+        )
+    }
     errors = [
         LineError(r.line, f"phone {p} belongs to the GP with RPPS {owners[p]}")
         for r in rows

@@ -208,7 +208,9 @@ def screen(ctx: Context, call: Call, rank: int, gp_name: str | None) -> Step:
     """The announcement on the senior's leg: who calls, for what, and press 1 to accept."""
     specialty = specialty_name(ctx.session, call.specialty_id, "fr")
     response = VoiceResponse()
-    gather = response.gather(input="dtmf", num_digits=1, timeout=ctx.settings.screen_timeout, action=ctx.links.screen_answer(rank), method="POST")
+    gather = response.gather(
+        input="dtmf", num_digits=1, timeout=ctx.settings.screen_timeout, action=ctx.links.screen_answer(rank), method="POST"
+    )
     voice = {"language": "fr-FR", "voice": ctx.settings.tts_voice_fr}
     if gp_name:
         gather.say(prompts.WHISPER["known_gp"].format(gp=gp_name, specialty=specialty), **voice)
@@ -320,7 +322,9 @@ def fallback(settings: Settings, links: Links, language: str = "fr") -> VoiceRes
     response.dial(settings.fallback_number, timeout=30)
     response.say(prompts.text(language, "switchboard_missed"), **say)
     response.say(prompts.text(language, "recording_notice"), **say)
-    response.record(action=links.recording(), method="POST", max_length=settings.record_max_length, timeout=5, finish_on_key="#", play_beep="true")
+    response.record(
+        action=links.recording(), method="POST", max_length=settings.record_max_length, timeout=5, finish_on_key="#", play_beep="true"
+    )
     response.say(prompts.text(language, "callback_saved"), **say)
     response.hangup()
     return response

@@ -21,7 +21,10 @@ def test_demo_seed_fills_an_empty_database_once(runner, session):
 
 def test_gp_import_creates_and_updates_by_rpps(runner, session, tmp_path):
     path = tmp_path / "gps.csv"
-    path.write_text("name;rpps;phones\nDr Alice Renaud;10001234567;01 99 00 02 01\nDr Bruno Caron;10001234568;0199000202 | +33199000212\n", encoding="utf-8")
+    path.write_text(
+        "name;rpps;phones\nDr Alice Renaud;10001234567;01 99 00 02 01\nDr Bruno Caron;10001234568;0199000202 | +33199000212\n",
+        encoding="utf-8",
+    )
     result = runner.invoke(args=["gps", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert "2 GP(s) created, 0 updated" in result.output

@@ -13,7 +13,21 @@ from sqlalchemy import func, select
 
 from calllog.models import AttemptResult, Call, CallbackStatus, CallOutcome, StatusEvent
 from core import clock
-from simulator import Accepts, AnswersWithoutKey, Busy, Declines, FlaskTransport, HangUp, Key, Message, NoAnswer, Silence, Simulator, Speech, Voicemail
+from simulator import (
+    Accepts,
+    AnswersWithoutKey,
+    Busy,
+    Declines,
+    FlaskTransport,
+    HangUp,
+    Key,
+    Message,
+    NoAnswer,
+    Silence,
+    Simulator,
+    Speech,
+    Voicemail,
+)
 from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL, SWITCHBOARD
 from tests.hospital import BACKUP, GP_KNOWN, GP_UNKNOWN, HEAD, NEURO_DIRECT, PRIMARY, build_hospital
 
@@ -67,7 +81,7 @@ def test_happy_path_primary_accepts(phone):
 
 def test_senior_sees_the_hotline_number_never_the_gp_number(phone):
     result, _ = phone(gp=[Key("1")], callees={PRIMARY: Accepts()})
-    dial = [r for r in result.requests if "<Dial" in r.body][0].body
+    dial = next(r for r in result.requests if "<Dial" in r.body).body
     assert f'callerId="{HOTLINE}"' in dial and GP_KNOWN not in dial
 
 
@@ -187,7 +201,7 @@ def test_caller_hangs_up_in_the_menu(phone):
 
 @pytest.mark.parametrize("mode", ["duplicated", "reversed", "shuffled"])
 def test_status_callbacks_duplicated_or_out_of_order_log_the_same(phone, session, mode):
-    reference, reference_call = phone(gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=4)})
+    _, reference_call = phone(gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=4)})
     expected = [(a.number, a.result, a.ringing_at, a.answered_at, a.accepted_at) for a in reference_call.attempts]
     result, call = phone(gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=4)}, status_callbacks=mode, seed=7)
     assert [(a.number, a.result, a.ringing_at, a.answered_at, a.accepted_at) for a in call.attempts] == expected

@@ -72,7 +72,9 @@ def test_secondary_token_is_accepted_during_rotation(make_app, hospital):
 
 
 def test_fallback_url_connects_to_the_switchboard_and_notes_the_error(client, session, hospital):
-    response = signed_post(client, "/twilio/fallback", {**CALL, "ErrorCode": "11200", "ErrorUrl": "https://recours.example.org/twilio/menu"})
+    response = signed_post(
+        client, "/twilio/fallback", {**CALL, "ErrorCode": "11200", "ErrorUrl": "https://recours.example.org/twilio/menu"}
+    )
     assert response.status_code == 200
     root = ElementTree.fromstring(response.data)
     assert root.find("Dial").text == SWITCHBOARD

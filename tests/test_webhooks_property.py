@@ -52,7 +52,9 @@ plausible = {
     "ParentCallSid": st.sampled_from(SIDS),
     "From": st.sampled_from([GP_KNOWN, "anonymous", "+266696687", "0612345678", PRIMARY, ""]),
     "To": st.sampled_from(["+33199000000", "+33199000050", "client:x"]),
-    "CallStatus": st.sampled_from(["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"]),
+    "CallStatus": st.sampled_from(
+        ["queued", "initiated", "ringing", "in-progress", "completed", "busy", "no-answer", "failed", "canceled"]
+    ),
     "Digits": st.sampled_from(["", "1", "2", "0", "*", "#", "9", "11"]),
     "SpeechResult": st.sampled_from(["Neurologie.", "la neuro s'il vous plaît", "English", "standard", "euh"]),
     "DialCallStatus": st.sampled_from(["completed", "busy", "no-answer", "failed", "canceled", "answered"]),
