@@ -60,7 +60,7 @@ _TEXTS: dict[str, dict[str, str]] = {
 # The announcement a senior hears is always in French: it is the hospital's working language.
 WHISPER = {
     "known_gp": "Appel de la ligne des généralistes, docteur {gp}, pour {specialty}.",
-    "unknown_gp": "Appel de la ligne des généralistes, un médecin au",
+    "unknown_gp": "Appel de la ligne des généralistes, un médecin au ",
     "unknown_gp_tail": "pour {specialty}.",
     "hidden_gp": "Appel de la ligne des généralistes, un médecin au numéro masqué, pour {specialty}.",
     "press_one": "Tapez 1 pour accepter, 2 pour refuser.",

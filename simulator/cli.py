@@ -7,9 +7,14 @@ server started with ``make run`` (signed for the configured public base URL, as 
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
+
+from core import clock as app_clock
+from core.phones import try_e164
 
 from .actors import Accepts, AnswersWithoutKey, Busy, Callee, Declines, Fails, GPAction, Key, NoAnswer, Speech, Voicemail
 from .engine import CALLBACK_MODES, Simulator
@@ -114,8 +119,12 @@ def simulate(
         number, equals, behaviour = entry.partition("=")
         if not equals:
             raise click.BadParameter(f"{entry!r}: expected NUMBER=BEHAVIOUR", param_hint="--callee")
-        callees[number.strip()] = parse_behaviour(behaviour)
+        callees[try_e164(number) or number.strip()] = parse_behaviour(behaviour)
     transport = HttpTransport(url) if url else FlaskTransport(current_app._get_current_object())
+    # The virtual call starts now (whole second, like Twilio's Timestamps). In-process, the app's
+    # clock follows the virtual one, so the call log shows the simulated timeline; over HTTP the
+    # server keeps its own clock and only Twilio's Timestamps carry virtual time.
+    started = app_clock.now().replace(microsecond=0)
     sim = Simulator(
         transport,
         public_base_url=settings.public_base_url,
@@ -124,16 +133,20 @@ def simulate(
         voice_url=voice_url,
         status_callback_url=status_url or None,
         fallback_url=fallback_url or None,
+        start=started,
     )
-    result = sim.call(
-        from_=from_,
-        to=to or settings.hotline_number,
-        gp=gp_script(ctx.meta.get("simulator.order", []), press, say),
-        callees=callees,
-        default_callee=parse_behaviour(default_callee),
-        hang_up_at=hang_up_at,
-        status_callbacks=callbacks,
-    )
+    with contextlib.ExitStack() as stack:
+        if not url:
+            stack.enter_context(app_clock.use_clock(sim.now))
+        result = sim.call(
+            from_=from_,
+            to=to or settings.hotline_number,
+            gp=gp_script(ctx.meta.get("simulator.order", []), press, say),
+            callees=callees,
+            default_callee=parse_behaviour(default_callee),
+            hang_up_at=hang_up_at,
+            status_callbacks=callbacks,
+        )
     click.echo(result.transcript())
     if result.errors:
         ctx.exit(1)

@@ -25,8 +25,8 @@ Recours hotline {national(settings.hotline_number)} — configure the Twilio num
 Signatures are checked against {settings.public_base_url}: it must be the URL Twilio uses.
 {"WARNING: TWILIO_AUTH_TOKEN is not set; every webhook will be refused." if not settings.twilio_auth_tokens else ""}
 Try a call without Twilio (another terminal, while the server runs):
-  .venv/bin/flask --app app call simulate --url http://127.0.0.1:5000 --press 1 --callee +33199000101=no-answer --default-callee accepts
-  .venv/bin/flask --app app call simulate --say "la neuro s'il vous plaît"
+  .venv/bin/flask --app app call simulate --url http://127.0.0.1:5000 --press 1 --default-callee accepts
+  .venv/bin/flask --app app call simulate --say "la neuro s'il vous plaît" --default-callee voicemail
   .venv/bin/flask --app app calls list
 """
     )
