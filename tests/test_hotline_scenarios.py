@@ -230,3 +230,12 @@ def test_at_the_handover_instant_only_the_incoming_senior_is_rung(phone):
     result, call = phone(gp=[Key("3")], callees={"+33199000121": Accepts()})
     assert [a.number for a in call.attempts] == ["+33199000121"]
     assert result.bridged_to == "+33199000121"
+
+
+def test_gp_number_is_shown_to_the_senior_only_when_configured(make_app, session, hospital):
+    app = make_app(SHOW_GP_NUMBER_TO_SENIOR="true")
+    simulator = Simulator(FlaskTransport(app), public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
+    with clock.use_clock(simulator.now):
+        result = simulator.call(from_=GP_KNOWN, to=HOTLINE, gp=[Key("1")], callees={PRIMARY: Accepts()})
+    dial = next(r for r in result.requests if "<Dial" in r.body).body
+    assert f'callerId="{GP_KNOWN}"' in dial and result.bridged_to == PRIMARY
