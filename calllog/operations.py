@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from calllog import events as ev
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome, StatusEvent
-from core.db import insert_ignoring_duplicates
+from core.db import dialect_insert, insert_ignoring_duplicates
 from core.phones import try_e164
 from directory.models import GpPhone
 
@@ -50,39 +50,34 @@ def _earliest(current: datetime | None, reported: datetime) -> datetime:
     return reported if current is None else min(current, reported)
 
 
-def find_call(session: Session, sid: str, *, for_update: bool = True) -> Call | None:
-    """The call with this CallSid, locked for the rest of the transaction so concurrent webhooks queue."""
-    query = select(Call).where(Call.sid == sid).options(selectinload(Call.attempts), selectinload(Call.callback))
-    if for_update:
-        query = query.with_for_update()
-    return session.scalars(query).first()
+def find_call(session: Session, sid: str) -> Call | None:
+    """The call with this CallSid, locked for the rest of the transaction so concurrent webhooks of
+    one call queue up (a no-op on SQLite, whose transactions already take the write lock)."""
+    return session.scalars(select(Call).where(Call.sid == sid).with_for_update()).first()
 
 
 def open_call(session: Session, sid: str, caller: str, dialled: str, at: datetime) -> Call:
-    """The call for ``sid``, created on first sight (the first webhook of a call may be any of them)."""
+    """The call for ``sid``, created on first sight (the first webhook of a call may be any of them).
+
+    One statement: an upsert that returns the row, and on PostgreSQL locks it like ``FOR UPDATE``.
+    Attempts and the callback request load only if the flow looks at them.
+    """
     caller_e164 = try_e164(caller)
-    gp_id = None
-    if caller_e164 is not None:
-        gp_id = session.scalar(select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164))
-    insert_ignoring_duplicates(
-        session,
-        Call,
-        {
-            "sid": sid,
-            "caller": caller[:64],
-            "caller_e164": caller_e164,
-            "gp_id": gp_id,
-            "dialled": dialled[:64],
-            "language": "fr",
-            "menu_failures": 0,
-            "started_at": at,
-            "status_rank": 0,
-        },
-        ["sid"],
+    gp_id = select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164).scalar_subquery() if caller_e164 else None
+    insert = dialect_insert(session, Call).values(
+        sid=sid,
+        caller=caller[:64],
+        caller_e164=caller_e164,
+        gp_id=gp_id,
+        dialled=dialled[:64],
+        language="fr",
+        menu_failures=0,
+        started_at=at,
+        status_rank=0,
     )
-    call = find_call(session, sid)
-    assert call is not None  # inserted above, or by a concurrent request we waited for
-    return call
+    # DO UPDATE (of nothing that changes) rather than DO NOTHING, so an existing row is returned too.
+    upsert = insert.on_conflict_do_update(index_elements=["sid"], set_={"sid": insert.excluded.sid}).returning(Call)
+    return session.scalars(upsert, execution_options={"populate_existing": True}).one()
 
 
 def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: datetime) -> None:

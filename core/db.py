@@ -108,12 +108,8 @@ def session() -> Session:
     return g.db_session
 
 
-def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict, unique_columns: list[str]) -> bool:
-    """INSERT a row unless one with the same unique key exists; True when this call inserted it.
-
-    Concurrent webhooks (a status callback racing the Dial action) may both try to create the same row:
-    ON CONFLICT DO NOTHING settles it inside the database instead of failing one of the requests.
-    """
+def dialect_insert(session: Session, model: type[Base]):
+    """``INSERT`` with the ``ON CONFLICT`` clauses of the session's database (SQLite or PostgreSQL)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -121,7 +117,18 @@ def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(dialect)
+    return insert(model)
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Base], values: dict, unique_columns: list[str]) -> bool:
+    """INSERT a row unless one with the same unique key exists; True when this call inserted it.
+
+    Concurrent webhooks (a status callback racing the Dial action) may both try to create the same row:
+    ON CONFLICT DO NOTHING settles it inside the database instead of failing one of the requests.
+    """
     primary_key = list(model.__table__.primary_key.columns)
-    statement = insert(model).values(**values).on_conflict_do_nothing(index_elements=unique_columns).returning(*primary_key)
+    statement = (
+        dialect_insert(session, model).values(**values).on_conflict_do_nothing(index_elements=unique_columns).returning(*primary_key)
+    )
     # A row comes back only when this statement inserted one (rowcount is unreliable with RETURNING).
     return session.execute(statement).first() is not None

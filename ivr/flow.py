@@ -20,8 +20,9 @@ from core.config import Settings
 from core.phones import spoken_digits
 from ivr import prompts
 from ivr.links import Links
+from ivr.menu import HotlineMenu
 from ivr.speech import match_command, match_specialty, speech_hints
-from rota.queries import HuntEntry, MenuEntry, hotline_menu, on_duty_hunt_list, specialty_by_direct_number, specialty_name
+from rota.queries import HuntEntry, MenuEntry, on_duty_hunt_list, specialty_name
 
 ACCEPT_KEY = "1"
 SWITCHBOARD_KEY = "0"
@@ -37,6 +38,7 @@ class Context:
     links: Links
     session: Session
     now: datetime
+    menu: HotlineMenu
 
 
 @dataclass
@@ -58,7 +60,7 @@ def _say(ctx: Context, node, language: str, words: str) -> None:
 
 def incoming(ctx: Context, call: Call, dialled_e164: str | None) -> Step:
     """A new call: straight to the hunt on a specialty's direct number, otherwise the menu."""
-    direct = specialty_by_direct_number(ctx.session, dialled_e164)
+    direct = ctx.menu.by_direct_number(ctx.session, dialled_e164)
     if direct is not None:
         return start_hunt(ctx, call, direct)
     return Step(menu(ctx, call.language, greeting=True))
@@ -66,7 +68,7 @@ def incoming(ctx: Context, call: Call, dialled_e164: str | None) -> Step:
 
 def menu(ctx: Context, language: str, *, greeting: bool, before: str | None = None) -> VoiceResponse:
     """The menu inside one Gather, so a key or a word during the prompt acts at once (barge-in)."""
-    entries = hotline_menu(ctx.session)
+    entries = ctx.menu.entries(ctx.session)
     response = VoiceResponse()
     if before:
         _say(ctx, response, language, before)
@@ -91,7 +93,7 @@ def menu(ctx: Context, language: str, *, greeting: bool, before: str | None = No
 def menu_input(ctx: Context, call: Call, digits: str, speech: str) -> Step:
     """What the GP pressed or said at the menu."""
     language = call.language
-    entries = hotline_menu(ctx.session)
+    entries = ctx.menu.entries(ctx.session)
     digits = (digits or "").strip()
     command = match_command(speech) if speech and not digits else None
     if digits == LANGUAGE_KEY or command in ("english", "french"):
@@ -130,7 +132,7 @@ def start_hunt(ctx: Context, call: Call, chosen: MenuEntry) -> Step:
     if not hunt:
         response = callback_offer(ctx, language, before=prompts.text(language, "nobody_on_duty", specialty=name))
         return Step(response, events)
-    step = _dial(ctx, call, 0, hunt[0], language, intro=prompts.text(language, "searching", specialty=name))
+    step = _dial(ctx, call, 0, hunt[0], language, intro=prompts.text(language, "searching", Specialty=name[:1].upper() + name[1:]))
     step.events[:0] = events
     return step
 

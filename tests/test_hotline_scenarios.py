@@ -68,7 +68,7 @@ def test_happy_path_primary_accepts(phone):
     result, call = phone(gp=[Key("1", after=2.0)], callees={PRIMARY: Accepts(after=3, talk=120)})
     assert result.bridged_to == PRIMARY
     assert result.first_ring_at is not None and result.first_ring_at <= 6.0
-    assert "Je cherche le médecin de garde en neurologie." in result.heard_text
+    assert "Neurologie, je vous mets en relation." in result.heard_text
     whisper = " ".join(result.callee_heard[PRIMARY])
     assert "docteur Alice Renaud, pour neurologie" in whisper and "Tapez 1 pour accepter" in whisper
     assert call.outcome is CallOutcome.CONNECTED
@@ -169,7 +169,7 @@ def test_speech_picks_the_specialty(phone, hospital, said):
 
 def test_english_on_request(phone):
     result, call = phone(gp=[Key("*", after=1), Key("1")], callees={PRIMARY: Accepts()})
-    assert "Finding the senior on duty in neurology." in result.heard_text
+    assert "Neurology, putting you through." in result.heard_text
     assert any(u.language == "en-GB" for u in result.utterances)
     assert call.language == "en" and result.bridged_to == PRIMARY
     # The senior's announcement stays in French, the hospital's working language.

@@ -21,6 +21,7 @@ from core.phones import try_e164
 from directory.queries import gp_name
 from ivr import flow, links
 from ivr.links import Links
+from ivr.menu import HotlineMenu
 from webhooks.forms import CallFields, MalformedRequest, small_int, text, timestamp
 from webhooks.signature import is_signed_by_twilio, public_url
 
@@ -40,7 +41,8 @@ def _twiml(response: VoiceResponse) -> Response:
 
 def _context() -> flow.Context:
     settings = _settings()
-    return flow.Context(settings=settings, links=Links(settings.public_base_url), session=db.session(), now=clock.now())
+    menu = current_app.extensions.setdefault("recours.menu", HotlineMenu())
+    return flow.Context(settings=settings, links=Links(settings.public_base_url), session=db.session(), now=clock.now(), menu=menu)
 
 
 def _call_for(fields: CallFields, ctx: flow.Context) -> Call:
