@@ -1,0 +1,805 @@
+"""How fast do our two busiest webhooks answer Twilio, compared with what Flask itself can do here?
+
+    python -m bench.webhooks            (or: make bench)
+    python -m bench.webhooks --help     (durations, gunicorn shape, which apps)
+
+One run measures, under the same gunicorn configuration and the same load:
+
+* the ceiling: :mod:`bench.bare_app`, a bare Flask app answering a static copy of our menu TwiML;
+* Recours on SQLite (a temporary file) and on PostgreSQL (a temporary database, dropped at the end);
+* on Recours, ``POST /twilio/voice`` (a new call: greeting and menu) and ``POST /twilio/menu`` with
+  ``Digits=1`` (one choice per call created beforehand: reads the rota, starts the hunt).
+
+Every request is signed exactly as Twilio signs it, and every answer is checked (200, text/xml, the
+TwiML we expect): our error handler answers a 200 "switchboard" document on failure, so a status code
+alone would hide errors. The load is ``wrk`` replaying pre-signed requests (``bench/wrk_cycle.lua``):
+a C client takes little of the two cores the server needs, where a Python client would compete with it.
+
+A second figure comes from the call simulator: the simulated seconds between the answer and the first
+senior's phone ringing for a GP who presses 1 during the greeting.
+
+Figures go to the terminal and to ``bench/results/webhooks-<time>.json``. The exit status is 1 when a
+run had errors (its figures are then not valid), 2 when wrk is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import math
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from xml.etree import ElementTree
+from zoneinfo import ZoneInfo
+
+from twilio.request_validator import RequestValidator
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_DIR = ROOT / "bench" / "results"
+WRK_SCRIPT = ROOT / "bench" / "wrk_cycle.lua"
+
+HOTLINE = "+33199000000"
+SWITCHBOARD = "+33199000099"
+GP_NUMBER = "+33199000201"  # Dr Alice Renaud in demo.seed: a known GP, so the caller lookup finds a row
+ACCOUNT_SID = "AC" + "0" * 32
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+VOICE, MENU = "/twilio/voice", "/twilio/menu"
+# What a good answer must contain (checked on every response by the wrk script): the menu's Gather for
+# a new call, a Dial to a senior's Number for the menu choice. The switchboard fallback has neither.
+MARKERS = {VOICE: "<Gather", MENU: "<Number"}
+
+# The settings handed to an in-process app (the gunicorn servers get them through the environment).
+APP_SETTINGS = ("DATABASE_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "HOTLINE_NUMBER", "FALLBACK_NUMBER")
+
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 20.0
+TARGET_FIRST_RING_S = 6.0
+
+
+# -- gunicorn ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GunicornConfig:
+    """The one server configuration every app is measured under.
+
+    Two cores, shared with wrk and (for the PostgreSQL runs) the database server. One Python process
+    uses one core at most (the GIL), so two worker processes are needed to use both; more would only
+    fight wrk and PostgreSQL for the same two cores. ``gthread`` because the sync worker has no
+    keep-alive (it closes the connection after every response, and the load keeps its connections),
+    and because threads let a worker keep its core busy while another request waits on the database.
+    Four threads per worker cover that wait; more add no throughput to CPU-bound Python but add
+    latency, since every extra runnable thread queues for the GIL (5 ms switch interval). Idle
+    keep-alive connections hold no thread in gthread, so 2 x 4 threads serve the 16 connections, and
+    4 stays below SQLAlchemy's pool of 10: no request waits for a database connection.
+    Tried on this machine (noisy, PostgreSQL, 16 connections): 2 x 1 gave about a third of the
+    throughput of 2 x 4; 3 x 2 and 4 x 1 gave less; 2 x 8 (the README's production line) about the
+    same throughput with a worse p99. ``--workers``/``--threads`` measure another shape.
+    """
+
+    workers: int = 2
+    threads: int = 4
+    keep_alive: int = 5
+
+    def arguments(self) -> list[str]:
+        return [
+            "--worker-class=gthread",
+            f"--workers={self.workers}",
+            f"--threads={self.threads}",
+            f"--keep-alive={self.keep_alive}",
+            "--graceful-timeout=5",
+            "--log-level=warning",
+            # gunicorn 27 opens a control socket at a fixed path by default; two servers would collide.
+            "--no-control-socket",
+        ]
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_request(port: int, method: str, path: str, body: str = "", headers: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """One request to 127.0.0.1 with http.client (which, unlike urllib, never goes through a proxy)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body.encode(), headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type", ""), response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def _log_tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+@contextlib.contextmanager
+def gunicorn(name: str, app_spec: str, env: dict[str, str], config: GunicornConfig, port: int, log_path: Path) -> Iterator[Server]:
+    """Start gunicorn on ``127.0.0.1:port``, wait until /healthz answers, and stop it afterwards."""
+    command = [sys.executable, "-m", "gunicorn", app_spec, f"--bind=127.0.0.1:{port}", *config.arguments()]
+    with open(log_path, "wb") as log:
+        # A session of its own: Ctrl-C reaches only the benchmark, which then stops the server in order
+        # (instead of the server dying under a running wrk).
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server(name, port, process, log_path)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn for {name} exited with {process.returncode}:\n{_log_tail(log_path)}")
+            with contextlib.suppress(OSError):
+                if http_request(port, "GET", "/healthz")[0] == 200:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn for {name} not ready after 30 s:\n{_log_tail(log_path)}")
+            time.sleep(0.1)
+        yield server
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (graceful: workers finish their request), then SIGKILL if it hangs; only our own child."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def server_log_problems(path: Path) -> list[str]:
+    """Lines of the server log that mean something went wrong (the app logs at WARNING and above)."""
+    words = ("Traceback", " ERROR ", "[ERROR]", "[CRITICAL]", "WORKER TIMEOUT", "refused unsigned")
+    return [line for line in _log_tail(path, 10_000).splitlines() if any(w in line for w in words)]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of gunicorn's master and workers, from /proc (0 where unavailable)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+                # After the command name: state ppid ... utime (11th) stime (12th).
+                if int(entry.name) == pid or int(fields[1]) == pid:
+                    total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+def machine_busy_seconds() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    with contextlib.suppress(OSError, ValueError):
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = values[3] + (values[4] if len(values) > 4 else 0)
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (sum(values) - idle) / ticks, sum(values) / ticks
+    return 0.0, 0.0
+
+
+# -- databases --------------------------------------------------------------------------------------
+
+
+def prepare_database(url: str) -> None:
+    """Migrate and seed the demo hospital, duty starting yesterday (Paris time) so now is covered."""
+    from sqlalchemy.orm import Session
+
+    from core import migrations
+    from core.db import make_engine
+    from demo.seed import seed_demo
+
+    engine = make_engine(url)
+    try:
+        migrations.upgrade(engine)
+        with Session(engine) as session:
+            seed_demo(session, datetime.now(ZoneInfo("Europe/Paris")).date())
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+def postgres_reachable() -> str | None:
+    """None when the PostgreSQL server answers, else why not."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not here"
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return None
+
+
+@contextlib.contextmanager
+def postgres_database() -> Iterator[str]:
+    """A uniquely named database for this run, dropped WITH (FORCE) whatever happens (errors, Ctrl-C)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"recours_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+            prepare_database(url)
+            yield url
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def open_calls(url: str, sids: list[str]) -> None:
+    """Create the calls that the menu requests will act on, as ``/twilio/voice`` leaves them.
+
+    The first goes through :func:`calllog.operations.open_call`, the code the webhook runs; the others
+    copy its row in one bulk INSERT (a second for thousands of calls, instead of a minute of webhooks).
+    """
+    from sqlalchemy import insert, inspect
+    from sqlalchemy.orm import Session
+
+    from calllog import operations
+    from calllog.models import Call
+    from core import clock
+    from core.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            first = operations.open_call(session, sids[0], GP_NUMBER, HOTLINE, clock.now())
+            # Columns the webhook left NULL stay out of the INSERT, so they stay NULL (not JSON null).
+            row = {attr.key: getattr(first, attr.key) for attr in inspect(Call).column_attrs if attr.key not in ("id", "sid")}
+            row = {key: value for key, value in row.items() if value is not None}
+            for start in range(1, len(sids), 5000):
+                session.execute(insert(Call), [{**row, "sid": sid} for sid in sids[start : start + 5000]])
+            session.commit()
+    finally:
+        engine.dispose()
+
+
+# -- signed requests --------------------------------------------------------------------------------
+
+
+def new_call_sid() -> str:
+    return "CA" + uuid.uuid4().hex
+
+
+def call_params(sid: str) -> dict[str, str]:
+    """What Twilio posts for an incoming call to the hotline (the parameters count for the signature)."""
+    return {
+        "AccountSid": ACCOUNT_SID,
+        "ApiVersion": "2010-04-01",
+        "CallSid": sid,
+        "CallStatus": "ringing",
+        "Called": HOTLINE,
+        "CalledCountry": "FR",
+        "Caller": GP_NUMBER,
+        "CallerCountry": "FR",
+        "Direction": "inbound",
+        "From": GP_NUMBER,
+        "FromCountry": "FR",
+        "To": HOTLINE,
+        "ToCountry": "FR",
+    }
+
+
+def menu_params(sid: str) -> dict[str, str]:
+    """What Twilio posts to the menu Gather's action when the GP pressed 1."""
+    return {**call_params(sid), "CallStatus": "in-progress", "Digits": "1", "FinishedOnKey": "", "msg": "Gather End"}
+
+
+def signed(token: str, public_base_url: str, path: str, params: dict[str, str]) -> tuple[str, str]:
+    """(X-Twilio-Signature, form body), signed as Twilio does: over the public URL and the POST fields."""
+    signature = RequestValidator(token).compute_signature(public_base_url + path, params)
+    return signature, urlencode(params)
+
+
+def write_requests(file: Path, token: str, public_base_url: str, path: str, sids: list[str]) -> None:
+    """The request file the wrk script replays: "path<TAB>signature<TAB>body" per line."""
+    make_params = menu_params if path == MENU else call_params
+    with open(file, "w") as out:
+        for sid in sids:
+            signature, body = signed(token, public_base_url, path, make_params(sid))
+            out.write(f"{path}\t{signature}\t{body}\n")
+
+
+def preflight(server: Server, token: str, public_base_url: str) -> str:
+    """One signed new call and one menu choice, checked in full; returns the menu TwiML.
+
+    Fails early with the server's answer and log rather than measuring an app that is broken.
+    """
+    sid = new_call_sid()
+    answers = {}
+    for path, params in ((VOICE, call_params(sid)), (MENU, menu_params(sid))):
+        signature, body = signed(token, public_base_url, path, params)
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
+        status, content_type, text = http_request(server.port, "POST", path, body, headers)
+        root = None
+        with contextlib.suppress(ElementTree.ParseError):
+            root = ElementTree.fromstring(text)
+        good = status == 200 and content_type.startswith("text/xml") and root is not None and root.tag == "Response"
+        expected = "Gather" if path == VOICE else "Dial/Number"
+        good = good and root.find(expected) is not None
+        if not good:
+            raise RuntimeError(f"{server.name}: {path} answered {status} {content_type}: {text[:500]}\n{_log_tail(server.log_path)}")
+        answers[path] = text
+    return answers[VOICE]
+
+
+# -- load -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """One measured run: an app, a webhook, the load, what came back."""
+
+    app: str
+    webhook: str
+    connections: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    rps: float = 0.0
+    p50_ms: float = 0.0
+    p90_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    errors: int = 0
+    error_detail: dict[str, Any] = field(default_factory=dict)
+    server_cpu_ms_per_request: float = 0.0
+    machine_busy_percent: float = 0.0
+    ratio_to_bare: float | None = None
+    # Bare app's server CPU per request / ours: what the throughput ratio would be on a CPU-bound
+    # server; it depends much less than req/s on what else runs on the machine.
+    cpu_ratio_to_bare: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.app} {self.webhook}"
+
+
+def wrk_available() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def run_wrk(server: Server, requests_file: Path, marker: str, seconds: int, connections: int, threads: int) -> dict[str, Any]:
+    """Run wrk against the server with the replay script; returns the script's figures."""
+    command = [
+        "wrk",
+        f"--threads={threads}",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        f"--script={WRK_SCRIPT}",
+        server.base_url,
+        "--",
+        str(requests_file),
+        marker,
+        str(threads),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    raise RuntimeError(f"wrk gave no figures (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+@dataclass(frozen=True)
+class Load:
+    """One load shape: wrk's connections and threads, warm-up and measured seconds.
+
+    wrk is closed-loop (each connection sends its next request when the answer arrived), so at 16
+    connections latency is mostly queueing: mean latency = 16 / throughput. The single-connection
+    shape measures the service time of one request on an otherwise idle server.
+    """
+
+    connections: int = 16
+    wrk_threads: int = 2
+    warmup: int = 3
+    duration: int = 10
+
+
+def measure(
+    server: Server, app: str, path: str, load: Load, workdir: Path, *, token: str, database_url: str | None, public_base_url: str
+) -> Figures:
+    """Warm up, then measure one webhook of one server.
+
+    For Recours every request carries a CallSid of its own (menu choices act on calls created
+    beforehand), so the measured run needs a pool of requests large enough for its duration: it is
+    sized from the warm-up's throughput with a margin, and a pool that still ran out is an error.
+    The bare app keeps no state, so it replays a small pool.
+    """
+    stateful = database_url is not None
+    marker = MARKERS[path] if stateful else "<Response"
+
+    def pool(name: str, size: int) -> Path:
+        sids = [new_call_sid() for _ in range(size)]
+        if stateful and path == MENU:
+            open_calls(database_url, sids)
+        file = workdir / f"{name}.requests"
+        write_requests(file, token, public_base_url, path, sids)
+        return file
+
+    warm_size = 2000 if not stateful else 3000 * load.warmup
+    warm = run_wrk(server, pool("warmup", warm_size), marker, load.warmup, load.connections, load.wrk_threads)
+    warm_rps = warm["requests"] / max(warm["duration_us"] / 1e6, 1e-3)
+    size = 2000 if not stateful else min(400_000, math.ceil(max(warm_rps, 500) * load.duration * 2) + 2000)
+    requests_file = pool("measure", size)
+
+    cpu_before, (busy_before, total_before) = cpu_seconds(server.process.pid), machine_busy_seconds()
+    raw = run_wrk(server, requests_file, marker, load.duration, load.connections, load.wrk_threads)
+    cpu_after, (busy_after, total_after) = cpu_seconds(server.process.pid), machine_busy_seconds()
+
+    seconds = raw["duration_us"] / 1e6
+    socket_errors = sum(raw["socket_errors"].values())
+    wrapped = raw["wrapped"] if stateful else 0
+    figures = Figures(
+        app=app,
+        webhook=path if stateful else "(static TwiML)",
+        connections=load.connections,
+        requests=raw["requests"],
+        seconds=round(seconds, 2),
+        rps=round(raw["requests"] / seconds, 1),
+        p50_ms=raw["p50_us"] / 1000,
+        p90_ms=raw["p90_us"] / 1000,
+        p99_ms=raw["p99_us"] / 1000,
+        max_ms=raw["max_us"] / 1000,
+        errors=socket_errors + raw["http_errors"] + raw["bad_answers"] + wrapped,
+        server_cpu_ms_per_request=round(1000 * (cpu_after - cpu_before) / max(raw["requests"], 1), 3),
+        machine_busy_percent=round(100 * (busy_after - busy_before) / max(total_after - total_before, 1e-9), 1),
+    )
+    figures.error_detail = {
+        "socket": raw["socket_errors"],
+        "http_status": raw["http_errors"],
+        "bad_answers": raw["bad_answers"],
+        "pool_wrapped": wrapped,
+        "first_bad_answer": raw["sample"],
+    }
+    return figures
+
+
+# -- the runs ---------------------------------------------------------------------------------------
+
+
+def recours_env(database_url: str, token: str, public_base_url: str) -> dict[str, str]:
+    """The app's settings, through the environment as in production (see core.config)."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "TWILIO_AUTH_TOKEN": token,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "PUBLIC_BASE_URL": public_base_url,
+        "HOTLINE_NUMBER": HOTLINE,
+        "FALLBACK_NUMBER": SWITCHBOARD,
+        "LOG_LEVEL": "WARNING",
+        "SECRET_KEY": secrets.token_hex(16),
+    }
+
+
+def bench_recours(
+    name: str, database_url: str, config: GunicornConfig, loads: list[Load], workdir: Path, token: str, problems: list[str]
+) -> list[Figures]:
+    """Serve Recours on ``database_url`` and measure both webhooks under each load shape."""
+    port = free_port()
+    # Twilio signs the URL it calls. Here that is the server itself; behind a proxy it would be the
+    # public https URL, and signing would cost the same.
+    public_base_url = f"http://127.0.0.1:{port}"
+    log_path = workdir / f"gunicorn-{name.replace(' ', '-')}.log"
+    print(f"  {name}: gunicorn on :{port} ...", flush=True)
+    figures = []
+    with gunicorn(name, "app:create_app()", recours_env(database_url, token, public_base_url), config, port, log_path) as server:
+        preflight(server, token, public_base_url)
+        for load in loads:
+            for path in (VOICE, MENU):
+                result = measure(server, name, path, load, workdir, token=token, database_url=database_url, public_base_url=public_base_url)
+                summary = f"{result.rps:.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors"
+                print(f"    {path} x{load.connections}: {summary}", flush=True)
+                figures.append(result)
+    problems.extend(f"{name} server log: {line}" for line in server_log_problems(log_path))
+    return figures
+
+
+def bench_bare(
+    name: str, twiml: str, config: GunicornConfig, loads: list[Load], workdir: Path, token: str, problems: list[str]
+) -> list[Figures]:
+    """Serve the bare app and measure it under each load shape (it answers every path the same)."""
+    port = free_port()
+    log_path = workdir / f"gunicorn-{name.replace(' ', '-')}.log"
+    env = {**os.environ, "BENCH_BARE_TWIML": twiml}
+    print(f"  {name}: gunicorn on :{port} ...", flush=True)
+    figures = []
+    with gunicorn(name, "bench.bare_app:create_app()", env, config, port, log_path) as server:
+        for load in loads:
+            result = measure(server, name, VOICE, load, workdir, token=token, database_url=None, public_base_url=server.base_url)
+            print(f"    x{load.connections}: {result.rps:.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors", flush=True)
+            figures.append(result)
+    problems.extend(f"{name} server log: {line}" for line in server_log_problems(log_path))
+    return figures
+
+
+def sample_menu_twiml(database_url: str, token: str) -> str:
+    """Our real answer to a new call, made in-process, so the bare app can send the same bytes."""
+    from app import create_app
+
+    public_base_url = "http://127.0.0.1:5000"
+    env = recours_env(database_url, token, public_base_url)
+    app = create_app({key: env[key] for key in APP_SETTINGS})
+    try:
+        params = call_params(new_call_sid())
+        signature, _ = signed(token, public_base_url, VOICE, params)
+        response = app.test_client().post(VOICE, data=params, headers={"X-Twilio-Signature": signature})
+        if response.status_code != 200 or b"<Gather" not in response.data:
+            raise RuntimeError(f"Recours did not answer a new call with the menu: {response.status_code} {response.data[:300]!r}")
+        return response.get_data(as_text=True)
+    finally:
+        app.extensions["recours.db"].engine.dispose()
+
+
+# -- the simulated figure ---------------------------------------------------------------------------
+
+
+def first_ring_figure(workdir: Path) -> dict[str, Any] | None:
+    """Simulated seconds from the answer to the first senior ringing, for a GP who presses 1 one second
+    into the greeting (barge-in) while every senior would accept after 3 s of ringing.
+
+    Needs the :mod:`simulator` package, written alongside: without it the figure is skipped, and a
+    failure inside the simulator is reported without invalidating the load figures.
+    """
+    try:
+        from simulator import Accepts, FlaskTransport, Key, Simulator
+    except ImportError as exc:
+        print(f"  simulator not available yet ({exc})")
+        return None
+    from app import create_app
+
+    database_url = f"sqlite:///{workdir / 'simulator.sqlite3'}"
+    prepare_database(database_url)
+    token, public_base_url = secrets.token_hex(16), "https://recours.example.org"
+    env = recours_env(database_url, token, public_base_url)
+    app = create_app({key: env[key] for key in APP_SETTINGS})
+    figure: dict[str, Any] = {"target_s": TARGET_FIRST_RING_S}
+    try:
+        # Twilio takes a moment between <Dial> and the first ring on real networks; the simulator's
+        # default is none, so the figure is given both ways.
+        for label, post_dial_delay in (("no post-dial delay", 0.0), ("2 s post-dial delay", 2.0)):
+            simulator = Simulator(
+                FlaskTransport(app),
+                public_base_url=public_base_url,
+                auth_token=token,
+                account_sid=ACCOUNT_SID,
+                start=datetime.now(UTC),  # the seeded rota covers today, should the app follow the simulated clock
+                post_dial_delay=post_dial_delay,
+            )
+            result = simulator.call(from_=GP_NUMBER, to=HOTLINE, gp=[Key("1", after=1.0)], default_callee=Accepts(after=3))
+            first = result.first_ring_at
+            heard = [f"{t:5.1f} s  {text}" for t, text in result.heard if first is None or t <= first]
+            issues = [str(issue) for issue in result.errors]
+            figure[label] = {"first_ring_at_s": first, "gp_heard_until_then": heard, "simulated_call_errors": issues}
+            verdict = "MISSED" if first is None or first > TARGET_FIRST_RING_S else "ok"
+            ring = "never" if first is None else f"{first:.1f} s"
+            print(f"  first senior ringing after {ring} ({label}); target <= {TARGET_FIRST_RING_S:.0f} s: {verdict}")
+            for line in heard:
+                print(f"      GP heard at {line}")
+            for issue in issues:
+                print(f"      ERROR IN THE SIMULATED CALL: {issue}")
+    except Exception as exc:  # noqa: BLE001 - the simulator is work in progress; keep the load figures
+        print(f"  SIMULATOR FAILED: {type(exc).__name__}: {exc}")
+        figure["simulator_failed"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        app.extensions["recours.db"].engine.dispose()
+    return figure
+
+
+# -- report -----------------------------------------------------------------------------------------
+
+
+def print_table(figures: list[Figures]) -> None:
+    columns = f"{'app':<20} {'webhook':<15} {'conns':>5} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7}"
+    header = f"{columns} {'errors':>6} {'vs bare':>7} {'srv CPU ms/req':>14} {'CPU busy':>8}"
+    print(header)
+    print("-" * len(header))
+    for f in figures:
+        ratio = "" if f.ratio_to_bare is None else f"{f.ratio_to_bare:.2f}"
+        print(
+            f"{f.app:<20} {f.webhook:<15} {f.connections:>5} {f.rps:>7.0f} {f.p50_ms:>7.1f} {f.p90_ms:>7.1f} {f.p99_ms:>7.1f}"
+            f" {f.max_ms:>7.1f} {f.errors:>6} {ratio:>7} {f.server_cpu_ms_per_request:>14.2f} {f.machine_busy_percent:>7.0f}%"
+        )
+
+
+def target_lines(figures: list[Figures]) -> list[str]:
+    """The targets, judged on the 16-connection runs (those with a ratio to the ceiling)."""
+    lines = []
+    for f in figures:
+        if f.ratio_to_bare is None:
+            continue
+        verdict = "ok" if f.ratio_to_bare >= TARGET_RATIO else "MISSED"
+        line = f"  {f.label:<34} throughput {f.ratio_to_bare:.2f} x bare (>= {TARGET_RATIO}) {verdict:<6}"
+        if f.cpu_ratio_to_bare is not None:
+            line += f" [by server CPU per request: {f.cpu_ratio_to_bare:.2f}]"
+        if "PostgreSQL" in f.app:
+            p99 = "ok" if f.p99_ms <= TARGET_P99_MS else "MISSED"
+            line += f"  p99 {f.p99_ms:.1f} ms (<= {TARGET_P99_MS:.0f} ms) {p99}"
+        lines.append(line)
+    return lines
+
+
+def loud(lines: list[str]) -> None:
+    bar = "!" * 100
+    print(f"\n{bar}")
+    for line in lines:
+        print(f"!!! {line}")
+    print(bar)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.webhooks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds measured per app, webhook and load (default 10)")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measure (default 3)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (default 16)")
+    parser.add_argument("--no-single", action="store_true", help="skip the single-connection (service time) runs")
+    parser.add_argument("--workers", type=int, default=GunicornConfig.workers, help="gunicorn workers (default: see GunicornConfig)")
+    parser.add_argument("--threads", type=int, default=GunicornConfig.threads, help="threads per worker (default: see GunicornConfig)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend only (the bare ceiling is always measured)")
+    parser.add_argument("--no-simulator", action="store_true", help="skip the simulated time-to-first-ring figure")
+    return parser.parse_args(argv)
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    # SIGTERM/SIGHUP behave like Ctrl-C: unwinding runs the finally blocks that stop the servers and
+    # drop the PostgreSQL database.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def run_load(args: argparse.Namespace, config: GunicornConfig, loads: list[Load], workdir: Path, report: dict[str, Any]) -> list[Figures]:
+    """All the load runs: the ceiling first and last, Recours on SQLite and PostgreSQL in between."""
+    token = secrets.token_hex(16)
+    problems: list[str] = report.setdefault("problems", [])
+    sqlite_url = f"sqlite:///{workdir / 'recours.sqlite3'}"
+    prepare_database(sqlite_url)
+    menu_twiml = sample_menu_twiml(sqlite_url, token)
+    print("Load runs:")
+    # If the two ceilings differ, something else used the CPUs meanwhile and the ratios are less sure.
+    bare_start = bench_bare("bare Flask (start)", menu_twiml, config, loads, workdir, token, problems)
+    ours: list[Figures] = []
+    if args.only in (None, "sqlite"):
+        ours += bench_recours("Recours SQLite", sqlite_url, config, loads, workdir, token, problems)
+    if args.only in (None, "postgresql"):
+        why_not = postgres_reachable()
+        if why_not is not None:
+            print(f"  PostgreSQL skipped: not reachable at {POSTGRES_ADMIN_URL} ({why_not})")
+            report["postgresql_skipped"] = why_not
+        else:
+            with postgres_database() as postgres_url:
+                ours += bench_recours("Recours PostgreSQL", postgres_url, config, loads, workdir, token, problems)
+    bare_end = bench_bare("bare Flask (end)", menu_twiml, config, loads, workdir, token, problems)
+
+    ceilings = {load.connections: (a.rps + b.rps) / 2 for load, a, b in zip(loads, bare_start, bare_end, strict=True)}
+    bare_cpu = (bare_start[0].server_cpu_ms_per_request + bare_end[0].server_cpu_ms_per_request) / 2
+    for f in ours:
+        if f.connections == loads[0].connections and ceilings[f.connections]:
+            f.ratio_to_bare = round(f.rps / ceilings[f.connections], 3)
+            if f.server_cpu_ms_per_request > 0 and bare_cpu > 0:
+                f.cpu_ratio_to_bare = round(bare_cpu / f.server_cpu_ms_per_request, 3)
+    ceiling, drift = ceilings[loads[0].connections], abs(bare_start[0].rps - bare_end[0].rps) / max(ceilings[loads[0].connections], 1e-9)
+    report["bare_ceiling_rps"], report["bare_drift"] = round(ceiling, 1), round(drift, 3)
+    all_figures = [*bare_start, *ours, *bare_end]
+    print("\nResults (srv CPU = gunicorn master + workers; CPU busy = whole machine: server, wrk and PostgreSQL)")
+    print_table(all_figures)
+    print(f"\nbare-Flask ceiling at {loads[0].connections} connections: {ceiling:.0f} req/s", end=" ")
+    print(f"(mean of start and end, which differ by {100 * drift:.0f}%)")
+    if drift > 0.15:
+        print("note: the ceiling moved by more than 15% during the run: something else was using the CPUs")
+    print("Targets:")
+    for line in target_lines(ours):
+        print(line)
+    return all_figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
+    os.environ["LOG_LEVEL"] = "WARNING"  # for the in-process app (menu sample, simulator)
+    config = GunicornConfig(workers=args.workers, threads=args.threads)
+    loads = [Load(connections=args.connections, warmup=args.warmup, duration=args.duration)]
+    if not args.no_single:
+        loads.append(Load(connections=1, wrk_threads=1, warmup=1, duration=max(2, args.duration // 2)))
+    started = datetime.now(UTC)
+    report: dict[str, Any] = {
+        "started_at": started.isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average_at_start": os.getloadavg()},
+        "gunicorn": asdict(config) | {"arguments": config.arguments()},
+        "loads": [asdict(load) for load in loads],
+        "targets": {"ratio_to_bare": TARGET_RATIO, "p99_ms_postgresql": TARGET_P99_MS, "first_ring_s": TARGET_FIRST_RING_S},
+        "problems": [],
+    }
+    print(f"Recours webhook benchmark: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"gunicorn {' '.join(config.arguments())}")
+    shapes = ", ".join(f"{load.connections} connection(s) for {load.warmup} s warm-up + {load.duration} s" for load in loads)
+    print(f"load: wrk with keep-alive, {shapes}, per app and webhook\n")
+    if os.getloadavg()[0] > 0.5:
+        print("note: the machine is already busy (load average above 0.5): figures will be noisy\n")
+
+    figures: list[Figures] = []
+    exit_status = 0
+    try:
+        with tempfile.TemporaryDirectory(prefix="recours-bench-") as tmp:
+            if wrk_available():
+                figures = run_load(args, config, loads, Path(tmp), report)
+            else:
+                loud(
+                    [
+                        "wrk is not installed: no load figures.",
+                        "Install it: apt-get install -y wrk (Debian/Ubuntu), brew install wrk (macOS)",
+                    ]
+                )
+                exit_status = 2
+            if not args.no_simulator:
+                print("\nSimulated call: the GP presses 1 one second into the greeting; seniors would accept after 3 s of ringing")
+                report["first_ring"] = first_ring_figure(Path(tmp))
+    except KeyboardInterrupt:
+        print("\ninterrupted: servers stopped, temporary database dropped, no results written")
+        return 130
+    except RuntimeError as exc:  # a server that would not start, an app failing its preflight, wrk failing
+        loud(["THE BENCHMARK COULD NOT RUN:", *str(exc).splitlines()[:40]])
+        return 1
+
+    errors = [f"{f.label} x{f.connections}: {f.errors} errors in {f.requests} answers {f.error_detail}" for f in figures if f.errors]
+    errors += report["problems"]
+    report["runs"] = [asdict(f) for f in figures]
+    report["problems"] = errors
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    result_file = RESULTS_DIR / f"webhooks-{started.strftime('%Y%m%dT%H%M%SZ')}.json"
+    result_file.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    print(f"\nResults written to {result_file.relative_to(ROOT)}")
+    if errors:
+        loud(["ERRORS DURING THE BENCHMARK: the figures above are NOT valid.", *errors[:20]])
+        exit_status = max(exit_status, 1)
+    return exit_status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
