@@ -27,15 +27,14 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     from webhooks import blueprint as twilio_webhooks
 
     app.register_blueprint(twilio_webhooks)
-
     from calllog.cli import calls_cli
     from core.cli import db_cli
     from demo.cli import demo_cli
     from directory.cli import gps_cli
-
+    from rota.cli import rota_cli
     from webhooks.cli import twilio_setup_command
 
-    for group in (db_cli, demo_cli, calls_cli, gps_cli, twilio_setup_command):
+    for group in (db_cli, demo_cli, calls_cli, gps_cli, rota_cli, twilio_setup_command):
         app.cli.add_command(group)
     try:
         from simulator.cli import call_cli
@@ -43,6 +42,8 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
         call_cli = None
     if call_cli is not None:
         app.cli.add_command(call_cli)
+
+
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

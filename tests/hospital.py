@@ -50,10 +50,20 @@ def build_hospital(session: Session, now: datetime) -> Hospital:
         last_resort=head,
     )
     cardiology = Specialty(
-        code="cardiology", department=department, name_fr="cardiologie", name_en="cardiology", menu_digit="2", speech_keywords="cardio, cardiologue"
+        code="cardiology",
+        department=department,
+        name_fr="cardiologie",
+        name_en="cardiology",
+        menu_digit="2",
+        speech_keywords="cardio, cardiologue",
     )
     paediatrics = Specialty(
-        code="paediatrics", department=department, name_fr="pédiatrie", name_en="paediatrics", menu_digit="3", speech_keywords="pédiatre, enfant"
+        code="paediatrics",
+        department=department,
+        name_fr="pédiatrie",
+        name_en="paediatrics",
+        menu_digit="3",
+        speech_keywords="pédiatre, enfant",
     )
     incoming, outgoing = _senior("Dr Emma Faure", "+33199000121"), _senior("Dr Tom André", "+33199000122")
     day = timedelta(hours=10)

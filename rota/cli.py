@@ -1,0 +1,182 @@
+"""``flask rota who|gaps|import``: the rota from a terminal, for the department secretary and for IT.
+
+Times a person types without an offset are the department's local time; times shown are local too,
+with the zone's abbreviation, so a DST change is visible.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from core import clock, db
+from core.phones import national
+from rota.coverage import coverage, duty_timeline
+from rota.imports import count_lines, parse_date, parse_shift_csv, parse_time, write_shifts
+from rota.models import Department, Senior, Specialty
+from rota.patterns import instant, is_ambiguous, is_nonexistent
+from rota.queries import find_specialty, on_duty_hunt_list
+
+rota_cli = AppGroup("rota", help="Duty rotas: who is on duty, gaps and conflicts, importing shifts.")
+
+# Files with more lines than this show a progress bar while they are checked and written.
+PROGRESS_FROM_LINES = 500
+
+
+def local(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%a %d/%m/%Y %H:%M %Z")
+
+
+def parse_when(text: str, zone: ZoneInfo) -> tuple[datetime, str | None]:
+    """An instant typed by a person, and a note when the local time needed the DST rule.
+
+    ISO with an offset (``2026-03-29T01:30Z``, ``...+02:00``) is taken as is; without one
+    (``2026-03-29 02:30``, ``29/03/2026 2h30``) it is local time in ``zone``.
+    """
+    text = text.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = None
+    if parsed is not None and parsed.tzinfo is not None:
+        return parsed, None
+    if parsed is not None:
+        day, wall = parsed.date(), parsed.time()
+    else:
+        parts = re.split(r"[ T]+", text, maxsplit=1)
+        try:
+            day = parse_date(parts[0])
+            wall = parse_time(parts[1])[0] if len(parts) > 1 else time(0, 0)
+        except ValueError as exc:
+            raise click.BadParameter(f"{exc}; expected e.g. 2026-03-29 14:30, 29/03/2026 14h30 or 2026-03-29T12:30Z") from None
+    note = None
+    if is_nonexistent(day, wall, zone):
+        note = f"{wall:%H:%M} does not exist on {day:%d/%m/%Y} in {zone.key}: read as the instant the clocks jump"
+    elif is_ambiguous(day, wall, zone):
+        note = f"{wall:%H:%M} happens twice on {day:%d/%m/%Y} in {zone.key}: read as the first (summer time)"
+    return instant(day, wall, zone), note
+
+
+def _zone_of(specialty: Specialty) -> ZoneInfo:
+    return ZoneInfo(specialty.department.timezone)
+
+
+@rota_cli.command("who")
+@click.argument("specialty")
+@click.option("--at", "when", help="Instant to ask about (default: now); local time of the department unless an offset is given.")
+def who_command(specialty: str, when: str | None) -> None:
+    """Who the hotline rings for SPECIALTY (code or name), in order, and why."""
+    session = db.session()
+    found = find_specialty(session, specialty)
+    if found is None:
+        known = ", ".join(session.scalars(select(Specialty.code).order_by(Specialty.code)))
+        raise click.ClickException(f"no specialty {specialty!r}; known: {known or 'none'}")
+    zone = _zone_of(found)
+    at, note = parse_when(when, zone) if when else (clock.now(), None)
+    if note:
+        click.echo(f"note: {note}")
+    click.echo(f"{found.name_fr} ({found.code}) at {local(at, zone)} [{at:%Y-%m-%d %H:%M} UTC]")
+    entries = on_duty_hunt_list(session, found.id, at)
+    if not entries:
+        click.echo("  nobody on duty and no last resort: the hotline offers a callback")
+    for rank, entry in enumerate(entries, 1):
+        click.echo(f"  {rank}. {entry.layer:<11} {entry.name:<24} {national(entry.number):<16} {entry.reason}")
+    periods = duty_timeline(session, at, at + timedelta(days=8), [found.id]).get(found.id, [])
+    if periods and periods[0].ends_at < at + timedelta(days=8):
+        click.echo(f"  next change: {local(periods[0].ends_at, zone)}")
+
+
+def _duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    return (f"{days}d " if days else "") + f"{minutes // 60}h{minutes % 60:02d}"
+
+
+@rota_cli.command("gaps")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3660), help="Length of the period scanned.")
+@click.option("--from", "since", help="Start of the period (default: now); local time of each department unless an offset is given.")
+@click.option("--specialty", "specialties", multiple=True, help="Only this specialty (code or name); repeatable.")
+def gaps_command(days: int, since: str | None, specialties: tuple[str, ...]) -> None:
+    """Stretches with nobody primary, and conflicts (a senior on two specialties at once, a senior on
+    leave still scheduled), for every specialty over the next DAYS days."""
+    session = db.session()
+    chosen: list[Specialty] = []
+    for text in specialties:
+        found = find_specialty(session, text)
+        if found is None:
+            raise click.ClickException(f"no specialty {text!r}")
+        chosen.append(found)
+    default_zone = ZoneInfo(session.scalar(select(Department.timezone).order_by(Department.id)) or "Europe/Paris")
+    start = parse_when(since, default_zone)[0] if since else clock.now()
+    # N calendar days, not N x 24 h: a period from midnight ends at midnight across a DST change.
+    local_start = start.astimezone(default_zone)
+    end = instant(local_start.date() + timedelta(days=days), local_start.time().replace(tzinfo=None), default_zone)
+    report = coverage(session, start, end, [s.id for s in chosen] if chosen else None)
+    names = dict(session.execute(select(Senior.id, Senior.full_name)).all())
+    by_id = {s.id: s for s in session.scalars(select(Specialty).where(Specialty.id.in_(report.specialty_ids)))}
+    all_names = dict(session.execute(select(Specialty.id, Specialty.name_fr)).all())
+    click.echo(f"from {local(start, default_zone)} to {local(end, default_zone)} ({days} days)")
+    for specialty_id in report.specialty_ids:
+        specialty = by_id[specialty_id]
+        zone = _zone_of(specialty)
+        gaps, conflicts = report.gaps_of(specialty_id), report.conflicts_of(specialty_id)
+        status = "covered" if not gaps and not conflicts else f"{len(gaps)} gap(s), {len(conflicts)} conflict(s)"
+        click.echo(f"{specialty.name_fr} ({specialty.code}): {status}")
+        for gap in gaps:
+            click.echo(
+                f"  gap       {local(gap.starts_at, zone)} → {local(gap.ends_at, zone)}  "
+                f"({_duration(gap.ends_at - gap.starts_at)}, nobody primary)"
+            )
+        for c in conflicts:
+            who = names.get(c.senior_id, f"senior #{c.senior_id}")
+            if c.kind == "two_specialties":
+                what = f"{who} also on duty for {all_names.get(c.other_specialty_id, c.other_specialty_id)}"
+            else:
+                what = f"{who} on leave but scheduled ({c.detail})"
+            click.echo(f"  conflict  {local(c.starts_at, zone)} → {local(c.ends_at, zone)}  {what}")
+    click.echo(f"{len(report.gaps)} gap(s), {len(report.conflicts)} conflict(s) in {len(report.specialty_ids)} specialties")
+
+
+@rota_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and report, write nothing.")
+def import_command(path: str, dry_run: bool) -> None:
+    """Import single shifts from a CSV file (date, start, end, senior, specialty, layer).
+
+    The whole file is checked first; if any line is wrong, every problem is listed with its line
+    number and nothing is written.
+    """
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            content = handle.read()
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path} is not UTF-8 text: export the spreadsheet as CSV UTF-8") from None
+    session = db.session()
+    lines = count_lines(content)
+    show_bar = lines > PROGRESS_FROM_LINES
+    with click.progressbar(length=lines, label="checking", hidden=not show_bar, file=sys.stderr) as bar:
+        result = parse_shift_csv(session, content, on_line=bar.update)
+    for warning in result.warnings:
+        click.echo(f"{path}: warning: {warning}", err=True)
+    if result.errors:
+        session.rollback()
+        for error in result.errors:
+            click.echo(f"{path}: {error}", err=True)
+        raise click.ClickException(f"{len(result.errors)} problem(s); nothing was imported")
+    if dry_run:
+        click.echo(f"{len(result.rows)} shift(s) to add, {result.unchanged} already in Recours (dry run: nothing written)")
+        return
+    try:
+        with click.progressbar(length=len(result.rows), label="writing", hidden=not show_bar, file=sys.stderr) as bar:
+            write_shifts(session, result.rows, on_written=bar.update)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    click.echo(f"{len(result.rows)} shift(s) added, {result.unchanged} already in Recours")

@@ -1,0 +1,330 @@
+"""Importing single shifts from the spreadsheet a department keeps: checked whole, then written whole.
+
+Columns (header on line 1, any order, comma or semicolon separated, UTF-8): ``date``, ``start``,
+``end``, ``senior``, ``specialty`` and optionally ``layer``; French headers (``début``, ``fin``,
+``médecin``, ``spécialité``, ``ligne``) are accepted too.
+
+- ``date``: ``dd/mm/yyyy`` (French) or ``yyyy-mm-dd`` (ISO);
+- ``start``, ``end``: local wall-clock time in the specialty's department zone, ``08:30`` or ``8h30``;
+  an end not after the start is on the next day (a night); ``24:00`` is the next midnight. A start or
+  end that does not exist (the skipped spring-forward hour) is refused; an ambiguous one (the repeated
+  autumn hour) is the first occurrence, the rule of :mod:`rota.patterns`;
+- ``senior``: the senior's name as in Recours ("Dr" and case ignored) or one of their phone numbers;
+- ``specialty``: its code or its name;
+- ``layer``: ``primary``/``principal`` (the default when empty) or ``backup``/``secours``.
+
+A line identical to a shift already in Recours is left alone, so a file can be imported again after
+fixing it. A shift overlapping another of the same senior for the same specialty — in the file or in
+Recours — is an error; a senior on two specialties at once is only a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from core.phones import try_e164
+from rota.models import Department, DutySlot, Layer, Senior, SeniorPhone, Specialty
+from rota.patterns import instant, is_nonexistent
+from rota.precedence import MAX_SINGLE_SHIFT
+
+COLUMNS = ("date", "start", "end", "senior", "specialty", "layer")
+REQUIRED = COLUMNS[:5]
+HEADER_ALIASES = {
+    "debut": "start",
+    "heure debut": "start",
+    "fin": "end",
+    "heure fin": "end",
+    "medecin": "senior",
+    "senior": "senior",
+    "nom": "senior",
+    "specialite": "specialty",
+    "ligne": "layer",
+    "niveau": "layer",
+}
+LAYERS = {
+    "": Layer.PRIMARY,
+    "primary": Layer.PRIMARY,
+    "principal": Layer.PRIMARY,
+    "premier": Layer.PRIMARY,
+    "backup": Layer.BACKUP,
+    "secours": Layer.BACKUP,
+    "second": Layer.BACKUP,
+}
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+TIME = re.compile(r"^(\d{1,2})(?:[:hH](\d{2})?)?(?::(\d{2}))?$")
+TITLES = re.compile(r"^(dr|docteur|pr|professeur)\.?\s+")
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ShiftRow:
+    line: int
+    specialty_id: int
+    senior_id: int
+    layer: Layer
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass
+class ImportResult:
+    rows: list[ShiftRow]
+    errors: list[LineError]
+    warnings: list[LineError]
+    unchanged: int = 0
+    created: int = 0
+
+
+def _plain(text: str) -> str:
+    """Lower case, no accents, single spaces: how names and headers are compared."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold().split())
+
+
+def _person(text: str) -> str:
+    return TITLES.sub("", _plain(text))
+
+
+def parse_date(text: str) -> date:
+    """``dd/mm/yyyy`` or ``yyyy-mm-dd``; raises ValueError in words."""
+    text = text.strip()
+    if match := ISO_DATE.match(text):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := FRENCH_DATE.match(text):
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        raise ValueError(f"date {text!r} is not dd/mm/yyyy or yyyy-mm-dd")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"date {text!r} does not exist") from None
+
+
+def parse_time(text: str) -> tuple[time, bool]:
+    """``08:30``, ``8h30``, ``8h``; returns the time and whether it was ``24:00`` (next midnight)."""
+    match = TIME.match(text.strip())
+    if not match:
+        raise ValueError(f"time {text.strip()!r} is not HH:MM")
+    hour, minute, second = int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0)
+    if (hour, minute, second) == (24, 0, 0):
+        return time(0, 0), True
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"time {text.strip()!r} does not exist")
+    return time(hour, minute, second), False
+
+
+class _Directory:
+    """Seniors and specialties by the names a spreadsheet uses."""
+
+    def __init__(self, session: Session) -> None:
+        self.seniors: dict[str, list[int]] = defaultdict(list)
+        self.names: dict[int, str] = {}
+        for sid, name in session.execute(select(Senior.id, Senior.full_name)):
+            self.seniors[_person(name)].append(sid)
+            self.names[sid] = name
+        self.phones = dict(session.execute(select(SeniorPhone.e164, SeniorPhone.senior_id)).all())
+        self.specialties: dict[str, tuple[int, ZoneInfo]] = {}
+        for sid, code, fr, en, zone in session.execute(
+            select(Specialty.id, Specialty.code, Specialty.name_fr, Specialty.name_en, Department.timezone).join(Specialty.department)
+        ):
+            for key in (code, fr, en):
+                self.specialties.setdefault(_plain(key), (sid, ZoneInfo(zone)))
+
+    def senior(self, text: str) -> int:
+        if not text.strip():
+            raise ValueError("senior is empty")
+        number = try_e164(text) if any(ch.isdigit() for ch in text) else None
+        if number is not None:
+            if number in self.phones:
+                return self.phones[number]
+            raise ValueError(f"no senior has the number {text.strip()}")
+        found = self.seniors.get(_person(text), [])
+        if len(found) == 1:
+            return found[0]
+        if not found:
+            raise ValueError(f"no senior named {text.strip()!r}")
+        raise ValueError(f"{len(found)} seniors are named {text.strip()!r}: use a phone number instead")
+
+    def specialty(self, text: str) -> tuple[int, ZoneInfo]:
+        if not text.strip():
+            raise ValueError("specialty is empty")
+        found = self.specialties.get(_plain(text))
+        if found is None:
+            raise ValueError(f"no specialty {text.strip()!r}")
+        return found
+
+
+def _attempt(problems: list[str], function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``, or None with its ValueError's message added to ``problems``."""
+    try:
+        return function(*args)
+    except ValueError as exc:
+        problems.append(str(exc))
+        return None
+
+
+def _local_instant(day: date, wall: time, zone: ZoneInfo, what: str) -> datetime:
+    if is_nonexistent(day, wall, zone):
+        raise ValueError(f"{what} {wall:%H:%M} does not exist on {day:%d/%m/%Y} in {zone.key} (the clocks jump forward)")
+    return instant(day, wall, zone)
+
+
+def _header(fieldnames: list[str] | None) -> tuple[list[str], list[str]]:
+    header = []
+    for name in fieldnames or []:
+        plain = _plain(name or "")
+        header.append(plain if plain in COLUMNS else HEADER_ALIASES.get(plain, plain))
+    missing = [c for c in REQUIRED if c not in header]
+    return header, missing
+
+
+def count_lines(content: str) -> int:
+    return max(0, content.count("\n") - 1 + (0 if content.endswith("\n") else 1))
+
+
+def parse_shift_csv(session: Session, content: str, on_line: Callable[[int], None] | None = None) -> ImportResult:
+    """Every row, every error (with the line number a spreadsheet shows, header = 1) and warning."""
+    content = content.lstrip("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(content.splitlines()[0] if content else "", delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(content), dialect=dialect)
+    header, missing = _header(reader.fieldnames)
+    if missing:
+        return ImportResult([], [LineError(1, f"missing column(s): {', '.join(missing)} (expected {', '.join(COLUMNS)})")], [])
+    reader.fieldnames = header
+    directory = _Directory(session)
+    rows: list[ShiftRow] = []
+    errors: list[LineError] = []
+    for record in reader:
+        line = reader.line_num
+        if on_line is not None:
+            on_line(1)
+        values = {k: (v or "").strip() for k, v in record.items() if isinstance(k, str)}
+        if not any(values.values()):
+            continue  # blank line
+        problems: list[str] = []
+        if None in record:
+            problems.append("more cells than columns")
+        attempt = functools.partial(_attempt, problems)
+        day = attempt(parse_date, values.get("date", ""))
+        start = attempt(parse_time, values.get("start", ""))
+        end = attempt(parse_time, values.get("end", ""))
+        senior_id = attempt(directory.senior, values.get("senior", ""))
+        specialty = attempt(directory.specialty, values.get("specialty", ""))
+        layer = LAYERS.get(_plain(values.get("layer", "")))
+        if layer is None:
+            problems.append(f"layer {values.get('layer')!r} is not primary or backup")
+        if start is not None and start[1]:
+            problems.append("start 24:00: write 00:00 on the next day")
+        if not problems and day and start and end and specialty:
+            specialty_id, zone = specialty
+            end_time, end_is_midnight = end
+            end_day = day + timedelta(days=1) if end_is_midnight or end_time <= start[0] else day
+            starts_at = attempt(_local_instant, day, start[0], zone, "start")
+            ends_at = attempt(_local_instant, end_day, end_time, zone, "end")
+            if starts_at is not None and ends_at is not None:
+                if ends_at <= starts_at:
+                    problems.append("the shift is empty (it lies inside the hour skipped by the clock change)")
+                elif ends_at - starts_at > MAX_SINGLE_SHIFT:
+                    problems.append(f"a single shift lasts at most {MAX_SINGLE_SHIFT.days} days")
+                else:
+                    assert senior_id is not None and layer is not None
+                    rows.append(ShiftRow(line, specialty_id, senior_id, layer, starts_at, ends_at))
+        errors.extend(LineError(line, p) for p in problems)
+    result = ImportResult(rows, errors, [])
+    _check_overlaps(session, result, directory.names)
+    result.errors.sort(key=lambda e: e.line)
+    return result
+
+
+def _when(at: datetime) -> str:
+    return f"{at:%Y-%m-%d %H:%M} UTC"
+
+
+def _check_overlaps(session: Session, result: ImportResult, names: dict[int, str]) -> None:
+    """Overlaps of one senior's shifts, within the file and against Recours; drops identical existing ones."""
+    if not result.rows:
+        return
+    low = min(r.starts_at for r in result.rows) - MAX_SINGLE_SHIFT
+    high = max(r.ends_at for r in result.rows)
+    seniors = {r.senior_id for r in result.rows}
+    existing: dict[int, list[tuple[datetime, datetime, int, int, Layer]]] = defaultdict(list)
+    query = select(DutySlot.id, DutySlot.specialty_id, DutySlot.senior_id, DutySlot.layer, DutySlot.starts_at, DutySlot.ends_at).where(
+        DutySlot.starts_at < high, DutySlot.starts_at > low, DutySlot.senior_id.in_(seniors)
+    )
+    for slot_id, specialty_id, senior_id, layer, s, e in session.execute(query):
+        existing[senior_id].append((s, e, specialty_id, slot_id, Layer(layer)))
+    kept: list[ShiftRow] = []
+    by_senior: dict[int, list[ShiftRow]] = defaultdict(list)
+    for row in sorted(result.rows, key=lambda r: r.line):
+        same = [x for x in existing[row.senior_id] if (x[0], x[1], x[2], x[4]) == (row.starts_at, row.ends_at, row.specialty_id, row.layer)]
+        if same:
+            result.unchanged += 1
+            continue
+        bad = False
+        for s, e, specialty_id, slot_id, _ in existing[row.senior_id]:
+            if s < row.ends_at and row.starts_at < e:
+                if specialty_id == row.specialty_id:
+                    result.errors.append(
+                        LineError(row.line, f"overlaps single shift #{slot_id} of {names[row.senior_id]} ({_when(s)} → {_when(e)})")
+                    )
+                    bad = True
+                else:
+                    result.warnings.append(
+                        LineError(row.line, f"{names[row.senior_id]} is also on duty for another specialty (single shift #{slot_id})")
+                    )
+        for other in by_senior[row.senior_id]:
+            if other.starts_at < row.ends_at and row.starts_at < other.ends_at:
+                if other.specialty_id == row.specialty_id:
+                    what = "repeats" if (other.starts_at, other.ends_at) == (row.starts_at, row.ends_at) else "overlaps"
+                    result.errors.append(LineError(row.line, f"{what} line {other.line} ({names[row.senior_id]})"))
+                    bad = True
+                else:
+                    result.warnings.append(
+                        LineError(row.line, f"{names[row.senior_id]} is also on duty for another specialty on line {other.line}")
+                    )
+        by_senior[row.senior_id].append(row)
+        if not bad:
+            kept.append(row)
+    result.rows = kept
+
+
+def write_shifts(session: Session, rows: list[ShiftRow], on_written: Callable[[int], None] | None = None, chunk: int = 1000) -> int:
+    """Insert the checked rows (caller commits). Bulk inserts, a progress callback per chunk."""
+    for offset in range(0, len(rows), chunk):
+        part = rows[offset : offset + chunk]
+        session.execute(
+            insert(DutySlot),
+            [
+                {"specialty_id": r.specialty_id, "senior_id": r.senior_id, "layer": r.layer, "starts_at": r.starts_at, "ends_at": r.ends_at}
+                for r in part
+            ],
+        )
+        if on_written is not None:
+            on_written(len(part))
+    session.flush()
+    return len(rows)
