@@ -27,14 +27,17 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     from webhooks import blueprint as twilio_webhooks
 
     app.register_blueprint(twilio_webhooks)
+    from callbacks.cli import callbacks_cli
     from calllog.cli import calls_cli
     from core.cli import db_cli
     from demo.cli import demo_cli
     from directory.cli import gps_cli
+    from notify.cli import notifications_cli
     from rota.cli import rota_cli
+    from scheduler.cli import scheduler_cli
     from webhooks.cli import twilio_setup_command
 
-    for group in (db_cli, demo_cli, calls_cli, gps_cli, rota_cli, twilio_setup_command):
+    for group in (db_cli, demo_cli, calls_cli, gps_cli, rota_cli, twilio_setup_command, callbacks_cli, notifications_cli, scheduler_cli):
         app.cli.add_command(group)
     try:
         from simulator.cli import call_cli

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -134,4 +134,29 @@ class CallbackRequest(Base):
     status: Mapped[CallbackStatus] = mapped_column(_enum(CallbackStatus), default=CallbackStatus.OPEN, index=True)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # -- the promise and how it is kept (written by :mod:`callbacks.operations`) --
+    # The short code seniors quote in SMS replies ("R 4821"); unique among open requests.
+    code: Mapped[str | None] = mapped_column(String(8))
+    # NULL until the scheduler has queued the SMS to the seniors on duty: this row is its own outbox
+    # entry, written in the webhook's transaction by the only writer of the call log.
+    announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_senior_id: Mapped[int | None] = mapped_column(ForeignKey("senior.id", ondelete="SET NULL"))
+    # Who called back (through Recours) and how the request was closed: "callback_call" or "manual".
+    done_by_senior_id: Mapped[int | None] = mapped_column(ForeignKey("senior.id", ondelete="SET NULL"))
+    done_via: Mapped[str | None] = mapped_column(String(16))
+    recording_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     call: Mapped[Call] = relationship(back_populates="callback")
+
+    __table_args__ = (
+        Index(
+            "ix_callback_request_open_code",
+            "code",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )

@@ -8,15 +8,89 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.phones import InvalidPhoneNumber, to_e164
 
 
 class ConfigError(RuntimeError):
     """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """Outbound SMS, calls and e-mail (:mod:`notify`)."""
+
+    # "log": everything outbound is only written to the log (development); "live": Twilio REST and SMTP.
+    backend: str = "log"
+    # The number SMS are sent from and replied to; None: the hotline number. French geographic numbers
+    # (01-05, 09) cannot send SMS: give a Twilio mobile number here.
+    sms_from: str | None = None
+    # Tries per message before it is shown as failed (`flask notifications failed`).
+    max_attempts: int = 5
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = True
+    mail_from: str | None = None
+
+
+@dataclass(frozen=True)
+class CallbackSettings:
+    """Callback requests and the messages around them (:mod:`callbacks`)."""
+
+    # Minutes a specialty has to call a GP back, unless `flask callbacks deadline` set its own.
+    deadline_minutes: int = 60
+    # The department head is alerted this long before an unacknowledged request's deadline.
+    escalation_lead_minutes: int = 15
+    # Who hears of requests with no specialty (the IVR fallback path): E.164 numbers; none → only listed.
+    unrouted_numbers: tuple[str, ...] = ()
+    # Tell a senior by SMS that they missed a screened call.
+    notify_missed_calls: bool = False
+    # Minutes before a duty starts that the senior gets a reminder; 0 turns reminders off.
+    shift_reminder_minutes: int = 60
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    """The periodic jobs run by ``flask scheduler run`` (:mod:`scheduler`)."""
+
+    timezone: str = "Europe/Paris"  # the zone of the daily and weekly times below
+    tick_seconds: int = 20  # how often callback requests and the outbox are looked at
+    gap_alert_time: time = time(7, 0)
+    gap_alert_days: int = 14
+    digest_weekday: str = "mon"
+    digest_time: time = time(8, 0)
+    digest_recipients: tuple[str, ...] = ()
+    retention_time: time = time(3, 30)
+    retention_call_log_months: int = 12
+    retention_recording_months: int = 6
+    # "anonymise" keeps the statistics of old calls without any number or name; "delete" removes the rows.
+    retention_mode: str = "anonymise"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The web app for department heads (:mod:`web`, :mod:`accounts`)."""
+
+    # Hours a sign-in lasts without activity limits: about one duty, then the browser asks again.
+    session_hours: int = 12
+    # Failed sign-ins allowed for one account before it is locked, then for one client address.
+    sign_in_free_failures: int = 5
+    sign_in_ip_free_failures: int = 50
+    # The first lock lasts this long and doubles with every further failure, up to the maximum.
+    sign_in_lock_seconds: int = 30
+    sign_in_max_lock_seconds: int = 900
+    # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
+    trusted_proxy_count: int = 0
+    default_language: str = "fr"
+    # The softphone places simulated calls through the real webhooks: they appear in the call log.
+    softphone_enabled: bool = True
 
 
 @dataclass(frozen=True)
@@ -37,6 +111,10 @@ class Settings:
     show_gp_number_to_senior: bool
     tts_voice_fr: str
     tts_voice_en: str
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    callbacks: CallbackSettings = field(default_factory=CallbackSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
 
 def _phone(env: Mapping[str, str], name: str) -> str:
@@ -83,6 +161,133 @@ def _base_url(env: Mapping[str, str]) -> str:
     return raw.rstrip("/")
 
 
+def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int, unit: str) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low} and {high} {unit}, got {value}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower() or default
+    if raw not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+    return raw
+
+
+def _clock_time(env: Mapping[str, str], name: str, default: time) -> time:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        hours, minutes = raw.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ConfigError(f"{name} must be a local time HH:MM, got {raw!r}") from None
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _phones(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    numbers = []
+    for raw in _list(env, name):
+        try:
+            numbers.append(to_e164(raw))
+        except InvalidPhoneNumber as exc:
+            raise ConfigError(f"{name} holds an invalid phone number: {exc}") from None
+    return tuple(numbers)
+
+
+def _emails(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    addresses = _list(env, name)
+    for address in addresses:
+        local, _, domain = address.partition("@")
+        if not local or "." not in domain or " " in address:
+            raise ConfigError(f"{name} holds {address!r}, which is not an e-mail address")
+    return addresses
+
+
+def _notify_settings(env: Mapping[str, str], account_sid: str | None, tokens: tuple[str, ...]) -> NotifySettings:
+    backend = _choice(env, "NOTIFY_BACKEND", "log", ("log", "live"))
+    if backend == "live" and (account_sid is None or not tokens):
+        raise ConfigError("NOTIFY_BACKEND=live sends through Twilio: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
+    mail_from = env.get("MAIL_FROM", "").strip() or None
+    if mail_from is not None:
+        _emails({"MAIL_FROM": mail_from}, "MAIL_FROM")
+    return NotifySettings(
+        backend=backend,
+        sms_from=_phone(env, "SMS_FROM") if env.get("SMS_FROM", "").strip() else None,
+        max_attempts=_count(env, "NOTIFY_MAX_ATTEMPTS", 5, 1, 10, "attempts"),
+        smtp_host=env.get("SMTP_HOST", "").strip() or None,
+        smtp_port=_count(env, "SMTP_PORT", 587, 1, 65535, "(port)"),
+        smtp_username=env.get("SMTP_USERNAME", "").strip() or None,
+        smtp_password=env.get("SMTP_PASSWORD", "") or None,
+        smtp_starttls=_bool(env, "SMTP_STARTTLS", True),
+        mail_from=mail_from,
+    )
+
+
+def _callback_settings(env: Mapping[str, str]) -> CallbackSettings:
+    return CallbackSettings(
+        deadline_minutes=_count(env, "CALLBACK_DEADLINE_MINUTES", 60, 5, 24 * 60, "minutes"),
+        escalation_lead_minutes=_count(env, "CALLBACK_ESCALATION_LEAD_MINUTES", 15, 1, 12 * 60, "minutes"),
+        unrouted_numbers=_phones(env, "CALLBACK_UNROUTED_NUMBERS"),
+        notify_missed_calls=_bool(env, "NOTIFY_MISSED_CALLS", False),
+        shift_reminder_minutes=_count(env, "SHIFT_REMINDER_MINUTES", 60, 0, 24 * 60, "minutes"),
+    )
+
+
+def _scheduler_settings(env: Mapping[str, str], notify: NotifySettings) -> SchedulerSettings:
+    zone = env.get("SCHEDULER_TIMEZONE", "").strip() or "Europe/Paris"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"SCHEDULER_TIMEZONE must be an IANA zone such as Europe/Paris, got {zone!r}") from None
+    recipients = _emails(env, "DIGEST_RECIPIENTS")
+    if recipients and notify.backend == "live" and not (notify.smtp_host and notify.mail_from):
+        raise ConfigError("DIGEST_RECIPIENTS is set: SMTP_HOST and MAIL_FROM are needed to send the digest")
+    call_log_months = _count(env, "RETENTION_CALL_LOG_MONTHS", 12, 1, 120, "months")
+    return SchedulerSettings(
+        timezone=zone,
+        tick_seconds=_count(env, "SCHEDULER_TICK_SECONDS", 20, 1, 600, "seconds"),
+        gap_alert_time=_clock_time(env, "GAP_ALERT_TIME", time(7, 0)),
+        gap_alert_days=_count(env, "GAP_ALERT_DAYS", 14, 1, 60, "days"),
+        digest_weekday=_choice(env, "DIGEST_WEEKDAY", "mon", ("mon", "tue", "wed", "thu", "fri", "sat", "sun")),
+        digest_time=_clock_time(env, "DIGEST_TIME", time(8, 0)),
+        digest_recipients=recipients,
+        retention_time=_clock_time(env, "RETENTION_TIME", time(3, 30)),
+        retention_call_log_months=call_log_months,
+        # Recordings hold patient talk: never kept longer than the call log that points to them.
+        retention_recording_months=_count(env, "RETENTION_RECORDING_MONTHS", min(6, call_log_months), 1, call_log_months, "months"),
+        retention_mode=_choice(env, "RETENTION_MODE", "anonymise", ("anonymise", "delete")),
+    )
+
+
+def _web_settings(env: Mapping[str, str]) -> WebSettings:
+    lock = _count(env, "SIGN_IN_LOCK_SECONDS", 30, 1, 3600, "seconds")
+    max_lock = _count(env, "SIGN_IN_MAX_LOCK_SECONDS", max(900, lock), 1, 86400, "seconds")
+    if max_lock < lock:
+        raise ConfigError(f"SIGN_IN_MAX_LOCK_SECONDS ({max_lock}) must not be shorter than SIGN_IN_LOCK_SECONDS ({lock})")
+    return WebSettings(
+        session_hours=_count(env, "SESSION_HOURS", 12, 1, 72, "hours"),
+        sign_in_free_failures=_count(env, "SIGN_IN_FREE_FAILURES", 5, 1, 100, "failures"),
+        sign_in_ip_free_failures=_count(env, "SIGN_IN_IP_FREE_FAILURES", 50, 1, 10000, "failures"),
+        sign_in_lock_seconds=lock,
+        sign_in_max_lock_seconds=max_lock,
+        trusted_proxy_count=_count(env, "TRUSTED_PROXY_COUNT", 0, 0, 5, "proxies"),
+        default_language=_choice(env, "DEFAULT_LANGUAGE", "fr", ("fr", "en")),
+        softphone_enabled=_bool(env, "SOFTPHONE_ENABLED", True),
+    )
+
+
 def default_database_url(instance_path: str | os.PathLike[str]) -> str:
     return f"sqlite:///{Path(instance_path) / 'recours.sqlite3'}"
 
@@ -96,6 +301,7 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
     database_url = env.get("DATABASE_URL", "").strip() or default_database_url(instance_path)
     if "://" not in database_url:
         raise ConfigError(f"DATABASE_URL must be a SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...), got {database_url!r}")
+    notify = _notify_settings(env, account_sid, tokens)
     return Settings(
         database_url=database_url,
         secret_key=env.get("SECRET_KEY", "").strip() or os.urandom(32).hex(),
@@ -112,4 +318,8 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
         show_gp_number_to_senior=_bool(env, "SHOW_GP_NUMBER_TO_SENIOR", False),
         tts_voice_fr=env.get("TTS_VOICE_FR", "").strip() or "Polly.Lea",
         tts_voice_en=env.get("TTS_VOICE_EN", "").strip() or "Polly.Amy",
+        notify=notify,
+        callbacks=_callback_settings(env),
+        scheduler=_scheduler_settings(env, notify),
+        web=_web_settings(env),
     )

@@ -11,13 +11,10 @@ from sqlalchemy import create_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import calllog.models  # noqa: F401 - registers the tables on Base.metadata
-import directory.models  # noqa: F401
-import rota.models  # noqa: F401
-from core.db import Base
+from schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations() -> None:

@@ -20,7 +20,7 @@ from twilio.request_validator import RequestValidator
 
 from app import create_app
 from core import clock, db, migrations
-from core.db import Base
+from schema import metadata
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 PUBLIC_BASE_URL = "https://recours.example.org"
@@ -89,7 +89,7 @@ def settings_for(database_url: str, **overrides: str) -> dict[str, str]:
 def _empty_all_tables(app: Flask) -> None:
     engine = app.extensions["recours.db"].engine
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())
 
 

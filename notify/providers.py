@@ -1,0 +1,199 @@
+"""The one small interface to the outside world: send an SMS, start a call, send an e-mail, delete a
+recording. :class:`LiveNotifier` uses the real ``twilio.rest.Client`` and ``smtplib``; :class:`LogNotifier`
+only writes to the log (development). Tests run the live one with a recording Twilio HTTP client and a
+local SMTP server.
+
+Every failure becomes a :class:`SendError` that says whether trying again may help.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import smtplib
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http import HttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+from core.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Seconds Recours waits for Twilio's REST API or the SMTP server before counting an attempt failed.
+NETWORK_TIMEOUT = 10.0
+
+# Status codes after which the same request will fail again: a bad number, a number that cannot take SMS,
+# an opted-out recipient, bad credentials. 408 and 429 are "try later".
+_RETRYABLE_HTTP = {408, 409, 429}
+
+
+class SendError(Exception):
+    """An attempt failed. ``permanent``: the same request cannot succeed (retrying is pointless)."""
+
+    def __init__(self, message: str, *, permanent: bool, code: str | None = None) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+class Notifier(Protocol):
+    def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
+        """Send an SMS from the hotline number; returns the provider's message SID."""
+
+    def start_call(self, to: str, url: str, status_callback: str, timeout: int) -> str:
+        """Call ``to`` from the hotline number; Twilio fetches ``url`` once it answers. Returns the CallSid."""
+
+    def send_email(self, to: Sequence[str], subject: str, body: str) -> None: ...
+
+    def delete_recording(self, sid: str) -> None:
+        """Delete a call recording at Twilio; one that no longer exists counts as deleted."""
+
+
+# -- Twilio's HTTP client, replaceable in tests -------------------------------------------------------
+
+
+def _real_http_client() -> HttpClient:
+    # No automatic retries here: a POST retried by the HTTP layer could send an SMS twice. The outbox
+    # decides about retrying, once it knows what happened.
+    return TwilioHttpClient(timeout=NETWORK_TIMEOUT)
+
+
+_http_client_factory: Callable[[], HttpClient] = _real_http_client
+
+
+@contextlib.contextmanager
+def use_twilio_http_client(factory: Callable[[], HttpClient]) -> Iterator[None]:
+    """Make every Twilio client built inside the block use ``factory()`` (tests: a recording client)."""
+    global _http_client_factory
+    previous, _http_client_factory = _http_client_factory, factory
+    try:
+        yield
+    finally:
+        _http_client_factory = previous
+
+
+def _twilio_error(exc: Exception) -> SendError:
+    if isinstance(exc, TwilioRestException):
+        permanent = 400 <= exc.status < 500 and exc.status not in _RETRYABLE_HTTP
+        code = str(exc.code) if exc.code is not None else str(exc.status)
+        return SendError(f"Twilio {exc.status} error {code}: {exc.msg}", permanent=permanent, code=code)
+    # Network errors, timeouts, Twilio 5xx pages that are not JSON: all may pass.
+    return SendError(f"{type(exc).__name__}: {exc}", permanent=False)
+
+
+class LiveNotifier:
+    """Twilio REST (SMS, calls, recordings) and SMTP (e-mail)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._client: Client | None = None
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            assert self.settings.twilio_account_sid and self.settings.twilio_auth_tokens  # checked by load_settings
+            self._client = Client(self.settings.twilio_account_sid, self.settings.twilio_auth_tokens[0], http_client=_http_client_factory())
+        return self._client
+
+    def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
+        options = {"status_callback": status_callback} if status_callback else {}
+        try:
+            sender = self.settings.notify.sms_from or self.settings.hotline_number
+            message = self.client.messages.create(to=to, from_=sender, body=body, **options)
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _twilio_error(exc) from exc
+        return message.sid
+
+    def start_call(self, to: str, url: str, status_callback: str, timeout: int) -> str:
+        try:
+            call = self.client.calls.create(
+                to=to,
+                from_=self.settings.hotline_number,
+                url=url,
+                method="POST",
+                status_callback=status_callback,
+                # The REST API takes repeated parameters: a list here (unlike TwiML attributes).
+                status_callback_event=["initiated", "ringing", "answered", "completed"],
+                status_callback_method="POST",
+                timeout=timeout,
+            )
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _twilio_error(exc) from exc
+        return call.sid
+
+    def delete_recording(self, sid: str) -> None:
+        try:
+            self.client.recordings(sid).delete()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return  # already gone: what we wanted
+            raise _twilio_error(exc) from exc
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _twilio_error(exc) from exc
+
+    def send_email(self, to: Sequence[str], subject: str, body: str) -> None:
+        notify = self.settings.notify
+        if not notify.smtp_host or not notify.mail_from:
+            raise SendError("SMTP_HOST and MAIL_FROM must be set to send e-mail", permanent=True)
+        message = EmailMessage()
+        message["From"] = notify.mail_from
+        message["To"] = ", ".join(to)
+        message["Subject"] = subject
+        message["Message-ID"] = f"<{uuid.uuid4().hex}@recours>"
+        message.set_content(body)
+        try:
+            with smtplib.SMTP(notify.smtp_host, notify.smtp_port, timeout=NETWORK_TIMEOUT) as smtp:
+                if notify.smtp_starttls:
+                    smtp.starttls()
+                if notify.smtp_username:
+                    smtp.login(notify.smtp_username, notify.smtp_password or "")
+                smtp.send_message(message)
+        except (
+            smtplib.SMTPRecipientsRefused,
+            smtplib.SMTPSenderRefused,
+            smtplib.SMTPAuthenticationError,
+            smtplib.SMTPNotSupportedError,
+        ) as exc:
+            raise SendError(f"SMTP refused: {exc}", permanent=True) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SendError(f"SMTP: {type(exc).__name__}: {exc}", permanent=False) from exc
+
+
+@dataclass
+class LogNotifier:
+    """Development: what would be sent is written to the log, with a fake SID."""
+
+    def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
+        log.info("SMS to %s: %s", to, body)
+        return "SMlog" + uuid.uuid4().hex[:29]
+
+    def start_call(self, to: str, url: str, status_callback: str, timeout: int) -> str:
+        log.info("CALL to %s, TwiML from %s", to, url)
+        return "CAlog" + uuid.uuid4().hex[:29]
+
+    def send_email(self, to: Sequence[str], subject: str, body: str) -> None:
+        log.info("E-MAIL to %s: %s\n%s", ", ".join(to), subject, body)
+
+    def delete_recording(self, sid: str) -> None:
+        log.info("DELETE recording %s", sid)
+
+
+def notifier_for(settings: Settings) -> Notifier:
+    return LiveNotifier(settings) if settings.notify.backend == "live" else LogNotifier()
+
+
+def current_notifier() -> Notifier:
+    """The notifier of the current application, built once per application."""
+    from flask import current_app
+
+    notifier = current_app.extensions.get("recours.notifier")
+    if notifier is None:
+        notifier = current_app.extensions["recours.notifier"] = notifier_for(current_app.config["SETTINGS"])
+    return notifier

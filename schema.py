@@ -1,0 +1,12 @@
+"""Every model module, imported so that ``Base.metadata`` knows all tables: Alembic's autogenerate
+and the test fixtures read the schema from here."""
+
+import callbacks.models  # noqa: F401
+import calllog.models  # noqa: F401
+import directory.models  # noqa: F401
+import notify.models  # noqa: F401
+import rota.models  # noqa: F401
+import scheduler.models  # noqa: F401
+from core.db import Base
+
+metadata = Base.metadata

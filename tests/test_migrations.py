@@ -1,0 +1,56 @@
+"""The Alembic chain: one head, the models and the migrations agree, and it goes down and up again."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from core import db, migrations
+from schema import metadata
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable
+
+
+def test_one_chain_with_a_single_head():
+    scripts = ScriptDirectory.from_config(migrations.alembic_config())
+    assert len(scripts.get_heads()) == 1, scripts.get_heads()
+    assert len(scripts.get_bases()) == 1
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'chain.sqlite3'}"
+        return
+    if _postgres_reachable() is not None:
+        pytest.skip("PostgreSQL not reachable")  # conftest's database_url fixture fails under CI=true
+    name = f"recours_chain_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_upgrade_matches_the_models_then_down_to_base_and_up_again(empty_url):
+    engine = db.make_engine(empty_url)
+    try:
+        migrations.upgrade(engine)
+        with engine.connect() as connection:
+            drift = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
+        assert drift == [], drift
+        migrations.downgrade(engine, "base")
+        assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+        migrations.upgrade(engine)
+        assert "call" in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

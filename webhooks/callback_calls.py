@@ -1,0 +1,185 @@
+"""Webhooks of the outbound callback call (see :mod:`ivr.callback_call` for the conversation).
+
+Each view: find the callback call named by ``?cc=`` (inside the signed URL), let
+:mod:`callbacks.operations` record what Twilio reported, commit once, answer the TwiML that
+:mod:`ivr.callback_call` decides. Signed like every ``/twilio/*`` request.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+from flask import Response, current_app, request
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import VoiceResponse
+
+from callbacks import messages, operations
+from callbacks.models import CallbackCall
+from callbacks.queries import senior_name
+from calllog.models import CallbackStatus
+from core import clock, db
+from core.config import Settings
+from directory.queries import gp_name
+from ivr import callback_call as ivr
+from rota.queries import specialty_name
+from webhooks.forms import small_int, text
+from webhooks.views import blueprint
+
+log = logging.getLogger(__name__)
+
+
+def _settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def _links() -> ivr.CallbackCallLinks:
+    return ivr.CallbackCallLinks(_settings().public_base_url)
+
+
+def _twiml(response: VoiceResponse) -> Response:
+    return Response(str(response), status=200, mimetype="text/xml")
+
+
+def _hangup() -> Response:
+    response = VoiceResponse()
+    response.hangup()
+    return _twiml(response)
+
+
+def _guarded(on_failure: Callable[[], Response]) -> Callable[[Callable[[], Response]], Callable[[], Response]]:
+    """Answer ``on_failure()`` when something breaks. The blueprint's own handler would send the caller to
+    the switchboard and log a failed GP call under this call's SID: right for the hotline, wrong here."""
+
+    def decorate(view: Callable[[], Response]) -> Callable[[], Response]:
+        @functools.wraps(view)
+        def guarded() -> Response:
+            try:
+                return view()
+            except Exception:
+                log.exception("callback-call webhook %s failed", request.path)
+                try:
+                    db.session().rollback()
+                except Exception:
+                    log.exception("rollback failed")
+                return on_failure()
+
+        return guarded
+
+    return decorate
+
+
+def _refused() -> Response:
+    return _twiml(ivr.refused(_settings()))
+
+
+def _callback_call(session: Session) -> CallbackCall | None:
+    return operations.find_callback_call(session, small_int(request.args.get("cc"), high=2**31 - 1))
+
+
+def _briefing(session: Session, call: CallbackCall) -> ivr.Briefing:
+    req = call.request
+    language = req.call.language if req.call is not None else "fr"
+    # Done by another call (or by hand) since this one was asked for: the senior is told, nobody is rung.
+    done_by = senior_name(session, req.done_by_senior_id) if req.status is CallbackStatus.DONE and call.bridged_at is None else None
+    return ivr.Briefing(
+        call_id=call.id,
+        code=req.code or "",
+        gp=messages.gp_label(gp_name(session, req.gp_id), req.caller_e164),
+        specialty_fr=specialty_name(session, req.specialty_id, "fr") or "une spécialité",
+        specialty_gp_language=specialty_name(session, req.specialty_id, language)
+        or ("une spécialité" if language == "fr" else "a specialty"),
+        gp_language=language,
+        gp_number=req.caller_e164,
+        recording_url=req.recording_url,
+        done_by=done_by,
+    )
+
+
+@blueprint.post(ivr.CALLBACK_CALL)
+@_guarded(_refused)
+def callback_call_answered() -> Response:
+    """The ``url`` of the outbound call: the senior who asked for it has picked up."""
+    session = db.session()
+    call = _callback_call(session)
+    if call is None:
+        return _refused()
+    operations.senior_answered(call, text(request.form, "CallSid", 64) or None, clock.now())
+    twiml = ivr.senior_answered(_settings(), _links(), _briefing(session, call))
+    session.commit()
+    return _twiml(twiml)
+
+
+@blueprint.post(ivr.CALLBACK_CALL_CHOICE)
+@_guarded(_refused)
+def callback_call_choice() -> Response:
+    """The senior's key: 1 rings the GP, 2 plays the GP's message."""
+    session = db.session()
+    call = _callback_call(session)
+    if call is None:
+        return _refused()
+    digits = text(request.form, "Digits", 32)
+    briefing = _briefing(session, call)
+    if ivr.wants_gp(briefing, digits):
+        operations.gp_dialled(call, clock.now())
+    twiml = ivr.senior_choice(_settings(), _links(), briefing, digits)
+    session.commit()
+    return _twiml(twiml)
+
+
+@blueprint.post(ivr.CALLBACK_CALL_SCREEN)
+@_guarded(_hangup)
+def callback_call_screen() -> Response:
+    """Fetched on the GP's leg once the GP picks up: the hospital is calling back, 1 to take it."""
+    session = db.session()
+    call = _callback_call(session)
+    if call is None:
+        return _hangup()
+    twiml = ivr.gp_screen(_settings(), _links(), _briefing(session, call))
+    session.commit()
+    return _twiml(twiml)
+
+
+@blueprint.post(ivr.CALLBACK_CALL_SCREEN_ANSWER)
+@_guarded(_hangup)
+def callback_call_screen_answer() -> Response:
+    """The GP's key: 1 bridges the two and the request is done, recording who called back and when."""
+    session = db.session()
+    call = _callback_call(session)
+    if call is None:
+        return _hangup()
+    digits = text(request.form, "Digits", 32)
+    if ivr.gp_accepted(digits):
+        operations.mark_called_back(session, call, clock.now())
+    session.commit()
+    return _twiml(ivr.gp_screen_answer(digits))
+
+
+@blueprint.post(ivr.CALLBACK_CALL_DIAL_RESULT)
+@_guarded(_hangup)
+def callback_call_dial_result() -> Response:
+    """The GP's Dial ended, on the senior's leg."""
+    session = db.session()
+    call = _callback_call(session)
+    if call is None:
+        return _hangup()
+    twiml = ivr.dial_result(_settings(), _briefing(session, call), bridged=call.bridged_at is not None)
+    session.commit()
+    return _twiml(twiml)
+
+
+@blueprint.post(ivr.CALLBACK_CALL_STATUS)
+@_guarded(lambda: _twiml(VoiceResponse()))
+def callback_call_status() -> Response:
+    """Status callbacks of the senior's leg (``leg=senior``, from calls.create) and of the GP's leg
+    (``leg=gp``, from the Number). Repeated or late ones change nothing."""
+    session = db.session()
+    call = _callback_call(session)
+    if call is not None:
+        leg = "gp" if request.args.get("leg") == "gp" else "senior"
+        operations.record_leg_status(
+            session, call, leg, text(request.form, "CallStatus", 20), text(request.form, "CallSid", 64) or None, clock.now()
+        )
+        session.commit()
+    return _twiml(VoiceResponse())
