@@ -27,6 +27,10 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     from webhooks import blueprint as twilio_webhooks
 
     app.register_blueprint(twilio_webhooks)
+    from web import init_app as init_web_app
+
+    init_web_app(app)
+
     from callbacks.cli import callbacks_cli
     from calllog.cli import calls_cli
     from core.cli import db_cli

@@ -1,6 +1,8 @@
 """Every model module, imported so that ``Base.metadata`` knows all tables: Alembic's autogenerate
 and the test fixtures read the schema from here."""
 
+import accounts.models  # noqa: F401
+import audit.models  # noqa: F401
 import callbacks.models  # noqa: F401
 import calllog.models  # noqa: F401
 import directory.models  # noqa: F401

@@ -1,0 +1,134 @@
+"""The access matrix: who may do what, written once. Every view asks :func:`can` (through
+:func:`web.security.requires`), and ``tests/web/test_access_matrix.py`` walks every route with every role
+against this table.
+
+A role either may not do an action at all (absent from its row), or may do it within a *scope*:
+
+- ``ALL`` — on anything;
+- ``OWN_DEPARTMENTS`` — on what belongs to a department the user heads (``department_head``, the rota's
+  record of heads); a page that lists things shows only those;
+- ``SELF`` — on the user's own senior record (their duty, phones, leave, swaps, iCal link); a user who is
+  not linked to a senior has nothing of their own.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from accounts.models import Role
+
+
+class Scope(enum.StrEnum):
+    ALL = "all"
+    OWN_DEPARTMENTS = "own_departments"
+    SELF = "self"
+
+
+A, D, S = Scope.ALL, Scope.OWN_DEPARTMENTS, Scope.SELF
+ADMIN, HEAD, MANAGER, SENIOR = Role.ADMIN, Role.HEAD, Role.MANAGER, Role.SENIOR
+
+MATRIX: dict[str, dict[Role, Scope]] = {
+    # Who is on duty now, every specialty: the hotline's answer is no secret inside the hospital.
+    "board.view": {ADMIN: A, HEAD: A, MANAGER: A, SENIOR: A},
+    # A specialty's rota as a week or a month, with gaps and conflicts.
+    "rota.view": {ADMIN: A, HEAD: A, MANAGER: A},
+    # Rotations, single shifts, overrides, leave.
+    "rota.edit": {ADMIN: A, HEAD: D},
+    # A head approves or rejects the swaps of their departments (rota.operations requires a head).
+    "swap.decide": {HEAD: D},
+    # Menu digit, names, speech keywords, direct number, last resort; creating a specialty.
+    "specialty.edit": {ADMIN: A, HEAD: D},
+    # Creating departments, their settings (time zone, leave policy, holidays) and heads.
+    "department.edit": {ADMIN: A},
+    "seniors.view": {ADMIN: A, HEAD: A, MANAGER: A},
+    # A senior's name, phone numbers, active flag and department staff lists.
+    "seniors.edit": {ADMIN: A, HEAD: D},
+    "audit.view": {ADMIN: A, HEAD: D},
+    "gps.view": {ADMIN: A, HEAD: A, MANAGER: A},
+    "gps.edit": {ADMIN: A},
+    "users.manage": {ADMIN: A},
+    "softphone.use": {ADMIN: A},
+    # For reports/: reports of every department, or of the departments one heads.
+    "reports.view": {ADMIN: A, MANAGER: A, HEAD: D},
+    # One's own things, whatever the role, when the account is linked to a senior.
+    "self.duty": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
+    "self.phones": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
+    "self.leave": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
+    "self.swaps": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
+    "self.ical": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
+    # One's own account: password, language.
+    "account.manage": {ADMIN: A, HEAD: A, MANAGER: A, SENIOR: A},
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """What access decisions need to know about the signed-in user."""
+
+    role: Role
+    senior_id: int | None = None
+    headed_department_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action is about: the departments it belongs to and, for one's own things, the senior.
+
+    ``Target()`` is a page that is not about one thing (a list, a creation form of the whole hospital).
+    """
+
+    department_ids: frozenset[int] = field(default_factory=frozenset)
+    senior_id: int | None = None
+    about_one_thing: bool = True
+
+    @classmethod
+    def departments(cls, *ids: int) -> Target:
+        return cls(department_ids=frozenset(ids))
+
+    @classmethod
+    def of_department_ids(cls, ids: Collection[int]) -> Target:
+        return cls(department_ids=frozenset(ids))
+
+    @classmethod
+    def page(cls) -> Target:
+        return cls(about_one_thing=False)
+
+    @classmethod
+    def senior(cls, senior_id: int | None) -> Target:
+        return cls(senior_id=senior_id)
+
+
+def scope_of(principal: Principal, action: str) -> Scope | None:
+    if action not in MATRIX:
+        raise KeyError(f"unknown action {action!r}: add it to accounts.access.MATRIX")
+    return MATRIX[action].get(principal.role)
+
+
+def can(principal: Principal | None, action: str, target: Target | None = None) -> bool:
+    """May ``principal`` do ``action`` on ``target``? Anonymous users may do nothing here."""
+    if principal is None:
+        return False
+    scope = scope_of(principal, action)
+    target = target or Target.page()
+    if scope is None:
+        return False
+    if scope is Scope.ALL:
+        return True
+    if scope is Scope.SELF:
+        return principal.senior_id is not None and (target.senior_id is None or target.senior_id == principal.senior_id)
+    # OWN_DEPARTMENTS: a page of lists is open (it shows only their departments); one thing must be theirs.
+    if not target.about_one_thing:
+        return True
+    return bool(target.department_ids & principal.headed_department_ids)
+
+
+def visible_department_ids(principal: Principal, action: str) -> frozenset[int] | None:
+    """For list pages: None means every department, else only these (empty: none)."""
+    scope = scope_of(principal, action)
+    if scope is Scope.ALL:
+        return None
+    if scope is Scope.OWN_DEPARTMENTS:
+        return principal.headed_department_ids
+    return frozenset()

@@ -1,0 +1,176 @@
+"""Changes to accounts. Each function checks its arguments and flushes; the caller commits once.
+A refusal raises :class:`AccountError` with a message for a person."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accounts import passwords, throttle
+from accounts.models import Role, User
+from rota.models import Senior
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+LANGUAGES = ("fr", "en")
+
+
+class AccountError(ValueError):
+    """A change the accounts refuse; ``field`` names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def normalise_email(raw: str) -> str:
+    email = (raw or "").strip().lower()
+    if not EMAIL.match(email) or len(email) > 254:
+        raise AccountError(f"{raw!r} is not an e-mail address", "email")
+    return email
+
+
+def _check_role_and_senior(session: Session, role: Role | str, senior_id: int | None, user_id: int | None) -> Role:
+    try:
+        role = Role(role)
+    except ValueError:
+        raise AccountError(f"unknown role {role!r}", "role") from None
+    if role in (Role.HEAD, Role.SENIOR) and senior_id is None:
+        raise AccountError("a head of department or a senior must be linked to their senior record", "senior_id")
+    if senior_id is not None:
+        if session.get(Senior, senior_id) is None:
+            raise AccountError(f"no senior #{senior_id}", "senior_id")
+        other = session.scalar(select(User.id).where(User.senior_id == senior_id, User.id != (user_id or 0)))
+        if other is not None:
+            raise AccountError("this senior already has an account", "senior_id")
+    return role
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    full_name: str,
+    role: Role | str,
+    password: str,
+    at: datetime,
+    senior_id: int | None = None,
+    language: str = "fr",
+) -> User:
+    email = normalise_email(email)
+    if not full_name.strip():
+        raise AccountError("a name is needed", "full_name")
+    if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
+        raise AccountError(f"an account already uses {email}", "email")
+    role = _check_role_and_senior(session, role, senior_id, None)
+    if language not in LANGUAGES:
+        raise AccountError(f"language must be one of {', '.join(LANGUAGES)}", "language")
+    try:
+        passwords.check_strength(password, email=email, full_name=full_name)
+    except passwords.WeakPassword as exc:
+        raise AccountError(f"password: {exc}", "password") from None
+    user = User(
+        email=email,
+        full_name=full_name.strip(),
+        role=role,
+        senior_id=senior_id,
+        language=language,
+        active=True,
+        password_hash=passwords.hash_password(password),
+        session_version=0,
+        created_at=at,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(
+    session: Session, user: User, *, full_name: str, role: Role | str, senior_id: int | None, language: str, active: bool, email: str
+) -> User:
+    email = normalise_email(email)
+    if email != user.email and session.scalar(select(func.count()).select_from(User).where(User.email == email, User.id != user.id)):
+        raise AccountError(f"an account already uses {email}", "email")
+    if not full_name.strip():
+        raise AccountError("a name is needed", "full_name")
+    role = _check_role_and_senior(session, role, senior_id, user.id)
+    if language not in LANGUAGES:
+        raise AccountError(f"language must be one of {', '.join(LANGUAGES)}", "language")
+    if user.active and not active:
+        user.session_version += 1  # signs the person out everywhere
+    user.email, user.full_name, user.role, user.senior_id, user.language, user.active = (
+        email,
+        full_name.strip(),
+        role,
+        senior_id,
+        language,
+        active,
+    )
+    session.flush()
+    return user
+
+
+def set_password(session: Session, user: User, password: str) -> None:
+    """A new password signs out every browser the user was signed in on."""
+    try:
+        passwords.check_strength(password, email=user.email, full_name=user.full_name)
+    except passwords.WeakPassword as exc:
+        raise AccountError(f"password: {exc}", "password") from None
+    user.password_hash = passwords.hash_password(password)
+    user.session_version += 1
+    session.flush()
+
+
+def new_ical_token(session: Session, user: User) -> str:
+    """A new secret for the user's iCal feed; the previous link stops working."""
+    user.ical_token = secrets.token_urlsafe(32)
+    session.flush()
+    return user.ical_token
+
+
+def revoke_ical_token(session: Session, user: User) -> None:
+    user.ical_token = None
+    session.flush()
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None  # set when the password was right and the account is active
+    locked_for: timedelta | None = None  # set when sign-ins for this name or address are refused for now
+
+
+def authenticate(
+    session: Session, policy: throttle.ThrottlePolicy, email: str, password: str, ip: str | None, now: datetime
+) -> SignInResult:
+    """Check a sign-in. Failures are counted (caller commits either way); a wrong password, an unknown
+    address and a deactivated account look the same from outside."""
+    key = (email or "").strip().lower()
+    locked = throttle.locked_for(session, policy, key, ip, now)
+    if locked is not None:
+        return SignInResult(None, locked)
+    user = session.scalars(select(User).where(User.email == key)).first() if key else None
+    matches, new_hash = passwords.verify(user.password_hash if user is not None else None, password)
+    if user is None or not matches or not user.active:
+        throttle.record_failure(session, policy, key, ip, now)
+        return SignInResult(None, throttle.locked_for(session, policy, key, ip, now))
+    throttle.record_success(session, key)
+    if new_hash is not None:
+        user.password_hash = new_hash
+    user.last_sign_in_at = now
+    session.flush()
+    return SignInResult(user)
+
+
+def load_session_user(session: Session, cookie_id: str) -> User | None:
+    """The user behind Flask-Login's ``"<id>.<session_version>"``, if that sign-in is still valid."""
+    user_id, _, version = cookie_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user

@@ -1,0 +1,292 @@
+"""The web app in a real browser: Debian's Chromium, driven by Playwright, against the app served by a
+real HTTP server (werkzeug) in a thread on 127.0.0.1. SQLite only, to stay fast.
+
+Chromium comes from ``scripts/install-browser.sh``. Without it these tests are skipped with the reason,
+except under CI=true, where they fail. Screenshots of the main pages go to RECOURS_SCREENSHOTS (a
+temporary directory by default); the best ones are kept in docs/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from core import clock, db, migrations
+from tests.conftest import settings_for
+from tests.web.conftest import EMAILS, PARIS, PASSWORD, World, build_world
+
+CHROMIUM = os.environ.get("RECOURS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _unavailable() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -r requirements.txt)"
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        return f"Chromium not found at {CHROMIUM}: run scripts/install-browser.sh"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    why_not = _unavailable()
+    if why_not is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true requires the browser tests to run: {why_not}")
+        pytest.skip(why_not)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, browser) -> Iterator[tuple[str, World]]:
+    """The app on a fresh SQLite database, served over HTTP in a thread; the demo world built at now."""
+    from argon2 import PasswordHasher
+    from werkzeug.serving import make_server
+
+    from accounts import passwords
+
+    previous = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'recours.sqlite3'}"
+    app = create_app(settings_for(url, PUBLIC_BASE_URL=base))
+    with app.app_context():
+        migrations.upgrade(db.database().engine)
+        world = build_world(db.session(), clock.now())
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield base, world
+    finally:
+        server.shutdown()
+        thread.join(5)
+        app.extensions["recours.db"].engine.dispose()
+        passwords.use_hasher(previous)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    target = Path(os.environ.get("RECOURS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+@pytest.fixture
+def page(browser, live):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def sign_in(page, base: str, role: str) -> None:
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Adresse e-mail").fill(EMAILS[role])
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Connexion").click()
+    page.wait_for_url(f"{base}/board")
+
+
+def local_input(at) -> str:
+    return at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_sign_in_with_the_keyboard_and_sign_out(page, live, shots):
+    base, _world = live
+    page.goto(f"{base}/board")
+    page.wait_for_url(f"{base}/sign-in?next=/board")
+    page.screenshot(path=shots / "sign-in.png")
+    assert page.evaluate("document.activeElement.id") == "email"  # the form is ready to type in
+    page.keyboard.type(EMAILS["head"])
+    page.keyboard.press("Tab")
+    page.keyboard.type("not the password")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".form-error")
+    assert "Adresse e-mail ou mot de passe incorrect." in page.inner_text(".form-error")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_label("Mot de passe").press("Enter")
+    page.wait_for_url(f"{base}/board")
+    assert page.get_by_role("heading", name="Qui est de garde maintenant").is_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"  # the first stop skips the menu
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.get_by_role("button", name="Déconnexion").click()
+    page.wait_for_url(f"{base}/sign-in")
+    assert "Vous êtes déconnecté." in page.inner_text("main")
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    session_cookie = cookies.get("recours_session")
+    assert session_cookie is None or (session_cookie["httpOnly"] and session_cookie["sameSite"] == "Lax")
+
+
+def test_a_head_edits_their_rota_and_sees_it_on_the_board(page, live, shots):
+    base, world = live
+    sign_in(page, base, "head")
+    page.screenshot(path=shots / "board.png", full_page=True)
+    page.goto(f"{base}/specialties/{world.neuro}/shifts/new")
+    now = clock.now()
+    page.get_by_label("Senior").select_option(label="Pr Anne Chef")
+    page.get_by_label("Niveau").select_option("primary")
+    # First the wrong way round: the error shows next to the end field.
+    page.get_by_label("Début").fill(local_input(now + timedelta(hours=2)))
+    page.get_by_label("Fin").fill(local_input(now - timedelta(hours=1)))
+    page.get_by_role("button", name="Enregistrer").click()
+    error = page.locator("#ends_at-error")
+    assert error.inner_text() == "Doit être après le début."
+    assert page.get_by_label("Fin").get_attribute("aria-invalid") == "true"
+    page.screenshot(path=shots / "form-error.png", full_page=True)
+    page.get_by_label("Début").fill(local_input(now - timedelta(minutes=5)))
+    page.get_by_label("Fin").fill(local_input(now + timedelta(hours=3)))
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(f"{base}/specialties/{world.neuro}/week*")
+    assert "Garde ajoutée." in page.inner_text(".flashes")
+    page.screenshot(path=shots / "week.png", full_page=True)
+    page.goto(f"{base}/board")
+    card = page.locator("article.card", has=page.get_by_role("heading", name="neurologie"))
+    assert "Pr Anne Chef" in card.locator(".layer-primary").inner_text()
+    page.goto(f"{base}/specialties/{world.neuro}/month")
+    page.screenshot(path=shots / "month.png", full_page=True)
+    page.goto(f"{base}/audit")
+    assert "shift.create" in page.inner_text("main")
+    page.screenshot(path=shots / "audit.png", full_page=True)
+
+
+def test_a_head_is_refused_another_department(page, live):
+    base, world = live
+    sign_in(page, base, "head")
+    response = page.goto(f"{base}/specialties/{world.cardio}/shifts/new")
+    assert response.status == 403
+    assert page.get_by_role("heading", name="Accès refusé").is_visible()
+    page.goto(f"{base}/specialties/{world.cardio}/week")
+    assert page.get_by_role("link", name="Nouveau roulement").count() == 0
+    page.goto(f"{base}/specialties/{world.neuro}/week")
+    assert page.get_by_role("link", name="Nouveau roulement").count() == 1
+
+
+def test_a_manager_reads_but_cannot_edit(page, live, shots):
+    base, world = live
+    sign_in(page, base, "manager")
+    page.goto(f"{base}/specialties/{world.neuro}/week")
+    assert page.get_by_role("link", name="Modifier").count() == 0
+    assert page.get_by_role("link", name="Nouvelle garde ponctuelle").count() == 0
+    response = page.goto(f"{base}/rotations/{world.rotation_a}/edit")
+    assert response.status == 403
+
+
+def test_a_form_without_its_csrf_token_is_rejected(page, live):
+    base, world = live
+    sign_in(page, base, "head")
+    page.goto(f"{base}/specialties/{world.neuro}/overrides/new")
+    page.evaluate("document.querySelectorAll('input[name=csrf_token]').forEach(e => e.remove())")
+    page.get_by_label("Senior remplacé").select_option(label="Dr Hugo Bernard")
+    page.get_by_label("Remplacé par").select_option(label="Pr Anne Chef")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="Enregistrer").click()
+    assert answer.value.status == 400
+    assert page.get_by_role("heading", name="Le formulaire a expiré").is_visible()
+
+
+def test_a_softphone_call_ends_connected(page, live, shots):
+    base, _world = live
+    sign_in(page, base, "admin")
+    page.goto(f"{base}/softphone")
+    # The first phone listed is neurology's primary (key 1), whoever holds it now: they accept.
+    first = page.locator("label[for=callee_0]").inner_text()
+    assert first.endswith("neurologie, principal"), first
+    page.locator("#callee_0").select_option("accepts")
+    page.get_by_label("Tout autre téléphone").select_option("no-answer")
+    page.get_by_role("button", name="Appeler").click()
+    outcome = page.locator(".outcome")
+    outcome.wait_for()
+    assert outcome.inner_text().startswith("Mis en relation avec le 01 99 00 01")
+    assert "neurologie" in page.inner_text("section.card").lower()
+    page.screenshot(path=shots / "softphone.png", full_page=True)
+
+
+def test_on_a_phone_screen(browser, live, shots):
+    base, world = live
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True, locale="fr-FR"
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, base, "senior")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the board scrolls sideways on a phone"
+        page.screenshot(path=shots / "phone-board.png", full_page=True)
+        page.goto(f"{base}/me")
+        assert page.get_by_role("heading", name="Mes gardes du mois à venir").is_visible()
+        page.screenshot(path=shots / "phone-my-duty.png", full_page=True)
+        assert page.goto(f"{base}/specialties/{world.neuro}/week").status == 403  # department rotas are not for seniors
+    finally:
+        context.close()
+
+
+def test_english_is_one_click_away(page, live):
+    base, _world = live
+    sign_in(page, base, "manager")
+    page.get_by_label("Langue").select_option("en")
+    page.get_by_role("button", name="Changer").click()
+    assert page.get_by_role("heading", name="Who is on duty now").is_visible()
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change").click()
+    assert page.get_by_role("heading", name="Qui est de garde maintenant").is_visible()
+
+
+def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
+    """The head ends the rotation in two days and books a cardiologist in neurology: the week shows the
+    gap and the conflict, and the audit log the rotation before and after."""
+    base, world = live
+    sign_in(page, base, "head")
+    day = clock.now().astimezone(PARIS).date() + timedelta(days=2)
+    page.goto(f"{base}/rotations/{world.rotation_a}/edit")
+    page.get_by_label("En vigueur jusqu'au").fill(f"{day.isoformat()}T08:30")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(f"{base}/specialties/{world.neuro}/week")
+    page.goto(f"{base}/specialties/{world.neuro}/shifts/new")
+    page.get_by_label("Senior").select_option(label="Dr Sophie Lambert")
+    page.get_by_label("Début").fill(f"{day.isoformat()}T10:00")
+    page.get_by_label("Fin").fill(f"{day.isoformat()}T12:00")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(f"{base}/specialties/{world.neuro}/week*")
+    page.goto(f"{base}/specialties/{world.neuro}/week?start={day.isoformat()}")
+    assert page.locator(".seg.gap").count() >= 1
+    assert page.locator(".seg.conflict").count() >= 1
+    assert "aussi de garde pour une autre spécialité" in page.inner_text("main")
+    page.screenshot(path=shots / "week-gaps-conflicts.png", full_page=True)
+    page.goto(f"{base}/audit?kind=rotation")
+    page.get_by_role("link", name="Détails").first.click()
+    assert "valid_until" in page.inner_text("dl.diff")
+    page.screenshot(path=shots / "audit-detail.png", full_page=True)

@@ -1,0 +1,137 @@
+"""The web app for department heads, managers, seniors and IT: one blueprint ``web`` holding one child
+blueprint per area (sign-in, the on-duty board, rotas, seniors, GPs, users, audit, self-service, the
+softphone). ``init_app`` is the one call the application factory makes.
+
+Security wiring, all here: session cookies (HttpOnly, SameSite=Lax, Secure when PUBLIC_BASE_URL is https,
+lifetime SESSION_HOURS); CSRF checked on every state-changing request of the ``web`` blueprints (the
+Twilio webhooks are authenticated by their signature instead); anonymous visitors sent to sign in; a
+strict Content-Security-Policy (everything is served by the app itself); no caching of signed-in pages.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from accounts.access import Target
+from web import formatting
+from web.i18n import N_, _, choose_language, language
+from web.security import allowed, csrf, login_manager, signed_in_user
+
+web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
+
+NAVIGATION = [
+    # (endpoint, label, action)
+    ("web.board.index", N_("On duty now"), "board.view"),
+    ("web.departments.index", N_("Rotas"), "rota.view"),
+    ("web.swaps.index", N_("Swaps to approve"), "swap.decide"),
+    ("web.me.index", N_("My duty"), "self.duty"),
+    ("web.seniors.index", N_("Seniors"), "seniors.view"),
+    ("web.gps.index", N_("GP directory"), "gps.view"),
+    ("web.history.index", N_("Audit log"), "audit.view"),
+    ("web.users.index", N_("Users"), "users.manage"),
+    ("web.softphone.index", N_("Softphone"), "softphone.use"),
+]
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@web.before_request
+def _before() -> None:
+    if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
+        csrf.protect()  # raises CSRFError (400) without a valid token
+    user = signed_in_user()
+    g.language = choose_language(user.language if user is not None else None)
+
+
+@web.after_request
+def _headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if current_user and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
+    return response
+
+
+@web.errorhandler(CSRFError)
+def _csrf_error(error: CSRFError):
+    return render_template(
+        "web/error.html",
+        title=_("The form has expired"),
+        message=_("The form was refused because its security token is missing or has expired. Go back, reload the page and try again."),
+    ), 400
+
+
+@web.errorhandler(403)
+def _forbidden(_error):
+    return render_template("web/error.html", title=_("Not allowed"), message=_("Your account does not give access to this page.")), 403
+
+
+@web.errorhandler(404)
+def _not_found(_error):
+    return render_template(
+        "web/error.html", title=_("Not found"), message=_("This page does not exist, or what it showed was deleted.")
+    ), 404
+
+
+def _register_children() -> None:
+    from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, users
+
+    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone):
+        web.register_blueprint(module.blueprint)
+
+
+def init_app(app: Flask) -> None:
+    """Wire the web app into ``app`` (called once by the application factory)."""
+    settings = app.config["SETTINGS"]
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        SESSION_COOKIE_NAME="recours_session",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.web.session_hours),
+        # Only the web blueprints are checked (see _before); a token lives as long as the sign-in.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=settings.web.session_hours * 3600,
+        WTF_I18N_ENABLED=False,
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "web.auth.sign_in"
+    if not web._got_registered_once:  # the blueprint object is shared by every app (tests build many)
+        _register_children()
+    app.register_blueprint(web)
+
+    from accounts.cli import users_cli
+
+    app.cli.add_command(users_cli)
+
+    @app.get("/")
+    def home():
+        """The web app's front page is the on-duty board."""
+        return redirect(url_for("web.board.index"))
+
+    app.jinja_env.filters.update(phone=formatting.phone, duration=formatting.duration, local_day=formatting.local_day)
+
+    @app.context_processor
+    def _helpers():
+        return {
+            "_": _,
+            "current_language": language,
+            "allowed": allowed,
+            "signed_in": lambda: signed_in_user() is not None,
+            "target_of": lambda *ids: Target.departments(*ids),
+            "navigation": lambda: [(endpoint, _(label)) for endpoint, label, action in NAVIGATION if allowed(action)],
+        }

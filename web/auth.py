@@ -1,0 +1,147 @@
+"""Signing in and out, the language, one's own account (password)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import login_user, logout_user
+from wtforms import EmailField, PasswordField, SelectField
+from wtforms.validators import EqualTo, InputRequired, Length
+
+from accounts import operations
+from accounts.access import Target
+from accounts.throttle import ThrottlePolicy
+from audit import record
+from core import clock, db
+from web.forms import Form, options
+from web.i18n import LANGUAGE_COOKIE, LANGUAGES, _, lazy
+from web.security import client_ip, public, requires, signed_in_user
+
+blueprint = Blueprint("auth", __name__)
+
+
+class SignInForm(Form):
+    email = EmailField(
+        lazy("E-mail address"), validators=[InputRequired(), Length(max=254)], render_kw={"autocomplete": "username", "autofocus": True}
+    )
+    password = PasswordField(
+        lazy("Password"), validators=[InputRequired(), Length(max=256)], render_kw={"autocomplete": "current-password"}
+    )
+
+
+class PasswordForm(Form):
+    current = PasswordField(lazy("Current password"), validators=[InputRequired()], render_kw={"autocomplete": "current-password"})
+    new = PasswordField(
+        lazy("New password"), validators=[InputRequired(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"}
+    )
+    confirm = PasswordField(
+        lazy("New password again"),
+        validators=[InputRequired(), EqualTo("new", message=lazy("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class LanguageForm(Form):
+    language = SelectField(lazy("Language"), choices=options([("fr", "Français"), ("en", "English")]))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: an open redirect would make a phishing link look like ours."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc and "\\" not in target:
+        return target
+    return url_for("web.board.index")
+
+
+def _minutes(seconds: float) -> int:
+    return max(1, int(seconds + 59) // 60)
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    """The sign-in form; failures are counted per account name and per address, and lock for a growing time."""
+    if signed_in_user() is not None:
+        return redirect(_safe_next(request.args.get("next")))
+    form = SignInForm()
+    status = 200
+    if form.validate_on_submit():
+        db_session = db.session()
+        policy = ThrottlePolicy.from_settings(current_app.config["SETTINGS"].web)
+        result = operations.authenticate(db_session, policy, form.email.data, form.password.data, client_ip(), clock.now())
+        if result.user is not None:
+            record(
+                db_session, actor=result.user, action="user.sign_in", target_type="user", target_id=result.user.id, remote_addr=client_ip()
+            )
+            db_session.commit()
+            session.clear()  # a fresh session (and CSRF secret) for the signed-in user
+            session.permanent = True
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")))
+        db_session.commit()  # the failure counters
+        if result.locked_for is not None:
+            form.form_errors.append(
+                _(
+                    "Too many failed attempts. Try again in {minutes} min, or ask IT to unlock the account.",
+                    minutes=_minutes(result.locked_for.total_seconds()),
+                )
+            )
+            status = 429
+        else:
+            form.form_errors.append(_("Wrong e-mail address or password."))
+            status = 401
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@blueprint.post("/sign-out")
+@requires("account.manage")
+def sign_out():
+    """Forget the sign-in in this browser."""
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "success")
+    return redirect(url_for("web.auth.sign_in"))
+
+
+@blueprint.post("/language")
+@public
+def language():
+    """Switch between French and English: remembered in a cookie, and on the account when signed in."""
+    form = LanguageForm()
+    chosen = form.language.data if form.validate_on_submit() and form.language.data in LANGUAGES else None
+    response = redirect(_safe_next(request.form.get("next")))
+    if chosen:
+        user = signed_in_user()
+        if user is not None and user.language != chosen:
+            user.language = chosen
+            db.session().commit()
+        secure = current_app.config["SESSION_COOKIE_SECURE"]
+        response.set_cookie(LANGUAGE_COOKIE, chosen, max_age=365 * 86400, httponly=True, samesite="Lax", secure=secure)
+    return response
+
+
+@blueprint.route("/account", methods=["GET", "POST"])
+@requires("account.manage", target=lambda: Target.page())
+def account():
+    """One's own account: a new password (signs out every other browser)."""
+    user = signed_in_user()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        db_session = db.session()
+        from accounts import passwords
+
+        matches, _unused = passwords.verify(user.password_hash, form.current.data)
+        if not matches:
+            form.current.errors.append(_("This is not your current password."))
+        else:
+            try:
+                operations.set_password(db_session, user, form.new.data)
+            except operations.AccountError as exc:
+                form.new.errors.append(str(exc))
+            else:
+                record(db_session, actor=user, action="user.password", target_type="user", target_id=user.id, remote_addr=client_ip())
+                db_session.commit()
+                login_user(user)  # the session id carries the new session version
+                flash(_("Password changed. Other browsers where you were signed in are signed out."), "success")
+                return redirect(url_for("web.auth.account"))
+    return render_template("auth/account.html", form=form, user=user)

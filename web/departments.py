@@ -1,0 +1,313 @@
+"""Departments and their specialties: the list every rota page starts from, department settings and heads
+(administrators), specialty settings (administrators and the department's heads)."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+
+from accounts.access import Target
+from audit import snapshot
+from core import db
+from core.phones import InvalidPhoneNumber, national, to_e164
+from rota import operations
+from rota.models import Department, Specialty
+from rota.operations import RotaError
+from web.auditing import log_change, specialty_values
+from web.concurrency import CHANGED, ChangedSinceOpened, fingerprint, lock_unchanged
+from web.forms import EditForm, options, senior_field
+from web.i18n import _, lazy, translate
+from web.rota_pages import senior_choices
+from web.security import requires, visible_departments
+
+blueprint = Blueprint("departments", __name__)
+
+
+def department_target(department_id: int) -> Target:
+    if db.session().get(Department, department_id) is None:
+        abort(404)
+    return Target.departments(department_id)
+
+
+def specialty_target(specialty_id: int) -> Target:
+    specialty = db.session().get(Specialty, specialty_id)
+    if specialty is None:
+        abort(404)
+    return Target.departments(specialty.department_id)
+
+
+def department_values(department: Department) -> dict:
+    return snapshot(department, heads=[link.senior_id for link in department.head_links])
+
+
+@blueprint.get("/departments")
+@requires("rota.view")
+def index():
+    """Every department and its specialties, with links to their rotas."""
+    departments = (
+        db.session()
+        .scalars(
+            select(Department).options(selectinload(Department.specialties), selectinload(Department.head_links)).order_by(Department.name)
+        )
+        .all()
+    )
+    editable = visible_departments("specialty.edit")
+    return render_template("departments/index.html", departments=departments, editable=editable)
+
+
+class DepartmentForm(EditForm):
+    name = StringField(lazy("Name"), validators=[InputRequired(), Length(max=120)])
+    timezone = StringField(lazy("Time zone"), default="Europe/Paris", validators=[InputRequired(), Length(max=64)])
+    leave_policy = SelectField(
+        lazy("When the senior on turn is on leave"),
+        choices=options([("skip", lazy("the next senior in the turn order takes the turn")), ("gap", lazy("nobody: a gap"))]),
+    )
+    swaps_need_approval = BooleanField(lazy("Swaps need a head's approval"), default=True)
+    public_holidays = StringField(lazy("Public holidays count as Sundays (calendar)"), validators=[Optional(), Length(max=16)])
+    heads = SelectMultipleField(lazy("Heads of department"), coerce=int)
+
+    def validate_timezone(self, field) -> None:
+        if field.data not in available_timezones():
+            raise ValidationError(_("Unknown time zone (for example Europe/Paris)."))
+
+
+def _department_form(department: Department | None) -> DepartmentForm:
+    if request.method == "POST" or department is None:
+        form = DepartmentForm()
+        if department is None:
+            form.fingerprint.data = form.fingerprint.data or "new"
+    else:
+        form = DepartmentForm(
+            name=department.name,
+            timezone=department.timezone,
+            leave_policy=department.leave_policy.value,
+            swaps_need_approval=department.swaps_need_approval,
+            public_holidays=department.public_holidays or "",
+            heads=[link.senior_id for link in department.head_links],
+            fingerprint=fingerprint(department_values(department)),
+        )
+    form.heads.choices = senior_choices()
+    return form
+
+
+def _apply_department(session, department: Department, form: DepartmentForm) -> None:
+    department.name = form.name.data.strip()
+    operations.configure_department(
+        session,
+        department,
+        timezone=form.timezone.data,
+        public_holidays=(form.public_holidays.data or "").strip().upper(),
+        leave_policy=form.leave_policy.data,
+        swaps_need_approval=form.swaps_need_approval.data,
+        heads=form.heads.data,
+    )
+
+
+@blueprint.route("/departments/new", methods=["GET", "POST"])
+@requires("department.edit")
+def new_department():
+    """A department: its time zone, leave policy, holidays and heads."""
+    form = _department_form(None)
+    if form.validate_on_submit():
+        session = db.session()
+        department = Department(name=form.name.data.strip(), timezone="Europe/Paris")
+        session.add(department)
+        try:
+            _apply_department(session, department, form)
+            session.flush()
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        except IntegrityError:
+            session.rollback()
+            form.name.errors.append(_("Another department has this name."))
+        else:
+            log_change(
+                session,
+                "department.create",
+                "department",
+                department.id,
+                [department.id],
+                None,
+                department_values(department),
+                department.name,
+            )
+            session.commit()
+            flash(_("Department “{name}” created.", name=department.name), "success")
+            return redirect(url_for(".index"))
+    return render_template("departments/form.html", form=form, title=_("New department"))
+
+
+@blueprint.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+@requires("department.edit", target=department_target)
+def edit_department(department_id: int):
+    """Change a department's settings and heads."""
+    session = db.session()
+    department = session.get(Department, department_id)
+    form = _department_form(department)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            department = lock_unchanged(session, Department, department_id, form.fingerprint.data, department_values)
+            before = department_values(department)
+            _apply_department(session, department, form)
+            session.flush()
+        except ChangedSinceOpened:
+            session.rollback()
+            form.form_errors.append(_(CHANGED))
+            form.fingerprint.data = fingerprint(department_values(session.get(Department, department_id)))
+            status = 409
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        except IntegrityError:
+            session.rollback()
+            form.name.errors.append(_("Another department has this name."))
+        else:
+            log_change(
+                session,
+                "department.update",
+                "department",
+                department.id,
+                [department.id],
+                before,
+                department_values(department),
+                department.name,
+            )
+            session.commit()
+            flash(_("Department “{name}” saved.", name=department.name), "success")
+            return redirect(url_for(".index"))
+    return render_template("departments/form.html", form=form, title=_("Department “{name}”", name=department.name)), status
+
+
+class SpecialtyForm(EditForm):
+    code = StringField(
+        lazy("Code"),
+        validators=[InputRequired(), Length(max=40), Regexp(r"^[a-z0-9_-]+$", message=lazy("Lower-case letters, digits, - and _ only."))],
+    )
+    name_fr = StringField(lazy("Name in French"), validators=[InputRequired(), Length(max=80)])
+    name_en = StringField(lazy("Name in English"), validators=[InputRequired(), Length(max=80)])
+    menu_digit = SelectField(lazy("Key in the hotline menu"), choices=options([("", "—")] + [(str(d), str(d)) for d in range(1, 10)]))
+    speech_keywords = TextAreaField(lazy("Words a GP may say"), validators=[Optional(), Length(max=2000)])
+    direct_number = StringField(lazy("Direct number"), validators=[Optional(), Length(max=40)])
+    last_resort_senior_id = senior_field("Last resort", required=False)
+
+    def validate_direct_number(self, field) -> None:
+        if field.data:
+            try:
+                field.data = to_e164(field.data)
+            except InvalidPhoneNumber:
+                raise ValidationError(_("Not a valid phone number (for example 01 99 00 00 50).")) from None
+
+
+def _specialty_form(specialty: Specialty | None) -> SpecialtyForm:
+    if request.method == "POST" or specialty is None:
+        form = SpecialtyForm()
+        if specialty is None:
+            form.fingerprint.data = form.fingerprint.data or "new"
+    else:
+        form = SpecialtyForm(
+            code=specialty.code,
+            name_fr=specialty.name_fr,
+            name_en=specialty.name_en,
+            menu_digit=specialty.menu_digit or "",
+            speech_keywords=specialty.speech_keywords,
+            direct_number=national(specialty.direct_number) if specialty.direct_number else "",
+            last_resort_senior_id=specialty.last_resort_senior_id,
+            fingerprint=fingerprint(specialty_values(specialty)),
+        )
+    form.last_resort_senior_id.choices = senior_choices(blank=True)
+    return form
+
+
+def _apply_specialty(specialty: Specialty, form: SpecialtyForm) -> None:
+    specialty.code = form.code.data.strip()
+    specialty.name_fr, specialty.name_en = form.name_fr.data.strip(), form.name_en.data.strip()
+    specialty.menu_digit = form.menu_digit.data or None
+    specialty.speech_keywords = ", ".join(w.strip() for w in (form.speech_keywords.data or "").replace("\n", ",").split(",") if w.strip())
+    specialty.direct_number = form.direct_number.data or None
+    specialty.last_resort_senior_id = form.last_resort_senior_id.data
+
+
+def _duplicate_errors(session, form: SpecialtyForm, specialty_id: int | None) -> bool:
+    """Put "already used" next to the field, rather than a database error."""
+    found = False
+    for column, value, field in (
+        (Specialty.code, form.code.data, form.code),
+        (Specialty.menu_digit, form.menu_digit.data or None, form.menu_digit),
+        (Specialty.direct_number, form.direct_number.data or None, form.direct_number),
+    ):
+        if value is None:
+            continue
+        other = session.scalar(select(Specialty.name_fr).where(column == value, Specialty.id != (specialty_id or 0)))
+        if other is not None:
+            field.errors.append(_("Already used by {name}.", name=other))
+            found = True
+    return found
+
+
+@blueprint.route("/departments/<int:department_id>/specialties/new", methods=["GET", "POST"])
+@requires("specialty.edit", target=department_target)
+def new_specialty(department_id: int):
+    """A specialty the hotline offers: menu key, spoken words, last resort."""
+    session = db.session()
+    department = session.get(Department, department_id)
+    form = _specialty_form(None)
+    if form.validate_on_submit() and not _duplicate_errors(session, form, None):
+        specialty = Specialty(department_id=department_id)
+        _apply_specialty(specialty, form)
+        session.add(specialty)
+        session.flush()
+        log_change(
+            session, "specialty.create", "specialty", specialty.id, [department_id], None, specialty_values(specialty), specialty.name_fr
+        )
+        session.commit()
+        flash(_("Specialty “{name}” created.", name=specialty.name_fr), "success")
+        return redirect(url_for(".index"))
+    return render_template("departments/form.html", form=form, title=_("New specialty — {name}", name=department.name))
+
+
+@blueprint.route("/specialties/<int:specialty_id>/edit", methods=["GET", "POST"])
+@requires("specialty.edit", target=specialty_target)
+def edit_specialty(specialty_id: int):
+    """Change how the hotline offers a specialty."""
+    session = db.session()
+    specialty = session.get(Specialty, specialty_id)
+    form = _specialty_form(specialty)
+    status = 200
+    if form.validate_on_submit() and not _duplicate_errors(session, form, specialty_id):
+        try:
+            specialty = lock_unchanged(session, Specialty, specialty_id, form.fingerprint.data, specialty_values)
+        except ChangedSinceOpened:
+            session.rollback()
+            form.form_errors.append(_(CHANGED))
+            form.fingerprint.data = fingerprint(specialty_values(session.get(Specialty, specialty_id)))
+            status = 409
+        else:
+            before = specialty_values(specialty)
+            _apply_specialty(specialty, form)
+            session.flush()
+            log_change(
+                session,
+                "specialty.update",
+                "specialty",
+                specialty.id,
+                [specialty.department_id],
+                before,
+                specialty_values(specialty),
+                specialty.name_fr,
+            )
+            session.commit()
+            flash(_("Specialty “{name}” saved.", name=specialty.name_fr), "success")
+            return redirect(url_for(".index"))
+    return render_template("departments/form.html", form=form, title=_("Specialty “{name}”", name=specialty.name_fr)), status
+
+
+def count_specialties() -> int:
+    return db.session().scalar(select(func.count()).select_from(Specialty)) or 0

@@ -1,0 +1,142 @@
+"""The GP directory: who is calling, so seniors hear a name. Read by heads and managers, edited by administrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+from wtforms import StringField
+from wtforms.validators import InputRequired, Length, Regexp
+
+from accounts.access import Target
+from audit import snapshot
+from core import db
+from core.phones import try_e164
+from directory.admin import DirectoryError, create_gp, delete_gp, update_gp
+from directory.models import GeneralPractitioner, GpPhone
+from web.auditing import log_change
+from web.concurrency import CHANGED, ChangedSinceOpened, fingerprint, lock_unchanged
+from web.forms import ConfirmForm, EditForm
+from web.i18n import _, lazy, translate
+from web.phones_field import PhoneListField
+from web.security import requires
+
+blueprint = Blueprint("gps", __name__)
+PAGE = 50
+
+
+def gp_target(gp_id: int) -> Target:
+    if db.session().get(GeneralPractitioner, gp_id) is None:
+        abort(404)
+    return Target()
+
+
+def values_of(gp: GeneralPractitioner) -> dict:
+    return snapshot(gp, phones=sorted(p.e164 for p in gp.phones))
+
+
+class GpForm(EditForm):
+    full_name = StringField(lazy("Name"), validators=[InputRequired(), Length(max=120)])
+    rpps = StringField(lazy("RPPS number"), validators=[InputRequired(), Regexp(r"^\d{11}$", message=lazy("11 digits."))])
+    phones = PhoneListField(lazy("Phone numbers"))
+
+
+@blueprint.get("/gps")
+@requires("gps.view")
+def index():
+    """GPs by name, searchable by name, RPPS or phone number."""
+    session = db.session()
+    query = select(GeneralPractitioner).options(selectinload(GeneralPractitioner.phones)).order_by(GeneralPractitioner.full_name)
+    text = (request.args.get("q") or "").strip()
+    if text:
+        number = try_e164(text)
+        conditions = [GeneralPractitioner.full_name.ilike(f"%{text}%"), GeneralPractitioner.rpps == text]
+        if number:
+            conditions.append(GeneralPractitioner.id.in_(select(GpPhone.gp_id).where(GpPhone.e164 == number)))
+        query = query.where(or_(*conditions))
+    page = max(1, request.args.get("page", 1, type=int))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    gps = session.scalars(query.limit(PAGE).offset((page - 1) * PAGE)).all()
+    return render_template("gps/index.html", gps=gps, q=text, page=page, pages=max(1, (total + PAGE - 1) // PAGE), total=total)
+
+
+def _save(gp: GeneralPractitioner | None, form: GpForm):
+    session = db.session()
+    try:
+        if gp is None:
+            gp = create_gp(session, form.full_name.data, form.rpps.data, form.phones.data)
+            before = None
+        else:
+            gp = lock_unchanged(session, GeneralPractitioner, gp.id, form.fingerprint.data, values_of)
+            before = values_of(gp)
+            update_gp(session, gp, form.full_name.data, form.rpps.data, form.phones.data)
+    except DirectoryError as exc:
+        session.rollback()
+        getattr(form, exc.field or "full_name").errors.append(translate(str(exc)))
+        return None
+    log_change(session, "gp.create" if before is None else "gp.update", "gp", gp.id, [], before, values_of(gp), gp.full_name)
+    session.commit()
+    flash(_("{name} saved.", name=gp.full_name), "success")
+    return redirect(url_for(".index", q=gp.rpps))
+
+
+@blueprint.route("/gps/new", methods=["GET", "POST"])
+@requires("gps.edit")
+def new():
+    """Add a GP to the directory."""
+    form = GpForm()
+    if request.method == "GET":
+        form.fingerprint.data = "new"
+    if form.validate_on_submit():
+        response = _save(None, form)
+        if response is not None:
+            return response
+    return render_template("gps/form.html", form=form, title=_("New GP"), gp=None)
+
+
+@blueprint.route("/gps/<int:gp_id>/edit", methods=["GET", "POST"])
+@requires("gps.edit", target=gp_target)
+def edit(gp_id: int):
+    """Change a GP's name, RPPS or numbers."""
+    session = db.session()
+    gp = session.get(GeneralPractitioner, gp_id)
+    form = (
+        GpForm()
+        if request.method == "POST"
+        else GpForm(full_name=gp.full_name, rpps=gp.rpps, phones=[p.e164 for p in gp.phones], fingerprint=fingerprint(values_of(gp)))
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            response = _save(gp, form)
+        except ChangedSinceOpened:
+            session.rollback()
+            form.form_errors.append(_(CHANGED))
+            form.fingerprint.data = fingerprint(values_of(session.get(GeneralPractitioner, gp_id)))
+            response, status = None, 409
+        if response is not None:
+            return response
+    return render_template("gps/form.html", form=form, title=gp.full_name, gp=gp, confirm=ConfirmForm()), status
+
+
+@blueprint.post("/gps/<int:gp_id>/delete")
+@requires("gps.edit", target=gp_target)
+def delete(gp_id: int):
+    """Remove a GP from the directory."""
+    session = db.session()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        flash(_("Nothing was removed: the request was incomplete."), "error")
+        return redirect(url_for(".edit", gp_id=gp_id))
+    try:
+        gp = lock_unchanged(session, GeneralPractitioner, gp_id, form.fingerprint.data, values_of)
+    except ChangedSinceOpened:
+        session.rollback()
+        flash(_("Not removed: it was changed by someone else since you opened the page. Check it and try again."), "error")
+        return redirect(url_for(".index"))
+    before = values_of(gp)
+    delete_gp(session, gp)
+    log_change(session, "gp.delete", "gp", gp_id, [], before, None, before["full_name"])
+    session.commit()
+    flash(_("Removed."), "success")
+    return redirect(url_for(".index"))

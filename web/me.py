@@ -1,0 +1,420 @@
+"""A senior's own page: their duty, swaps (ask, answer, cancel), leave, phone numbers and iCal link.
+
+Leave a senior declares is in force at once (the rota has no approval step for leave), so it is refused
+when it would leave a specialty without a primary: then their head must arrange cover.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+from wtforms import SelectField, StringField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from accounts import operations as accounts_operations
+from accounts.access import Target
+from accounts.models import User
+from accounts.scope import departments_of_senior
+from audit import snapshot
+from core import clock, db
+from rota import operations
+from rota.models import Leave, Senior, SeniorPhone, Specialty, SwapRequest, SwapStatus
+from rota.operations import RotaError
+from web.auditing import leave_values, log_change, senior_values
+from web.concurrency import ChangedSinceOpened, fingerprint, lock_unchanged
+from web.formatting import local_datetime
+from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
+from web.i18n import _, lazy, translate
+from web.my_duty import duties_of, gap_seconds, ics, related_specialty_ids
+from web.phones_field import PhoneListField
+from web.rota_pages import senior_choices, senior_zone
+from web.security import principal, public, requires, signed_in_user
+from web.swaps import STATUS_LABELS
+
+blueprint = Blueprint("me", __name__)
+HORIZON = timedelta(days=31)
+
+
+def own() -> Target:
+    """One's own things: the matrix's SELF scope needs an account linked to a senior."""
+    who = principal()
+    return Target.senior(who.senior_id if who else None)
+
+
+def swap_counterpart(swap_id: int) -> Target:
+    swap = db.session().get(SwapRequest, swap_id)
+    if swap is None:
+        abort(404)
+    return Target.senior(swap.counterpart_id)
+
+
+def swap_requester(swap_id: int) -> Target:
+    swap = db.session().get(SwapRequest, swap_id)
+    if swap is None:
+        abort(404)
+    return Target.senior(swap.requester_id)
+
+
+def own_leave(leave_id: int) -> Target:
+    leave = db.session().get(Leave, leave_id)
+    if leave is None:
+        abort(404)
+    return Target.senior(leave.senior_id)
+
+
+def _me() -> Senior:
+    return db.session().get(Senior, principal().senior_id)
+
+
+@blueprint.get("/me")
+@requires("self.duty", target=own)
+def index():
+    """My duties for the next month, my swaps and my leave."""
+    session = db.session()
+    senior = _me()
+    zone = senior_zone(senior.id)
+    now = clock.now()
+    duties = duties_of(session, senior.id, now, now + HORIZON)
+    swaps = session.scalars(
+        select(SwapRequest)
+        .where(
+            or_(SwapRequest.requester_id == senior.id, SwapRequest.counterpart_id == senior.id),
+            or_(SwapRequest.ends_at > now, SwapRequest.status.in_([SwapStatus.REQUESTED, SwapStatus.ACCEPTED])),
+        )
+        .order_by(SwapRequest.starts_at)
+    ).all()
+    leave = session.scalars(select(Leave).where(Leave.senior_id == senior.id, Leave.ends_at > now).order_by(Leave.starts_at)).all()
+    names = dict(session.execute(select(Senior.id, Senior.full_name)).all())
+    specialties = dict(session.execute(select(Specialty.id, Specialty.name_fr)).all())
+    return render_template(
+        "me/index.html",
+        senior=senior,
+        duties=duties,
+        swaps=swaps,
+        leave=leave,
+        names=names,
+        specialties=specialties,
+        zone=zone,
+        now=now,
+        local_datetime=local_datetime,
+        status_labels=STATUS_LABELS,
+        leave_fingerprint=lambda leave: fingerprint(leave_values(leave)),
+    )
+
+
+class PhonesForm(EditForm):
+    phones = PhoneListField(lazy("My phone numbers"))
+
+    def validate_phones(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_("At least one number: the hotline rings it."))
+
+
+def _phone_values(senior: Senior) -> dict:
+    return senior_values(senior)
+
+
+@blueprint.route("/me/phones", methods=["GET", "POST"])
+@requires("self.phones", target=own)
+def phones():
+    """My numbers, the first rung first."""
+    session = db.session()
+    senior = _me()
+    form = (
+        PhonesForm()
+        if request.method == "POST"
+        else PhonesForm(phones=[p.e164 for p in senior.phones], fingerprint=fingerprint(_phone_values(senior)))
+    )
+    status = 200
+    if form.validate_on_submit():
+        try:
+            senior = lock_unchanged(session, Senior, senior.id, form.fingerprint.data, _phone_values)
+        except ChangedSinceOpened:
+            session.rollback()
+            form.form_errors.append(_("It was changed by someone else since you opened it. Reload the page to see their version."))
+            status = 409
+        else:
+            before = _phone_values(senior)
+            if [p.e164 for p in senior.phones] != form.phones.data:
+                senior.phones.clear()
+                session.flush()
+                senior.phones.extend(SeniorPhone(e164=n, preference=i) for i, n in enumerate(form.phones.data))
+                session.flush()
+            log_change(
+                session,
+                "senior.phones",
+                "senior",
+                senior.id,
+                departments_of_senior(session, senior.id),
+                before,
+                _phone_values(senior),
+                senior.full_name,
+            )
+            session.commit()
+            flash(_("Your numbers are saved."), "success")
+            return redirect(url_for(".index"))
+    return render_template("me/phones.html", form=form), status
+
+
+class MyLeaveForm(Form):
+    starts_at = local_datetime_field("Starts")
+    ends_at = local_datetime_field("Ends")
+    reason = StringField(lazy("Reason"), validators=[Optional(), Length(max=120)])
+
+    def validate_ends_at(self, field) -> None:
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_("Must be after the start."))
+
+
+@blueprint.route("/me/leave/new", methods=["GET", "POST"])
+@requires("self.leave", target=own)
+def new_leave():
+    """Declare leave; refused if it would leave a specialty without a primary."""
+    session = db.session()
+    senior = _me()
+    zone = senior_zone(senior.id)
+    today = clock.now().astimezone(zone).date()
+    form = (
+        MyLeaveForm()
+        if request.method == "POST"
+        else MyLeaveForm(
+            starts_at=datetime.combine(today + timedelta(days=1), time(0, 0)),
+            ends_at=datetime.combine(today + timedelta(days=8), time(0, 0)),
+        )
+    )
+    if form.validate_on_submit():
+        starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
+        specialty_ids = related_specialty_ids(session, senior.id)
+        if starts < clock.now():
+            form.starts_at.errors.append(_("Leave you declare yourself starts in the future; ask your head for past leave."))
+        else:
+            before = gap_seconds(session, specialty_ids, starts, ends) if specialty_ids else {}
+            try:
+                leave = operations.add_leave(session, senior.id, starts, ends, form.reason.data or "")
+            except RotaError as exc:
+                session.rollback()
+                form.form_errors.append(translate(str(exc)))
+            else:
+                after = gap_seconds(session, specialty_ids, starts, ends) if specialty_ids else {}
+                uncovered = [sid for sid in specialty_ids if after.get(sid, 0) > before.get(sid, 0)]
+                if uncovered:
+                    session.rollback()
+                    names = ", ".join(session.scalars(select(Specialty.name_fr).where(Specialty.id.in_(uncovered))))
+                    form.form_errors.append(
+                        _("This leave would leave {names} without a primary. Ask your head of department to arrange cover.", names=names)
+                    )
+                else:
+                    log_change(
+                        session,
+                        "leave.create",
+                        "leave",
+                        leave.id,
+                        departments_of_senior(session, senior.id),
+                        None,
+                        leave_values(leave),
+                        senior.full_name,
+                    )
+                    session.commit()
+                    flash(_("Leave added."), "success")
+                    return redirect(url_for(".index"))
+    return render_template("me/form.html", form=form, title=_("Declare leave"))
+
+
+@blueprint.post("/me/leave/<int:leave_id>/delete")
+@requires("self.leave", target=own_leave)
+def delete_leave(leave_id: int):
+    """Withdraw my leave before it starts."""
+    session = db.session()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        leave = lock_unchanged(session, Leave, leave_id, form.fingerprint.data, leave_values)
+    except ChangedSinceOpened:
+        session.rollback()
+        flash(_("Not removed: it was changed by someone else since you opened the page. Check it and try again."), "error")
+        return redirect(url_for(".index"))
+    if leave.starts_at <= clock.now():
+        flash(_("This leave has started: ask your head of department."), "error")
+        return redirect(url_for(".index"))
+    before = leave_values(leave)
+    session.delete(leave)
+    log_change(session, "leave.delete", "leave", leave_id, departments_of_senior(session, leave.senior_id), before, None)
+    session.commit()
+    flash(_("Removed."), "success")
+    return redirect(url_for(".index"))
+
+
+class SwapForm(Form):
+    specialty_id = SelectField(lazy("Specialty"), coerce=int, validators=[InputRequired()])
+    counterpart_id = senior_field("Colleague asked")
+    starts_at = local_datetime_field("My duty from")
+    ends_at = local_datetime_field("My duty until")
+    return_starts_at = local_datetime_field("In return, I take theirs from", required=False)
+    return_ends_at = local_datetime_field("until", required=False)
+    note = StringField(lazy("Note"), validators=[Optional(), Length(max=500)])
+
+    def validate_ends_at(self, field) -> None:
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_("Must be after the start."))
+
+    def validate_return_ends_at(self, field) -> None:
+        if bool(field.data) != bool(self.return_starts_at.data):
+            raise ValidationError(_("Give both ends of the duty taken in return, or neither."))
+        if field.data and self.return_starts_at.data and field.data <= self.return_starts_at.data:
+            raise ValidationError(_("Must be after the start."))
+
+
+@blueprint.route("/me/swaps/new", methods=["GET", "POST"])
+@requires("self.swaps", target=own)
+def new_swap():
+    """Ask a colleague to take part of my duty (and optionally take part of theirs)."""
+    session = db.session()
+    senior = _me()
+    zone = senior_zone(senior.id)
+    form = SwapForm()
+    ids = related_specialty_ids(session, senior.id)
+    form.specialty_id.choices = (
+        options(session.execute(select(Specialty.id, Specialty.name_fr).where(Specialty.id.in_(ids)).order_by(Specialty.name_fr)).all())
+        if ids
+        else []
+    )
+    form.counterpart_id.choices = [c for c in senior_choices(blank=True) if c.value != senior.id]
+    if request.method == "GET":
+        start = request.args.get("start")
+        end = request.args.get("end")
+        if start and end:
+            form.starts_at.data = local_input(datetime.fromisoformat(start), zone)
+            form.ends_at.data = local_input(datetime.fromisoformat(end), zone)
+        if request.args.get("specialty", type=int) in ids:
+            form.specialty_id.data = request.args.get("specialty", type=int)
+    if form.validate_on_submit():
+        returns = (
+            (to_instant(form.return_starts_at.data, zone), to_instant(form.return_ends_at.data, zone))
+            if form.return_starts_at.data
+            else (None, None)
+        )
+        try:
+            swap = operations.request_swap(
+                session,
+                form.specialty_id.data,
+                senior.id,
+                form.counterpart_id.data,
+                to_instant(form.starts_at.data, zone),
+                to_instant(form.ends_at.data, zone),
+                at=clock.now(),
+                return_starts_at=returns[0],
+                return_ends_at=returns[1],
+                note=form.note.data or "",
+            )
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            department_id = session.get(Specialty, swap.specialty_id).department_id
+            log_change(session, "swap.request", "swap", swap.id, [department_id], None, snapshot(swap))
+            session.commit()
+            flash(_("Swap asked: your colleague sees it on their page."), "success")
+            return redirect(url_for(".index"))
+    return render_template("me/form.html", form=form, title=_("Ask for a swap"))
+
+
+def _answer(swap_id: int, action):
+    session = db.session()
+    form = Form()
+    if not form.validate_on_submit():
+        abort(400)
+    swap = session.get(SwapRequest, swap_id, with_for_update=True, populate_existing=True)
+    before = snapshot(swap)
+    try:
+        action(session, swap, principal().senior_id, clock.now())
+    except RotaError as exc:
+        session.rollback()
+        flash(translate(str(exc)), "error")
+        return redirect(url_for(".index"))
+    department_id = session.get(Specialty, swap.specialty_id).department_id
+    log_change(session, f"swap.{action.__name__.removesuffix('_swap')}", "swap", swap.id, [department_id], before, snapshot(swap))
+    session.commit()
+    flash(_("Done: the swap is now “{status}”.", status=_(STATUS_LABELS[swap.status.value])), "success")
+    return redirect(url_for(".index"))
+
+
+@blueprint.post("/me/swaps/<int:swap_id>/accept")
+@requires("self.swaps", target=swap_counterpart)
+def accept_swap(swap_id: int):
+    """Agree to a colleague's swap (in force at once when the department needs no approval)."""
+    return _answer(swap_id, operations.accept_swap)
+
+
+@blueprint.post("/me/swaps/<int:swap_id>/decline")
+@requires("self.swaps", target=swap_counterpart)
+def decline_swap(swap_id: int):
+    """Decline a colleague's swap."""
+    return _answer(swap_id, operations.decline_swap)
+
+
+@blueprint.post("/me/swaps/<int:swap_id>/cancel")
+@requires("self.swaps", target=swap_requester)
+def cancel_swap(swap_id: int):
+    """Withdraw a swap I asked for, before it is in force."""
+    return _answer(swap_id, operations.cancel_swap)
+
+
+@blueprint.get("/me/calendar")
+@requires("self.ical", target=own)
+def calendar_link():
+    """My iCal link, for the phone's calendar."""
+    user = signed_in_user()
+    url = url_for("web.me.ical_feed", token=user.ical_token, _external=True) if user.ical_token else None
+    return render_template("me/calendar.html", url=url, form=Form())
+
+
+@blueprint.post("/me/calendar/new")
+@requires("self.ical", target=own)
+def new_calendar_link():
+    """A new secret link: the old one stops working."""
+    session = db.session()
+    if not Form().validate_on_submit():
+        abort(400)
+    user = session.get(User, signed_in_user().id)
+    accounts_operations.new_ical_token(session, user)
+    log_change(session, "user.ical", "user", user.id, [], None, None, "new iCal link")
+    session.commit()
+    flash(_("New link made: the previous one no longer works."), "success")
+    return redirect(url_for(".calendar_link"))
+
+
+@blueprint.post("/me/calendar/revoke")
+@requires("self.ical", target=own)
+def revoke_calendar_link():
+    """No link at all."""
+    session = db.session()
+    if not Form().validate_on_submit():
+        abort(400)
+    user = session.get(User, signed_in_user().id)
+    accounts_operations.revoke_ical_token(session, user)
+    log_change(session, "user.ical", "user", user.id, [], None, None, "iCal link revoked")
+    session.commit()
+    flash(_("Link removed."), "success")
+    return redirect(url_for(".calendar_link"))
+
+
+@blueprint.get("/ical/<token>.ics")
+@public
+def ical_feed(token: str):
+    """The senior's duties from a week ago to three months ahead; the secret in the URL is the key."""
+    session = db.session()
+    user = session.scalars(select(User).where(User.ical_token == token, User.active.is_(True))).first() if len(token) >= 32 else None
+    if user is None or user.senior_id is None:
+        abort(404)
+    now = clock.now()
+    duties = duties_of(session, user.senior_id, now - timedelta(days=7), now + timedelta(days=92))
+    titles = (
+        {"primary": "Garde {specialty} (primaire)", "backup": "Garde {specialty} (second)"}
+        if user.language == "fr"
+        else {"primary": "On duty: {specialty} (primary)", "backup": "On duty: {specialty} (backup)"}
+    )
+    body = ics(user.senior_id, duties, now, titles, "Recours")
+    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

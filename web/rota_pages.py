@@ -1,0 +1,832 @@
+"""A specialty's rota: the week and month calendars, and the forms that change rotations, single shifts,
+overrides and leave. Every change is audited and checked against concurrent edits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from wtforms import FieldList, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms.fields import DateField, TimeField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from accounts.access import Target
+from accounts.scope import departments_of_senior
+from core import clock, db
+from rota import operations
+from rota.models import DutyOverride, DutySlot, Leave, Rotation, Senior, Specialty
+from rota.operations import RotaError
+from rota.precedence import MAX_SINGLE_SHIFT
+from web import calendar, rota_changes
+from web.auditing import leave_values, log_change, override_values, rotation_values, shift_values
+from web.concurrency import CHANGED, DELETED, ChangedSinceOpened, fingerprint, lock_unchanged
+from web.formatting import local_datetime, local_day
+from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
+from web.i18n import N_, _, lazy, month_name, translate, weekday_name
+from web.security import allowed, requires
+
+blueprint = Blueprint("rota_pages", __name__)
+
+LAYER_CHOICES = options([("primary", lazy("Primary")), ("backup", lazy("Backup"))])
+WEEKDAY_CHOICES = options(
+    (i, lazy(n))
+    for i, n in enumerate(
+        [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")], start=1
+    )
+)
+
+
+# -- what a URL is about ------------------------------------------------------------------------------
+
+
+def _get(model, object_id: int):
+    row = db.session().get(model, object_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def specialty_target(specialty_id: int) -> Target:
+    return Target.departments(_get(Specialty, specialty_id).department_id)
+
+
+def rotation_target(rotation_id: int) -> Target:
+    return specialty_target(_get(Rotation, rotation_id).specialty_id)
+
+
+def shift_target(shift_id: int) -> Target:
+    return specialty_target(_get(DutySlot, shift_id).specialty_id)
+
+
+def override_target(override_id: int) -> Target:
+    return specialty_target(_get(DutyOverride, override_id).specialty_id)
+
+
+def senior_target(senior_id: int) -> Target:
+    _get(Senior, senior_id)
+    return Target.of_department_ids(departments_of_senior(db.session(), senior_id))
+
+
+def leave_target(leave_id: int) -> Target:
+    return senior_target(_get(Leave, leave_id).senior_id)
+
+
+def _zone(specialty: Specialty) -> ZoneInfo:
+    return ZoneInfo(specialty.department.timezone)
+
+
+def senior_choices(blank: bool = False) -> list:
+    rows = db.session().execute(select(Senior.id, Senior.full_name, Senior.active).order_by(Senior.full_name)).all()
+    choices: list[tuple[int | str, str]] = [("", "—")] if blank else []
+    choices += [(sid, name if active else f"{name} ({_('inactive')})") for sid, name, active in rows]
+    return options(choices)
+
+
+# -- calendars ----------------------------------------------------------------------------------------
+
+
+def _parse_day(text: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+def _entries(specialty: Specialty, start: datetime, end: datetime) -> dict:
+    """The rows behind a period of the calendar, for their edit links."""
+    session = db.session()
+    rotations = session.scalars(
+        select(Rotation).where(Rotation.specialty_id == specialty.id).order_by(Rotation.layer, Rotation.valid_from, Rotation.id)
+    ).all()
+    shifts = session.scalars(
+        select(DutySlot)
+        .where(
+            DutySlot.specialty_id == specialty.id,
+            DutySlot.starts_at < end,
+            DutySlot.ends_at > start,
+            DutySlot.starts_at > start - MAX_SINGLE_SHIFT,
+        )
+        .order_by(DutySlot.starts_at, DutySlot.id)
+    ).all()
+    overrides = session.scalars(
+        select(DutyOverride)
+        .where(DutyOverride.specialty_id == specialty.id, DutyOverride.starts_at < end, DutyOverride.ends_at > start)
+        .order_by(DutyOverride.starts_at)
+    ).all()
+    seniors = {m.senior_id for r in rotations for m in r.members} | {s.senior_id for s in shifts}
+    seniors |= {o.replacing_senior_id for o in overrides} | {o.replaced_senior_id for o in overrides}
+    leave = (
+        session.scalars(
+            select(Leave).where(Leave.senior_id.in_(seniors), Leave.starts_at < end, Leave.ends_at > start).order_by(Leave.starts_at)
+        ).all()
+        if seniors
+        else []
+    )
+    names = dict(session.execute(select(Senior.id, Senior.full_name)).all())
+    return {"rotations": rotations, "shifts": shifts, "overrides": overrides, "leave": leave, "names": names}
+
+
+def _calendar_context(specialty: Specialty, first: date, last: date) -> dict:
+    zone = _zone(specialty)
+    cal = calendar.build(db.session(), specialty.id, zone, first, last)
+    start, end = calendar.day_start(first, zone), calendar.day_start(last + timedelta(days=1), zone)
+    return {
+        "specialty": specialty,
+        "zone": zone,
+        "cal": cal,
+        "today": clock.now().astimezone(zone).date(),
+        "can_edit": allowed("rota.edit", Target.departments(specialty.department_id)),
+        "weekday_name": weekday_name,
+        "month_name": month_name,
+        "local_day": local_day,
+        "local_datetime": local_datetime,
+        "weekdays_label": lambda text: ", ".join(weekday_name(date(2026, 1, 4 + int(d))) for d in text),
+        **_entries(specialty, start, end),
+    }
+
+
+@blueprint.get("/specialties/<int:specialty_id>/week")
+@requires("rota.view", target=specialty_target)
+def week(specialty_id: int):
+    """Seven days of the specialty's rota, primary and backup layers, gaps and conflicts marked."""
+    specialty = _get(Specialty, specialty_id)
+    today = clock.now().astimezone(_zone(specialty)).date()
+    first = calendar.monday_of(_parse_day(request.args.get("start"), today))
+    context = _calendar_context(specialty, first, first + timedelta(days=6))
+    return render_template(
+        "rota/week.html", first=first, previous=first - timedelta(days=7), following=first + timedelta(days=7), **context
+    )
+
+
+@blueprint.get("/specialties/<int:specialty_id>/month")
+@requires("rota.view", target=specialty_target)
+def month(specialty_id: int):
+    """A month of the specialty's rota as a calendar grid."""
+    specialty = _get(Specialty, specialty_id)
+    today = clock.now().astimezone(_zone(specialty)).date()
+    try:
+        year, number = (int(x) for x in request.args.get("month", "").split("-"))
+        shown = date(year, number, 1)
+    except ValueError:
+        shown = today.replace(day=1)
+    first, last = calendar.month_grid(shown.year, shown.month)
+    previous = (shown - timedelta(days=1)).replace(day=1)
+    following = (shown + timedelta(days=32)).replace(day=1)
+    context = _calendar_context(specialty, first, last)
+    days = context["cal"].days
+    context["weeks"] = [days[i : i + 7] for i in range(0, len(days), 7)]
+    return render_template("rota/month.html", shown=shown, previous=previous, following=following, **context)
+
+
+# -- forms ------------------------------------------------------------------------------------------
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RotationForm(EditForm):
+    name = StringField(lazy("Name"), validators=[InputRequired(), Length(max=120)])
+    layer = SelectField(lazy("Layer"), choices=LAYER_CHOICES)
+    weekdays = MultiCheckboxField(lazy("Days a duty starts on"), choices=WEEKDAY_CHOICES, coerce=int)
+    start_time = TimeField(lazy("Starts at"), validators=[InputRequired()])
+    end_time = TimeField(lazy("Ends at"), validators=[InputRequired()])
+    turn_days = IntegerField(lazy("Days per turn"), default=7, validators=[InputRequired(), NumberRange(min=1, max=366)])
+    handoff_time = TimeField(lazy("Handover time"), validators=[Optional()])
+    anchor_date = DateField(lazy("First turn starts on"), validators=[InputRequired()])
+    members = FieldList(senior_field("Turn", required=False), min_entries=1, max_entries=40)
+    valid_from = local_datetime_field("In force from")
+    valid_until = local_datetime_field("In force until", required=False)
+
+    def validate_weekdays(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_("Choose at least one day."))
+
+    def validate_members(self, field) -> None:
+        chosen = [entry.data for entry in field.entries if entry.data]
+        if not chosen:
+            raise ValidationError(_("Choose at least one senior."))
+
+    def validate_valid_until(self, field) -> None:
+        if field.data and self.valid_from.data and field.data <= self.valid_from.data:
+            raise ValidationError(_("Must be after the start."))
+
+
+class ShiftForm(EditForm):
+    senior_id = senior_field("Senior")
+    layer = SelectField(lazy("Layer"), choices=LAYER_CHOICES)
+    starts_at = local_datetime_field("Starts")
+    ends_at = local_datetime_field("Ends")
+
+    def validate_ends_at(self, field) -> None:
+        if field.data and self.starts_at.data:
+            if field.data <= self.starts_at.data:
+                raise ValidationError(_("Must be after the start."))
+            if field.data - self.starts_at.data > MAX_SINGLE_SHIFT:
+                raise ValidationError(_("A single shift lasts at most {days} days: use a rotation.", days=MAX_SINGLE_SHIFT.days))
+
+
+class OverrideForm(EditForm):
+    replaced_id = senior_field("Senior replaced")
+    replacing_id = senior_field("Replaced by")
+    starts_at = local_datetime_field("Starts")
+    ends_at = local_datetime_field("Ends")
+    note = StringField(lazy("Note"), validators=[Optional(), Length(max=500)])
+
+    def validate_replacing_id(self, field) -> None:
+        if field.data is not None and field.data == self.replaced_id.data:
+            raise ValidationError(_("A senior cannot replace themselves."))
+
+    def validate_ends_at(self, field) -> None:
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_("Must be after the start."))
+
+
+class LeaveForm(EditForm):
+    starts_at = local_datetime_field("Starts")
+    ends_at = local_datetime_field("Ends")
+    reason = StringField(lazy("Reason"), validators=[Optional(), Length(max=120)])
+
+    def validate_ends_at(self, field) -> None:
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise ValidationError(_("Must be after the start."))
+
+
+def _new(form: EditForm) -> EditForm:
+    """A creation form: nothing to be stale against."""
+    form.fingerprint.data = form.fingerprint.data or "new"
+    return form
+
+
+def _render(template_args: dict, form: Form, title: str, back: str, status: int = 200):
+    return render_template("rota/entry_form.html", form=form, title=title, back=back, **template_args), status
+
+
+def _week_url(specialty_id: int, at: datetime | None = None, zone: ZoneInfo | None = None) -> str:
+    if at is not None and zone is not None:
+        return url_for("web.rota_pages.week", specialty_id=specialty_id, start=at.astimezone(zone).date().isoformat())
+    return url_for("web.rota_pages.week", specialty_id=specialty_id)
+
+
+# -- rotations --------------------------------------------------------------------------------------
+
+
+def _rotation_form(specialty: Specialty, rotation: Rotation | None) -> RotationForm:
+    zone = _zone(specialty)
+    if request.method == "POST":
+        form = RotationForm()
+    elif rotation is not None:
+        form = RotationForm(
+            name=rotation.name,
+            layer=rotation.layer.value,
+            weekdays=[int(d) for d in rotation.weekdays],
+            start_time=rotation.start_time,
+            end_time=rotation.end_time,
+            turn_days=rotation.turn_days,
+            handoff_time=rotation.handoff_time,
+            anchor_date=rotation.anchor_date,
+            members=[m.senior_id for m in rotation.members],
+            valid_from=local_input(rotation.valid_from, zone),
+            valid_until=local_input(rotation.valid_until, zone),
+            fingerprint=fingerprint(rotation_values(rotation)),
+        )
+    else:
+        today = clock.now().astimezone(zone).date()
+        form = RotationForm(
+            start_time=time(8, 30),
+            end_time=time(18, 30),
+            weekdays=[1, 2, 3, 4, 5],
+            anchor_date=calendar.monday_of(today),
+            valid_from=datetime.combine(today, time(0, 0)),
+        )
+    while len(form.members.entries) < max(3, len([e for e in form.members.entries if e.data]) + 2):
+        form.members.append_entry()
+    choices = senior_choices(blank=True)
+    for index, entry in enumerate(form.members.entries, start=1):
+        entry.choices = choices
+        entry.label.text = _("Turn {n}", n=index)
+    return _new(form) if rotation is None else form
+
+
+def _rotation_arguments(form: RotationForm, zone: ZoneInfo) -> dict:
+    return {
+        "name": form.name.data,
+        "layer": form.layer.data,
+        "weekdays": "".join(str(d) for d in sorted(form.weekdays.data)),
+        "start": form.start_time.data,
+        "end": form.end_time.data,
+        "members": [entry.data for entry in form.members.entries if entry.data],
+        "turn_days": form.turn_days.data,
+        "handoff": form.handoff_time.data,
+        "anchor": form.anchor_date.data,
+        "valid_from": to_instant(form.valid_from.data, zone),
+        "valid_until": to_instant(form.valid_until.data, zone) if form.valid_until.data else None,
+    }
+
+
+@blueprint.route("/specialties/<int:specialty_id>/rotations/new", methods=["GET", "POST"])
+@requires("rota.edit", target=specialty_target)
+def new_rotation(specialty_id: int):
+    """A recurring duty: days, local hours, seniors taking turns."""
+    specialty = _get(Specialty, specialty_id)
+    zone = _zone(specialty)
+    form = _rotation_form(specialty, None)
+    back = _week_url(specialty_id)
+    if form.validate_on_submit():
+        session = db.session()
+        arguments = _rotation_arguments(form, zone)
+        try:
+            rotation = operations.add_rotation(session, specialty_id, arguments.pop("name"), arguments.pop("layer"), **arguments)
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            log_change(
+                session,
+                "rotation.create",
+                "rotation",
+                rotation.id,
+                [specialty.department_id],
+                None,
+                rotation_values(rotation),
+                f"{specialty.name_fr}: {rotation.name}",
+            )
+            session.commit()
+            flash(_("Rotation “{name}” added.", name=rotation.name), "success")
+            return redirect(back)
+    return _render({"specialty": specialty, "kind": "rotation"}, form, _("New rotation — {specialty}", specialty=specialty.name_fr), back)
+
+
+@blueprint.route("/rotations/<int:rotation_id>/edit", methods=["GET", "POST"])
+@requires("rota.edit", target=rotation_target)
+def edit_rotation(rotation_id: int):
+    """Change a rotation; refused if someone else changed it since the form was opened."""
+    session = db.session()
+    rotation = _get(Rotation, rotation_id)
+    specialty = rotation.specialty
+    zone = _zone(specialty)
+    form = _rotation_form(specialty, rotation)
+    back = _week_url(specialty.id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            rotation = lock_unchanged(session, Rotation, rotation_id, form.fingerprint.data, rotation_values)
+            before = rotation_values(rotation)
+            rota_changes.update_rotation(session, rotation, **_rotation_arguments(form, zone))
+        except ChangedSinceOpened as exc:
+            session.rollback()
+            if exc.deleted:
+                flash(_(DELETED), "error")
+                return redirect(back)
+            form.form_errors.append(_(CHANGED))
+            form.fingerprint.data = fingerprint(rotation_values(_get(Rotation, rotation_id)))
+            status = 409
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            log_change(
+                session,
+                "rotation.update",
+                "rotation",
+                rotation.id,
+                [specialty.department_id],
+                before,
+                rotation_values(rotation),
+                f"{specialty.name_fr}: {rotation.name}",
+            )
+            session.commit()
+            flash(_("Rotation “{name}” saved.", name=rotation.name), "success")
+            return redirect(back)
+    current = _get(Rotation, rotation_id) if status == 409 else None
+    return _render(
+        {
+            "specialty": specialty,
+            "kind": "rotation",
+            "delete_url": url_for(".delete_rotation", rotation_id=rotation_id),
+            "current": current and rotation_values(current),
+        },
+        form,
+        _("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name_fr),
+        back,
+        status,
+    )
+
+
+@blueprint.post("/rotations/<int:rotation_id>/delete")
+@requires("rota.edit", target=rotation_target)
+def delete_rotation(rotation_id: int):
+    """Remove a rotation altogether (to stop it from a date on, set “in force until” instead)."""
+    return _delete(
+        Rotation,
+        rotation_id,
+        rotation_values,
+        "rotation",
+        lambda session, row: rota_changes.remove_rotation(session, row),
+        lambda row: row.specialty_id,
+    )
+
+
+# -- single shifts ----------------------------------------------------------------------------------
+
+
+def _interval_form(form_class, specialty_or_zone, row, values_of, **initial):
+    zone = specialty_or_zone
+    if request.method == "POST":
+        form = form_class()
+    elif row is not None:
+        form = form_class(
+            starts_at=local_input(row.starts_at, zone),
+            ends_at=local_input(row.ends_at, zone),
+            fingerprint=fingerprint(values_of(row)),
+            **initial,
+        )
+    else:
+        form = form_class(**initial)
+    return form
+
+
+@blueprint.route("/specialties/<int:specialty_id>/shifts/new", methods=["GET", "POST"])
+@requires("rota.edit", target=specialty_target)
+def new_shift(specialty_id: int):
+    """One senior on duty for a stretch of time (up to 8 days), outside any rotation."""
+    specialty = _get(Specialty, specialty_id)
+    zone = _zone(specialty)
+    today = clock.now().astimezone(zone).date()
+    form = _new(
+        _interval_form(
+            ShiftForm,
+            zone,
+            None,
+            shift_values,
+            starts_at=datetime.combine(today, time(8, 30)),
+            ends_at=datetime.combine(today, time(18, 30)),
+        )
+    )
+    form.senior_id.choices = senior_choices(blank=True)
+    back = _week_url(specialty_id)
+    if form.validate_on_submit():
+        session = db.session()
+        starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
+        try:
+            shift = operations.add_shift(session, specialty_id, form.senior_id.data, form.layer.data, starts, ends)
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            log_change(
+                session,
+                "shift.create",
+                "shift",
+                shift.id,
+                [specialty.department_id],
+                None,
+                shift_values(shift),
+                f"{specialty.name_fr}: {shift.senior.full_name}",
+            )
+            session.commit()
+            flash(_("Shift added."), "success")
+            return redirect(_week_url(specialty_id, starts, zone))
+    return _render({"specialty": specialty, "kind": "shift"}, form, _("New single shift — {specialty}", specialty=specialty.name_fr), back)
+
+
+@blueprint.route("/shifts/<int:shift_id>/edit", methods=["GET", "POST"])
+@requires("rota.edit", target=shift_target)
+def edit_shift(shift_id: int):
+    """Change a single shift; refused if someone else changed it since the form was opened."""
+    session = db.session()
+    shift = _get(DutySlot, shift_id)
+    specialty = shift.specialty
+    zone = _zone(specialty)
+    form = _interval_form(ShiftForm, zone, shift, shift_values, senior_id=shift.senior_id, layer=shift.layer.value)
+    form.senior_id.choices = senior_choices(blank=True)
+    back = _week_url(specialty.id, shift.starts_at, zone)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            shift = lock_unchanged(session, DutySlot, shift_id, form.fingerprint.data, shift_values)
+            before = shift_values(shift)
+            rota_changes.update_shift(
+                session,
+                shift,
+                senior_id=form.senior_id.data,
+                layer=form.layer.data,
+                starts_at=to_instant(form.starts_at.data, zone),
+                ends_at=to_instant(form.ends_at.data, zone),
+            )
+        except ChangedSinceOpened as exc:
+            session.rollback()
+            if exc.deleted:
+                flash(_(DELETED), "error")
+                return redirect(back)
+            form.form_errors.append(_(CHANGED))
+            form.fingerprint.data = fingerprint(shift_values(_get(DutySlot, shift_id)))
+            status = 409
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            log_change(
+                session,
+                "shift.update",
+                "shift",
+                shift.id,
+                [specialty.department_id],
+                before,
+                shift_values(shift),
+                f"{specialty.name_fr}: {shift.senior.full_name}",
+            )
+            session.commit()
+            flash(_("Shift saved."), "success")
+            return redirect(_week_url(specialty.id, shift.starts_at, zone))
+    return _render(
+        {"specialty": specialty, "kind": "shift", "delete_url": url_for(".delete_shift", shift_id=shift_id)},
+        form,
+        _("Single shift — {specialty}", specialty=specialty.name_fr),
+        back,
+        status,
+    )
+
+
+@blueprint.post("/shifts/<int:shift_id>/delete")
+@requires("rota.edit", target=shift_target)
+def delete_shift(shift_id: int):
+    """Remove a single shift."""
+    return _delete(DutySlot, shift_id, shift_values, "shift", rota_changes.remove, lambda row: row.specialty_id)
+
+
+# -- overrides --------------------------------------------------------------------------------------
+
+
+@blueprint.route("/specialties/<int:specialty_id>/overrides/new", methods=["GET", "POST"])
+@requires("rota.edit", target=specialty_target)
+def new_override(specialty_id: int):
+    """One senior takes every duty of another for this specialty over a stretch of time."""
+    specialty = _get(Specialty, specialty_id)
+    zone = _zone(specialty)
+    now = local_input(clock.now(), zone)
+    form = _new(_interval_form(OverrideForm, zone, None, override_values, starts_at=now, ends_at=now + timedelta(hours=24)))
+    form.replaced_id.choices = form.replacing_id.choices = senior_choices(blank=True)
+    back = _week_url(specialty_id)
+    if form.validate_on_submit():
+        session = db.session()
+        starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
+        try:
+            override = operations.add_override(
+                session, specialty_id, form.replaced_id.data, form.replacing_id.data, starts, ends, form.note.data or ""
+            )
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            log_change(
+                session,
+                "override.create",
+                "override",
+                override.id,
+                [specialty.department_id],
+                None,
+                override_values(override),
+                specialty.name_fr,
+            )
+            session.commit()
+            flash(_("Override added."), "success")
+            return redirect(_week_url(specialty_id, starts, zone))
+    return _render({"specialty": specialty, "kind": "override"}, form, _("New override — {specialty}", specialty=specialty.name_fr), back)
+
+
+@blueprint.route("/overrides/<int:override_id>/edit", methods=["GET", "POST"])
+@requires("rota.edit", target=override_target)
+def edit_override(override_id: int):
+    """Change an override; refused if someone else changed it since the form was opened."""
+    session = db.session()
+    override = _get(DutyOverride, override_id)
+    specialty = _get(Specialty, override.specialty_id)
+    zone = _zone(specialty)
+    form = _interval_form(
+        OverrideForm,
+        zone,
+        override,
+        override_values,
+        replaced_id=override.replaced_senior_id,
+        replacing_id=override.replacing_senior_id,
+        note=override.note,
+    )
+    form.replaced_id.choices = form.replacing_id.choices = senior_choices(blank=True)
+    back = _week_url(specialty.id, override.starts_at, zone)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            override = lock_unchanged(session, DutyOverride, override_id, form.fingerprint.data, override_values)
+            before = override_values(override)
+            rota_changes.update_override(
+                session,
+                override,
+                replaced_id=form.replaced_id.data,
+                replacing_id=form.replacing_id.data,
+                starts_at=to_instant(form.starts_at.data, zone),
+                ends_at=to_instant(form.ends_at.data, zone),
+                note=form.note.data or "",
+            )
+        except ChangedSinceOpened as exc:
+            session.rollback()
+            if exc.deleted:
+                flash(_(DELETED), "error")
+                return redirect(back)
+            form.form_errors.append(_(CHANGED))
+            form.fingerprint.data = fingerprint(override_values(_get(DutyOverride, override_id)))
+            status = 409
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            log_change(
+                session,
+                "override.update",
+                "override",
+                override.id,
+                [specialty.department_id],
+                before,
+                override_values(override),
+                specialty.name_fr,
+            )
+            session.commit()
+            flash(_("Override saved."), "success")
+            return redirect(back)
+    return _render(
+        {"specialty": specialty, "kind": "override", "delete_url": url_for(".delete_override", override_id=override_id)},
+        form,
+        _("Override — {specialty}", specialty=specialty.name_fr),
+        back,
+        status,
+    )
+
+
+@blueprint.post("/overrides/<int:override_id>/delete")
+@requires("rota.edit", target=override_target)
+def delete_override(override_id: int):
+    """Remove an override (not one that is part of an approved swap)."""
+    return _delete(DutyOverride, override_id, override_values, "override", rota_changes.remove_override, lambda row: row.specialty_id)
+
+
+# -- leave ------------------------------------------------------------------------------------------
+
+
+def senior_zone(senior_id: int) -> ZoneInfo:
+    """Leave is typed in the local time of the senior's department (Paris when none)."""
+    from rota.models import Department
+
+    ids = departments_of_senior(db.session(), senior_id)
+    zone = db.session().scalar(select(Department.timezone).where(Department.id.in_(ids)).order_by(Department.id)) if ids else None
+    return ZoneInfo(zone or "Europe/Paris")
+
+
+@blueprint.route("/seniors/<int:senior_id>/leave/new", methods=["GET", "POST"])
+@requires("rota.edit", target=senior_target)
+def new_leave(senior_id: int):
+    """Leave: the senior is never rung over the stretch, for any specialty."""
+    senior = _get(Senior, senior_id)
+    zone = senior_zone(senior_id)
+    today = clock.now().astimezone(zone).date()
+    form = _new(
+        _interval_form(
+            LeaveForm,
+            zone,
+            None,
+            leave_values,
+            starts_at=datetime.combine(today, time(0, 0)),
+            ends_at=datetime.combine(today + timedelta(days=7), time(0, 0)),
+        )
+    )
+    back = url_for("web.seniors.edit", senior_id=senior_id)
+    if form.validate_on_submit():
+        session = db.session()
+        try:
+            leave = operations.add_leave(
+                session, senior_id, to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone), form.reason.data or ""
+            )
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            log_change(
+                session,
+                "leave.create",
+                "leave",
+                leave.id,
+                departments_of_senior(session, senior_id),
+                None,
+                leave_values(leave),
+                senior.full_name,
+            )
+            session.commit()
+            flash(_("Leave added."), "success")
+            return redirect(back)
+    return _render({"senior": senior, "kind": "leave"}, form, _("New leave — {name}", name=senior.full_name), back)
+
+
+@blueprint.route("/leave/<int:leave_id>/edit", methods=["GET", "POST"])
+@requires("rota.edit", target=leave_target)
+def edit_leave(leave_id: int):
+    """Change a leave; refused if someone else changed it since the form was opened."""
+    session = db.session()
+    leave = _get(Leave, leave_id)
+    senior = leave.senior
+    zone = senior_zone(senior.id)
+    form = _interval_form(LeaveForm, zone, leave, leave_values, reason=leave.reason)
+    back = url_for("web.seniors.edit", senior_id=senior.id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            leave = lock_unchanged(session, Leave, leave_id, form.fingerprint.data, leave_values)
+            before = leave_values(leave)
+            rota_changes.update_leave(
+                session,
+                leave,
+                starts_at=to_instant(form.starts_at.data, zone),
+                ends_at=to_instant(form.ends_at.data, zone),
+                reason=form.reason.data or "",
+            )
+        except ChangedSinceOpened as exc:
+            session.rollback()
+            if exc.deleted:
+                flash(_(DELETED), "error")
+                return redirect(back)
+            form.form_errors.append(_(CHANGED))
+            form.fingerprint.data = fingerprint(leave_values(_get(Leave, leave_id)))
+            status = 409
+        except RotaError as exc:
+            session.rollback()
+            form.form_errors.append(translate(str(exc)))
+        else:
+            log_change(
+                session,
+                "leave.update",
+                "leave",
+                leave.id,
+                departments_of_senior(session, senior.id),
+                before,
+                leave_values(leave),
+                senior.full_name,
+            )
+            session.commit()
+            flash(_("Leave saved."), "success")
+            return redirect(back)
+    return _render(
+        {"senior": senior, "kind": "leave", "delete_url": url_for(".delete_leave", leave_id=leave_id)},
+        form,
+        _("Leave — {name}", name=senior.full_name),
+        back,
+        status,
+    )
+
+
+@blueprint.post("/leave/<int:leave_id>/delete")
+@requires("rota.edit", target=leave_target)
+def delete_leave(leave_id: int):
+    """Remove a leave."""
+    return _delete(Leave, leave_id, leave_values, "leave", rota_changes.remove, None)
+
+
+# -- deleting ---------------------------------------------------------------------------------------
+
+
+def _delete(model, object_id: int, values_of, kind: str, remove, specialty_of):
+    session = db.session()
+    form = ConfirmForm()
+    row = _get(model, object_id)
+    if specialty_of is not None:
+        specialty = _get(Specialty, specialty_of(row))
+        departments = [specialty.department_id]
+        back = _week_url(specialty.id)
+    else:
+        departments = list(departments_of_senior(session, row.senior_id))
+        back = url_for("web.seniors.edit", senior_id=row.senior_id)
+    if not form.validate_on_submit():
+        flash(_("Nothing was removed: the request was incomplete."), "error")
+        return redirect(back)
+    try:
+        row = lock_unchanged(session, model, object_id, form.fingerprint.data, values_of)
+        before = values_of(row)
+        remove(session, row)
+    except ChangedSinceOpened as exc:
+        session.rollback()
+        flash(
+            _(DELETED)
+            if exc.deleted
+            else _("Not removed: it was changed by someone else since you opened the page. Check it and try again."),
+            "error",
+        )
+        return redirect(back)
+    except RotaError as exc:
+        session.rollback()
+        flash(translate(str(exc)), "error")
+        return redirect(back)
+    log_change(session, f"{kind}.delete", kind, object_id, departments, before, None)
+    session.commit()
+    flash(_("Removed."), "success")
+    return redirect(back)
