@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from flask.cli import AppGroup
 
+from accounts.operations import create_user
 from core import clock, db
 from demo.seed import PARIS, is_empty, seed_demo
 
 demo_cli = AppGroup("demo", help="Demo data.")
+
+DEMO_ADMIN = "admin@recours.example.org"
 
 
 @demo_cli.command("seed")
@@ -20,5 +25,19 @@ def seed_command(days: int) -> None:
         click.echo("database already has specialties: demo data not added")
         return
     counts = seed_demo(session, clock.now().astimezone(PARIS).date(), days)
+    # A demo administrator, so the web pages can be tried at once. The password is random and shown
+    # once; a real installation makes its first account with `flask users create`.
+    password = secrets.token_urlsafe(12)
+    create_user(
+        session,
+        email=DEMO_ADMIN,
+        full_name="Démo Administrateur",
+        role="admin",
+        password=password,
+        senior_id=None,
+        language="fr",
+        at=clock.now(),
+    )
     session.commit()
     click.echo("demo data added: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
+    click.echo(f"demo administrator: {DEMO_ADMIN} / {password}  (sign in at /sign-in; shown only now)")

@@ -12,7 +12,7 @@ from tests.conftest import signed_post
 def test_demo_seed_fills_an_empty_database_once(runner, session):
     first = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0, first.output
-    assert "4 specialties" in first.output
+    assert "4 specialties" in first.output and "demo administrator: admin@recours.example.org" in first.output
     second = runner.invoke(args=["demo", "seed"])
     assert "already has specialties" in second.output
     session.rollback()
@@ -83,3 +83,4 @@ def test_twilio_setup_prints_the_urls_to_configure(runner):
     assert "https://recours.example.org/twilio/voice" in result.output
     assert "https://recours.example.org/twilio/fallback" in result.output
     assert "https://recours.example.org/twilio/status" in result.output
+    assert "https://recours.example.org/twilio/sms" in result.output
