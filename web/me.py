@@ -29,7 +29,7 @@ from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_i
 from web.i18n import _, lazy, translate
 from web.my_duty import duties_of, gap_seconds, ics, related_specialty_ids
 from web.phones_field import PhoneListField
-from web.rota_pages import senior_choices, senior_zone
+from web.rota_pages import LeaveFields, senior_choices, senior_zone
 from web.security import principal, public, requires, signed_in_user
 from web.swaps import STATUS_LABELS
 
@@ -158,16 +158,6 @@ def phones():
     return render_template("me/phones.html", form=form), status
 
 
-class MyLeaveForm(Form):
-    starts_at = local_datetime_field("Starts")
-    ends_at = local_datetime_field("Ends")
-    reason = StringField(lazy("Reason"), validators=[Optional(), Length(max=120)])
-
-    def validate_ends_at(self, field) -> None:
-        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
-            raise ValidationError(_("Must be after the start."))
-
-
 @blueprint.route("/me/leave/new", methods=["GET", "POST"])
 @requires("self.leave", target=own)
 def new_leave():
@@ -177,9 +167,9 @@ def new_leave():
     zone = senior_zone(senior.id)
     today = clock.now().astimezone(zone).date()
     form = (
-        MyLeaveForm()
+        LeaveFields()
         if request.method == "POST"
-        else MyLeaveForm(
+        else LeaveFields(
             starts_at=datetime.combine(today + timedelta(days=1), time(0, 0)),
             ends_at=datetime.combine(today + timedelta(days=8), time(0, 0)),
         )

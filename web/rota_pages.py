@@ -22,7 +22,8 @@ from rota.operations import RotaError
 from rota.precedence import MAX_SINGLE_SHIFT
 from web import calendar, rota_changes
 from web.auditing import leave_values, log_change, override_values, rotation_values, shift_values
-from web.concurrency import CHANGED, DELETED, ChangedSinceOpened, fingerprint, lock_unchanged
+from web.concurrency import DELETED, ChangedSinceOpened, fingerprint, lock_unchanged
+from web.editing import save_edit
 from web.formatting import local_datetime, local_day
 from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
 from web.i18n import N_, _, lazy, month_name, translate, weekday_name
@@ -246,7 +247,9 @@ class OverrideForm(EditForm):
             raise ValidationError(_("Must be after the start."))
 
 
-class LeaveForm(EditForm):
+class LeaveFields(Form):
+    """A stretch of leave, as typed; also what a senior fills in to declare their own."""
+
     starts_at = local_datetime_field("Starts")
     ends_at = local_datetime_field("Ends")
     reason = StringField(lazy("Reason"), validators=[Optional(), Length(max=120)])
@@ -254,6 +257,10 @@ class LeaveForm(EditForm):
     def validate_ends_at(self, field) -> None:
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:
             raise ValidationError(_("Must be after the start."))
+
+
+class LeaveForm(EditForm, LeaveFields):
+    pass
 
 
 def _new(form: EditForm) -> EditForm:
@@ -365,7 +372,6 @@ def new_rotation(specialty_id: int):
 @requires("rota.edit", target=rotation_target)
 def edit_rotation(rotation_id: int):
     """Change a rotation; refused if someone else changed it since the form was opened."""
-    session = db.session()
     rotation = _get(Rotation, rotation_id)
     specialty = rotation.specialty
     zone = _zone(specialty)
@@ -373,35 +379,20 @@ def edit_rotation(rotation_id: int):
     back = _week_url(specialty.id)
     status = 200
     if form.validate_on_submit():
-        try:
-            rotation = lock_unchanged(session, Rotation, rotation_id, form.fingerprint.data, rotation_values)
-            before = rotation_values(rotation)
-            rota_changes.update_rotation(session, rotation, **_rotation_arguments(form, zone))
-        except ChangedSinceOpened as exc:
-            session.rollback()
-            if exc.deleted:
-                flash(_(DELETED), "error")
-                return redirect(back)
-            form.form_errors.append(_(CHANGED))
-            form.fingerprint.data = fingerprint(rotation_values(_get(Rotation, rotation_id)))
-            status = 409
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            log_change(
-                session,
-                "rotation.update",
-                "rotation",
-                rotation.id,
-                [specialty.department_id],
-                before,
-                rotation_values(rotation),
-                f"{specialty.name_fr}: {rotation.name}",
-            )
-            session.commit()
-            flash(_("Rotation “{name}” saved.", name=rotation.name), "success")
-            return redirect(back)
+        done, status = save_edit(
+            form,
+            Rotation,
+            rotation_id,
+            rotation_values,
+            lambda session, row: rota_changes.update_rotation(session, row, **_rotation_arguments(form, zone)),
+            kind="rotation",
+            departments=lambda row: [specialty.department_id],
+            summary=lambda row: f"{specialty.name_fr}: {row.name}",
+            saved=lambda row: (_("Rotation “{name}” saved.", name=row.name), back),
+            back=back,
+        )
+        if done is not None:
+            return done
     current = _get(Rotation, rotation_id) if status == 409 else None
     return _render(
         {
@@ -498,7 +489,6 @@ def new_shift(specialty_id: int):
 @requires("rota.edit", target=shift_target)
 def edit_shift(shift_id: int):
     """Change a single shift; refused if someone else changed it since the form was opened."""
-    session = db.session()
     shift = _get(DutySlot, shift_id)
     specialty = shift.specialty
     zone = _zone(specialty)
@@ -507,42 +497,27 @@ def edit_shift(shift_id: int):
     back = _week_url(specialty.id, shift.starts_at, zone)
     status = 200
     if form.validate_on_submit():
-        try:
-            shift = lock_unchanged(session, DutySlot, shift_id, form.fingerprint.data, shift_values)
-            before = shift_values(shift)
-            rota_changes.update_shift(
+        done, status = save_edit(
+            form,
+            DutySlot,
+            shift_id,
+            shift_values,
+            lambda session, row: rota_changes.update_shift(
                 session,
-                shift,
+                row,
                 senior_id=form.senior_id.data,
                 layer=form.layer.data,
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
-            )
-        except ChangedSinceOpened as exc:
-            session.rollback()
-            if exc.deleted:
-                flash(_(DELETED), "error")
-                return redirect(back)
-            form.form_errors.append(_(CHANGED))
-            form.fingerprint.data = fingerprint(shift_values(_get(DutySlot, shift_id)))
-            status = 409
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            log_change(
-                session,
-                "shift.update",
-                "shift",
-                shift.id,
-                [specialty.department_id],
-                before,
-                shift_values(shift),
-                f"{specialty.name_fr}: {shift.senior.full_name}",
-            )
-            session.commit()
-            flash(_("Shift saved."), "success")
-            return redirect(_week_url(specialty.id, shift.starts_at, zone))
+            ),
+            kind="shift",
+            departments=lambda row: [specialty.department_id],
+            summary=lambda row: f"{specialty.name_fr}: {row.senior.full_name}",
+            saved=lambda row: (_("Shift saved."), _week_url(specialty.id, row.starts_at, zone)),
+            back=back,
+        )
+        if done is not None:
+            return done
     return _render(
         {"specialty": specialty, "kind": "shift", "delete_url": url_for(".delete_shift", shift_id=shift_id)},
         form,
@@ -603,7 +578,6 @@ def new_override(specialty_id: int):
 @requires("rota.edit", target=override_target)
 def edit_override(override_id: int):
     """Change an override; refused if someone else changed it since the form was opened."""
-    session = db.session()
     override = _get(DutyOverride, override_id)
     specialty = _get(Specialty, override.specialty_id)
     zone = _zone(specialty)
@@ -620,43 +594,28 @@ def edit_override(override_id: int):
     back = _week_url(specialty.id, override.starts_at, zone)
     status = 200
     if form.validate_on_submit():
-        try:
-            override = lock_unchanged(session, DutyOverride, override_id, form.fingerprint.data, override_values)
-            before = override_values(override)
-            rota_changes.update_override(
+        done, status = save_edit(
+            form,
+            DutyOverride,
+            override_id,
+            override_values,
+            lambda session, row: rota_changes.update_override(
                 session,
-                override,
+                row,
                 replaced_id=form.replaced_id.data,
                 replacing_id=form.replacing_id.data,
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
                 note=form.note.data or "",
-            )
-        except ChangedSinceOpened as exc:
-            session.rollback()
-            if exc.deleted:
-                flash(_(DELETED), "error")
-                return redirect(back)
-            form.form_errors.append(_(CHANGED))
-            form.fingerprint.data = fingerprint(override_values(_get(DutyOverride, override_id)))
-            status = 409
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            log_change(
-                session,
-                "override.update",
-                "override",
-                override.id,
-                [specialty.department_id],
-                before,
-                override_values(override),
-                specialty.name_fr,
-            )
-            session.commit()
-            flash(_("Override saved."), "success")
-            return redirect(back)
+            ),
+            kind="override",
+            departments=lambda row: [specialty.department_id],
+            summary=lambda row: specialty.name_fr,
+            saved=lambda row: (_("Override saved."), back),
+            back=back,
+        )
+        if done is not None:
+            return done
     return _render(
         {"specialty": specialty, "kind": "override", "delete_url": url_for(".delete_override", override_id=override_id)},
         form,
@@ -733,7 +692,6 @@ def new_leave(senior_id: int):
 @requires("rota.edit", target=leave_target)
 def edit_leave(leave_id: int):
     """Change a leave; refused if someone else changed it since the form was opened."""
-    session = db.session()
     leave = _get(Leave, leave_id)
     senior = leave.senior
     zone = senior_zone(senior.id)
@@ -741,41 +699,26 @@ def edit_leave(leave_id: int):
     back = url_for("web.seniors.edit", senior_id=senior.id)
     status = 200
     if form.validate_on_submit():
-        try:
-            leave = lock_unchanged(session, Leave, leave_id, form.fingerprint.data, leave_values)
-            before = leave_values(leave)
-            rota_changes.update_leave(
+        done, status = save_edit(
+            form,
+            Leave,
+            leave_id,
+            leave_values,
+            lambda session, row: rota_changes.update_leave(
                 session,
-                leave,
+                row,
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
                 reason=form.reason.data or "",
-            )
-        except ChangedSinceOpened as exc:
-            session.rollback()
-            if exc.deleted:
-                flash(_(DELETED), "error")
-                return redirect(back)
-            form.form_errors.append(_(CHANGED))
-            form.fingerprint.data = fingerprint(leave_values(_get(Leave, leave_id)))
-            status = 409
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            log_change(
-                session,
-                "leave.update",
-                "leave",
-                leave.id,
-                departments_of_senior(session, senior.id),
-                before,
-                leave_values(leave),
-                senior.full_name,
-            )
-            session.commit()
-            flash(_("Leave saved."), "success")
-            return redirect(back)
+            ),
+            kind="leave",
+            departments=lambda row: departments_of_senior(db.session(), senior.id),
+            summary=lambda row: senior.full_name,
+            saved=lambda row: (_("Leave saved."), back),
+            back=back,
+        )
+        if done is not None:
+            return done
     return _render(
         {"senior": senior, "kind": "leave", "delete_url": url_for(".delete_leave", leave_id=leave_id)},
         form,
