@@ -50,7 +50,9 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     if call_cli is not None:
         app.cli.add_command(call_cli)
 
+    import reports
 
+    reports.init_app(app, env)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

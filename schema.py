@@ -7,6 +7,7 @@ import callbacks.models  # noqa: F401
 import calllog.models  # noqa: F401
 import directory.models  # noqa: F401
 import notify.models  # noqa: F401
+import reports.models  # noqa: F401
 import rota.models  # noqa: F401
 import scheduler.models  # noqa: F401
 from core.db import Base

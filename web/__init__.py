@@ -34,6 +34,7 @@ NAVIGATION = [
     ("web.history.index", N_("Audit log"), "audit.view"),
     ("web.users.index", N_("Users"), "users.manage"),
     ("web.softphone.index", N_("Softphone"), "softphone.use"),
+    ("reports.summary_page", N_("Reports"), "reports.view"),
 ]
 
 SECURITY_HEADERS = {
@@ -133,5 +134,8 @@ def init_app(app: Flask) -> None:
             "allowed": allowed,
             "signed_in": lambda: signed_in_user() is not None,
             "target_of": lambda *ids: Target.departments(*ids),
-            "navigation": lambda: [(endpoint, _(label)) for endpoint, label, action in NAVIGATION if allowed(action)],
+            # An area may be switched off (REPORTS_WEB=off): its entry disappears with its routes.
+            "navigation": lambda: [
+                (endpoint, _(label)) for endpoint, label, action in NAVIGATION if endpoint in app.view_functions and allowed(action)
+            ],
         }

@@ -20,6 +20,7 @@ FRENCH: dict[str, str] = {
     "Seniors": "Seniors",
     "GP directory": "Annuaire des médecins",
     "Audit log": "Journal des modifications",
+    "Reports": "Rapports",
     "Users": "Comptes",
     "Softphone": "Téléphone simulé",
     "Back to the on-duty board": "Retour au tableau des gardes",

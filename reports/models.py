@@ -1,0 +1,105 @@
+"""Summary tables: the call log counted per local day, so a year's report reads thousands of rows, not
+millions; and the two indexes the reports add to the call log's own tables.
+
+Every row belongs to one reporting time zone (``zone``) and one local day in it (``local_day``, days
+since 1970-01-01 local), and is keyed by specialty (``specialty_key``: the specialty's id, 0 for calls
+that chose none) and the other dimensions of its figure. A day is summarised once, when it is *sealed*
+(see :mod:`reports.summaries`), and :class:`SummarisedDay` records it; days not summarised are read from
+the call log itself, through the same grouping, so a report never depends on whether a summary exists.
+
+They hold counts, never a name or a phone number, and are written only by :mod:`reports.summaries`.
+
+Migration ``0301`` creates all of it; declaring the indexes here too keeps the models and the migrations
+in agreement (``schema.py`` imports this module).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from calllog.models import Attempt, Call
+from core.db import Base, UTCDateTime
+
+
+class SummarisedDay(Base):
+    """The call log of this local day (in ``zone``) is in the summary tables."""
+
+    __tablename__ = "report_summarised_day"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    summarised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CallsSummary(Base):
+    """Calls by outcome (``in_progress`` for none yet); of them, how many found nobody on duty."""
+
+    __tablename__ = "report_calls"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialty_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(24), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    found_nobody_on_duty: Mapped[int] = mapped_column(Integer)
+
+
+class CallHoursSummary(Base):
+    """Calls and connected calls by local hour of the day (0-23) they started in."""
+
+    __tablename__ = "report_call_hours"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialty_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+    connected: Mapped[int] = mapped_column(Integer)
+
+
+class DurationsSummary(Base):
+    """How many calls took ``seconds`` (whole) to ``metric`` ("first_ring" or "connection")."""
+
+    __tablename__ = "report_durations"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialty_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(16), primary_key=True)
+    seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+
+
+class AttemptsSummary(Base):
+    """Attempts by senior (``senior_key``: id, 0 for a deleted senior) and result (``in_progress`` for none)."""
+
+    __tablename__ = "report_attempts"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialty_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    senior_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result: Mapped[str] = mapped_column(String(24), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+
+
+SUMMARY_TABLES = (CallsSummary, CallHoursSummary, DurationsSummary, AttemptsSummary)
+
+# The days a report reads from the call log itself (the last day or two; every day when nothing is
+# summarised), the summarising of a day and the list of unanswered calls are range scans of
+# call.started_at joined to the attempts. These indexes carry the columns those scans read — all but the
+# hunt list, too wide to copy — so the work is done in the index, without visiting the rows.
+CALL_REPORT_INDEX = Index(
+    "ix_call_report",
+    Call.started_at,
+    Call.specialty_id,
+    Call.outcome,
+    Call.first_ringing_at,
+    Call.connected_at,
+    postgresql_include=["id"],
+)
+ATTEMPT_REPORT_INDEX = Index("ix_attempt_report", Attempt.call_id, Attempt.senior_id, Attempt.result)
+REPORT_INDEXES = (CALL_REPORT_INDEX, ATTEMPT_REPORT_INDEX)

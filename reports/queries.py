@@ -1,0 +1,319 @@
+"""The report's reads: each figure is one grouped query over the summary tables of the summarised days
+plus the same grouping of the call log itself for the days not summarised (UNION ALL).
+
+The call-log side (``*_from_log``) is also what :mod:`reports.summaries` inserts into the summary tables,
+so a summarised day and a live day are counted by the very same SQL. Times are integers (see
+:mod:`reports.sql`): both databases return the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Text,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.orm import Session, selectinload
+
+from calllog.models import Attempt, Call, CallbackRequest, CallbackStatus, CallOutcome
+from reports.definitions import IN_PROGRESS, UNANSWERED_OUTCOMES
+from reports.models import AttemptsSummary, CallHoursSummary, CallsSummary, DurationsSummary
+from reports.period import MICROSECONDS_PER_DAY, MICROSECONDS_PER_HOUR, Period
+from reports.scope import Scope
+from reports.sql import EpochMicroseconds, integer, local_microseconds
+
+# The deadline column the callbacks package adds to callback_request; without it the default applies.
+DEADLINE_COLUMN = getattr(CallbackRequest, "deadline_at", None)
+
+# A call whose specialty had nobody on duty keeps an empty hunt list (ivr.flow.start_hunt); json.dumps
+# wrote it "[]" on both databases.
+HUNT_LIST_EMPTY = cast(Call.hunt, Text) == literal_column("'[]'")
+
+FIRST_RING, CONNECTION = "first_ring", "connection"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where a report's rows come from: the summary tables for local days ``first_index`` through
+    ``last_index`` of ``zone`` (only summarised days have rows), and the call log over ``live``, the
+    UTC intervals of the days that are not summarised."""
+
+    period: Period
+    first_index: int
+    last_index: int
+    live: tuple[tuple[datetime, datetime], ...]
+    use_summaries: bool
+
+    @property
+    def zone(self) -> str:
+        return self.period.zone.key
+
+
+def _started_in(column: ColumnElement, intervals: Sequence[tuple[datetime, datetime]]) -> ColumnElement[bool]:
+    if not intervals:
+        return false()
+    return or_(*((column >= start) & (column < end) for start, end in intervals))
+
+
+def _specialty_key(column: ColumnElement) -> ColumnElement[int]:
+    # 0 written into the SQL (not bound), so GROUP BY repeats exactly the selected expression.
+    return func.coalesce(column, integer(0))
+
+
+def _text_or(column: ColumnElement, default: str) -> ColumnElement[str]:
+    # The enum column read as plain text, so that "in_progress" is not mistaken for an outcome.
+    return func.coalesce(type_coerce(column, String), literal(default, String))
+
+
+# -- the call log, grouped as the summary tables are ----------------------------------------------------
+
+
+def calls_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]]) -> Select:
+    """(local_day, specialty_key, outcome, calls, found_nobody_on_duty) of the calls started in ``intervals``."""
+    local = local_microseconds(Call.started_at, period)
+    inner = (
+        select(
+            (local // integer(MICROSECONDS_PER_DAY)).label("local_day"),
+            _specialty_key(Call.specialty_id).label("specialty_key"),
+            _text_or(Call.outcome, IN_PROGRESS).label("outcome"),
+            case((HUNT_LIST_EMPTY, 1), else_=0).label("nobody"),
+        )
+        .where(_started_in(Call.started_at, intervals), scope.calls_filter(Call.specialty_id))
+        .subquery()
+    )
+    c = inner.c
+    return select(
+        c.local_day, c.specialty_key, c.outcome, func.count().label("calls"), func.sum(c.nobody).label("found_nobody_on_duty")
+    ).group_by(c.local_day, c.specialty_key, c.outcome)
+
+
+def call_hours_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]]) -> Select:
+    """(local_day, specialty_key, hour, calls, connected)."""
+    inner = (
+        select(
+            local_microseconds(Call.started_at, period).label("local_us"),
+            _specialty_key(Call.specialty_id).label("specialty_key"),
+            case((Call.outcome == CallOutcome.CONNECTED, 1), else_=0).label("connected"),
+        )
+        .where(_started_in(Call.started_at, intervals), scope.calls_filter(Call.specialty_id))
+        .subquery()
+    )
+    c = inner.c
+    local_day = (c.local_us // integer(MICROSECONDS_PER_DAY)).label("local_day")
+    hour = ((c.local_us // integer(MICROSECONDS_PER_HOUR)) % integer(24)).label("hour")
+    return select(local_day, c.specialty_key, hour, func.count().label("calls"), func.sum(c.connected).label("connected")).group_by(
+        local_day, c.specialty_key, hour
+    )
+
+
+def durations_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]]) -> Select:
+    """(local_day, specialty_key, metric, seconds, calls): whole seconds to first ring and to connection."""
+    selects = []
+    for metric, end in ((FIRST_RING, Call.first_ringing_at), (CONNECTION, Call.connected_at)):
+        inner = (
+            select(
+                (local_microseconds(Call.started_at, period) // integer(MICROSECONDS_PER_DAY)).label("local_day"),
+                _specialty_key(Call.specialty_id).label("specialty_key"),
+                # Integer division: the fraction of a second is dropped, on both databases alike.
+                ((EpochMicroseconds(end) - EpochMicroseconds(Call.started_at)) // integer(1_000_000)).label("seconds"),
+            )
+            .where(_started_in(Call.started_at, intervals), scope.calls_filter(Call.specialty_id), end.is_not(None))
+            .subquery()
+        )
+        c = inner.c
+        selects.append(
+            select(c.local_day, c.specialty_key, literal(metric, String).label("metric"), c.seconds, func.count().label("calls")).group_by(
+                c.local_day, c.specialty_key, c.seconds
+            )
+        )
+    return union_all(*selects)
+
+
+def attempts_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]]) -> Select:
+    """(local_day, specialty_key, senior_key, result, attempts) of the attempts of the calls started in ``intervals``."""
+    inner = (
+        select(
+            (local_microseconds(Call.started_at, period) // integer(MICROSECONDS_PER_DAY)).label("local_day"),
+            _specialty_key(Call.specialty_id).label("specialty_key"),
+            func.coalesce(Attempt.senior_id, integer(0)).label("senior_key"),
+            _text_or(Attempt.result, IN_PROGRESS).label("result"),
+        )
+        .join(Call, Call.id == Attempt.call_id)
+        .where(_started_in(Call.started_at, intervals), scope.calls_filter(Call.specialty_id))
+        .subquery()
+    )
+    c = inner.c
+    return select(c.local_day, c.specialty_key, c.senior_key, c.result, func.count().label("attempts")).group_by(
+        c.local_day, c.specialty_key, c.senior_key, c.result
+    )
+
+
+# -- summary tables and call log together -----------------------------------------------------------------
+
+
+def _combined(scope: Scope, sources: Sources, table, from_log) -> Select:
+    """The summary rows of the period plus the call log's rows for the days not summarised, as one subquery."""
+    columns = [col for col in table.__table__.columns if col.name != "zone"]
+    parts = []
+    if sources.use_summaries:
+        parts.append(
+            select(*columns).where(
+                table.zone == sources.zone,
+                table.local_day >= sources.first_index,
+                table.local_day <= sources.last_index,
+                scope.calls_filter(table.specialty_key),
+            )
+        )
+    if sources.live:
+        log = from_log(scope, sources.period, sources.live).subquery()
+        parts.append(select(*(log.c[col.name] for col in columns)))
+    if not parts:  # pragma: no cover - a period has at least one day, summarised or not
+        raise ValueError("no source")
+    return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+
+
+def _week(local_day: ColumnElement) -> ColumnElement[int]:
+    # Weeks since Monday 1969-12-29 (1970-01-01 was a Thursday): integer arithmetic, same on both databases.
+    return (local_day + integer(3)) // integer(7)
+
+
+def calls_by_week(session: Session, scope: Scope, sources: Sources) -> list[tuple[int, str, int, int]]:
+    """(week index, outcome, calls, found nobody on duty)."""
+    rows = _combined(scope, sources, CallsSummary, calls_from_log)
+    week = _week(rows.c.local_day).label("week")
+    query = select(week, rows.c.outcome, func.sum(rows.c.calls), func.sum(rows.c.found_nobody_on_duty)).group_by(week, rows.c.outcome)
+    return [(w, o, int(n), int(k)) for w, o, n, k in session.execute(query)]
+
+
+def calls_by_specialty(session: Session, scope: Scope, sources: Sources) -> list[tuple[int, str, int, int]]:
+    """(specialty key, outcome, calls, found nobody on duty)."""
+    rows = _combined(scope, sources, CallsSummary, calls_from_log)
+    query = select(rows.c.specialty_key, rows.c.outcome, func.sum(rows.c.calls), func.sum(rows.c.found_nobody_on_duty)).group_by(
+        rows.c.specialty_key, rows.c.outcome
+    )
+    return [(s, o, int(n), int(k)) for s, o, n, k in session.execute(query)]
+
+
+def calls_by_weekday_and_hour(session: Session, scope: Scope, sources: Sources) -> list[tuple[int, int, int, int]]:
+    """(weekday, Monday = 0; local hour; calls; connected)."""
+    rows = _combined(scope, sources, CallHoursSummary, call_hours_from_log)
+    weekday = ((rows.c.local_day + integer(3)) % integer(7)).label("weekday")
+    query = select(weekday, rows.c.hour, func.sum(rows.c.calls), func.sum(rows.c.connected)).group_by(weekday, rows.c.hour)
+    return [(d, h, int(n), int(k)) for d, h, n, k in session.execute(query)]
+
+
+def duration_histograms(session: Session, scope: Scope, sources: Sources) -> list[tuple[int, str, int, int]]:
+    """(specialty key, metric, whole seconds, calls)."""
+    rows = _combined(scope, sources, DurationsSummary, durations_from_log)
+    query = select(rows.c.specialty_key, rows.c.metric, rows.c.seconds, func.sum(rows.c.calls)).group_by(
+        rows.c.specialty_key, rows.c.metric, rows.c.seconds
+    )
+    return [(s, m, int(sec), int(n)) for s, m, sec, n in session.execute(query)]
+
+
+def attempts_by_senior(session: Session, scope: Scope, sources: Sources) -> list[tuple[int, int, str, int]]:
+    """(specialty key, senior key, result, attempts)."""
+    rows = _combined(scope, sources, AttemptsSummary, attempts_from_log)
+    query = select(rows.c.specialty_key, rows.c.senior_key, rows.c.result, func.sum(rows.c.attempts)).group_by(
+        rows.c.specialty_key, rows.c.senior_key, rows.c.result
+    )
+    return [(s, k, r, int(n)) for s, k, r, n in session.execute(query)]
+
+
+def attempts_by_week(session: Session, scope: Scope, sources: Sources) -> list[tuple[int, str, int]]:
+    """(week index, result, attempts)."""
+    rows = _combined(scope, sources, AttemptsSummary, attempts_from_log)
+    week = _week(rows.c.local_day).label("week")
+    query = select(week, rows.c.result, func.sum(rows.c.attempts)).group_by(week, rows.c.result)
+    return [(w, r, int(n)) for w, r, n in session.execute(query)]
+
+
+# -- callback requests: always from the log (their status changes any time) ---------------------------------
+
+
+@dataclass(frozen=True)
+class CallbackGroup:
+    """Callback requests of one specialty alike in status, deadline and wait: ``requests`` of them."""
+
+    specialty_key: int
+    status: str
+    overdue: bool  # open, and the deadline has come
+    late: bool  # done at or after the deadline
+    waited_seconds: int | None  # done: whole seconds from request to done
+    requests: int
+
+
+def _requested_in(scope: Scope) -> ColumnElement[bool]:
+    period = _started_in(CallbackRequest.requested_at, [(scope.period.start, scope.period.end)])
+    return period & scope.calls_filter(CallbackRequest.specialty_id)
+
+
+def callback_groups(session: Session, scope: Scope, now: datetime, default_deadline: timedelta) -> list[CallbackGroup]:
+    """The requests made in the period, in one pass. Deadlines are compared on the columns themselves
+    (no conversion per row) wherever the request has its own; the default is applied by arithmetic."""
+    request = CallbackRequest
+    waited_us = EpochMicroseconds(request.done_at) - EpochMicroseconds(request.requested_at)
+    default_us = integer(int(default_deadline.total_seconds()) * 1_000_000)
+    if DEADLINE_COLUMN is None:
+        reached = request.requested_at <= now - default_deadline
+        late = waited_us >= default_us
+    else:
+        reached = or_(now >= DEADLINE_COLUMN, DEADLINE_COLUMN.is_(None) & (request.requested_at <= now - default_deadline))
+        late = or_(request.done_at >= DEADLINE_COLUMN, DEADLINE_COLUMN.is_(None) & (waited_us >= default_us))
+    is_open, is_done = request.status == CallbackStatus.OPEN, request.status == CallbackStatus.DONE
+    inner = (
+        select(
+            _specialty_key(request.specialty_id).label("key"),
+            _text_or(request.status, "").label("status"),
+            case((is_open & reached, 1), else_=0).label("overdue"),
+            case((is_done & late, 1), else_=0).label("late"),
+            case((is_done, waited_us // integer(1_000_000)), else_=None).label("waited"),
+        )
+        .where(_requested_in(scope))
+        .subquery()
+    )
+    c = inner.c
+    query = select(c.key, c.status, c.overdue, c.late, c.waited, func.count()).group_by(c.key, c.status, c.overdue, c.late, c.waited)
+    return [
+        CallbackGroup(key, status, bool(overdue), bool(late), waited, int(n))
+        for key, status, overdue, late, waited, n in session.execute(query)
+    ]
+
+
+# -- unanswered calls: a page of the log ---------------------------------------------------------------------
+
+
+def _unanswered_filter(scope: Scope) -> ColumnElement[bool]:
+    return (
+        _started_in(Call.started_at, [(scope.period.start, scope.period.end)])
+        & scope.calls_filter(Call.specialty_id)
+        & Call.specialty_id.is_not(None)
+        & Call.outcome.in_(UNANSWERED_OUTCOMES)
+    )
+
+
+def unanswered_calls(session: Session, scope: Scope, limit: int, offset: int = 0) -> Sequence[Call]:
+    """One page of them, newest first, with their attempts and callback request loaded."""
+    return session.scalars(
+        select(Call)
+        .where(_unanswered_filter(scope))
+        .order_by(Call.started_at.desc(), Call.id.desc())
+        .limit(limit)
+        .offset(offset)
+        .options(selectinload(Call.attempts), selectinload(Call.callback))
+    ).all()

@@ -1,0 +1,139 @@
+"""Keeping the summary tables (:mod:`reports.models`): which days are summarised, and summarising them.
+
+A local day is *sealed* once it ended :data:`SEAL_AFTER` ago: by then every call that started on it has
+ended (Twilio ends a call after four hours at most) and its status callbacks have arrived, so its
+figures no longer change. A report summarises the sealed days of its period that are not summarised yet
+(the first report of a year takes seconds; ``flask report summarise`` can do it ahead, e.g. every
+night), and reads the other days from the call log. On SQLite each day is summarised in its own short
+transaction, so the hotline's webhooks never wait long for the write lock; PostgreSQL takes a month at
+a time (its row locks do not stand in the webhooks' way).
+
+A summarised day is not revisited. After a correction to the log of old days (or a change of a
+specialty's department), ``flask report summarise --rebuild --from ... --to ...`` summarises them again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, literal, select
+from sqlalchemy.orm import Session
+
+from core.db import insert_ignoring_duplicates
+from reports import queries
+from reports.models import SUMMARY_TABLES, AttemptsSummary, CallHoursSummary, CallsSummary, DurationsSummary, SummarisedDay
+from reports.period import EPOCH_DAY, Period, local_midnight
+from reports.scope import Scope
+
+SEAL_AFTER = timedelta(hours=24)
+DAYS_PER_TRANSACTION = {"sqlite": 1, "postgresql": 31}
+
+_FROM_LOG = (
+    (CallsSummary, queries.calls_from_log),
+    (CallHoursSummary, queries.call_hours_from_log),
+    (DurationsSummary, queries.durations_from_log),
+    (AttemptsSummary, queries.attempts_from_log),
+)
+
+
+def day_index(day: date) -> int:
+    return (day - EPOCH_DAY).days
+
+
+def is_sealed(day: date, zone: ZoneInfo, now: datetime) -> bool:
+    return local_midnight(day + timedelta(days=1), zone) + SEAL_AFTER <= now
+
+
+def summarised_days(session: Session, zone: ZoneInfo, first_day: date, last_day: date) -> set[date]:
+    indexes = session.scalars(
+        select(SummarisedDay.local_day).where(
+            SummarisedDay.zone == zone.key, SummarisedDay.local_day >= day_index(first_day), SummarisedDay.local_day <= day_index(last_day)
+        )
+    )
+    return {EPOCH_DAY + timedelta(days=i) for i in indexes}
+
+
+def _runs(days: list[date], longest: int) -> Iterator[tuple[date, date]]:
+    """Consecutive days as (first, last) runs of at most ``longest`` days."""
+    run: list[date] = []
+    for day in sorted(days):
+        if run and (day - run[-1] != timedelta(days=1) or len(run) == longest):
+            yield run[0], run[-1]
+            run = []
+        run.append(day)
+    if run:
+        yield run[0], run[-1]
+
+
+def summarise(session: Session, zone: ZoneInfo, first_day: date, last_day: date, now: datetime) -> int:
+    """Summarise the sealed, not yet summarised days from ``first_day`` to ``last_day``; commits after
+    each run of days. Returns how many days this call summarised (a concurrent report may do others)."""
+    done = summarised_days(session, zone, first_day, last_day)
+    wanted = [d for d in Period(first_day, last_day, zone).days() if d not in done and is_sealed(d, zone, now)]
+    session.rollback()  # end the read transaction before writing (SQLite takes its write lock at BEGIN)
+    summarised = 0
+    for run_first, run_last in _runs(wanted, DAYS_PER_TRANSACTION.get(session.get_bind().dialect.name, 1)):
+        try:
+            summarised += _summarise_run(session, Period(run_first, run_last, zone), now)
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return summarised
+
+
+def _summarise_run(session: Session, period: Period, now: datetime) -> int:
+    # Claim the days first: a concurrent report that claimed one already summarises it, and waits or
+    # conflicts here instead of counting it twice.
+    claimed = [
+        day
+        for day in period.days()
+        if insert_ignoring_duplicates(
+            session, SummarisedDay, {"zone": period.zone.key, "local_day": day_index(day), "summarised_at": now}, ["zone", "local_day"]
+        )
+    ]
+    whole = Scope(period, (), True, "summary")
+    for first, last in _consecutive(claimed):
+        intervals = [(local_midnight(first, period.zone), local_midnight(last + timedelta(days=1), period.zone))]
+        for table, from_log in _FROM_LOG:
+            rows = from_log(whole, period, intervals).subquery()
+            names = [c.name for c in table.__table__.columns if c.name != "zone"]
+            session.execute(
+                insert(table).from_select(["zone", *names], select(literal(period.zone.key).label("zone"), *(rows.c[n] for n in names)))
+            )
+    return len(claimed)
+
+
+def _consecutive(days: list[date]) -> Iterator[tuple[date, date]]:
+    """Sorted days as (first, last) runs of consecutive days."""
+    run: list[date] = []
+    for day in days:
+        if run and day - run[-1] != timedelta(days=1):
+            yield run[0], run[-1]
+            run = []
+        run.append(day)
+    if run:
+        yield run[0], run[-1]
+
+
+def forget(session: Session, zone: ZoneInfo, first_day: date, last_day: date) -> None:
+    """Remove the summaries of these days (they are read from the log again until summarised anew)."""
+    low, high = day_index(first_day), day_index(last_day)
+    for table in (*SUMMARY_TABLES, SummarisedDay):
+        session.execute(delete(table).where(table.zone == zone.key, table.local_day >= low, table.local_day <= high))
+    session.commit()
+
+
+def sources_for(session: Session, scope: Scope, now: datetime, *, use_summaries: bool = True) -> queries.Sources:
+    """Where the report of ``scope`` reads: after summarising what can be, the summary tables for the
+    summarised days and the call log for the others."""
+    period = scope.period
+    if use_summaries:
+        summarise(session, period.zone, period.first_day, period.last_day, now)
+    done = summarised_days(session, period.zone, period.first_day, period.last_day) if use_summaries else set()
+    live = []
+    for first, last in _consecutive([d for d in period.days() if d not in done]):
+        live.append((local_midnight(first, period.zone), local_midnight(last + timedelta(days=1), period.zone)))
+    return queries.Sources(period, day_index(period.first_day), day_index(period.last_day), tuple(live), use_summaries and bool(done))

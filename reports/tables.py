@@ -1,0 +1,265 @@
+"""The report as named tables: the one layout the page, the CSV downloads and ``flask report`` share.
+
+A cell holds the value (a count, a rate as a fraction, seconds, text); each column says what kind of
+value it holds, and each output formats it in its own way (a percentage on the page, 0.6667 in CSV).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from reports.definitions import OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, WEEKDAYS, rate
+from reports.figures import AttemptCounts, DurationStats, Report, UnansweredPage
+
+Kind = Literal["text", "count", "rate", "seconds"]
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    kind: Kind = "count"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # the CSV file name and the ``--table`` of the command line
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    # When the last column holds different kinds of value, row by row (the overview).
+    last_column_kinds: tuple[Kind, ...] | None = None
+
+    def kinds(self, row_number: int) -> tuple[Kind, ...]:
+        kinds = tuple(c.kind for c in self.columns)
+        if self.last_column_kinds is not None:
+            kinds = (*kinds[:-1], self.last_column_kinds[row_number])
+        return kinds
+
+
+SUMMARY_TABLES = (
+    "overview",
+    "outcomes",
+    "specialties",
+    "specialty_attempts",
+    "seniors",
+    "most_missed",
+    "heat_map",
+    "hours",
+    "weeks",
+    "callbacks",
+)
+ALL_TABLES = (*SUMMARY_TABLES, "unanswered")
+
+_RESULT_COLUMNS = tuple(Column(RESULT_LABELS[r]) for r in RESULTS)
+_ATTEMPT_TAIL = (Column("missed"), Column("miss rate", "rate"))
+
+
+def _attempt_cells(counts: AttemptCounts) -> tuple[Cell, ...]:
+    return (counts.total, *(counts.counts.get(r, 0) for r in RESULTS), counts.missed, counts.miss_rate)
+
+
+def _duration_cells(stats: DurationStats) -> tuple[Cell, ...]:
+    return (stats.median, stats.p90)
+
+
+def summary_tables(report: Report) -> dict[str, Table]:
+    """Every table of the main report, by name, in page order."""
+    calls = report.calls
+    overview = (
+        ("calls", calls.total, "count"),
+        ("connected rate", calls.rate("connected"), "rate"),
+        ("callback-requested rate", calls.rate("callback_requested"), "rate"),
+        ("abandoned in the menu", calls.counts["abandoned_in_menu"], "count"),
+        ("abandoned while hunting", calls.counts["abandoned_while_hunting"], "count"),
+        ("nobody on duty (outcome)", calls.counts["nobody_on_duty"], "count"),
+        ("found nobody on duty (any outcome)", report.found_nobody_on_duty, "count"),
+        ("time to first ring, median (s)", report.to_first_ring.median, "seconds"),
+        ("time to first ring, p90 (s)", report.to_first_ring.p90, "seconds"),
+        ("time to connection, median (s)", report.to_connection.median, "seconds"),
+        ("time to connection, p90 (s)", report.to_connection.p90, "seconds"),
+        ("attempts", report.attempts.total, "count"),
+        ("missed attempts", report.attempts.missed, "count"),
+        ("miss rate", report.attempts.miss_rate, "rate"),
+        ("callback requests", report.callbacks.requested, "count"),
+        ("callback requests open", report.callbacks.open, "count"),
+        ("callback requests overdue", report.callbacks.open_overdue, "count"),
+    )
+    tables = [
+        Table(
+            "overview",
+            "Overview",
+            (Column("figure", "text"), Column("value", "text")),
+            tuple((label, value) for label, value, _ in overview),
+            last_column_kinds=tuple(kind for _, _, kind in overview),  # type: ignore[misc]
+        ),
+        Table(
+            "outcomes",
+            "Calls by outcome",
+            (Column("outcome", "text"), Column("calls"), Column("rate", "rate")),
+            tuple((OUTCOME_LABELS[o], calls.counts.get(o, 0), calls.rate(o)) for o in OUTCOMES),
+        ),
+        Table(
+            "specialties",
+            "Calls by specialty",
+            (
+                Column("specialty", "text"),
+                Column("calls"),
+                Column("connected"),
+                Column("connected rate", "rate"),
+                Column("callback requested"),
+                Column("callback-requested rate", "rate"),
+                Column("abandoned while hunting"),
+                Column("nobody on duty"),
+                Column("found nobody on duty"),
+                Column("first ring median (s)", "seconds"),
+                Column("first ring p90 (s)", "seconds"),
+                Column("connection median (s)", "seconds"),
+                Column("connection p90 (s)", "seconds"),
+            ),
+            tuple(
+                (
+                    s.name,
+                    s.calls.total,
+                    s.calls.counts["connected"],
+                    s.calls.rate("connected"),
+                    s.calls.counts["callback_requested"],
+                    s.calls.rate("callback_requested"),
+                    s.calls.counts["abandoned_while_hunting"],
+                    s.calls.counts["nobody_on_duty"],
+                    s.found_nobody_on_duty,
+                    *_duration_cells(s.to_first_ring),
+                    *_duration_cells(s.to_connection),
+                )
+                for s in report.specialties
+            ),
+        ),
+        Table(
+            "specialty_attempts",
+            "Attempts by specialty and result",
+            (Column("specialty", "text"), Column("attempts"), *_RESULT_COLUMNS, *_ATTEMPT_TAIL),
+            tuple((s.name, *_attempt_cells(s.attempts)) for s in report.specialties),
+        ),
+        Table(
+            "seniors",
+            "Attempts by senior and result",
+            (Column("senior", "text"), Column("attempts"), *_RESULT_COLUMNS, *_ATTEMPT_TAIL),
+            tuple((s.name, *_attempt_cells(s.attempts)) for s in report.seniors),
+        ),
+        Table(
+            "most_missed",
+            "Seniors with the most missed attempts",
+            (Column("rank"), Column("senior", "text"), Column("missed"), Column("attempts"), Column("miss rate", "rate")),
+            tuple((n, s.name, s.attempts.missed, s.attempts.total, s.attempts.miss_rate) for n, s in enumerate(report.most_missed, 1)),
+        ),
+        Table(
+            "heat_map",
+            f"Calls by day of the week and hour ({report.scope.period.zone.key})",
+            (Column("day", "text"), *(Column(f"{h:02d}h") for h in range(24))),
+            tuple((WEEKDAYS[d], *report.heat_map.calls[d]) for d in range(7)),
+        ),
+        Table(
+            "hours",
+            f"Calls by hour of the day ({report.scope.period.zone.key})",
+            (Column("hour", "text"), Column("calls"), Column("connected"), Column("not connected"), Column("connected rate", "rate")),
+            tuple((f"{h:02d}:00", c, k, c - k, rate(k, c)) for h, c, k in report.heat_map.hours()),
+        ),
+        Table(
+            "weeks",
+            "Week by week",
+            (
+                Column("week starting", "text"),
+                Column("days in period"),
+                Column("calls"),
+                Column("connected"),
+                Column("connected rate", "rate"),
+                Column("callback requested"),
+                Column("abandoned while hunting"),
+                Column("found nobody on duty"),
+                Column("attempts"),
+                Column("missed"),
+                Column("miss rate", "rate"),
+            ),
+            tuple(
+                (
+                    w.week_start.isoformat(),
+                    w.days_in_period,
+                    w.calls.total,
+                    w.calls.counts["connected"],
+                    w.calls.rate("connected"),
+                    w.calls.counts["callback_requested"],
+                    w.calls.counts["abandoned_while_hunting"],
+                    w.found_nobody_on_duty,
+                    w.attempts.total,
+                    w.attempts.missed,
+                    w.attempts.miss_rate,
+                )
+                for w in report.weeks
+            ),
+        ),
+        Table(
+            "callbacks",
+            "Callback requests",
+            (
+                Column("specialty", "text"),
+                Column("requested"),
+                Column("open"),
+                Column("overdue"),
+                Column("done"),
+                Column("done late"),
+                Column("time to callback median (s)", "seconds"),
+                Column("time to callback p90 (s)", "seconds"),
+            ),
+            tuple(
+                (label, f.requested, f.open, f.open_overdue, f.done, f.done_late, *_duration_cells(f.time_to_callback))
+                for label, f in (("all", report.callbacks), *report.callbacks_by_specialty.items())
+            ),
+        ),
+    ]
+    return {t.name: t for t in tables}
+
+
+def unanswered_table(page: UnansweredPage) -> Table:
+    """One row per attempt (one for a call without any), calls newest first, attempts in hunt order."""
+    rows: list[tuple[Cell, ...]] = []
+    for call in page.calls:
+        started = call.local_start.strftime("%Y-%m-%d %H:%M:%S")
+        head = (call.call_id, started, call.specialty, call.caller, call.outcome, call.callback_status)
+        if not call.attempts:
+            rows.append((*head, None, None, None, None, None, None, None, None))
+        for a in call.attempts:
+            rows.append((*head, a.position, a.layer, a.senior, a.number, a.result, a.ringing_after, a.answered_after, a.ended_after))
+    zone = page.scope.period.zone.key
+    return Table(
+        "unanswered",
+        "Unanswered calls and their attempts",
+        (
+            Column("call", "count"),
+            Column(f"started ({zone})", "text"),
+            Column("specialty", "text"),
+            Column("caller", "text"),
+            Column("outcome", "text"),
+            Column("callback", "text"),
+            Column("attempt", "count"),
+            Column("layer", "text"),
+            Column("senior", "text"),
+            Column("number", "text"),
+            Column("result", "text"),
+            Column("ringing after (s)", "seconds"),
+            Column("answered after (s)", "seconds"),
+            Column("ended after (s)", "seconds"),
+        ),
+        tuple(rows),
+    )
+
+
+def format_cell(value: Cell, kind: Kind, *, for_csv: bool = False) -> str:
+    """A value as text: rates as percentages (fractions in CSV), seconds to a tenth, "—" for undefined."""
+    if value is None:
+        return "" if for_csv else "—"
+    if kind == "rate":
+        return f"{value:.4f}" if for_csv else f"{100 * value:.1f} %"
+    if kind == "seconds":
+        return f"{value:.3f}" if for_csv else f"{value:.1f}"
+    return str(value)
