@@ -30,6 +30,9 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     from web import init_app as init_web_app
 
     init_web_app(app)
+    from api import init_app as init_api
+
+    init_api(app)
 
     from callbacks.cli import callbacks_cli
     from calllog.cli import calls_cli

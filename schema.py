@@ -2,6 +2,7 @@
 and the test fixtures read the schema from here."""
 
 import accounts.models  # noqa: F401
+import api.models  # noqa: F401
 import audit.models  # noqa: F401
 import callbacks.models  # noqa: F401
 import calllog.models  # noqa: F401

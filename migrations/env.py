@@ -43,7 +43,5 @@ def _run(connection) -> None:
 
 
 if context.is_offline_mode():
-    raise SystemExit(
-        "offline (SQL script) migrations are not supported; run against a database"
-    )
+    raise SystemExit("offline (SQL script) migrations are not supported; run against a database")
 run_migrations()

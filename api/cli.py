@@ -1,0 +1,111 @@
+"""``flask tokens create|list|revoke`` and ``flask ical link|list|revoke``: machine credentials, for IT."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from api.models import ApiToken, CalendarFeed, FeedKind
+from api.tokens import TokenError, create_feed, create_token, find_department, revoke_feed, revoke_token
+from core import clock, db
+from rota.queries import find_specialty
+
+tokens_cli = AppGroup("tokens", help="API tokens for /api/.")
+ical_cli = AppGroup("ical", help="Calendar (iCal) feed links for a senior or a specialty.")
+
+
+def _commit_or_fail(action):
+    session = db.session()
+    try:
+        result = action(session)
+        session.commit()
+        return result
+    except TokenError as exc:
+        session.rollback()
+        raise click.ClickException(str(exc)) from None
+
+
+@tokens_cli.command("create")
+@click.option("--name", required=True, help="Who or what uses the token (e.g. 'planning software').")
+@click.option("--department", "departments", multiple=True, help="A department (id or name) the token may change; repeatable.")
+@click.option("--read-only", is_flag=True, help="The token only reads.")
+def create_command(name: str, departments: tuple[str, ...], read_only: bool) -> None:
+    """Create a token and print its secret, once: it cannot be shown again."""
+    session = db.session()
+    found = []
+    for text in departments:
+        department = find_department(session, text)
+        if department is None:
+            raise click.ClickException(f"no department {text!r}")
+        found.append(department)
+    token, secret = _commit_or_fail(lambda s: create_token(s, name, found, read_only=read_only, at=clock.now()))
+    click.echo(f"token #{token.id} {token.name!r} created; its secret, shown only now:", err=True)
+    click.echo(secret)
+
+
+@tokens_cli.command("list")
+def list_command() -> None:
+    """Every token, revoked ones too, with what it may do (never the secret: it is not stored)."""
+    session = db.session()
+    tokens = session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
+    if not tokens:
+        click.echo("no tokens")
+    for token in tokens:
+        scope = "read-only" if token.read_only else "writes in " + ", ".join(d.name for d in token.departments)
+        state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M} UTC" if token.revoked_at else "active"
+        click.echo(f"#{token.id}  {token.name}  {scope}  created {token.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_command(token_id: int) -> None:
+    """Revoke a token: requests using it get 401 from now on."""
+    token = _commit_or_fail(lambda s: revoke_token(s, token_id, clock.now()))
+    click.echo(f"token #{token.id} {token.name!r} revoked")
+
+
+def feed_url(secret: str) -> str:
+    return f"{current_app.config['SETTINGS'].public_base_url}/calendars/{secret}.ics"
+
+
+@ical_cli.command("link")
+@click.argument("kind", type=click.Choice([k.value for k in FeedKind]))
+@click.argument("target")
+def link_command(kind: str, target: str) -> None:
+    """Create a feed link for a senior (id) or a specialty (id or code) and print its URL, once."""
+    session = db.session()
+    if kind == FeedKind.SPECIALTY:
+        specialty = find_specialty(session, target)
+        if specialty is None:
+            raise click.ClickException(f"no specialty {target!r}")
+        target_id = specialty.id
+    elif target.isdigit():
+        target_id = int(target)
+    else:
+        raise click.BadParameter("a senior is given by id", param_hint="TARGET")
+    feed, secret = _commit_or_fail(lambda s: create_feed(s, kind, target_id, clock.now()))
+    click.echo(f"feed #{feed.id} created; its URL, shown only now:", err=True)
+    click.echo(feed_url(secret))
+
+
+@ical_cli.command("list")
+def feed_list_command() -> None:
+    """Every feed link (never the URL: it is not stored)."""
+    session = db.session()
+    feeds = session.scalars(select(CalendarFeed).order_by(CalendarFeed.id)).all()
+    if not feeds:
+        click.echo("no calendar feeds")
+    for feed in feeds:
+        target = feed.senior.full_name if feed.senior else feed.specialty.code if feed.specialty else "?"
+        state = f"revoked {feed.revoked_at:%Y-%m-%d %H:%M} UTC" if feed.revoked_at else "active"
+        click.echo(f"#{feed.id}  {feed.kind.value} {target}  created {feed.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+
+
+@ical_cli.command("revoke")
+@click.argument("feed_id", type=int)
+def feed_revoke_command(feed_id: int) -> None:
+    """Revoke a feed link: calendar apps polling it get 404 from now on."""
+    feed = _commit_or_fail(lambda s: revoke_feed(s, feed_id, clock.now()))
+    click.echo(f"calendar feed #{feed.id} revoked")

@@ -1,0 +1,63 @@
+"""A small hospital for the API tests: two departments, a rotation, tokens of each kind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+import pytest
+
+from api.tokens import create_token
+from rota import operations
+from tests.conftest import FIXED_NOW
+from tests.rota.builders import ANCHOR_MONDAY, DAY, department, senior, specialty, utc
+
+
+@dataclass
+class World:
+    neuro_id: int
+    cardio_id: int
+    dept_id: int
+    other_dept_id: int
+    alice: int
+    bob: int
+    carol: int
+    rotation_id: int
+    writer: str  # may change Neurosciences
+    reader: str  # read-only
+    other: str  # may change Cardiologie only
+    revoked: str
+
+    def auth(self, secret: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {secret or self.writer}"}
+
+
+@pytest.fixture
+def world(app, session, frozen_clock) -> World:
+    neuro_dept = department(session, "Neurosciences")
+    cardio_dept = department(session, "Cardiologie")
+    neuro = specialty(session, neuro_dept, "NEURO")
+    cardio = specialty(session, cardio_dept, "CARDIO")
+    alice, bob, carol = senior(session, "Alice Martin"), senior(session, "Bob Durand"), senior(session, "Carol Petit")
+    rotation = operations.add_rotation(
+        session,
+        neuro.id,
+        "Jour",
+        "primary",
+        weekdays="12345",
+        start=DAY,
+        end=time(18, 30),
+        members=[alice.id, bob.id],
+        turn_days=7,
+        anchor=ANCHOR_MONDAY,
+        valid_from=utc(2026, 1, 1),
+    )
+    _, writer = create_token(session, "planning", [neuro_dept], read_only=False, at=FIXED_NOW)
+    _, reader = create_token(session, "dashboard", [], read_only=True, at=FIXED_NOW)
+    _, other = create_token(session, "cardio planning", [cardio_dept], read_only=False, at=FIXED_NOW)
+    gone, revoked = create_token(session, "old", [neuro_dept], read_only=False, at=FIXED_NOW)
+    gone.revoked_at = FIXED_NOW
+    session.commit()
+    return World(
+        neuro.id, cardio.id, neuro_dept.id, cardio_dept.id, alice.id, bob.id, carol.id, rotation.id, writer, reader, other, revoked
+    )

@@ -1,0 +1,74 @@
+"""What the API does beyond its shape: scopes, the rota's refusals, the hunt list, unknown routes."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from rota.models import DutySlot
+
+
+def test_the_hunt_list_names_who_and_why(client, world):
+    answer = client.get("/api/on-duty?specialty=NEURO&at=2026-03-10T09:00:00Z", headers=world.auth(world.reader)).get_json()
+    assert [(e["senior_id"], e["layer"]) for e in answer["hunt_list"]] == [(world.bob, "primary")]
+    assert answer["hunt_list"][0]["reason"] == 'rotation "Jour"'
+    night = client.get("/api/on-duty?specialty=NEURO&at=2026-03-10T20:00:00Z", headers=world.auth()).get_json()
+    assert night["hunt_list"] == []
+    gaps = client.get("/api/coverage?specialty=NEURO&from=2026-03-10T00:00:00Z&to=2026-03-11T00:00:00Z", headers=world.auth()).get_json()
+    assert len(gaps["gaps"]) == 2 and gaps["specialties"] == ["NEURO"]
+
+
+def test_writes_go_through_the_rota_rules_and_name_the_field(client, session, world):
+    shift = {"specialty": "NEURO", "senior_id": world.carol, "starts_at": "2026-03-14T20:00:00Z", "ends_at": "2026-03-14T08:00:00Z"}
+    refused = client.post("/api/shifts", json=shift, headers=world.auth())
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"][0]["field"] == "ends_at" and "end after it starts" in refused.get_json()["detail"]
+    too_long = client.post("/api/shifts", json={**shift, "ends_at": "2026-03-24T20:00:00Z"}, headers=world.auth())
+    assert too_long.status_code == 422 and too_long.get_json()["errors"][0]["field"] == "ends_at"
+    naive = client.post("/api/shifts", json={**shift, "starts_at": "2026-03-14T08:00:00"}, headers=world.auth())
+    assert naive.get_json()["errors"] == [{"field": "starts_at", "in": "body", "message": naive.get_json()["errors"][0]["message"]}]
+    assert "offset" in naive.get_json()["errors"][0]["message"]
+    override = {"specialty": "NEURO", "replaced_senior_id": world.bob, "replacing_senior_id": world.bob}
+    same = client.post(
+        "/api/overrides", json={**override, "starts_at": "2026-03-11T07:30:00Z", "ends_at": "2026-03-11T17:30:00Z"}, headers=world.auth()
+    )
+    assert same.status_code == 422 and same.get_json()["errors"][0]["field"] == "replacing_senior_id"
+    assert session.scalar(select(func.count()).select_from(DutySlot)) == 0
+
+
+def test_scope_write_only_in_the_tokens_departments(client, world):
+    shift = {"specialty": "CARDIO", "senior_id": world.carol, "starts_at": "2026-03-14T08:00:00Z", "ends_at": "2026-03-14T20:00:00Z"}
+    assert client.post("/api/shifts", json=shift, headers=world.auth()).status_code == 403
+    assert client.post("/api/shifts", json=shift, headers=world.auth(world.other)).status_code == 201
+    # Alice takes turns in a Neurosciences rotation: the Cardiologie token cannot put her on leave.
+    leave = {"senior_id": world.alice, "starts_at": "2026-04-01T00:00:00Z", "ends_at": "2026-04-02T00:00:00Z"}
+    assert client.post("/api/leave", json=leave, headers=world.auth(world.other)).status_code == 403
+    assert client.post("/api/leave", json=leave, headers=world.auth()).status_code == 201
+    assert client.get("/api/shifts?specialty=CARDIO", headers=world.auth(world.reader)).get_json()[0]["senior_id"] == world.carol
+
+
+def test_a_swap_in_the_wrong_state_is_a_conflict(client, world):
+    body = {
+        "specialty": "NEURO",
+        "requester_id": world.bob,
+        "counterpart_id": world.alice,
+        "starts_at": "2026-03-10T08:00:00Z",
+        "ends_at": "2026-03-10T12:00:00Z",
+    }
+    swap = client.post("/api/swaps", json=body, headers=world.auth()).get_json()
+    assert client.post(f"/api/swaps/{swap['id']}/accept", json={"senior_id": world.bob}, headers=world.auth()).status_code == 422
+    assert (
+        client.post(f"/api/swaps/{swap['id']}/decline", json={"senior_id": world.alice}, headers=world.auth()).get_json()["status"]
+        == "declined"
+    )
+    again = client.post(f"/api/swaps/{swap['id']}/accept", json={"senior_id": world.alice}, headers=world.auth())
+    assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    not_on_duty = client.post("/api/swaps", json={**body, "requester_id": world.carol}, headers=world.auth())
+    assert not_on_duty.status_code == 422 and not_on_duty.get_json()["errors"][0]["field"] == "starts_at"
+
+
+def test_unknown_routes_and_methods_are_problems_too(client, world):
+    missing = client.get("/api/nothing-here", headers=world.auth())
+    assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
+    wrong = client.delete("/api/shifts", headers=world.auth())
+    assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json" and "GET" in wrong.headers["Allow"]
+    assert client.get("/no-such-page").mimetype != "application/problem+json"  # the rest of the app is untouched
