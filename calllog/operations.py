@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, null, select, update
 from sqlalchemy.orm import Session
 
 from calllog import events as ev
@@ -249,3 +249,54 @@ def _advance_attempt(call: Call, attempt: Attempt, report: StatusReport, rank: i
             else:
                 attempt.result = _RESULT_OF_FINAL_STATUS.get(report.status, AttemptResult.FAILED)
     attempt.status_rank = max(attempt.status_rank, rank)
+
+
+# -- retention ----------------------------------------------------------------------------------------
+# The retention job (scheduler/retention.py) decides what is due; forgetting it is the call log's own
+# business, so the writes live here with the others.
+
+ANONYMISED = "anonymised"
+
+
+def calls_started_before(session: Session, cutoff: datetime, *, skip_anonymised: bool, limit: int) -> list[int]:
+    """Ids of calls started before ``cutoff``, oldest first (a batch for the retention job)."""
+    query = select(Call.id).where(Call.started_at < cutoff)
+    if skip_anonymised:
+        query = query.where(Call.caller != ANONYMISED)
+    return list(session.scalars(query.order_by(Call.id).limit(limit)))
+
+
+def anonymise_calls(session: Session, call_ids: list[int]) -> None:
+    """Keep the calls for the figures, drop who called and who was rung."""
+    session.execute(
+        update(CallbackRequest)
+        .where(CallbackRequest.call_id.in_(call_ids))
+        .values(
+            caller=ANONYMISED,
+            caller_e164=None,
+            gp_id=None,
+            acknowledged_by_senior_id=None,
+            done_by_senior_id=None,
+            recording_url=None,
+            recording_sid=None,
+        )
+    )
+    session.execute(update(Attempt).where(Attempt.call_id.in_(call_ids)).values(senior_id=None, number="", child_sid=None))
+    session.execute(
+        update(Call).where(Call.id.in_(call_ids)).values(caller=ANONYMISED, caller_e164=None, gp_id=None, hunt=null(), error=None)
+    )
+
+
+def delete_calls(session: Session, call_ids: list[int]) -> None:
+    """Delete the calls; attempts and callback requests follow by ON DELETE CASCADE."""
+    session.execute(delete(Call).where(Call.id.in_(call_ids)))
+
+
+def forget_status_events(session: Session, received_before: datetime) -> int:
+    return session.execute(delete(StatusEvent).where(StatusEvent.received_at < received_before)).rowcount
+
+
+def forget_recording(callback: CallbackRequest, at: datetime) -> None:
+    """The message's audio is health data: once past its retention only the fact that it existed stays."""
+    callback.recording_url = callback.recording_sid = None
+    callback.recording_deleted_at = at

@@ -21,11 +21,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, null, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackCall
-from calllog.models import Attempt, Call, CallbackRequest, StatusEvent
+from calllog import operations as calllog_operations
+from calllog.models import CallbackRequest
 from core.config import Settings
 from notify.models import Channel, OutboundMessage
 from notify.outbox import enqueue
@@ -33,7 +34,6 @@ from scheduler.models import SchedulerRun
 
 log = logging.getLogger(__name__)
 
-ANONYMISED = "anonymised"
 BATCH = 500
 SCHEDULER_RUN_RETENTION = timedelta(days=14)  # the callbacks job alone runs 4,320 times a day
 
@@ -80,23 +80,15 @@ def forget_recordings(session: Session, settings: Settings, cutoff: datetime, no
                     now=now,
                     max_attempts=settings.notify.max_attempts,
                 )
-            request.recording_url = request.recording_sid = None
-            request.recording_deleted_at = now
+            calllog_operations.forget_recording(request, now)
         session.commit()
         count += len(batch)
-
-
-def _calls_due(session: Session, cutoff: datetime, anonymise: bool) -> list[int]:
-    query = select(Call.id).where(Call.started_at < cutoff)
-    if anonymise:
-        query = query.where(Call.caller != ANONYMISED)
-    return list(session.scalars(query.order_by(Call.id).limit(BATCH)))
 
 
 def forget_calls(session: Session, cutoff: datetime, mode: str) -> int:
     count = 0
     anonymise = mode == "anonymise"
-    while ids := _calls_due(session, cutoff, anonymise):
+    while ids := calllog_operations.calls_started_before(session, cutoff, skip_anonymised=anonymise, limit=BATCH):
         requests = select(CallbackRequest.id).where(CallbackRequest.call_id.in_(ids))
         # What was sent about these requests names the GP: it goes in both modes.
         session.execute(delete(OutboundMessage).where(OutboundMessage.callback_request_id.in_(requests)))
@@ -106,26 +98,10 @@ def forget_calls(session: Session, cutoff: datetime, mode: str) -> int:
                 .where(CallbackCall.callback_request_id.in_(requests))
                 .values(senior_id=None, senior_number="", sid=None, gp_sid=None)
             )
-            session.execute(
-                update(CallbackRequest)
-                .where(CallbackRequest.call_id.in_(ids))
-                .values(
-                    caller=ANONYMISED,
-                    caller_e164=None,
-                    gp_id=None,
-                    acknowledged_by_senior_id=None,
-                    done_by_senior_id=None,
-                    recording_url=None,
-                    recording_sid=None,
-                )
-            )
-            session.execute(update(Attempt).where(Attempt.call_id.in_(ids)).values(senior_id=None, number="", child_sid=None))
-            session.execute(
-                update(Call).where(Call.id.in_(ids)).values(caller=ANONYMISED, caller_e164=None, gp_id=None, hunt=null(), error=None)
-            )
+            calllog_operations.anonymise_calls(session, ids)
         else:
-            # Attempts, callback requests and callback calls follow by ON DELETE CASCADE.
-            session.execute(delete(Call).where(Call.id.in_(ids)))
+            # Callback calls follow their request by ON DELETE CASCADE.
+            calllog_operations.delete_calls(session, ids)
         session.commit()
         count += len(ids)
     return count
@@ -137,7 +113,7 @@ def apply_retention(session: Session, settings: Settings, now: datetime) -> Rete
     report.recordings = forget_recordings(session, settings, months_before(now, policy.retention_recording_months), now)
     log_cutoff = months_before(now, policy.retention_call_log_months)
     report.calls = forget_calls(session, log_cutoff, policy.retention_mode)
-    report.status_events = session.execute(delete(StatusEvent).where(StatusEvent.received_at < log_cutoff)).rowcount
+    report.status_events = calllog_operations.forget_status_events(session, log_cutoff)
     report.messages = session.execute(delete(OutboundMessage).where(OutboundMessage.created_at < log_cutoff)).rowcount
     session.execute(delete(SchedulerRun).where(SchedulerRun.started_at < now - SCHEDULER_RUN_RETENTION))
     session.commit()

@@ -11,13 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome
+from calllog.operations import ANONYMISED
 from core import db
 from directory.models import GpPhone
 from notify.models import MessageStatus, OutboundMessage
 from rota import operations as rota_operations
 from rota.models import Department, Senior, SeniorPhone, Specialty
 from scheduler.jobs import job_specs, run_job
-from scheduler.retention import ANONYMISED, months_before
+from scheduler.retention import months_before
 from scheduler.runner import build_scheduler, sync_jobs
 from simulator import Accepts, FlaskTransport, Key, Simulator
 from tests.callbacks.support import API, twilio_error
