@@ -338,7 +338,7 @@ PATHS: dict[str, Any] = {
 @functools.cache
 def _document() -> dict[str, Any]:
     paths, schemas = copy.deepcopy(PATHS), copy.deepcopy(SCHEMAS)
-    try:  # the call reports, written alongside; their routes sign in as web users, not with tokens
+    try:  # the call reports, written alongside; their routes take a token or a web sign-in (their own security)
         from reports.openapi import PATHS as REPORT_PATHS
         from reports.openapi import SCHEMAS as REPORT_SCHEMAS
     except ImportError:

@@ -4,8 +4,12 @@
 
 - ``accounts`` (default): the signed-in web app decides, through the access matrix's ``reports.view``
   (:mod:`accounts.access`): administrators and managers see every department, heads of department their
-  own. An anonymous visitor is sent to sign in (the JSON endpoint answers 401). If the sign-in is not
-  set up in this application, everything is refused (403): the check fails closed.
+  own. An anonymous visitor is sent to sign in (the JSON endpoints answer 401). If the sign-in is not
+  set up in this application, every page is refused (403): the check fails closed.
+  The JSON endpoints also accept ``Authorization: Bearer <API token>`` (:func:`api.tokens.authenticate`),
+  for the hospital's dashboards: any live token, read-only included, reads the whole hotline, as tokens
+  read the whole rota on ``/api/``. A request that sends an ``Authorization`` header is judged on it
+  alone: a bad or revoked token is a 401 even with a session cookie.
 - ``off``: the pages and endpoints are not registered at all; ``flask report`` still works.
 - ``open``: no check at all, for a deployment whose reverse proxy authenticates before Recours (the
   start-up log says so). Never on a network the public or all staff can reach.
@@ -17,8 +21,23 @@ from flask import abort, current_app, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from core import db
+
 MODES = ("accounts", "off", "open")
 ACTION = "reports.view"
+
+
+CHALLENGE = 'Bearer realm="recours"'
+
+
+class NotAuthenticated(HTTPException):
+    """No usable credentials on a JSON endpoint: 401 with a Bearer challenge (a problem document)."""
+
+    code = 401
+
+    def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
+        super().__init__(detail)
+        self.challenge = CHALLENGE + (', error="invalid_token"' if invalid_token else "")
 
 
 class SignInNeeded(HTTPException):
@@ -42,6 +61,8 @@ def visible_departments(*, api: bool) -> frozenset[int] | None:
 
 
 def _through_accounts(*, api: bool) -> frozenset[int] | None:
+    if api and "Authorization" in request.headers:
+        return _through_token(request.headers["Authorization"])
     if getattr(current_app, "login_manager", None) is None:  # the web app's sign-in is not installed
         abort(403)
     from accounts.access import can
@@ -50,8 +71,20 @@ def _through_accounts(*, api: bool) -> frozenset[int] | None:
     who = principal()
     if who is None:
         if api:
-            abort(401)
+            raise NotAuthenticated("sign in to the web app, or send an API token: Authorization: Bearer <token>")
         raise SignInNeeded(redirect(url_for("web.auth.sign_in", next=request.full_path)))
     if not can(who, ACTION):
         abort(403)
     return visible_departments(ACTION)
+
+
+def _through_token(header: str) -> None:
+    """Any live API token reads every department (None); otherwise 401."""
+    from api.tokens import authenticate
+
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise NotAuthenticated("send an API token: Authorization: Bearer <token>")
+    if authenticate(db.session(), secret.strip()) is None:
+        raise NotAuthenticated("this token is unknown or revoked", invalid_token=True)
+    return None

@@ -1,5 +1,7 @@
 """The report endpoints in OpenAPI 3.1, as dicts to merge into the REST API's ``/api/openapi.json``:
-``PATHS`` into ``paths``, ``SCHEMAS`` into ``components.schemas`` (every name starts with ``Report``)."""
+``PATHS`` into ``paths``, ``SCHEMAS`` into ``components.schemas`` (every name starts with ``Report``).
+The 401/403 problem documents use the API's own ``Problem`` schema; both security schemes (``bearer``,
+``webSession``) are the API document's."""
 
 from __future__ import annotations
 
@@ -211,15 +213,24 @@ _ERRORS = {
         "description": "Malformed or impossible parameters.",
         "content": {"application/problem+json": {"schema": _ref("ReportProblem")}},
     },
-    "401": {"description": "Not signed in."},
-    "403": {"description": "Signed in without the right to read reports (`reports.view`)."},
+    "401": {
+        "description": "Neither a live API token nor a web sign-in (or a bad or revoked token).",
+        "content": {"application/problem+json": {"schema": _ref("Problem")}},
+    },
+    "403": {
+        "description": "Signed in without the right to read reports (`reports.view`).",
+        "content": {"application/problem+json": {"schema": _ref("Problem")}},
+    },
 }
+# Either credential: any live API token (read-only included; reads the whole hotline), or a web sign-in.
+SECURITY = [{"bearer": []}, {"webSession": []}]
 
 PATHS: dict[str, Any] = {
     "/api/reports/summary": {
         "get": {
             "operationId": "getReportSummary",
             "tags": ["reports"],
+            "security": SECURITY,
             "summary": "Every figure of the call report for a period and a specialty, department or the whole hotline.",
             "parameters": _PERIOD_PARAMETERS,
             "responses": {"200": {"description": "The report.", "content": _json("ReportSummary")}, **_ERRORS},
@@ -229,6 +240,7 @@ PATHS: dict[str, Any] = {
         "get": {
             "operationId": "getReportUnansweredCalls",
             "tags": ["reports"],
+            "security": SECURITY,
             "summary": "The unanswered calls of the period, newest first, each with its attempts in order.",
             "parameters": [
                 *_PERIOD_PARAMETERS,

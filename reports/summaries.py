@@ -3,10 +3,11 @@
 A local day is *sealed* once it ended :data:`SEAL_AFTER` ago: by then every call that started on it has
 ended (Twilio ends a call after four hours at most) and its status callbacks have arrived, so its
 figures no longer change. A report summarises the sealed days of its period that are not summarised yet
-(the first report of a year takes seconds; ``flask report summarise`` can do it ahead, e.g. every
-night), and reads the other days from the call log. On SQLite each day is summarised in its own short
-transaction, so the hotline's webhooks never wait long for the write lock; PostgreSQL takes a month at
-a time (its row locks do not stand in the webhooks' way).
+(the first report of a year takes seconds; the scheduler's nightly ``report-summaries`` job does it
+ahead with :func:`summarise_sealed`, as ``flask report summarise`` can), and reads the other days from
+the call log. On SQLite each day is summarised in its own short transaction, so the hotline's webhooks
+never wait long for the write lock; PostgreSQL takes a month at a time (its row locks do not stand in
+the webhooks' way).
 
 A summarised day is not revisited. After a correction to the log of old days (or a change of a
 specialty's department), ``flask report summarise --rebuild --from ... --to ...`` summarises them again.
@@ -18,14 +19,16 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from calllog.models import Call
 from core.db import insert_ignoring_duplicates
 from reports import queries
 from reports.models import SUMMARY_TABLES, AttemptsSummary, CallHoursSummary, CallsSummary, DurationsSummary, SummarisedDay
 from reports.period import EPOCH_DAY, Period, local_midnight
-from reports.scope import Scope
+from reports.scope import DEFAULT_ZONE, Scope
+from rota.models import Department
 
 SEAL_AFTER = timedelta(hours=24)
 DAYS_PER_TRANSACTION = {"sqlite": 1, "postgresql": 31}
@@ -82,6 +85,22 @@ def summarise(session: Session, zone: ZoneInfo, first_day: date, last_day: date,
             session.rollback()
             raise
     return summarised
+
+
+def summarise_sealed(session: Session, now: datetime) -> dict[str, int]:
+    """Summarise every sealed day not summarised yet, from the local day of the oldest call in the log
+    to today, in each time zone the departments report in (what the scheduler does every night).
+    Idempotent: a second run finds nothing to do. Returns the days summarised, by zone."""
+    oldest = session.scalar(select(func.min(Call.started_at)))
+    zones = sorted(set(session.scalars(select(Department.timezone).distinct())) or {DEFAULT_ZONE})
+    session.rollback()
+    if oldest is None:
+        return {}
+    done: dict[str, int] = {}
+    for name in zones:
+        zone = ZoneInfo(name)
+        done[name] = summarise(session, zone, oldest.astimezone(zone).date(), now.astimezone(zone).date(), now)
+    return done
 
 
 def _summarise_run(session: Session, period: Period, now: datetime) -> int:

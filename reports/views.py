@@ -6,19 +6,23 @@ Nothing is written except the summary tables (a cache of the call log, see :mod:
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, json, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, json, jsonify, render_template, request, url_for
 from sqlalchemy import select
-from werkzeug.exceptions import BadRequest, NotFound
+from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 
+from api.problems import problem_response
 from core import clock, db
 from reports import access, charts
+from reports.definitions import OUTCOME_LABELS, RESULT_LABELS
 from reports.definitions import sections as definition_sections
 from reports.export import to_csv
 from reports.figures import Report, callback_default_deadline, summary_report, unanswered_report
 from reports.period import PeriodError, parse_day
 from reports.scope import Scope, resolve_scope
-from reports.tables import SUMMARY_TABLES, format_cell, summary_tables, unanswered_table
+from reports.tables import SUMMARY_TABLES, Cell, Kind, Table, format_cell, summary_tables, unanswered_table
 from rota.models import Department, Specialty
+from web.i18n import N_, _, choose_language, translate
+from web.security import signed_in_user
 
 blueprint = Blueprint("reports", __name__, template_folder="templates", static_folder="static", static_url_path="/reports/assets")
 
@@ -92,6 +96,52 @@ def _choices(visible: frozenset[int] | None) -> tuple[list[Department], list[Spe
     return departments, specialties
 
 
+@blueprint.before_request
+def _language() -> None:
+    """The pages speak the signed-in user's language (French by default), as the web app does."""
+    user = signed_in_user()
+    g.language = choose_language(user.language if user is not None else None)
+
+
+# Table titles that name the time zone; every other title, column and row label is a catalogue message
+# (web/catalogue.py; tests/reports/test_pages_i18n.py checks they are all there).
+_ZONED_TITLES = (N_("Calls by day of the week and hour ({zone})"), N_("Calls by hour of the day ({zone})"))
+_LABELLED_ROWS = {"overview", "outcomes", "heat_map"}  # tables whose first column is a label of ours, not a name
+SCOPE_LABELS = {"whole hotline": N_("whole hotline"), "no department": N_("no department")}  # else names
+LAYER_LABELS = {"primary": N_("primary"), "backup": N_("backup"), "last_resort": N_("last resort")}
+
+
+def _caption(table: Table) -> str:
+    for title in _ZONED_TITLES:
+        prefix = title.removesuffix("{zone})")
+        if table.title.startswith(prefix) and table.title.endswith(")"):
+            return _(title, zone=table.title[len(prefix) : -1])
+    return translate(table.title)
+
+
+def _row_label(table: Table, value: Cell, kind: Kind) -> str:
+    if table.name in _LABELLED_ROWS and isinstance(value, str):
+        return translate(value)
+    return format_cell(value, kind)
+
+
+def _label(labels: dict[str, str]):
+    return lambda value: translate(labels.get(value, value.replace("_", " ")))
+
+
+@blueprint.context_processor
+def _page_helpers() -> dict[str, object]:
+    return {
+        "caption": _caption,
+        "scope_label": lambda scope: translate(SCOPE_LABELS[scope.label]) if scope.label in SCOPE_LABELS else scope.label,
+        "heading": translate,
+        "row_label": _row_label,
+        "outcome_label": _label(OUTCOME_LABELS),
+        "result_label": _label(RESULT_LABELS),
+        "layer_label": _label(LAYER_LABELS),
+    }
+
+
 @blueprint.after_request
 def _headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
@@ -107,6 +157,19 @@ def _bad_request(error: ReportRequestError):
         body = {"type": "about:blank", "title": "Bad Request", "status": 400, "detail": error.description}
         return Response(json.dumps(body), status=400, mimetype="application/problem+json")
     return render_template("reports/error.html", message=error.description), 400
+
+
+@blueprint.errorhandler(access.NotAuthenticated)
+def _not_authenticated(error: access.NotAuthenticated):
+    """401 as a problem document with its Bearer challenge, like the rest of ``/api/``."""
+    return problem_response(401, "unauthorized", error.description or "", [], {"WWW-Authenticate": error.challenge})
+
+
+@blueprint.errorhandler(Forbidden)
+def _forbidden(error: Forbidden):
+    if request.path.startswith("/api/"):
+        return problem_response(403, "forbidden", "reading the reports needs the right reports.view")
+    return error
 
 
 @blueprint.errorhandler(access.SignInNeeded)

@@ -17,6 +17,9 @@ coverage-gaps      daily GAP_ALERT_TIME    6 hours             yes       a morni
 weekly-digest      DIGEST_WEEKDAY 08:00    24 hours            yes       keyed by week: sent once, late
                                                                          rather than never
 retention          daily RETENTION_TIME    None                yes       forgetting late is still due
+report-summaries   daily 02:30             6 hours             yes       fills the report summary tables
+                                                                         before the day's first report;
+                                                                         later, the first report does it
 =================  ======================  ==================  ========  ================================
 
 ``coalesce``: after an outage, all the missed runs of a job become one run. ``max_instances=1``: a
@@ -28,7 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -53,6 +56,9 @@ log = logging.getLogger(__name__)
 # process (a changed trigger would reschedule the job and lose a pending misfire).
 INTERVAL_ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 REMINDER_INTERVAL_MINUTES = 5
+# Local time of the nightly summaries: after midnight's day is over, before the retention job (03:30 by
+# default) and long before managers open their reports.
+REPORT_SUMMARIES_TIME = time(2, 30)
 
 
 def _deliver(session: Session, settings: Settings, now: datetime) -> str:
@@ -96,12 +102,24 @@ def retention(session: Session, settings: Settings, now: datetime) -> str:
     return str(report) + "; " + _deliver(session, settings, now)
 
 
+def report_summaries(session: Session, settings: Settings, now: datetime) -> str:
+    """Summarise the sealed days of the call log (``flask report summarise`` for every day and zone), so
+    that the first report of the day does not summarise a year inside its request. Idempotent."""
+    from reports.summaries import summarise_sealed
+
+    done = summarise_sealed(session, now)
+    if not done:
+        return "no call to summarise"
+    return ", ".join(f"{count} day(s) summarised in {zone}" for zone, count in done.items())
+
+
 JOBS: dict[str, Callable[[Session, Settings, datetime], str]] = {
     "callbacks": callbacks_tick,
     "shift-reminders": shift_reminders,
     "coverage-gaps": coverage_gaps,
     "weekly-digest": weekly_digest,
     "retention": retention,
+    "report-summaries": report_summaries,
 }
 
 
@@ -170,5 +188,10 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             "retention",
             CronTrigger(hour=policy.retention_time.hour, minute=policy.retention_time.minute, timezone=zone),
             misfire_grace_time=None,
+        ),
+        JobSpec(
+            "report-summaries",
+            CronTrigger(hour=REPORT_SUMMARIES_TIME.hour, minute=REPORT_SUMMARIES_TIME.minute, timezone=zone),
+            misfire_grace_time=6 * 3600,
         ),
     ]

@@ -181,9 +181,19 @@ def test_bad_input_gets_a_documented_problem_never_a_500(client, session, world,
 
 
 @pytest.mark.parametrize("path", [p for p in document()["paths"] if p.startswith("/api/reports/")])
-def test_merged_report_routes_answer_as_documented(client, path):
-    """The call reports sign in as web users: without a sign-in they refuse as their document says."""
+def test_merged_report_routes_answer_as_documented(client, world, path):
+    """The call reports take an API token (read-only included) or a web sign-in, and answer as documented."""
     doc = document()
-    response = client.get(path)
-    assert response.status_code != 500
-    assert str(response.status_code) in doc["paths"][path]["get"]["responses"]
+    operation = doc["paths"][path]["get"]
+    assert operation["security"] == [{"bearer": []}, {"webSession": []}]
+    for token in (world.reader, world.writer):
+        response = client.get(f"{path}?from=2026-03-01&to=2026-03-10", headers=world.auth(token))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        _validate(doc, operation, response)
+    for headers in ({}, {"Authorization": "Bearer rcs_nope"}, {"Authorization": "Basic abc"}, world.auth(world.revoked)):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 401 and response.mimetype == PROBLEM
+        _validate(doc, operation, response)
+    response = client.get(f"{path}?from=%25bad%25", headers=world.auth(world.reader))
+    assert response.status_code == 400 and response.mimetype == PROBLEM
+    _validate(doc, operation, response)

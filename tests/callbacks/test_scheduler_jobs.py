@@ -17,7 +17,7 @@ from directory.models import GpPhone
 from notify.models import MessageStatus, OutboundMessage
 from rota import operations as rota_operations
 from rota.models import Department, Senior, SeniorPhone, Specialty
-from scheduler.jobs import job_specs, run_job
+from scheduler.jobs import JOBS, job_specs, run_job
 from scheduler.retention import months_before
 from scheduler.runner import build_scheduler, sync_jobs
 from simulator import Accepts, FlaskTransport, Key, Simulator
@@ -229,17 +229,19 @@ def test_months_before_keeps_to_calendar_months():
 
 def test_the_jobs_and_their_misfire_policy(app):
     specs = {spec.id: spec for spec in job_specs(app.config["SETTINGS"])}
-    assert set(specs) == {"callbacks", "shift-reminders", "coverage-gaps", "weekly-digest", "retention"}
+    assert set(specs) == {"callbacks", "shift-reminders", "coverage-gaps", "weekly-digest", "retention", "report-summaries"}
     assert {spec.id: spec.misfire_grace_time for spec in specs.values()} == {
         "callbacks": None,
         "shift-reminders": None,
         "coverage-gaps": 6 * 3600,
         "weekly-digest": 24 * 3600,
         "retention": None,
+        "report-summaries": 6 * 3600,
     }
     assert all(spec.coalesce for spec in specs.values())
     assert str(specs["weekly-digest"].trigger) == "cron[day_of_week='mon', hour='8', minute='0']"
     assert str(specs["callbacks"].trigger) == "interval[0:00:20]"
+    assert str(specs["report-summaries"].trigger) == "cron[hour='2', minute='30']"
 
 
 def test_a_restart_keeps_a_missed_run_for_the_misfire_policy(make_app, app, session, smtp_server):
@@ -266,10 +268,10 @@ def test_a_restart_keeps_a_missed_run_for_the_misfire_policy(make_app, app, sess
     sync_jobs(scheduler, job_specs(changed.config["SETTINGS"]))
     job = scheduler.get_job("coverage-gaps")
     assert job.next_run_time > datetime.now(UTC) and job.next_run_time.astimezone(PARIS).strftime("%H:%M") == "06:30"
-    assert len(scheduler.get_jobs()) == 5
+    assert len(scheduler.get_jobs()) == len(JOBS)
     scheduler.shutdown(wait=False)
     with app.app_context():
-        assert db.session().scalar(select(func.count()).select_from(db.Base.metadata.tables["scheduler_job"])) == 5
+        assert db.session().scalar(select(func.count()).select_from(db.Base.metadata.tables["scheduler_job"])) == len(JOBS)
 
 
 def test_a_job_that_fails_is_logged_and_does_not_escape(app, session, monkeypatch, runner):

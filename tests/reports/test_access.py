@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import select
 
 from accounts import passwords
+from accounts.models import User
+from api.tokens import create_token, revoke_token
 from core import db
 from core.config import ConfigError
-from tests.web.conftest import build_world, sign_in
+from rota.models import Department
+from tests.conftest import FIXED_NOW
+from tests.web.conftest import EMAILS, build_world, sign_in
 
 QUERY = "from=2026-03-01&to=2026-03-10"
 
@@ -65,6 +70,74 @@ def test_a_senior_may_not(app, world):
     assert client.get(f"/reports/?{QUERY}").status_code == 403
     assert client.get(f"/api/reports/summary?{QUERY}").status_code == 403
     assert client.get(f"/reports/charts/heat_map.svg?{QUERY}").status_code == 403
+
+
+@pytest.fixture
+def tokens(app, world):
+    """A read-only token, a department-scoped writer and a revoked one."""
+    with app.app_context():
+        session = db.session()
+        _, reader = create_token(session, "dashboard", [], read_only=True, at=FIXED_NOW)
+        _, writer = create_token(session, "planning", [session.get(Department, world.dept_b)], read_only=False, at=FIXED_NOW)
+        gone, revoked = create_token(session, "old", [], read_only=True, at=FIXED_NOW)
+        revoke_token(session, gone.id, FIXED_NOW)
+        session.commit()
+    return {"reader": reader, "writer": writer, "revoked": revoked}
+
+
+@pytest.mark.parametrize("path", ["/api/reports/summary", "/api/reports/unanswered"])
+def test_the_json_endpoints_accept_any_live_api_token(app, tokens, path):
+    client = app.test_client()
+    for name in ("reader", "writer"):
+        response = client.get(f"{path}?{QUERY}", headers={"Authorization": f"Bearer {tokens[name]}"})
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.get_json()["scope"]["whole_hotline"]
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/api/reports/summary", "/api/reports/unanswered"])
+def test_no_usable_credentials_is_a_401_problem(app, tokens, path):
+    client = app.test_client()
+    revoked = {"Authorization": f"Bearer {tokens['revoked']}"}
+    for headers in ({}, {"Authorization": "Bearer rcs_nope"}, revoked, {"Authorization": "Basic abc"}):
+        response = client.get(f"{path}?{QUERY}", headers=headers)
+        assert response.status_code == 401, headers
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["status"] == 401 and response.get_json()["detail"]
+        assert response.headers["WWW-Authenticate"].startswith('Bearer realm="recours"')
+    bad = client.get(f"{path}?{QUERY}", headers=revoked)
+    assert 'error="invalid_token"' in bad.headers["WWW-Authenticate"]
+
+
+def test_a_bad_token_is_refused_even_with_a_session(app, tokens):
+    """An Authorization header is judged on its own: a revoked token does not fall back to the cookie."""
+    client = sign_in(app.test_client(), "manager")
+    assert client.get(f"/api/reports/summary?{QUERY}").status_code == 200
+    assert client.get(f"/api/reports/summary?{QUERY}", headers={"Authorization": f"Bearer {tokens['revoked']}"}).status_code == 401
+
+
+def test_a_token_opens_neither_the_pages_nor_the_downloads(app, tokens):
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {tokens['reader']}"}
+    assert client.get(f"/reports/?{QUERY}", headers=headers).status_code == 302
+    assert client.get(f"/reports/seniors.csv?{QUERY}", headers=headers).status_code == 302
+
+
+def test_a_senior_gets_a_403_problem_on_the_json(app, world):
+    response = sign_in(app.test_client(), "senior").get(f"/api/reports/unanswered?{QUERY}")
+    assert response.status_code == 403 and response.mimetype == "application/problem+json"
+
+
+def test_the_pages_are_inside_the_web_app_in_the_users_language(app, world):
+    client = sign_in(app.test_client(), "manager")
+    page = client.get(f"/reports/?{QUERY}").get_data(as_text=True)
+    assert '<html lang="fr">' in page and 'aria-current="page">Rapports</a>' in page and "Déconnexion" in page
+    assert "Rapport d&#39;appels" in page
+    with app.app_context():
+        db.session().scalar(select(User).where(User.email == EMAILS["manager"])).language = "en"
+        db.session().commit()
+    page = client.get(f"/reports/unanswered?{QUERY}").get_data(as_text=True)
+    assert '<html lang="en">' in page and ">Reports</a>" in page and "Unanswered calls: whole hotline" in page
 
 
 def test_off_registers_nothing(make_app):

@@ -116,16 +116,32 @@ def test_flask_report_refuses_bad_arguments(cli, args, message):
 
 
 def test_the_report_page(get):
+    """French by default, inside the web app's layout; the definitions stay in English, folded."""
     response = get(f"/reports/?{QUERY}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Call report: whole hotline" in page and "2026-03-27 to 2026-03-30, both days included" in page
+    assert '<html lang="fr">' in page and 'href="/assets/recours.css"' in page and "/reports/assets/reports.css" in page
+    assert "Rapport d&#39;appels : toute la ligne" in page
+    assert "Du vendredi 27 mars 2026 au lundi 30 mars 2026, ces deux jours inclus" in page
+    assert "Appels par jour de la semaine et par heure (Europe/Paris)" in page and '<th scope="col">issue</th>' in page
+    assert "<td>mis en relation</td>" in page and "<td>lun.</td>" in page and "Rien sur cette période." not in page
     assert page.count("<svg") == 6 and "<title>Calls by day of the week and hour</title>" in page
     for name in SUMMARY_TABLES:
         assert f'id="table-{name}"' in page and f"/reports/{name}.csv?from=2026-03-27" in page
+    assert '<details class="definitions">' in page and "Les définitions de chaque indicateur (en anglais)" in page
     assert "Percentiles" in page and "h = 1 + (n - 1)·p" in page  # the definitions, on the page
     assert "Dr Claire Martin" in page and "37.5 %" in page
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_report_page_in_english(shared_log):
+    client = shared_log.app.test_client()
+    client.set_cookie("recours_lang", "en")
+    with clock.use_clock(lambda: LATER):
+        page = client.get(f"/reports/?{QUERY}").get_data(as_text=True)
+    assert '<html lang="en">' in page and "Call report: whole hotline" in page
+    assert "Friday 27 March 2026 to Monday 30 March 2026, both days included" in page
+    assert "Calls by day of the week and hour (Europe/Paris)" in page and '<details class="definitions" open>' in page
 
 
 def test_every_table_downloads_as_csv(get):
@@ -153,7 +169,8 @@ def test_charts_as_svg_pictures(get):
 def test_unanswered_page_opens_each_call_on_its_attempts(get):
     page = get(f"/reports/unanswered?{QUERY}").get_data(as_text=True)
     assert page.count('<details class="call"') == 4
-    saturday = page[page.index("Sat 28 Mar 2026 14:00:00") :]
+    assert "Appels sans réponse : toute la ligne" in page and "tentative(s)" in page
+    saturday = page[page.index("samedi 28 mars 2026 14:00:00") :]
     assert saturday.index("Dr Claire Martin") < saturday.index("Dr Hugo Bernard") < saturday.index("Pr Anne Chef")
 
 

@@ -7,10 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 
 from calllog.models import Call, CallOutcome
+from core import clock
 from reports import summaries
 from reports.figures import summary_report
 from reports.models import CallsSummary, SummarisedDay
 from reports.scope import resolve_scope
+from rota.models import Department
+from scheduler.jobs import report_summaries, run_job
+from scheduler.models import SchedulerRun
 from tests.reports.conftest import PARIS
 from tests.reports.test_report_edges import add_call
 
@@ -95,3 +99,37 @@ def test_a_day_claimed_by_a_concurrent_report_is_left_to_it(in_app, report_sessi
     again, seen = in_app(claim_again)
     assert (first, again, seen) == (1, 0, {TUESDAY})
     assert in_app(lambda s: s.scalar(select(func.sum(CallsSummary.calls)))) == 1
+
+
+def test_the_nightly_job_summarises_exactly_the_sealed_days_once(in_app, report_session):
+    """``report-summaries`` at 02:30 in Paris on Thursday 12 March: from the oldest call's day (Sunday 8)
+    to Tuesday 10 in each zone the departments report in; Wednesday 11 is not sealed yet."""
+    report_session.add_all(
+        [Department(name="Neurosciences", timezone="Europe/Paris"), Department(name="Réunion", timezone="Indian/Reunion")]
+    )
+    for started in (datetime(2026, 3, 8, 12, tzinfo=UTC), datetime(2026, 3, 10, 9, tzinfo=UTC), datetime(2026, 3, 11, 9, tzinfo=UTC)):
+        add_call(report_session, started, outcome=CallOutcome.ABANDONED_IN_MENU)
+    report_session.commit()
+    night = datetime(2026, 3, 12, 2, 30, tzinfo=PARIS)
+
+    def run(session):
+        with clock.use_clock(lambda: night):
+            outcome = run_job("report-summaries")
+        return outcome, session.scalars(select(SchedulerRun.detail).order_by(SchedulerRun.id.desc())).first()
+
+    sealed = {date(2026, 3, 8) + timedelta(days=n) for n in range(3)}
+    assert in_app(run) == ("ok", "3 day(s) summarised in Europe/Paris, 3 day(s) summarised in Indian/Reunion")
+
+    def summarised(session):
+        rows = session.execute(select(SummarisedDay.zone, SummarisedDay.local_day)).all()
+        return {(zone, summaries.EPOCH_DAY + timedelta(days=index)) for zone, index in rows}
+
+    assert in_app(summarised) == {(zone, day) for zone in ("Europe/Paris", "Indian/Reunion") for day in sealed}
+    calls = in_app(lambda s: s.execute(select(CallsSummary.zone, func.sum(CallsSummary.calls)).group_by(CallsSummary.zone)).all())
+    assert dict(calls) == {"Europe/Paris": 2, "Indian/Reunion": 2}  # the call of Wednesday 11 stays in the log
+    assert in_app(run) == ("ok", "0 day(s) summarised in Europe/Paris, 0 day(s) summarised in Indian/Reunion")
+    assert len(in_app(summarised)) == 6
+
+
+def test_the_nightly_job_without_calls_does_nothing(in_app):
+    assert in_app(lambda session: report_summaries(session, None, datetime(2026, 3, 12, tzinfo=UTC))) == "no call to summarise"
