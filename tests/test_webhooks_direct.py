@@ -104,3 +104,20 @@ def test_a_bug_in_the_flow_answers_switchboard_twiml(client, session, hospital, 
     assert ElementTree.fromstring(response.data).find("Dial").text == SWITCHBOARD
     session.rollback()
     assert "RuntimeError: a bug" in session.scalars(select(Call)).one().error
+
+
+def test_a_failure_on_the_seniors_leg_hangs_up_instead_of_dialling_the_switchboard(client, session, hospital, monkeypatch):
+    # Only Say/Play/Gather/Hangup are allowed on the senior's leg: the switchboard Dial would be an error.
+    from ivr import flow
+
+    signed_post(client, "/twilio/voice", CALL)
+    signed_post(client, "/twilio/menu", {**CALL, "Digits": "1"})
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug in the announcement")
+
+    monkeypatch.setattr(flow, "screen", broken)
+    leg = {"CallSid": "CA" + "9" * 32, "ParentCallSid": CALL["CallSid"], "From": "+33199000000", "To": "+33199000101"}
+    response = signed_post(client, "/twilio/screen?rank=0", leg)
+    root = ElementTree.fromstring(response.data)
+    assert [child.tag for child in root] == ["Hangup"]

@@ -7,9 +7,7 @@ Each view: find the callback call named by ``?cc=`` (inside the signed URL), let
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 
 from flask import Response, current_app, request
 from sqlalchemy.orm import Session
@@ -25,7 +23,7 @@ from directory.queries import gp_name
 from ivr import callback_call as ivr
 from rota.queries import specialty_name
 from webhooks.forms import small_int, text
-from webhooks.views import blueprint
+from webhooks.views import blueprint, on_failure_answer
 
 log = logging.getLogger(__name__)
 
@@ -46,28 +44,6 @@ def _hangup() -> Response:
     response = VoiceResponse()
     response.hangup()
     return _twiml(response)
-
-
-def _guarded(on_failure: Callable[[], Response]) -> Callable[[Callable[[], Response]], Callable[[], Response]]:
-    """Answer ``on_failure()`` when something breaks. The blueprint's own handler would send the caller to
-    the switchboard and log a failed GP call under this call's SID: right for the hotline, wrong here."""
-
-    def decorate(view: Callable[[], Response]) -> Callable[[], Response]:
-        @functools.wraps(view)
-        def guarded() -> Response:
-            try:
-                return view()
-            except Exception:
-                log.exception("callback-call webhook %s failed", request.path)
-                try:
-                    db.session().rollback()
-                except Exception:
-                    log.exception("rollback failed")
-                return on_failure()
-
-        return guarded
-
-    return decorate
 
 
 def _refused() -> Response:
@@ -98,7 +74,7 @@ def _briefing(session: Session, call: CallbackCall) -> ivr.Briefing:
 
 
 @blueprint.post(ivr.CALLBACK_CALL)
-@_guarded(_refused)
+@on_failure_answer(lambda: _refused())
 def callback_call_answered() -> Response:
     """The ``url`` of the outbound call: the senior who asked for it has picked up."""
     session = db.session()
@@ -112,7 +88,7 @@ def callback_call_answered() -> Response:
 
 
 @blueprint.post(ivr.CALLBACK_CALL_CHOICE)
-@_guarded(_refused)
+@on_failure_answer(lambda: _refused())
 def callback_call_choice() -> Response:
     """The senior's key: 1 rings the GP, 2 plays the GP's message."""
     session = db.session()
@@ -129,7 +105,7 @@ def callback_call_choice() -> Response:
 
 
 @blueprint.post(ivr.CALLBACK_CALL_SCREEN)
-@_guarded(_hangup)
+@on_failure_answer(lambda: _hangup())
 def callback_call_screen() -> Response:
     """Fetched on the GP's leg once the GP picks up: the hospital is calling back, 1 to take it."""
     session = db.session()
@@ -142,7 +118,7 @@ def callback_call_screen() -> Response:
 
 
 @blueprint.post(ivr.CALLBACK_CALL_SCREEN_ANSWER)
-@_guarded(_hangup)
+@on_failure_answer(lambda: _hangup())
 def callback_call_screen_answer() -> Response:
     """The GP's key: 1 bridges the two and the request is done, recording who called back and when."""
     session = db.session()
@@ -157,7 +133,7 @@ def callback_call_screen_answer() -> Response:
 
 
 @blueprint.post(ivr.CALLBACK_CALL_DIAL_RESULT)
-@_guarded(_hangup)
+@on_failure_answer(lambda: _hangup())
 def callback_call_dial_result() -> Response:
     """The GP's Dial ended, on the senior's leg."""
     session = db.session()
@@ -170,7 +146,7 @@ def callback_call_dial_result() -> Response:
 
 
 @blueprint.post(ivr.CALLBACK_CALL_STATUS)
-@_guarded(lambda: _twiml(VoiceResponse()))
+@on_failure_answer(lambda: _twiml(VoiceResponse()))
 def callback_call_status() -> Response:
     """Status callbacks of the senior's leg (``leg=senior``, from calls.create) and of the GP's leg
     (``leg=gp``, from the Number). Repeated or late ones change nothing."""

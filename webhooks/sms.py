@@ -6,9 +6,7 @@ Signed like every ``/twilio/*`` request (the blueprint's ``before_request``).
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable
 
 from flask import Response, current_app, request
 from twilio.twiml.messaging_response import MessagingResponse
@@ -24,7 +22,7 @@ from notify.models import MessageStatus
 from notify.outbox import SMS_STATUS_WEBHOOK, SMS_WEBHOOK, deliver_one, record_sms_status
 from notify.providers import current_notifier
 from webhooks.forms import small_int, text
-from webhooks.views import blueprint
+from webhooks.views import blueprint, on_failure_answer
 
 log = logging.getLogger(__name__)
 
@@ -40,27 +38,8 @@ def _messaging(reply: str | None = None) -> Response:
     return Response(str(response), status=200, mimetype="text/xml")
 
 
-def _never_fails(view: Callable[[], Response]) -> Callable[[], Response]:
-    """A failure answers an empty messaging document: the blueprint's own error handler answers voice
-    TwiML (the switchboard), which means nothing to Twilio's messaging side."""
-
-    @functools.wraps(view)
-    def guarded() -> Response:
-        try:
-            return view()
-        except Exception:
-            log.exception("SMS webhook %s failed", request.path)
-            try:
-                db.session().rollback()
-            except Exception:
-                log.exception("rollback failed")
-            return _messaging()
-
-    return guarded
-
-
 @blueprint.post(SMS_WEBHOOK)
-@_never_fails
+@on_failure_answer(lambda: _messaging())
 def sms_received() -> Response:
     """A senior answers a callback SMS: "OK 4821" takes it, "R 4821" has Recours call them and bridge
     the GP, "LISTE" lists what is open. Unknown senders get no answer at all."""
@@ -87,7 +66,7 @@ def sms_received() -> Response:
 
 
 @blueprint.post(SMS_STATUS_WEBHOOK)
-@_never_fails
+@on_failure_answer(lambda: _messaging())
 def sms_status() -> Response:
     """Twilio's delivery report for an SMS we sent (``?message=`` is our outbox id, inside the signed URL).
     Idempotent and order-independent: a status only moves forward."""

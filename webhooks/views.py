@@ -8,6 +8,7 @@ hears Twilio's canned error because of us.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
@@ -28,6 +29,20 @@ from webhooks.signature import is_signed_by_twilio, public_url
 log = logging.getLogger(__name__)
 
 blueprint = Blueprint("twilio", __name__)
+
+# What a webhook answers when it fails, by endpoint. The default, for every leg a GP is on, is the
+# switchboard; a senior's leg, a status callback or an SMS needs another answer.
+_FAILURE_ANSWERS: dict[str, Callable[[], Response]] = {}
+
+
+def on_failure_answer(answer: Callable[[], Response]) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """Declare what ``view`` answers Twilio if it fails (put it under ``@blueprint.post``)."""
+
+    def register(view: Callable[..., Response]) -> Callable[..., Response]:
+        _FAILURE_ANSWERS[f"{blueprint.name}.{view.__name__}"] = answer
+        return view
+
+    return register
 
 
 def _settings() -> Settings:
@@ -98,6 +113,7 @@ def dial_result() -> Response:
 
 
 @blueprint.post(links.SCREEN)
+@on_failure_answer(lambda: _screen_refused())
 def screen() -> Response:
     """The Number url: fetched on the senior's leg once it picks up, before the bridge."""
     ctx = _context()
@@ -110,6 +126,7 @@ def screen() -> Response:
 
 
 @blueprint.post(links.SCREEN_ANSWER)
+@on_failure_answer(lambda: _screen_refused())
 def screen_answer() -> Response:
     """The key the senior pressed during the announcement."""
     ctx = _context()
@@ -152,6 +169,7 @@ def switchboard_result() -> Response:
 
 
 @blueprint.post(links.STATUS)
+@on_failure_answer(lambda: _twiml(VoiceResponse()))
 def status() -> Response:
     """Status callbacks of the GP's call (account "call status changes") and of each senior's leg
     (``?rank=N``). Idempotent and order-independent; see :func:`calllog.operations.record_status`."""
@@ -214,17 +232,16 @@ def _note_failure(error: str) -> None:
 
 
 def _answer_anyway(error: str) -> Response:
-    """Still answer Twilio usefully: the GP goes to the switchboard; a senior's leg hangs up (so the
-    GP's Dial moves on); a status callback gets an empty document."""
+    """Still answer Twilio usefully: what the endpoint declared (a senior's leg hangs up so the GP's
+    Dial moves on, a status callback gets an empty document), else the GP goes to the switchboard."""
     try:
         # Release the request's transaction (and SQLite's write lock) before anything else.
         db.session().rollback()
     except Exception:
         log.exception("rollback failed")
-    if request.endpoint == "twilio.status":
-        return _twiml(VoiceResponse())
-    if request.endpoint in ("twilio.screen", "twilio.screen_answer"):
-        return _screen_refused()
+    declared = _FAILURE_ANSWERS.get(request.endpoint or "")
+    if declared is not None:
+        return declared()
     _note_failure(error)
     return _fallback_twiml()
 
@@ -241,5 +258,6 @@ def answer_despite_failure(error: Exception) -> Response | HTTPException:
     """A bug or a database outage must not leave a GP in silence."""
     if isinstance(error, HTTPException):
         return error  # 403 forged, 405 wrong method: not a call in progress
-    log.error("webhook %s failed; sending the caller to the switchboard", request.path, exc_info=error)
+    answer = "answering as declared" if request.endpoint in _FAILURE_ANSWERS else "sending the caller to the switchboard"
+    log.error("webhook %s failed; %s", request.path, answer, exc_info=error)
     return _answer_anyway(f"{type(error).__name__}: {error}")
