@@ -1,5 +1,7 @@
 """``flask rota who|gaps|import``: the rota from a terminal, for the department secretary and for IT.
 
+``import`` takes a CSV file (:mod:`rota.imports`) or an iCalendar file (:mod:`rota.ical_import`).
+
 Times a person types without an offset are the department's local time; times shown are local too,
 with the zone's abbreviation, so a DST change is visible.
 """
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from core import clock, db
 from core.phones import national
 from rota.coverage import coverage, duty_timeline
+from rota.ical_import import count_events, looks_like_ical, parse_shift_ics
 from rota.imports import count_lines, parse_date, parse_shift_csv, parse_time, write_shifts
 from rota.models import Department, Senior, Specialty
 from rota.patterns import instant, is_ambiguous, is_nonexistent
@@ -146,22 +149,53 @@ def gaps_command(days: int, since: str | None, specialties: tuple[str, ...]) -> 
 @rota_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check the file and report, write nothing.")
-def import_command(path: str, dry_run: bool) -> None:
-    """Import single shifts from a CSV file (date, start, end, senior, specialty, layer).
+@click.option(
+    "--senior",
+    "default_senior",
+    help="iCalendar only: the senior of events without X-RECOURS-SENIOR or ATTENDEE (before SUMMARY; e.g. a senior's own feed).",
+)
+@click.option("--specialty", "default_specialty", help="iCalendar only: the specialty of events whose CATEGORIES name none.")
+def import_command(path: str, dry_run: bool, default_senior: str | None, default_specialty: str | None) -> None:
+    """Import single shifts from a CSV file (date, start, end, senior, specialty, layer) or an
+    iCalendar file (.ics: one VEVENT, one shift).
 
-    The whole file is checked first; if any line is wrong, every problem is listed with its line
-    number and nothing is written.
+    The whole file is checked first; if any line (any event, by the line of its BEGIN:VEVENT) is wrong,
+    every problem is listed with its line number and nothing is written. A shift identical to one
+    already in Recours is left alone, so importing a file again changes nothing.
+
+    \b
+    iCalendar events:
+      when       DTSTART + DTEND or DURATION, with TZID, in UTC (Z), or floating
+                 (the department's local time); all-day events are refused
+      senior     X-RECOURS-SENIOR, else the ATTENDEE's CN (or tel: number), else
+                 --senior, else SUMMARY (after its last dash: "Astreinte
+                 neurologie — Dr Martin")
+      specialty  X-RECOURS-SPECIALTY, else the CATEGORIES value naming a
+                 specialty, else --specialty
+      layer      X-RECOURS-LAYER, else a CATEGORIES value primary/backup,
+                 else primary
+      recurring events (RRULE, RDATE, RECURRENCE-ID) are refused: export their
+      occurrences as single events; cancelled events are skipped. Feeds
+      exported by Recours import back (give --senior for a senior's feed).
     """
     try:
         with open(path, encoding="utf-8-sig") as handle:
             content = handle.read()
     except UnicodeDecodeError:
         raise click.ClickException(f"{path} is not UTF-8 text: export the spreadsheet as CSV UTF-8") from None
+    is_ical = looks_like_ical(content)
+    if not is_ical and (default_senior or default_specialty):
+        raise click.UsageError("--senior and --specialty apply to iCalendar files only")
     session = db.session()
     lines = count_lines(content)
     show_bar = lines > PROGRESS_FROM_LINES
-    with click.progressbar(length=lines, label="checking", hidden=not show_bar, file=sys.stderr) as bar:
-        result = parse_shift_csv(session, content, on_line=bar.update)
+    with click.progressbar(
+        length=count_events(content) if is_ical else lines, label="checking", hidden=not show_bar, file=sys.stderr
+    ) as bar:
+        if is_ical:
+            result = parse_shift_ics(session, content, bar.update, senior=default_senior, specialty=default_specialty)
+        else:
+            result = parse_shift_csv(session, content, on_line=bar.update)
     for warning in result.warnings:
         click.echo(f"{path}: warning: {warning}", err=True)
     if result.errors:

@@ -135,7 +135,7 @@ def parse_time(text: str) -> tuple[time, bool]:
     return time(hour, minute, second), False
 
 
-class _Directory:
+class Directory:
     """Seniors and specialties by the names a spreadsheet uses."""
 
     def __init__(self, session: Session) -> None:
@@ -185,7 +185,7 @@ def _attempt(problems: list[str], function: Callable[..., Any], *args: Any) -> A
         return None
 
 
-def _local_instant(day: date, wall: time, zone: ZoneInfo, what: str) -> datetime:
+def local_instant(day: date, wall: time, zone: ZoneInfo, what: str) -> datetime:
     if is_nonexistent(day, wall, zone):
         raise ValueError(f"{what} {wall:%H:%M} does not exist on {day:%d/%m/%Y} in {zone.key} (the clocks jump forward)")
     return instant(day, wall, zone)
@@ -216,7 +216,7 @@ def parse_shift_csv(session: Session, content: str, on_line: Callable[[int], Non
     if missing:
         return ImportResult([], [LineError(1, f"missing column(s): {', '.join(missing)} (expected {', '.join(COLUMNS)})")], [])
     reader.fieldnames = header
-    directory = _Directory(session)
+    directory = Directory(session)
     rows: list[ShiftRow] = []
     errors: list[LineError] = []
     for record in reader:
@@ -244,20 +244,36 @@ def parse_shift_csv(session: Session, content: str, on_line: Callable[[int], Non
             specialty_id, zone = specialty
             end_time, end_is_midnight = end
             end_day = day + timedelta(days=1) if end_is_midnight or end_time <= start[0] else day
-            starts_at = attempt(_local_instant, day, start[0], zone, "start")
-            ends_at = attempt(_local_instant, end_day, end_time, zone, "end")
+            starts_at = attempt(local_instant, day, start[0], zone, "start")
+            ends_at = attempt(local_instant, end_day, end_time, zone, "end")
             if starts_at is not None and ends_at is not None:
-                if ends_at <= starts_at:
-                    problems.append("the shift is empty (it lies inside the hour skipped by the clock change)")
-                elif ends_at - starts_at > MAX_SINGLE_SHIFT:
-                    problems.append(f"a single shift lasts at most {MAX_SINGLE_SHIFT.days} days")
-                else:
-                    assert senior_id is not None and layer is not None
-                    rows.append(ShiftRow(line, specialty_id, senior_id, layer, starts_at, ends_at))
+                assert senior_id is not None and layer is not None
+                row = shift_row(problems, line, specialty_id, senior_id, layer, starts_at, ends_at)
+                if row is not None:
+                    rows.append(row)
         errors.extend(LineError(line, p) for p in problems)
+    return finish(session, rows, errors, directory)
+
+
+def shift_row(
+    problems: list[str], line: int, specialty_id: int, senior_id: int, layer: Layer, starts_at: datetime, ends_at: datetime
+) -> ShiftRow | None:
+    """The row a line or an event makes, or None with why not added to ``problems`` (every import's rules)."""
+    if ends_at <= starts_at:
+        problems.append("the shift is empty (it lies inside the hour skipped by the clock change)")
+    elif ends_at - starts_at > MAX_SINGLE_SHIFT:
+        problems.append(f"a single shift lasts at most {MAX_SINGLE_SHIFT.days} days")
+    else:
+        return ShiftRow(line, specialty_id, senior_id, layer, starts_at, ends_at)
+    return None
+
+
+def finish(session: Session, rows: list[ShiftRow], errors: list[LineError], directory: Directory) -> ImportResult:
+    """Checks across rows (overlaps in the file and with Recours, identical shifts left alone), errors in line order."""
     result = ImportResult(rows, errors, [])
     _check_overlaps(session, result, directory.names)
     result.errors.sort(key=lambda e: e.line)
+    result.warnings.sort(key=lambda e: e.line)
     return result
 
 

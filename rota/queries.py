@@ -14,7 +14,24 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, String, and_, bindparam, cast, exists, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    Time,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from core.db import UTCDateTime
@@ -143,93 +160,147 @@ _ROTATION_COLUMNS = (
     _rotation.c.valid_from,
     _rotation.c.valid_until,
 )
-# The hotline's three round trips. 1: the specialty, its department and the rotations valid at ``at``
-# (a specialty without rotations still gives one row).
+# The hotline's question in ONE round trip: a single UNION ALL statement, each row tagged by its kind, so
+# a call costs one network round trip to PostgreSQL instead of three. Rows are spread over generic typed
+# columns (the first branch types them all: PostgreSQL would read untyped NULLs of two branches as text,
+# and the types of the first SELECT decode every row — aware datetimes, times and dates on SQLite too —
+# hence plain types there, not the enums, whose decoding would refuse the other kinds' values):
+#
+#   kind       n1            n2              n3         n4       s1         s2        s3        s4     tm1-3, d1, ts1-2, b1-2
+#   context    last resort   department      -          -        timezone   policy    holidays  -      -
+#   rotation   rotation id   specialty       turn_days  -        name       layer     weekdays  -      start, end, handoff,
+#                                                                                                       anchor, valid from/until
+#   member     rotation id   senior          position   -        -          -         -         -      -
+#   shift      slot id       senior          -          -        -          layer     -         -      ts1 = starts_at
+#   override   override id   replaced        replacing  swap id  -          -         -         -      ts1 = starts_at
+#   head       department    senior          position   -        -          -         -         -      -
+#   senior     senior id     -               -          -        full name  -         -         number b1 active, b2 on leave
+#
+# The seniors read are every senior any other row may name (members of every valid rotation, not only
+# those whose turn it is): a few more than needed, filtered in Python, so the statement depends on nothing
+# read before it. A specialty that does not exist gives no context row.
 _VALID_AT = and_(
     _rotation.c.valid_from <= bindparam("at"), or_(_rotation.c.valid_until.is_(None), _rotation.c.valid_until > bindparam("at"))
 )
-_ROTATIONS_AT = (
+_OF_SPECIALTY = bindparam("specialty_id")
+_SHIFTS_AT = and_(
+    _slot.c.specialty_id == _OF_SPECIALTY,
+    _slot.c.starts_at <= bindparam("at"),
+    # The lower bound makes this a short range of ix_duty_slot_lookup instead of every past shift.
+    _slot.c.starts_at > bindparam("since"),
+    _slot.c.ends_at > bindparam("at"),
+)
+_OVERRIDES_AT = and_(
+    _override.c.specialty_id == _OF_SPECIALTY, _override.c.starts_at <= bindparam("at"), _override.c.ends_at > bindparam("at")
+)
+_HEADS = _head.join(_specialty, _specialty.c.department_id == _head.c.department_id)
+_MEMBERS = _member.join(_rotation, _rotation.c.id == _member.c.rotation_id)
+_ROTATIONS_OF = and_(_rotation.c.specialty_id == _OF_SPECIALTY, _VALID_AT)
+_NAMED = union(
+    select(_member.c.senior_id).select_from(_MEMBERS).where(_ROTATIONS_OF),
+    select(_slot.c.senior_id).where(_SHIFTS_AT),
+    select(_override.c.replaced_senior_id).where(_OVERRIDES_AT),
+    select(_override.c.replacing_senior_id).where(_OVERRIDES_AT),
+    select(_head.c.senior_id).select_from(_HEADS).where(_specialty.c.id == _OF_SPECIALTY),
+    select(_specialty.c.last_resort_senior_id).where(_specialty.c.id == _OF_SPECIALTY),
+).subquery("named")
+
+
+def _row(kind: str, **given: Any) -> list[Any]:
+    """One branch's columns in the order above, NULL where the kind has nothing."""
+    return [literal(kind).label("kind"), *(given.get(name, null()) for name in _COLUMN_TYPES)]
+
+
+_COLUMN_TYPES = {
+    "n1": Integer,
+    "n2": Integer,
+    "n3": Integer,
+    "n4": Integer,
+    "s1": String,
+    "s2": String,
+    "s3": String,
+    "s4": String,
+    "tm1": Time,
+    "tm2": Time,
+    "tm3": Time,
+    "d1": Date,
+    "ts1": UTCDateTime,
+    "ts2": UTCDateTime,
+    "b1": Boolean,
+    "b2": Boolean,
+}
+_CONTEXT_COLUMNS = {
+    "n1": _specialty.c.last_resort_senior_id,
+    "n2": _department.c.id,
+    "s1": _department.c.timezone,
+    "s2": _department.c.leave_policy,
+    "s3": _department.c.public_holidays,
+}
+_DUTY_AT = union_all(
     select(
-        _specialty.c.last_resort_senior_id,
-        _department.c.id,
-        _department.c.timezone,
-        _department.c.leave_policy,
-        _department.c.public_holidays,
-        *_ROTATION_COLUMNS,
+        literal("context").label("kind"),
+        *(
+            (type_coerce(_CONTEXT_COLUMNS[name], kind) if name in _CONTEXT_COLUMNS else cast(null(), kind())).label(name)
+            for name, kind in _COLUMN_TYPES.items()
+        ),
     )
     .select_from(_specialty)
     .join(_department, _department.c.id == _specialty.c.department_id)
-    .outerjoin(_rotation, and_(_rotation.c.specialty_id == _specialty.c.id, _VALID_AT))
-    .where(_specialty.c.id == bindparam("specialty_id"))
-    .order_by(_rotation.c.id)
-)
-# 2: the members of those rotations in turn order, the single shifts and overrides covering ``at``, and
-# the department's heads
-# (one statement: a round trip saved; members apart from 1 so rotation columns are not read per member).
-_EXCEPTIONS_AT = union_all(
+    .where(_specialty.c.id == _OF_SPECIALTY),
     select(
-        literal("member").label("kind"),
-        _member.c.rotation_id,
-        _member.c.senior_id,
-        # Typed NULLs: PostgreSQL reads two untyped NULLs of a UNION as text; and typed, the shifts'
-        # starts_at below comes back as an aware datetime on every backend.
-        cast(null(), String).label("layer"),
-        _member.c.position,
-        cast(null(), Integer).label("swap_id"),
-        cast(null(), UTCDateTime()).label("starts_at"),
+        *_row(
+            "rotation",
+            n1=_rotation.c.id,
+            n2=_rotation.c.specialty_id,
+            n3=_rotation.c.turn_days,
+            s1=_rotation.c.name,
+            s2=_rotation.c.layer,
+            s3=_rotation.c.weekdays,
+            tm1=_rotation.c.start_time,
+            tm2=_rotation.c.end_time,
+            tm3=_rotation.c.handoff_time,
+            d1=_rotation.c.anchor_date,
+            ts1=_rotation.c.valid_from,
+            ts2=_rotation.c.valid_until,
+        )
+    ).where(_ROTATIONS_OF),
+    select(*_row("member", n1=_member.c.rotation_id, n2=_member.c.senior_id, n3=_member.c.position))
+    .select_from(_MEMBERS)
+    .where(_ROTATIONS_OF),
+    select(*_row("shift", n1=_slot.c.id, n2=_slot.c.senior_id, s2=_slot.c.layer, ts1=_slot.c.starts_at)).where(_SHIFTS_AT),
+    select(
+        *_row(
+            "override",
+            n1=_override.c.id,
+            n2=_override.c.replaced_senior_id,
+            n3=_override.c.replacing_senior_id,
+            n4=_override.c.swap_id,
+            ts1=_override.c.starts_at,
+        )
+    ).where(_OVERRIDES_AT),
+    select(*_row("head", n1=_head.c.department_id, n2=_head.c.senior_id, n3=_head.c.position))
+    .select_from(_HEADS)
+    .where(_specialty.c.id == _OF_SPECIALTY),
+    select(
+        *_row(
+            "senior",
+            n1=_senior.c.id,
+            s1=_senior.c.full_name,
+            s4=select(_phone.c.e164)
+            .where(_phone.c.senior_id == _senior.c.id)
+            .order_by(_phone.c.preference, _phone.c.id)
+            .limit(1)
+            .scalar_subquery(),
+            b1=_senior.c.active,
+            b2=exists().where(
+                _leave.c.senior_id == _senior.c.id, _leave.c.starts_at <= bindparam("at"), _leave.c.ends_at > bindparam("at")
+            ),
+        )
     )
-    .join(_rotation, _rotation.c.id == _member.c.rotation_id)
-    .where(_rotation.c.specialty_id == bindparam("specialty_id"), _VALID_AT),
-    select(
-        literal("shift"),
-        _slot.c.id,
-        _slot.c.senior_id,
-        _slot.c.layer,
-        null(),
-        null(),
-        _slot.c.starts_at,
-    ).where(
-        _slot.c.specialty_id == bindparam("specialty_id"),
-        _slot.c.starts_at <= bindparam("at"),
-        # The lower bound makes this a short range of ix_duty_slot_lookup instead of every past shift.
-        _slot.c.starts_at > bindparam("since"),
-        _slot.c.ends_at > bindparam("at"),
-    ),
-    select(
-        literal("override"),
-        _override.c.id,
-        _override.c.replaced_senior_id,
-        null(),
-        _override.c.replacing_senior_id,
-        _override.c.swap_id,
-        _override.c.starts_at,
-    ).where(
-        _override.c.specialty_id == bindparam("specialty_id"),
-        _override.c.starts_at <= bindparam("at"),
-        _override.c.ends_at > bindparam("at"),
-    ),
-    select(literal("head"), _head.c.department_id, _head.c.senior_id, null(), _head.c.position, null(), null())
-    .join(_specialty, _specialty.c.department_id == _head.c.department_id)
-    .where(_specialty.c.id == bindparam("specialty_id")),
+    # Joined to the few ids named (a UNION: distinct), so PostgreSQL reads them by primary key rather than
+    # scanning every senior for an IN (subquery).
+    .select_from(_NAMED.join(_senior, _senior.c.id == _NAMED.c.senior_id)),
 )
-# 3: every senior who may be named: on leave at ``at``? first number?
-_SENIORS_AT = select(
-    _senior.c.id,
-    _senior.c.full_name,
-    _senior.c.active,
-    exists().where(_leave.c.senior_id == _senior.c.id, _leave.c.starts_at <= bindparam("at"), _leave.c.ends_at > bindparam("at")),
-    select(_phone.c.e164).where(_phone.c.senior_id == _senior.c.id).order_by(_phone.c.preference, _phone.c.id).limit(1).scalar_subquery(),
-).where(_senior.c.id.in_(bindparam("ids", expanding=True)))
-
-
-def _padded(ids: set[int]) -> list[int]:
-    """The ids, repeated up to the next power of two: an IN list of a handful of lengths keeps the SQL
-    text to a handful of statements, which PostgreSQL (psycopg) then prepares instead of planning each call."""
-    ordered = sorted(ids)
-    size = 8
-    while size < len(ordered):
-        size *= 2
-    return ordered + [ordered[-1]] * (size - len(ordered)) if ordered else ordered
 
 
 def specialty_contexts(session: Session, specialty_ids: Iterable[int] | None = None) -> dict[int, SpecialtyContext]:
@@ -310,31 +381,34 @@ class DutyAnswer:
 def on_duty(session: Session, specialty_id: int, at: datetime) -> DutyAnswer | None:
     """Who holds each place for ``specialty_id`` at instant ``at`` (None for an unknown specialty)."""
     at = require_aware(at)
-    connection = session.connection()
-    params = {"specialty_id": specialty_id, "at": at}
-    rows = connection.execute(_ROTATIONS_AT, params).all()
-    if not rows:
-        return None
-    last_resort, department_id, zone, policy, holidays = rows[0][:5]
-    context = SpecialtyContext(specialty_id, department_id, ZoneInfo(zone), LeavePolicy(policy), holidays, last_resort, ())
+    context: SpecialtyContext | None = None
+    last_resort = None
+    rotation_rows: list[tuple[Any, ...]] = []
     members: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    shift_rows, overrides, heads = [], [], []
-    for kind, row_id, senior, layer, number, swap_id, starts_at in connection.execute(
-        _EXCEPTIONS_AT, {**params, "since": at - MAX_SINGLE_SHIFT}
-    ):
+    shift_rows, overrides, heads, senior_rows = [], [], [], []
+    params = {"specialty_id": specialty_id, "at": at, "since": at - MAX_SINGLE_SHIFT}
+    for kind, n1, n2, n3, n4, s1, s2, s3, s4, tm1, tm2, tm3, d1, ts1, ts2, b1, b2 in session.connection().execute(_DUTY_AT, params):
         if kind == "member":
-            members[row_id].append((number, senior))  # (position, senior) of rotation row_id
+            members[n1].append((n3, n2))  # (position, senior) of rotation n1
         elif kind == "shift":
-            shift_rows.append((starts_at, row_id, ShiftFact(row_id, senior, Layer(layer))))
+            shift_rows.append((ts1, n1, ShiftFact(n1, n2, Layer(s2))))
         elif kind == "override":
-            overrides.append(OverrideFact(row_id, senior, number, swap_id))
+            overrides.append(OverrideFact(n1, n2, n3, n4))
+        elif kind == "head":
+            heads.append((n3, n2))  # (position, senior)
+        elif kind == "senior":
+            senior_rows.append(SeniorInfo(n1, s1, bool(b1), bool(b2), s4))
+        elif kind == "rotation":  # in the order of _ROTATION_COLUMNS
+            rotation_rows.append((n1, n2, s1, s2, s3, tm1, tm2, n3, tm3, d1, ts1, ts2))
         else:
-            heads.append((number, senior))  # (position, senior)
+            last_resort = n1
+            context = SpecialtyContext(specialty_id, n2, ZoneInfo(s1), LeavePolicy(s2), s3, last_resort, ())
+    if context is None:
+        return None
     head_ids = tuple(senior for _, senior in sorted(heads))
     rotations = [
-        _rotation_row(row[5:], context, tuple(senior for _, senior in sorted(members.get(row[5], ()))))
-        for row in rows
-        if row[5] is not None
+        _rotation_row(row, context, tuple(senior for _, senior in sorted(members.get(row[0], ()))))
+        for row in sorted(rotation_rows, key=lambda r: r[0])
     ]
     turns = []
     for rotation in rotations:
@@ -346,10 +420,7 @@ def on_duty(session: Session, specialty_id: int, at: datetime) -> DutyAnswer | N
     candidates |= {o.replaced_id for o in overrides} | {o.replacing_id for o in overrides} | set(head_ids)
     if last_resort is not None:
         candidates.add(last_resort)
-    seniors: dict[int, SeniorInfo] = {}
-    if candidates:
-        for sid, name, active, on_leave, number in connection.execute(_SENIORS_AT, {"at": at, "ids": _padded(candidates)}):
-            seniors[sid] = SeniorInfo(sid, name, bool(active), bool(on_leave), number)
+    seniors = {info.senior_id: info for info in senior_rows if info.senior_id in candidates}
     unavailable = {sid for sid in candidates if sid not in seniors or not seniors[sid].active or seniors[sid].on_leave}
     decision = decide(turns, shifts, overrides, unavailable, context.leave_policy)
     return DutyAnswer(
