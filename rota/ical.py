@@ -11,6 +11,7 @@ UID from one poll to the next and in both feeds, so calendar apps update rather 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -47,7 +48,7 @@ class DutyEvent:
         return f"duty-{self.specialty_id}-{self.senior_id}-{self.layer}-{self.starts_at.astimezone(UTC):%Y%m%dT%H%M%SZ}@recours"
 
 
-def _senior_specialty_ids(session: Session, senior_id: int) -> list[int]:
+def senior_specialty_ids(session: Session, senior_id: int) -> list[int]:
     """Specialties where the senior may hold a place: rotations, single shifts, overrides naming them."""
     query = union(
         select(Rotation.specialty_id)
@@ -97,7 +98,16 @@ def duty_events(
     return sorted((e for e in events if e.ends_at > start), key=lambda e: (e.starts_at, e.specialty_code, e.layer, e.senior_id))
 
 
-def to_ics(events: list[DutyEvent], calendar_name: str, now: datetime, *, title_with_senior: bool) -> bytes:
+def to_ics(
+    events: list[DutyEvent],
+    calendar_name: str,
+    now: datetime,
+    *,
+    title_with_senior: bool,
+    title: Callable[[DutyEvent], str] | None = None,
+) -> bytes:
+    """The events as an iCalendar document; ``title`` overrides the French event titles (a senior's own
+    feed follows the language they chose)."""
     calendar = Calendar()
     calendar.add("prodid", "-//Recours//duty feed//FR")
     calendar.add("version", "2.0")
@@ -110,7 +120,7 @@ def to_ics(events: list[DutyEvent], calendar_name: str, now: datetime, *, title_
         event.add("dtstamp", now.astimezone(UTC))
         event.add("dtstart", duty.starts_at.astimezone(zone))
         event.add("dtend", duty.ends_at.astimezone(zone))
-        what = f"{LAYER_WORDS.get(duty.layer, duty.layer).capitalize()} {duty.specialty_name}"
+        what = title(duty) if title else f"{LAYER_WORDS.get(duty.layer, duty.layer).capitalize()} {duty.specialty_name}"
         event.add("summary", f"{what} — {duty.senior_name}" if title_with_senior else what)
         event.add("categories", [duty.specialty_code, duty.layer])
         event.add("transp", "OPAQUE")
@@ -122,7 +132,7 @@ def to_ics(events: list[DutyEvent], calendar_name: str, now: datetime, *, title_
 def senior_calendar(session: Session, senior_id: int, start: datetime, end: datetime, now: datetime) -> bytes:
     """One senior's duty, across every specialty."""
     senior = session.get(Senior, senior_id)
-    events = duty_events(session, start, end, _senior_specialty_ids(session, senior_id), senior_id)
+    events = duty_events(session, start, end, senior_specialty_ids(session, senior_id), senior_id)
     return to_ics(events, f"Astreintes — {senior.full_name if senior else senior_id}", now, title_with_senior=False)
 
 

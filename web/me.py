@@ -20,6 +20,7 @@ from accounts.scope import departments_of_senior
 from audit import snapshot
 from core import clock, db
 from rota import operations
+from rota.ical import senior_specialty_ids, to_ics
 from rota.models import Leave, Senior, SeniorPhone, Specialty, SwapRequest, SwapStatus
 from rota.operations import RotaError
 from web.auditing import leave_values, log_change, senior_values
@@ -27,7 +28,7 @@ from web.concurrency import ChangedSinceOpened, fingerprint, lock_unchanged
 from web.formatting import local_datetime
 from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
 from web.i18n import _, lazy, translate
-from web.my_duty import duties_of, gap_seconds, ics, related_specialty_ids
+from web.my_duty import duties_of, gap_seconds
 from web.phones_field import PhoneListField
 from web.rota_pages import LeaveFields, senior_choices, senior_zone
 from web.security import principal, public, requires, signed_in_user
@@ -176,7 +177,7 @@ def new_leave():
     )
     if form.validate_on_submit():
         starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
-        specialty_ids = related_specialty_ids(session, senior.id)
+        specialty_ids = senior_specialty_ids(session, senior.id)
         if starts < clock.now():
             form.starts_at.errors.append(_("Leave you declare yourself starts in the future; ask your head for past leave."))
         else:
@@ -265,7 +266,7 @@ def new_swap():
     senior = _me()
     zone = senior_zone(senior.id)
     form = SwapForm()
-    ids = related_specialty_ids(session, senior.id)
+    ids = senior_specialty_ids(session, senior.id)
     form.specialty_id.choices = (
         options(session.execute(select(Specialty.id, Specialty.name_fr).where(Specialty.id.in_(ids)).order_by(Specialty.name_fr)).all())
         if ids
@@ -406,5 +407,7 @@ def ical_feed(token: str):
         if user.language == "fr"
         else {"primary": "On duty: {specialty} (primary)", "backup": "On duty: {specialty} (backup)"}
     )
-    body = ics(user.senior_id, duties, now, titles, "Recours")
+    body = to_ics(
+        duties, "Recours", now, title_with_senior=False, title=lambda duty: titles[duty.layer].format(specialty=duty.specialty_name)
+    )
     return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})

@@ -210,7 +210,7 @@ def test_ical_feed_lists_the_seniors_duties(app, world, signed_in, read):
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     text = feed.get_data(as_text=True)
     assert text.startswith("BEGIN:VCALENDAR\r\n") and "SUMMARY:Garde neurologie (primaire)" in text
-    assert "DTSTART:20260309T073000Z" in text  # Monday 08:30 Paris
+    assert "DTSTART;TZID=Europe/Paris:20260309T083000" in text and "BEGIN:VTIMEZONE" in text  # Monday 08:30 Paris
     assert app.test_client().get("/ical/" + "x" * 43 + ".ics").status_code == 404
     client = signed_in("senior")
     client.post("/me/calendar/new", data={"csrf_token": csrf_token(client, "/me/calendar")})
