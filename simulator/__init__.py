@@ -8,6 +8,9 @@ tests, by ``flask call simulate`` and, later, by a web softphone.
     result = sim.call(from_="+33612345678", to="+33140000000", gp=[Key("1")],
                       callees={"+33611111111": Accepts(after=3)})
     print(result.transcript())
+
+The app's Twilio REST client reaches the simulated account when it is installed as the HTTP client
+(``use_twilio_http_client(lambda: sim.rest)``): calls it places ring in the running call's timeline.
 """
 
 from .actors import (
@@ -26,7 +29,8 @@ from .actors import (
     Voicemail,
 )
 from .engine import Simulator
-from .result import CallResult, LegRecord, Recording, RequestRecord, SimIssue, Utterance
+from .rest import RestApi, RestRequest
+from .result import CallResult, ConferenceRecord, LegRecord, Recording, RequestRecord, SimIssue, SmsRecord, Utterance
 from .transport import FlaskTransport, HttpAnswer, HttpTransport, Transport
 
 __all__ = [
@@ -35,6 +39,7 @@ __all__ = [
     "Busy",
     "CallResult",
     "Callee",
+    "ConferenceRecord",
     "Declines",
     "Fails",
     "FlaskTransport",
@@ -47,9 +52,12 @@ __all__ = [
     "NoAnswer",
     "Recording",
     "RequestRecord",
+    "RestApi",
+    "RestRequest",
     "Silence",
     "SimIssue",
     "Simulator",
+    "SmsRecord",
     "Speech",
     "Transport",
     "Utterance",

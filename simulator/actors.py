@@ -8,7 +8,7 @@ Keeping the actors free of timing mechanics means a scenario reads like a descri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # How long after the end of a prompt a person who waited for the whole menu reacts.
 REACTION_SECONDS = 1.0
@@ -154,6 +154,8 @@ class Callee:
     ``failed``) and `outcome_after` when that status comes for busy/failed lines.
     """
 
+    amd: str | None = field(default=None, kw_only=True)
+
     def answers_after(self) -> float | None:
         return None
 
@@ -176,6 +178,11 @@ class Callee:
     @property
     def records(self) -> bool:
         return False
+
+    def answered_by(self) -> str:
+        """What answering-machine detection reports when this phone picks up (a guess Twilio makes:
+        ``amd`` forces another one, to test that Recours treats it as a hint)."""
+        return self.amd or ("machine_start" if self.records else "human")
 
 
 @dataclass(frozen=True)

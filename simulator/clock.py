@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,10 @@ class Process:
         self.body = body
         self.name = name
         self.done = False
+        # Exceptions on their way to this process, delivered one per resumption in the order they
+        # were sent: a hang-up is never lost to a leg that ended at the same instant.
+        self.throws: deque[BaseException] = deque()
+        self.started = False  # a generator that never ran cannot take an exception
         # Bumped whenever the process is rescheduled: queue entries carrying an older value are
         # stale (e.g. the end of a sleep that an interrupt already cut short).
         self.generation = 0
@@ -46,6 +51,14 @@ class Scheduler:
         self._queue: list[tuple[float, int, Process, int, str, Any]] = []
         self._order = itertools.count()
 
+    def spawn_soon(self, body: ProcessBody, name: str) -> Process:
+        """Start a process once the current one yields: for what happens *because of* a request the
+        current process is making (a REST call placed while the app answers a webhook), which must not
+        run inside that request."""
+        process = Process(body, name)
+        self._schedule(process, 0.0, "send", None)
+        return process
+
     def spawn(self, body: ProcessBody, name: str) -> Process:
         """Start a process now: it runs until its first ``yield`` before `spawn` returns, so it can
         always be interrupted afterwards (throwing into an unstarted generator would skip its
@@ -56,13 +69,17 @@ class Scheduler:
 
     def wake(self, process: Process, value: Any = None) -> None:
         """Resume a sleeping process now (after the current one yields); its ``yield`` returns `value`."""
-        if not process.done:
+        if not process.done and not process.throws:
             self._schedule(process, 0.0, "send", value)
 
     def interrupt(self, process: Process, exc: BaseException) -> None:
-        """Raise `exc` at the process's current ``yield`` (now, after the current one yields)."""
-        if not process.done:
-            self._schedule(process, 0.0, "throw", exc)
+        """Raise `exc` at the process's current ``yield`` (now, after the current one yields). Several
+        exceptions sent at once arrive one after the other, each at the next ``yield``."""
+        if process.done:
+            return
+        process.throws.append(exc)
+        if len(process.throws) == 1 and process.started:
+            self._schedule(process, 0.0, "throw", None)
 
     def cancel(self, process: Process) -> None:
         """Stop a process silently (no exception reaches its code)."""
@@ -77,7 +94,11 @@ class Scheduler:
             if process.done or generation != process.generation:
                 continue
             self.now = at
+            if how == "throw":
+                value = process.throws.popleft()
             self._step(process, how, value)
+            if process.throws and not process.done:
+                self._schedule(process, 0.0, "throw", None)
 
     def _schedule(self, process: Process, delay: float, how: str, value: Any) -> None:
         process.generation += 1
@@ -86,6 +107,7 @@ class Scheduler:
         heapq.heappush(self._queue, entry)
 
     def _step(self, process: Process, how: str, value: Any) -> None:
+        process.started = True
         try:
             command = process.body.send(value) if how == "send" else process.body.throw(value)
         except StopIteration:

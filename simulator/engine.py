@@ -1,29 +1,45 @@
-"""The simulated Twilio: runs one call through the app's webhooks on a virtual clock.
+"""The simulated Twilio: runs calls through the app's webhooks on a virtual clock.
 
-`Simulator` holds what is configured on the Twilio number (URLs, token) and places calls; each call
-is a `_Call`, which runs a process per leg on the `Scheduler`: the GP's leg interprets TwiML
-documents verb by verb, a ``<Dial>`` spawns one process per ``<Number>`` (ringing, answer, whisper,
-bridge, talk) and waits for them, and hang-ups arrive as exceptions thrown into whatever a leg was
-doing. Every request is signed exactly as Twilio signs it. Where Twilio's behaviour is not
-verified, the choice is a switch of `Simulator.call`, marked ``# unverified``.
+`Simulator` holds what is configured on the Twilio number (URLs, token) and the account's REST API
+(`Simulator.rest`: a twilio ``HttpClient`` that the app's own ``twilio.rest.Client`` talks to). `call`
+places one GP call; `run_outbound` runs the calls the app placed through the REST API while no GP
+call was running. Each run is a `_Call`, a process per leg on the `Scheduler`:
+
+- the GP's leg interprets TwiML documents verb by verb;
+- a ``<Dial>`` of ``<Number>``s spawns one process per Number (ringing, answer, whisper, bridge,
+  talk) and waits for them;
+- a ``<Dial><Conference>`` puts the leg in a room shared with every other leg of the run: it waits
+  with the ``waitUrl`` until a participant with ``startConferenceOnEnter`` comes, and leaves when
+  its person hangs up or a participant with ``endConferenceOnExit`` leaves;
+- a leg created with ``POST …/Calls.json`` rings ``Timeout`` seconds, fetches its ``Url`` once
+  answered and runs that TwiML like any call; ``POST …/Calls/{sid}.json`` with ``Status=canceled``
+  or ``completed`` ends it.
+
+Hang-ups and cancellations arrive as exceptions thrown into whatever a leg was doing. Every
+request is signed exactly as Twilio signs it. Where Twilio's behaviour is not verified, the choice
+is a switch of `Simulator.call`, marked ``# unverified``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from urllib.parse import urlencode, urljoin, urlsplit
+from xml.etree import ElementTree
 
 from twilio.request_validator import RequestValidator
 
 from . import twiml
 from .actors import Callee, GatherContext, GPAction, HangUp, HangUpAt, NoAnswer, Press, Silence, Talk
 from .clock import Process, Scheduler, Sleep
-from .result import CallResult, LegRecord, Recording, RequestRecord, SimIssue, Utterance
+from .rest import RestApi
+from .result import CallResult, ConferenceRecord, LegRecord, Recording, RequestRecord, SimIssue, SmsRecord, Utterance
 from .transport import USER_AGENT, HttpAnswer, Transport
 
 API_VERSION = "2010-04-01"
@@ -45,7 +61,19 @@ class LegEnded(Exception):
 
 
 class CalleeHungUp(Exception):
-    """The dialled person hangs up while the whisper plays."""
+    """The person on a senior's leg hangs up (during the whisper, or after talking in a conference)."""
+
+
+class _RoomStarted(Exception):
+    """Thrown into a leg waiting in a conference: someone started it."""
+
+
+class _RoomEnded(Exception):
+    """Thrown into a leg in a conference that ended (its Dial is over; its TwiML goes on)."""
+
+
+# Whatever ends the person's presence on a leg: the GP, the callee, or Twilio (cancel, completed).
+_LEG_GONE = (CallerHungUp, LegEnded, CalleeHungUp)
 
 
 @dataclass(frozen=True)
@@ -79,6 +107,7 @@ class Simulator:
         post_dial_delay: float = 0.0,
         dial_timeout_slack: float = 0.0,
         max_requests: int = 500,
+        sms_url: str | None = "/twilio/sms",
     ):
         if not auth_token:
             raise ValueError("an auth token is needed: Twilio signs every request")
@@ -87,6 +116,7 @@ class Simulator:
         self.transport = transport
         self.public_base_url = public_base_url.rstrip("/")
         self.validator = RequestValidator(auth_token)
+        self.auth_token = auth_token
         self.account_sid = account_sid
         self.voice_url = self.number_url(voice_url)
         self.status_callback_url = self.number_url(status_callback_url) if status_callback_url else None
@@ -99,7 +129,15 @@ class Simulator:
         self.dial_timeout_slack = dial_timeout_slack
         # A TwiML loop (Redirect to itself) would never end on a virtual clock.
         self.max_requests = max_requests
+        self.sms_url = self.number_url(sms_url) if sms_url else None
         self._running: _Call | None = None
+        self._thread: int | None = None
+        # The account's REST API: install with notify.providers.use_twilio_http_client(lambda: sim.rest).
+        self.rest = RestApi(self)
+        self.sms: list[SmsRecord] = []  # every SMS the app sent through the REST API
+        self.issues: list[SimIssue] = []  # REST problems outside any run
+        self._outbound: list[_ApiCallSpec] = []  # REST calls placed between runs, started by run_outbound
+        self._api_calls: dict[str, _ApiCallSpec] = {}  # every REST call, by CallSid
 
     def now(self) -> datetime:
         """The virtual instant (aware UTC) of the call being simulated, ``start`` between calls.
@@ -128,6 +166,7 @@ class Simulator:
         dial_action_after_caller_hangup: bool = True,
         whisper_hangup_dial_status: str = "completed",
         record_action_on_silence: bool = False,
+        wait_url_loops: bool = True,
         seed: int = 0,
     ) -> CallResult:
         """Place one call from the GP `from_` to the number `to` and return what happened.
@@ -138,6 +177,7 @@ class Simulator:
         `status_callbacks` chooses how callbacks are delivered: "in-order", "duplicated",
         "reversed" or "shuffled" (seeded by `seed`). The other switches choose among Twilio
         behaviours nobody verified (see their use in `_Call`).
+        Calls the app places through `rest` meanwhile ring in the same run, on the same clock.
         """
         if status_callbacks not in CALLBACK_MODES:
             raise ValueError(f"status_callbacks must be one of {CALLBACK_MODES}")
@@ -145,8 +185,7 @@ class Simulator:
             raise ValueError(f"whisper_hangup_dial_status must be one of {DIAL_STATUSES}")
         call = _Call(
             self,
-            from_=from_,
-            to=to,
+            gp=(from_, to),
             gp_script=list(gp),
             callees=dict(callees or {}),
             default_callee=default_callee or NoAnswer(),
@@ -154,29 +193,153 @@ class Simulator:
             dial_action_after_caller_hangup=dial_action_after_caller_hangup,
             whisper_hangup_dial_status=whisper_hangup_dial_status,
             record_action_on_silence=record_action_on_silence,
+            wait_url_loops=wait_url_loops,
             rng=random.Random(seed),
         )
-        self._running = call
+        return self._run(call, hang_up_at)
+
+    def run_outbound(
+        self,
+        *,
+        callees: Mapping[str, Callee] | None = None,
+        default_callee: Callee | None = None,
+        status_callbacks: str = "in-order",
+        seed: int = 0,
+    ) -> CallResult:
+        """Run the calls the app placed through the REST API since the last run (the callback call
+        a senior asked for by SMS, say), with the people answering as `callees` say."""
+        if status_callbacks not in CALLBACK_MODES:
+            raise ValueError(f"status_callbacks must be one of {CALLBACK_MODES}")
+        if not self._outbound:
+            raise RuntimeError("the app placed no call through the REST API since the last run")
+        call = _Call(
+            self,
+            gp=None,
+            gp_script=[],
+            callees=dict(callees or {}),
+            default_callee=default_callee or NoAnswer(),
+            callback_mode=status_callbacks,
+            dial_action_after_caller_hangup=True,
+            whisper_hangup_dial_status="completed",
+            record_action_on_silence=False,
+            wait_url_loops=True,
+            rng=random.Random(seed),
+        )
+        return self._run(call, None)
+
+    def _run(self, call: _Call, hang_up_at: float | None) -> CallResult:
+        if self._running is not None:
+            raise RuntimeError("a simulated call is already running")
+        self._running, self._thread = call, threading.get_ident()
         try:
+            waiting, self._outbound = self._outbound, []
+            for spec in waiting:
+                call.place(spec)
             return call.run(hang_up_at)
         finally:
-            self._running = None
+            self._running = self._thread = None
+
+    def reply_sms(self, from_: str, body: str, to: str | None = None) -> str | None:
+        """A person texts the hotline (the number's "A message comes in" URL); returns the text of
+        the app's ``<Message>`` answer, or None when it answers nothing."""
+        if self.sms_url is None:
+            raise RuntimeError("no SMS URL configured on the simulated number")
+        params = {
+            "MessageSid": _sid("SM"),
+            "SmsSid": "",
+            "AccountSid": self.account_sid,
+            "From": from_,
+            "To": to or "",
+            "Body": body,
+            "NumMedia": "0",
+            "ApiVersion": API_VERSION,
+        }
+        params["SmsSid"] = params["MessageSid"]
+        headers = {"X-Twilio-Signature": self.validator.compute_signature(self.sms_url, params), "User-Agent": USER_AGENT}
+        answer = self.transport.request("POST", self.sms_url, params, headers, self.public_base_url)
+        if answer.status != 200:
+            raise RuntimeError(f"the SMS webhook answered HTTP {answer.status}: {answer.body[:200]}")
+        if not answer.body.strip():
+            return None
+        message = ElementTree.fromstring(answer.body).find("Message")
+        return None if message is None else "".join(message.itertext())
+
+    # ------------------------------------------------------------------ the REST API's side
+
+    def _issue(self, message: str) -> None:
+        running = self._running
+        if running is not None:
+            running._error(None, message)
+        else:
+            self.issues.append(SimIssue(0.0, None, message))
+
+    def _from_another_thread(self) -> bool:
+        return self._running is not None and threading.get_ident() != self._thread
+
+    def create_call(self, spec: _ApiCallSpec) -> None:
+        """``POST …/Calls.json`` was accepted: ring now if a run is going on, else at `run_outbound`."""
+        self._api_calls[spec.sid] = spec
+        if self._from_another_thread():
+            # Its virtual time is unknown: the app must place calls from the request (or the job) that decides them.
+            self._issue(f"REST call to {spec.to} placed from another thread than the simulated call's")
+        if self._running is not None:
+            self._running.place(spec)
+        else:
+            self._outbound.append(spec)
+
+    def api_call(self, sid: str) -> _ApiCallSpec | None:
+        return self._api_calls.get(sid)
+
+    def update_call(self, spec: _ApiCallSpec, status: str) -> None:
+        """``Status=canceled`` ends a queued or ringing leg (and nothing else); ``completed`` ends it whatever its state."""
+        if spec.status in _FINAL:
+            return
+        if spec.leg is None:  # not started yet (placed between runs): it never rings
+            if status in ("canceled", "completed"):
+                self._outbound = [waiting for waiting in self._outbound if waiting is not spec]
+                spec.status, spec.ended_by_api = "canceled", True
+            return
+        if status == "canceled" and spec.status not in ("queued", "initiated", "ringing"):
+            return  # Twilio: canceling an answered call has no effect
+        running = self._running
+        if running is None or spec.leg not in running.api_legs:
+            return
+        spec.ended_by_api = True
+        running.end_by_api(spec.leg)
+
+    def record_sms(self, to: str, from_: str, body: str, status_callback: str | None) -> SmsRecord:
+        running = self._running
+        t = running.now if running is not None else 0.0
+        record = SmsRecord(t=t, at=self.now(), sid=_sid("SM"), to=to, from_=from_, body=body, status_callback=status_callback)
+        self.sms.append(record)
+        if running is not None:
+            running.result.sms.append(record)
+        return record
 
 
 def _sid(prefix: str) -> str:
     return prefix + uuid.uuid4().hex
 
 
-class _Leg:
-    """One call leg as Twilio sees it: its identity in webhooks, its status, its pending callbacks."""
+_FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
+REST_CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 
-    def __init__(self, name: str, params: dict[str, str], call_status: str):
+
+class _Leg:
+    """One call leg as Twilio sees it: its identity in webhooks, its status, its pending callbacks.
+
+    ``kind`` is "gp" (the inbound call), "dialled" (a ``<Number>`` of the GP's Dial: only a whisper
+    runs on it) or "api" (placed through the REST API: runs any TwiML)."""
+
+    def __init__(self, name: str, params: dict[str, str], call_status: str, kind: str):
         self.name = name  # "gp" or the dialled number
         self.params = params  # the standard parameters, CallStatus excepted
         self.call_status = call_status
+        self.kind = kind
         self.sequence = 0  # next SequenceNumber of its status callbacks
         self.held: list[tuple[str, str, dict[str, str]]] = []  # callbacks awaiting delivery
         self.process: Process | None = None
+        self.participant: _Participant | None = None  # while in a conference
 
     @property
     def sid(self) -> str:
@@ -184,16 +347,17 @@ class _Leg:
 
     @property
     def is_gp(self) -> bool:
-        return self.name == "gp"
+        return self.kind == "gp"
 
     def webhook_params(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         return {**self.params, "CallStatus": self.call_status, **(extra or {})}
 
 
 class _Dial:
-    """One ``<Dial>`` in progress on the GP's leg."""
+    """One ``<Dial>`` of Numbers in progress on a leg (the GP's, or a REST-placed one's)."""
 
-    def __init__(self, verb: twiml.Dial, doc_url: str, started_at: float):
+    def __init__(self, parent: _Leg, verb: twiml.Dial, doc_url: str, started_at: float):
+        self.parent = parent
         self.verb = verb
         self.doc_url = doc_url
         self.started_at = started_at
@@ -211,11 +375,93 @@ class _Child(_Leg):
     """A dialled ``<Number>``: its leg, how its person behaves, and the record kept in the result."""
 
     def __init__(self, params: dict[str, str], number: twiml.Number, behaviour: Callee, dial: _Dial, record: LegRecord):
-        super().__init__(number.number, params, "in-progress")
+        super().__init__(number.number, params, "in-progress", "dialled")
         self.number = number
         self.behaviour = behaviour
         self.dial = dial
         self.record = record
+
+
+@dataclass
+class _ApiCallSpec:
+    """A call placed with ``POST …/Calls.json``: what the app asked for, and what became of it."""
+
+    sid: str
+    to: str
+    from_: str
+    url: str | None
+    method: str
+    twiml: str | None
+    timeout: float
+    status_callback: str | None
+    status_callback_events: frozenset[str]
+    status_callback_method: str
+    machine_detection: str | None
+    status: str = "queued"
+    ended_by_api: bool = False
+    leg: _ApiLeg | None = None
+
+    def resource(self, account_sid: str) -> dict[str, object]:
+        """The Call resource as the REST API returns it (the fields Recours and twilio-python read)."""
+        return {
+            "sid": self.sid,
+            "account_sid": account_sid,
+            "to": self.to,
+            "from": self.from_,
+            "status": self.status,
+            "direction": "outbound-api",
+            "api_version": API_VERSION,
+            "answered_by": self.leg.answered_by if self.leg is not None else None,
+            "uri": f"/{API_VERSION}/Accounts/{account_sid}/Calls/{self.sid}.json",
+        }
+
+
+class _ApiLeg(_Leg):
+    """A leg placed through the REST API: rings ``Timeout`` s, then runs its ``Url``'s TwiML."""
+
+    def __init__(self, spec: _ApiCallSpec, account_sid: str, behaviour: Callee, record: LegRecord):
+        params = {
+            "CallSid": spec.sid,
+            "AccountSid": account_sid,
+            "From": spec.from_,
+            "To": spec.to,
+            "Caller": spec.from_,
+            "Called": spec.to,
+            "ApiVersion": API_VERSION,
+            "Direction": "outbound-api",
+        }
+        super().__init__(spec.to, params, "queued", "api")
+        self.spec = spec
+        self.behaviour = behaviour
+        self.record = record
+        self.answered_by: str | None = None
+
+
+@dataclass(eq=False)
+class _Participant:
+    leg: _Leg
+    noun: twiml.Conference
+    joined_at: float
+    admitted: bool = False  # in the started conference, no longer hearing the waitUrl
+    left_at: float | None = None
+
+
+@dataclass(eq=False)
+class _Room:
+    """A conference in progress: its participants and its status callback (set by the first
+    participant whose noun has one; unverified)."""
+
+    name: str
+    sid: str
+    record: ConferenceRecord
+    participants: list[_Participant] = field(default_factory=list)
+    started_at: float | None = None
+    callback: tuple[str, str, frozenset[str]] | None = None
+    sequence: int = 0
+    held: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
+
+    def present(self) -> list[_Participant]:
+        return [p for p in self.participants if p.left_at is None]
 
 
 class _Call:
@@ -223,8 +469,7 @@ class _Call:
         self,
         sim: Simulator,
         *,
-        from_: str,
-        to: str,
+        gp: tuple[str, str] | None,
         gp_script: list[GPAction],
         callees: dict[str, Callee],
         default_callee: Callee,
@@ -232,6 +477,7 @@ class _Call:
         dial_action_after_caller_hangup: bool,
         whisper_hangup_dial_status: str,
         record_action_on_silence: bool,
+        wait_url_loops: bool,
         rng: random.Random,
     ):
         self.sim = sim
@@ -243,22 +489,32 @@ class _Call:
         self.dial_action_after_caller_hangup = dial_action_after_caller_hangup
         self.whisper_hangup_dial_status = whisper_hangup_dial_status
         self.record_action_on_silence = record_action_on_silence
+        # unverified: a waitUrl document that runs out of verbs is requested again (the hold music loops).
+        self.wait_url_loops = wait_url_loops
         self.rng = rng
-        self.gp = _Leg(
-            "gp",
-            {
-                "CallSid": _sid("CA"),
-                "AccountSid": sim.account_sid,
-                "From": from_,
-                "To": to,
-                "Caller": from_,
-                "Called": to,
-                "ApiVersion": API_VERSION,
-                "Direction": "inbound",
-            },
-            "ringing",
-        )
-        self.result = CallResult(call_sid=self.gp.sid, from_=from_, to=to)
+        self.gp: _Leg | None = None
+        if gp is not None:
+            from_, to = gp
+            self.gp = _Leg(
+                "gp",
+                {
+                    "CallSid": _sid("CA"),
+                    "AccountSid": sim.account_sid,
+                    "From": from_,
+                    "To": to,
+                    "Caller": from_,
+                    "Called": to,
+                    "ApiVersion": API_VERSION,
+                    "Direction": "inbound",
+                },
+                "ringing",
+                "gp",
+            )
+            self.result = CallResult(call_sid=self.gp.sid, from_=from_, to=to)
+        else:
+            self.result = CallResult(call_sid="", from_="", to="")
+        self.api_legs: list[_ApiLeg] = []
+        self.rooms: dict[str, _Room] = {}  # conferences in progress, by name
         self.caller_gone = False
         self.gp_verbs_run = 0  # a <Reject> only rejects as the very first verb
         self.timers: list[Process] = []
@@ -272,14 +528,117 @@ class _Call:
         return self.sched.now
 
     def run(self, hang_up_at: float | None) -> CallResult:
-        self.gp.process = self.sched.spawn(self._gp_main(), "gp")
-        self._hang_up_later(MAX_CALL_SECONDS, "Twilio's 4-hour limit")
-        if hang_up_at is not None:
-            self._hang_up_later(hang_up_at, "hang_up_at")
+        if self.gp is not None:
+            self.gp.process = self.sched.spawn(self._gp_main(), "gp")
+            self._hang_up_later(MAX_CALL_SECONDS, "Twilio's 4-hour limit")
+            if hang_up_at is not None:
+                self._hang_up_later(hang_up_at, "hang_up_at")
         self.sched.run()
+        if self.gp is None and self.api_legs:
+            first = self.api_legs[0]
+            self.result.ended_at = max(leg.record.ended_at or 0.0 for leg in self.api_legs)
+            self.result.final_status = first.spec.status
         if self.result.ended_at is None:  # a bug in the simulator, not in the app
             raise RuntimeError("simulated call never ended")
         return self.result
+
+    # ------------------------------------------------------------------ REST-placed legs
+
+    def place(self, spec: _ApiCallSpec) -> None:
+        """Ring a REST-placed call, starting once the current process yields (it is placed from
+        inside a webhook the app is answering)."""
+        record = LegRecord(spec.to, spec.sid, self.now, direction="outbound-api")
+        self.result.legs.append(record)
+        leg = _ApiLeg(spec, self.sim.account_sid, self.callees.get(spec.to, self.default_callee), record)
+        spec.leg = leg
+        self.api_legs.append(leg)
+        if self.gp is None and not self.result.call_sid:
+            self.result.call_sid, self.result.from_, self.result.to = spec.sid, spec.from_, spec.to
+        self._event("rest-call", f"{spec.to} url={spec.url or '(Twiml)'} timeout={spec.timeout:g}")
+        leg.process = self.sched.spawn_soon(self._api_main(leg), f"REST leg {spec.to}")
+
+    def end_by_api(self, leg: _ApiLeg) -> None:
+        self._event("rest-ended", f"{leg.name} ({leg.call_status})")
+        self.sched.interrupt(leg.process, LegEnded())
+
+    def _api_main(self, leg: _ApiLeg):
+        """A REST-placed phone: rings, maybe answers, fetches its Url and runs that TwiML."""
+        behaviour, record, spec = leg.behaviour, leg.record, leg.spec
+        try:
+            yield Sleep(0)  # the process starts here, after the request that placed it
+            leg.call_status = spec.status = "initiated"
+            self._api_callback(leg, "initiated", "initiated")
+            if not behaviour.rings():
+                yield Sleep(behaviour.outcome_after() or 0.0)
+                self._end_api(leg, behaviour.outcome())
+                return
+            yield Sleep(self.sim.post_dial_delay)
+            leg.call_status = spec.status = "ringing"
+            record.ringing_at, record.status = self.now, "ringing"
+            self._event("ringing", leg.name)
+            self._api_callback(leg, "ringing", "ringing")
+            if self.result.first_ring_at is None:
+                self.result.first_ring_at = self.now
+            deadline = record.started_at + spec.timeout + self.sim.dial_timeout_slack
+            answers_after = behaviour.answers_after()
+            if answers_after is None or self.now + answers_after >= deadline:
+                yield Sleep(deadline - self.now)
+                self._end_api(leg, "no-answer")
+                return
+            yield Sleep(answers_after)
+            leg.call_status = spec.status = "in-progress"
+            record.answered_at, record.status = self.now, "in-progress"
+            extra = {}
+            if spec.machine_detection:
+                # A hint only: answering machines are told apart from people by what they say.
+                leg.answered_by = record.answered_by = behaviour.answered_by()
+                extra["AnsweredBy"] = leg.answered_by
+            self._event("answered", f"{leg.name} {behaviour!r}")
+            self._api_callback(leg, "answered", "in-progress")
+            if spec.url is not None:
+                document = self._document(leg, "answered", spec.method, urljoin(self.sim.public_base_url + "/", spec.url), extra)
+            else:
+                outcome = twiml.parse_answer(f"{self.sim.public_base_url}/", 200, "text/xml", spec.twiml or "")
+                for warning in outcome.warnings:
+                    self._warn(f"{warning} (in the Twiml parameter)")
+                if outcome.error is not None:
+                    self._error(outcome.error.code, outcome.error.message)
+                document = outcome.document
+            while True:
+                if document is None:
+                    yield from self._play(leg, twiml.Say(APPLICATION_ERROR, "en-US", None))
+                    break
+                outcome = yield from self._run_document(leg, document)
+                if isinstance(outcome, _Next):
+                    document = outcome.document
+                    continue
+                break
+            self._end_api(leg, "completed")
+        except LegEnded:
+            self._end_api(leg, "completed" if record.answered_at is not None else "canceled")
+        except CalleeHungUp:
+            self._end_api(leg, "completed")
+
+    def _api_callback(self, leg: _ApiLeg, event: str, status: str, extra: dict[str, str] | None = None) -> None:
+        spec = leg.spec
+        if spec.status_callback and event in spec.status_callback_events:
+            url = urljoin(self.sim.public_base_url + "/", spec.status_callback)
+            self._status_callback(leg, spec.status_callback_method, url, status, extra or {})
+
+    def _end_api(self, leg: _ApiLeg, status: str) -> None:
+        record = leg.record
+        leg.call_status = leg.spec.status = record.status = status
+        record.ended_at = self.now
+        record.ended_by_api = leg.spec.ended_by_api
+        duration = self.now - record.answered_at if record.answered_at is not None else 0.0
+        self._event("leg-ended", f"{leg.name} {status}" + (" (ended through the REST API)" if record.ended_by_api else ""))
+        extra = {"CallDuration": str(round(duration))}
+        if leg.answered_by:
+            extra["AnsweredBy"] = leg.answered_by
+        self._api_callback(leg, "completed", status, extra)
+        self._flush_callbacks(leg)
+        if leg.behaviour.records and record.answered_at is not None:
+            self._new_recording(leg.name, record.answered_at, duration, None)
 
     def _gp_main(self):
         """The GP's leg: fetch the voice URL, then run documents until one ends the call."""
@@ -339,10 +698,10 @@ class _Call:
 
     # ------------------------------------------------------------------ requests
 
-    def _send(self, leg: _Leg, kind: str, method: str, url: str, params: dict[str, str]) -> HttpAnswer:
+    def _send(self, who: _Leg | str, kind: str, method: str, url: str, params: dict[str, str]) -> HttpAnswer:
         """One signed request, recorded in the result whatever its fate."""
         over_limit = False
-        if kind != "status-callback":  # callbacks never loop; the app needs them to close the call
+        if kind not in ("status-callback", "conference-callback"):  # callbacks never loop; the app needs them
             self.fetches += 1
             over_limit = self.fetches > self.sim.max_requests
         if over_limit:
@@ -363,7 +722,7 @@ class _Call:
             RequestRecord(
                 self.now,
                 kind,
-                leg.name,
+                who if isinstance(who, str) else who.name,
                 method,
                 url,
                 dict(params),
@@ -428,16 +787,20 @@ class _Call:
             }
         )
         leg.sequence += 1
-        if self.callback_mode == "in-order":
-            self._send(leg, "status-callback", method, url, params)
-        elif self.callback_mode == "duplicated":
-            self._send(leg, "status-callback", method, url, params)
-            self._send(leg, "status-callback", method, url, params)
-        else:  # reversed, shuffled: held until the leg ends
-            leg.held.append((method, url, params))
+        self._deliver(leg, leg.name, "status-callback", method, url, params)
 
-    def _flush_callbacks(self, leg: _Leg) -> None:
-        held, leg.held = leg.held, []
+    def _deliver(self, holder: _Leg | _Room, who: str, kind: str, method: str, url: str, params: dict[str, str]) -> None:
+        if self.callback_mode == "in-order":
+            self._send(who, kind, method, url, params)
+        elif self.callback_mode == "duplicated":
+            self._send(who, kind, method, url, params)
+            self._send(who, kind, method, url, params)
+        else:  # reversed, shuffled: held until the leg (or the conference) ends
+            holder.held.append((method, url, params))
+
+    def _flush_callbacks(self, holder: _Leg | _Room) -> None:
+        held, holder.held = holder.held, []
+        who, kind = (f"conference {holder.name}", "conference-callback") if isinstance(holder, _Room) else (holder.name, "status-callback")
         if self.callback_mode == "reversed":
             held.reverse()
         elif self.callback_mode == "shuffled" and held:
@@ -445,7 +808,7 @@ class _Call:
             held += duplicates
             self.rng.shuffle(held)
         for method, url, params in held:
-            self._send(leg, "status-callback", method, url, params)
+            self._send(who, kind, method, url, params)
 
     def _child_callback(self, child: _Child, event: str, status: str, extra: dict[str, str] | None = None) -> None:
         number = child.number
@@ -457,7 +820,7 @@ class _Call:
 
     def _run_document(self, leg: _Leg, document: twiml.Document):
         for verb in document.verbs:
-            if not leg.is_gp and not isinstance(verb, (twiml.Say, twiml.Play, twiml.Pause, twiml.Gather, twiml.Hangup)):
+            if leg.kind == "dialled" and not isinstance(verb, (twiml.Say, twiml.Play, twiml.Pause, twiml.Gather, twiml.Hangup)):
                 self._error(None, f"<{type(verb).__name__}> is not allowed in a whisper (Number url) document")
                 return _End("error")
             outcome = yield from self._execute(leg, document, verb)
@@ -476,10 +839,13 @@ class _Call:
             return (yield from self._gather(leg, document, verb))
         if isinstance(verb, twiml.Redirect):
             url = urljoin(document.url, verb.url)
-            return _Next(self._gp_document("redirect", verb.method, url, {}))
+            return _Next(self._document(leg, "redirect", verb.method, url, {}))
         if isinstance(verb, twiml.Dial):
-            return (yield from self._dial(document, verb))
+            return (yield from self._dial(leg, document, verb))
         if isinstance(verb, twiml.Record):
+            if not leg.is_gp:
+                self._error(None, "<Record> on a senior's leg is not simulated")
+                return _End("error")
             return (yield from self._record(document, verb))
         if isinstance(verb, twiml.Hangup):
             self._event("hangup-verb", leg.name)
@@ -520,7 +886,7 @@ class _Call:
         try:
             if played > 0:
                 yield Sleep(played)
-        except (CallerHungUp, LegEnded):  # a hang-up stops the prompt where it was
+        except BaseException:  # a hang-up (or the conference starting) stops the prompt where it was
             cut(self.now - start)
             raise
         if played < duration:
@@ -563,6 +929,12 @@ class _Call:
 
     def _gp_marker(self, text: str) -> None:
         self.result.heard.append((self.now, text))
+
+    def _marker(self, leg: _Leg, text: str) -> None:
+        if leg.is_gp:
+            self._gp_marker(text)
+        else:
+            self.result.callee_heard.setdefault(leg.name, []).append(text)
 
     # ------------------------------------------------------------------ Gather
 
@@ -694,9 +1066,11 @@ class _Call:
 
     # ------------------------------------------------------------------ Dial
 
-    def _dial(self, document: twiml.Document, verb: twiml.Dial):
-        """Ring every Number at once and wait until all their legs have ended."""
-        dial = _Dial(verb, document.url, self.now)
+    def _dial(self, leg: _Leg, document: twiml.Document, verb: twiml.Dial):
+        """Ring every Number at once and wait until all their legs have ended (or join a conference)."""
+        if verb.conference is not None:
+            return (yield from self._conference(leg, document, verb))
+        dial = _Dial(leg, verb, document.url, self.now)
         self._event(
             "dial",
             f"{[n.number for n in verb.numbers]} timeout={verb.timeout:g}"
@@ -715,7 +1089,7 @@ class _Call:
                 dial.coordinator_waiting = True
                 yield Sleep(None)
                 dial.coordinator_waiting = False
-        except CallerHungUp:
+        except _LEG_GONE:
             dial.coordinator_waiting = False
             dial.caller_hung_up = True
             for child in dial.children:
@@ -727,15 +1101,17 @@ class _Call:
             # Its answer is ignored either way: nobody is left to hear it.
             if verb.action and self.dial_action_after_caller_hangup:
                 url = urljoin(document.url, verb.action)
-                self._send(self.gp, "action", verb.method, url, self.gp.webhook_params(params))
+                self._send(leg, "action", verb.method, url, leg.webhook_params(params))
             raise
-        params = self._dial_outcome(dial)
+        return self._dial_done(leg, document, verb, self._dial_outcome(dial))
+
+    def _dial_done(self, leg: _Leg, document: twiml.Document, verb: twiml.Dial, params: dict[str, str]) -> _Next | None:
         if verb.action:
-            return _Next(self._gp_document("action", verb.method, urljoin(document.url, verb.action), params))
+            return _Next(self._document(leg, "action", verb.method, urljoin(document.url, verb.action), params))
         return None  # without an action Twilio goes on to the next verb
 
     def _start_child(self, dial: _Dial, number: twiml.Number) -> None:
-        caller = dial.verb.caller_id or self.gp.params["From"]
+        caller = dial.verb.caller_id or dial.parent.params["From"]
         params = {
             "CallSid": _sid("CA"),
             "AccountSid": self.sim.account_sid,
@@ -745,7 +1121,7 @@ class _Call:
             "Called": number.number,
             "ApiVersion": API_VERSION,
             "Direction": "outbound-dial",
-            "ParentCallSid": self.gp.sid,
+            "ParentCallSid": dial.parent.sid,
         }
         record = LegRecord(number.number, params["CallSid"], self.now)
         self.result.legs.append(record)
@@ -780,7 +1156,7 @@ class _Call:
                 self._end_child(child, "completed")
                 return
             yield Sleep(min(behaviour.talk_seconds(), dial.verb.time_limit))
-            self._gp_marker(f"[{child.name} hung up]")
+            self._marker(dial.parent, f"[{child.name} hung up]")
             self._end_child(child, "completed")
         except LegEnded:
             self._end_child(child, "completed" if record.answered_at is not None else "canceled")
@@ -794,7 +1170,7 @@ class _Call:
             self.result.first_ring_at = self.now
         if not child.dial.ringback:
             child.dial.ringback = True
-            self._gp_marker("[ringing]")
+            self._marker(child.dial.parent, "[ringing]")
 
     def _answered(self, child: _Child) -> None:
         child.record.answered_at = self.now
@@ -804,7 +1180,7 @@ class _Call:
         if not child.dial.verb.answer_on_bridge and child.number.url and child.dial.ringback:
             # The ringback stops once a leg answers; answerOnBridge keeps it until the bridge.
             child.dial.ringback = False
-            self._gp_marker("[silence]")
+            self._marker(child.dial.parent, "[silence]")
 
     def _whisper(self, child: _Child):
         """Run the Number's url on the callee's leg; True if it ends in a bridge."""
@@ -833,7 +1209,7 @@ class _Call:
             self.result.connected_at = self.now
             self.result.bridged_to = child.name
         self._event("bridged", child.name)
-        self._gp_marker(f"[connected to {child.name}]")
+        self._marker(dial.parent, f"[connected to {child.name}]")
         for other in dial.children:
             if other is not child:
                 self.sched.interrupt(other.process, LegEnded())
@@ -850,7 +1226,7 @@ class _Call:
         if child.behaviour.records and record.answered_at is not None:
             self._new_recording(child.name, record.answered_at, duration, None)
         if child.dial.coordinator_waiting:
-            self.sched.wake(self.gp.process)
+            self.sched.wake(child.dial.parent.process)
 
     def _dial_outcome(self, dial: _Dial) -> dict[str, str]:
         """The Dial* parameters Twilio posts to the Dial action."""
@@ -891,6 +1267,211 @@ class _Call:
                 params["DialCallSid"] = last[0].sid
         self._event("dial-ended", params["DialCallStatus"])
         return params
+
+    # ------------------------------------------------------------------ Conference
+
+    def _conference(self, leg: _Leg, document: twiml.Document, verb: twiml.Dial):
+        """Join the room named by the noun; wait with its waitUrl until it starts, stay until the
+        person hangs up or the room ends, then go on with the Dial action (or the next verb)."""
+        noun = verb.conference
+        assert noun is not None
+        room = self.rooms.get(noun.name)
+        if room is None:
+            record = ConferenceRecord(noun.name, _sid("CF"), self.now)
+            self.result.conferences.append(record)
+            room = self.rooms[noun.name] = _Room(noun.name, record.sid, record)
+        if len(room.present()) >= noun.max_participants:
+            self._event("conference-full", f"{leg.name} refused by {noun.name}")
+            return self._dial_done(leg, document, verb, {"DialCallStatus": "failed"})
+        part = _Participant(leg, noun, self.now)
+        room.participants.append(part)
+        leg.participant = part
+        if room.callback is None and noun.status_callback:
+            room.callback = (urljoin(document.url, noun.status_callback), noun.status_callback_method, noun.status_callback_events)
+        self._event("conference-join", f"{leg.name} into {noun.name}" + (" (starts it)" if noun.start_on_enter else ""))
+        self._room_event(room, "join", part)
+        if noun.start_on_enter and room.started_at is None:
+            self._start_room(room, part)
+        elif room.started_at is not None:
+            self._admit(room, part)
+        try:
+            if not part.admitted:
+                with contextlib.suppress(_RoomStarted):
+                    yield from self._hold(leg, noun, document.url)
+            try:
+                yield from self._in_room(leg, verb)
+                self._event("conference-time-limit", leg.name)
+            except _RoomEnded:
+                pass
+        except _LEG_GONE as gone:
+            self._leave(room, part, "participant_updated_via_api" if isinstance(gone, LegEnded) else "participant_hung_up")
+            if verb.action and self.dial_action_after_caller_hangup and leg.is_gp:
+                # unverified, as for a Dial of Numbers; nobody is left to hear the answer.
+                url = urljoin(document.url, verb.action)
+                self._send(leg, "action", verb.method, url, leg.webhook_params({"DialCallStatus": "answered"}))
+            raise
+        self._leave(room, part, "conference_ended" if part.left_at is not None else "time_limit")
+        return self._dial_done(leg, document, verb, {"DialCallStatus": "answered"})
+
+    @staticmethod
+    def _silence():
+        """Nothing to hear until an exception (the room starting, a hang-up) comes."""
+        while True:
+            yield Sleep(None)
+
+    def _hold(self, leg: _Leg, noun: twiml.Conference, doc_url: str):
+        """What a participant hears until the room starts: Twilio's music, silence, or the waitUrl's
+        TwiML (Say, Play, Pause and Redirect only). Returns only by an exception."""
+        if noun.wait_url is None:
+            self._marker(leg, "[hold music]")
+            yield from self._silence()
+        if noun.wait_url == "":
+            yield from self._silence()
+        url = urljoin(doc_url, noun.wait_url)
+        document = self._wait_document(leg, noun.wait_method, url)
+        while True:
+            began = self.now
+            if document is None:
+                yield from self._silence()  # nothing could be fetched: silence until the room starts
+            redirected: twiml.Document | None = None
+            redirect = False
+            for wait_verb in document.verbs:
+                if isinstance(wait_verb, (twiml.Say, twiml.Play, twiml.Pause)):
+                    yield from self._play(leg, wait_verb)
+                    continue
+                if isinstance(wait_verb, twiml.Redirect):
+                    redirect = True
+                    redirected = self._wait_document(leg, wait_verb.method, urljoin(document.url, wait_verb.url))
+                    break
+                self._error(
+                    twiml.ERR_WAIT_VERB,
+                    f"<{type(wait_verb).__name__}> is not allowed in a waitUrl document (only Say, Play, Pause, Redirect)",
+                )
+                yield from self._silence()
+            if redirect:
+                document = redirected
+                continue
+            if not self.wait_url_loops or self.now == began:
+                if self.now == began:
+                    self._warn(f"the waitUrl document from {document.url} plays nothing: silence until the conference starts")
+                yield from self._silence()
+            document = self._wait_document(leg, noun.wait_method, url)
+
+    def _wait_document(self, leg: _Leg, method: str, url: str) -> twiml.Document | None:
+        loaded = self._load(leg, "wait", method, url, {})  # no Fallback URL for hold music
+        return loaded if isinstance(loaded, twiml.Document) else None
+
+    def _in_room(self, leg: _Leg, verb: twiml.Dial):
+        """In a started conference: the GP stays until they hang up (or the room ends); a senior
+        talks for their behaviour's time, then hangs up."""
+        if leg.is_gp:
+            yield Sleep(verb.time_limit)
+            return
+        talk = leg.behaviour.talk_seconds()
+        if talk >= verb.time_limit:
+            yield Sleep(verb.time_limit)
+            return
+        yield Sleep(talk)
+        self._event("callee-hangs-up", f"{leg.name} in the conference")
+        raise CalleeHungUp()
+
+    def _start_room(self, room: _Room, starter: _Participant) -> None:
+        room.started_at = room.record.started_at = self.now
+        self._event("conference-start", f"{room.name} by {starter.leg.name}")
+        self._room_event(room, "start")
+        for part in room.present():
+            if part is starter:
+                self._admit(room, part)
+            else:
+                part.admitted = True
+                self.sched.interrupt(part.leg.process, _RoomStarted())
+        self._note_connection(room)
+
+    def _admit(self, room: _Room, part: _Participant) -> None:
+        part.admitted = True
+        if part.noun.beep in ("true", "onEnter"):
+            for other in room.present():
+                if other is not part and other.admitted:
+                    self._marker(other.leg, "[beep]")
+        self._note_connection(room)
+
+    def _note_connection(self, room: _Room) -> None:
+        """The GP reaches a person when a started room holds them and a senior's leg."""
+        inside = [p for p in room.present() if p.admitted]
+        gp = next((p for p in inside if p.leg.is_gp), None)
+        other = next((p for p in inside if not p.leg.is_gp), None)
+        if gp is None or other is None or self.result.connected_at is not None:
+            return
+        self.result.connected_at, self.result.bridged_to = self.now, other.leg.name
+        if isinstance(other.leg, _ApiLeg):
+            other.leg.record.bridged = True
+        self._event("bridged", f"{other.leg.name} (conference {room.name})")
+        self._gp_marker(f"[connected to {other.leg.name}]")
+
+    def _leave(self, room: _Room, part: _Participant, reason: str) -> None:
+        if part.left_at is not None:
+            return
+        part.left_at = self.now
+        part.leg.participant = None
+        self._event("conference-leave", f"{part.leg.name} from {room.name}: {reason}")
+        self._room_event(room, "leave", part, reason)
+        if room.started_at is not None and part.noun.beep in ("true", "onExit"):
+            for other in room.present():
+                if other.admitted:
+                    self._marker(other.leg, "[beep]")
+        if part.noun.end_on_exit:
+            self._end_room(room, "participant-with-end-conference-on-exit-left", part.leg.sid)
+        elif not room.present():
+            self._end_room(room, "last-participant-left", part.leg.sid)
+
+    def _end_room(self, room: _Room, reason: str, ending_sid: str) -> None:
+        if self.rooms.get(room.name) is not room:
+            return
+        del self.rooms[room.name]  # the name may be used again: a new conference
+        for part in room.present():
+            part.left_at = self.now
+            part.leg.participant = None
+            self._event("conference-leave", f"{part.leg.name} from {room.name}: conference ended")
+            self._room_event(room, "leave", part, "conference_ended")
+            self.sched.interrupt(part.leg.process, _RoomEnded())
+        room.record.ended_at = self.now
+        self._event("conference-end", f"{room.name}: {reason}")
+        self._room_event(room, "end", reason=reason, ending_sid=ending_sid)
+        self._flush_callbacks(room)
+
+    def _room_event(
+        self, room: _Room, event: str, part: _Participant | None = None, reason: str | None = None, ending_sid: str | None = None
+    ) -> None:
+        name = f"{'conference' if event in ('start', 'end') else 'participant'}-{event}"
+        room.record.events.append((self.now, name, part.leg.name if part is not None else ""))
+        if room.callback is None:
+            return
+        url, method, events = room.callback
+        if event not in events:
+            return
+        params = {
+            "AccountSid": self.sim.account_sid,
+            "ConferenceSid": room.sid,
+            "FriendlyName": room.name,
+            "StatusCallbackEvent": name,
+            "Timestamp": format_datetime(self.sim.start + timedelta(seconds=self.now)),
+            "SequenceNumber": str(room.sequence),
+        }
+        room.sequence += 1
+        if part is not None:
+            params |= {
+                "CallSid": part.leg.sid,
+                "Muted": str(part.noun.muted).lower(),
+                "Hold": "false",
+                "Coaching": "false",
+                "EndConferenceOnExit": str(part.noun.end_on_exit).lower(),
+                "StartConferenceOnEnter": str(part.noun.start_on_enter).lower(),
+            }
+        if event == "leave":
+            params |= {"ReasonParticipantLeft": reason or "", "ParticipantCallStatus": part.leg.call_status if part else ""}
+        if event == "end":
+            params |= {"ReasonConferenceEnded": reason or "", "CallSidEndingConference": ending_sid or ""}
+        self._deliver(room, f"conference {room.name}", "conference-callback", method, url, params)
 
     # ------------------------------------------------------------------ bookkeeping
 

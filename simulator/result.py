@@ -7,6 +7,7 @@ webhook). Scenario tests assert on these fields; `transcript()` is for humans an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,8 @@ class SimIssue:
 
 @dataclass
 class LegRecord:
-    """One dialled Number (a child leg)."""
+    """One senior's phone: a dialled Number (a child leg, ``outbound-dial``) or a call the app placed
+    through the REST API (``outbound-api``)."""
 
     number: str
     sid: str
@@ -69,6 +71,38 @@ class LegRecord:
     ended_at: float | None = None
     status: str = "initiated"
     bridged: bool = False
+    direction: str = "outbound-dial"
+    answered_by: str | None = None  # answering-machine detection's guess, when asked for
+    ended_by_api: bool = False  # canceled or completed by a REST request of the app
+
+
+@dataclass
+class ConferenceRecord:
+    """One conference room from its first participant to its end."""
+
+    name: str
+    sid: str
+    opened_at: float
+    started_at: float | None = None
+    ended_at: float | None = None
+    # (t, "participant-join" | "participant-leave" | "conference-start" | "conference-end", leg)
+    events: list[tuple[float, str, str]] = field(default_factory=list)
+
+    def joined(self) -> list[str]:
+        return [leg for _, event, leg in self.events if event == "participant-join"]
+
+
+@dataclass(frozen=True)
+class SmsRecord:
+    """An SMS the app sent through the REST API (``POST …/Messages.json``)."""
+
+    t: float  # virtual seconds into the run it was sent in (0 between runs)
+    at: datetime
+    sid: str
+    to: str
+    from_: str
+    body: str
+    status_callback: str | None
 
 
 @dataclass
@@ -90,6 +124,8 @@ class CallResult:
     warnings: list[SimIssue] = field(default_factory=list)
     callee_heard: dict[str, list[str]] = field(default_factory=dict)
     legs: list[LegRecord] = field(default_factory=list)
+    conferences: list[ConferenceRecord] = field(default_factory=list)
+    sms: list[SmsRecord] = field(default_factory=list)
 
     # ------------------------------------------------------------------ conveniences for tests
 
@@ -101,6 +137,14 @@ class CallResult:
     def heard_text(self) -> str:
         """Everything the GP heard, one line each (handy for ``"..." in result.heard_text``)."""
         return "\n".join(text for _, text in self.heard)
+
+    def leg(self, number: str) -> LegRecord:
+        """The one leg to `number` (fails when there are none or several)."""
+        [found] = [leg for leg in self.legs if leg.number == number]
+        return found
+
+    def sms_to(self, number: str) -> list[str]:
+        return [sms.body for sms in self.sms if sms.to == number]
 
     def requests_to(self, path: str, kind: str | None = None) -> list[RequestRecord]:
         """Requests whose URL path (before the query) ends with `path`."""
@@ -130,6 +174,12 @@ class CallResult:
             lines.append(f"  connected after {self.connected_at:.1f} s to {self.bridged_to}")
         if self.ended_at is not None:
             lines.append(f"  call ended after {self.ended_at:.1f} s ({self.final_status})")
+        for conference in self.conferences:
+            started = "never started" if conference.started_at is None else f"started at {conference.started_at:.1f} s"
+            ended = "" if conference.ended_at is None else f", ended at {conference.ended_at:.1f} s"
+            lines.append(f"  conference {conference.name}: {started}{ended}; joined by {', '.join(conference.joined()) or 'nobody'}")
+        for sms in self.sms:
+            lines.append(f"  SMS to {sms.to} at {sms.t:.1f} s: {sms.body}")
         for recording in self.recordings:
             lines.append(
                 f"  recording {recording.sid} on {recording.leg}: {recording.duration:.1f} s"

@@ -89,6 +89,23 @@ class Number:
 
 
 @dataclass(frozen=True)
+class Conference:
+    """A ``<Conference>`` noun: the room's name and how this participant enters and leaves it."""
+
+    name: str
+    start_on_enter: bool
+    end_on_exit: bool
+    wait_url: str | None  # None: Twilio's default hold music; "": silence
+    wait_method: str
+    beep: str  # "true", "false", "onEnter", "onExit"
+    status_callback: str | None
+    status_callback_events: frozenset[str]
+    status_callback_method: str
+    max_participants: int
+    muted: bool
+
+
+@dataclass(frozen=True)
 class Dial:
     action: str | None
     method: str
@@ -101,6 +118,7 @@ class Dial:
     time_limit: float
     numbers: tuple[Number, ...]
     unsupported_nouns: tuple[str, ...] = ()
+    conference: Conference | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +275,28 @@ _KNOWN = {
         "byoc",
         "machineDetectionTimeout",
     },
+    "Conference": {
+        "startConferenceOnEnter",
+        "endConferenceOnExit",
+        "waitUrl",
+        "waitMethod",
+        "beep",
+        "statusCallback",
+        "statusCallbackEvent",
+        "statusCallbackMethod",
+        "maxParticipants",
+        "muted",
+        "record",
+        "region",
+        "trim",
+        "coach",
+        "jitterBufferSize",
+        "participantLabel",
+        "eventCallbackUrl",
+        "recordingStatusCallback",
+        "recordingStatusCallbackMethod",
+        "recordingStatusCallbackEvent",
+    },
     "Record": {
         "action",
         "method",
@@ -292,6 +332,11 @@ _UNSUPPORTED_VERBS = {
 }
 _LIST_REPR = re.compile(r"^\s*\[.*['\"].*\]\s*$")
 _CALL_PROGRESS_EVENTS = {"initiated", "ringing", "answered", "completed"}
+CONFERENCE_EVENTS = {"start", "end", "join", "leave", "mute", "hold", "modify", "speaker", "announcement"}
+# Verbs a waitUrl (hold) document may hold; anything else is error 13238.
+WAIT_VERBS = (Say, Play, Pause, Redirect)
+ERR_WAIT_VERB = 13238
+MAX_CONFERENCE_PARTICIPANTS = 250
 
 
 class _Attrs:
@@ -460,13 +505,18 @@ def _dial(elem: ET.Element, warnings: list[str]) -> Dial:
     attrs = _Attrs(elem, warnings)
     numbers: list[Number] = []
     unsupported: list[str] = []
+    conference: Conference | None = None
     for child in elem:
         if child.tag == "Number":
             numbers.append(_number(child, warnings))
+        elif child.tag == "Conference" and conference is None:
+            conference = _conference(child, warnings)
         else:
             unsupported.append(child.tag)
+    if conference is not None and numbers:
+        raise _Rejected(Issue(ERR_PARSE, "<Dial> cannot hold both <Conference> and <Number>"))
     body = (elem.text or "").strip()
-    if body and not numbers and not unsupported:
+    if body and not numbers and not unsupported and conference is None:
         numbers.append(Number(body, None, "POST", None, frozenset(), "POST"))
     if len(numbers) > 10:
         warnings.append(f"<Dial> has {len(numbers)} <Number>s; Twilio rings at most 10")
@@ -483,6 +533,34 @@ def _dial(elem: ET.Element, warnings: list[str]) -> Dial:
         time_limit=attrs.number("timeLimit", 14400.0, low=1.0),
         numbers=tuple(numbers),
         unsupported_nouns=tuple(unsupported),
+        conference=conference,
+    )
+
+
+def _conference(elem: ET.Element, warnings: list[str]) -> Conference:
+    attrs = _Attrs(elem, warnings)
+    name = (elem.text or "").strip()
+    if not name:
+        raise _Rejected(Issue(ERR_PARSE, "<Conference> without a room name"))
+    wait_url = attrs.text("waitUrl")
+    beep = attrs.text("beep", "true") or "true"
+    if beep not in ("true", "false", "onEnter", "onExit"):
+        attrs._warn("beep", beep, "true, false, onEnter or onExit")
+        beep = "true"
+    return Conference(
+        name=name,
+        start_on_enter=attrs.flag("startConferenceOnEnter", True),
+        end_on_exit=attrs.flag("endConferenceOnExit", False),
+        wait_url=wait_url,
+        # Twilio: POST for a waitUrl of yours, GET for its own default hold music.
+        wait_method=attrs.method("waitMethod") if wait_url else "GET",
+        beep=beep,
+        status_callback=attrs.text("statusCallback"),
+        # Twilio's default with a statusCallback and no events: start and end only (unverified).
+        status_callback_events=attrs.tokens("statusCallbackEvent", CONFERENCE_EVENTS, {"start", "end"}),
+        status_callback_method=attrs.method("statusCallbackMethod"),
+        max_participants=int(attrs.number("maxParticipants", MAX_CONFERENCE_PARTICIPANTS, low=2, high=MAX_CONFERENCE_PARTICIPANTS)),
+        muted=attrs.flag("muted", False),
     )
 
 

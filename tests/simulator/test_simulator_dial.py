@@ -261,12 +261,12 @@ def test_a_disallowed_verb_in_the_whisper_is_an_error_and_prevents_the_bridge(si
 
 
 def test_unsupported_dial_nouns_are_reported(sim, screening):
-    screening.on("/voice", twiml('<Dial action="/dial-done"><Conference>room</Conference></Dial>'))
+    screening.on("/voice", twiml('<Dial action="/dial-done"><Queue>support</Queue></Dial>'))
 
     result = sim.call(to=HOTLINE)
 
     assert result.requests_to("/dial-done")[0].params["DialCallStatus"] == "failed"
-    assert "Conference" in result.errors[0].message
+    assert "Queue" in result.errors[0].message
 
 
 def test_dial_record_and_time_limit(sim, screening):
