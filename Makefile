@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
 FLASK := $(BIN)/flask --app app
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench translations
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,17 @@ $(STAMP): requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+# The catalogues of words are compiled here, so a clean clone speaks French with no extra step.
+MO := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+%.mo: %.po | $(STAMP)
+	$(BIN)/pybabel --quiet compile -i $< -o $@
+
+install: $(STAMP) $(MO)
+
+# After adding or changing a message in the code: extract, update translations/*/messages.po (write
+# the French of what arrives empty or fuzzy), compile. README, "Words".
+translations: install
+	$(BIN)/python -m scripts.translations
 
 # Development settings, written once: a random Auth Token the simulator signs with, local URLs and
 # numbers from the range kept for fiction. Edit .env (or the environment) for a real Twilio number.

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from accounts import passwords, throttle
 from accounts.models import Role, User
+from core.words import N_
 from rota.models import Senior
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -40,13 +41,13 @@ def _check_role_and_senior(session: Session, role: Role | str, senior_id: int | 
     except ValueError:
         raise AccountError(f"unknown role {role!r}", "role") from None
     if role in (Role.HEAD, Role.SENIOR) and senior_id is None:
-        raise AccountError("a head of department or a senior must be linked to their senior record", "senior_id")
+        raise AccountError(N_("a head of department or a senior must be linked to their senior record"), "senior_id")
     if senior_id is not None:
         if session.get(Senior, senior_id) is None:
             raise AccountError(f"no senior #{senior_id}", "senior_id")
         other = session.scalar(select(User.id).where(User.senior_id == senior_id, User.id != (user_id or 0)))
         if other is not None:
-            raise AccountError("this senior already has an account", "senior_id")
+            raise AccountError(N_("this senior already has an account"), "senior_id")
     return role
 
 
@@ -63,7 +64,7 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if not full_name.strip():
-        raise AccountError("a name is needed", "full_name")
+        raise AccountError(N_("a name is needed"), "full_name")
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise AccountError(f"an account already uses {email}", "email")
     role = _check_role_and_senior(session, role, senior_id, None)
@@ -96,7 +97,7 @@ def update_user(
     if email != user.email and session.scalar(select(func.count()).select_from(User).where(User.email == email, User.id != user.id)):
         raise AccountError(f"an account already uses {email}", "email")
     if not full_name.strip():
-        raise AccountError("a name is needed", "full_name")
+        raise AccountError(N_("a name is needed"), "full_name")
     role = _check_role_and_senior(session, role, senior_id, user.id)
     if language not in LANGUAGES:
         raise AccountError(f"language must be one of {', '.join(LANGUAGES)}", "language")

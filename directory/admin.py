@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.phones import InvalidPhoneNumber, national, to_e164
+from core.words import N_
 from directory.models import GeneralPractitioner, GpPhone
 from directory.operations import RPPS
 
@@ -24,7 +25,7 @@ class DirectoryError(ValueError):
 
 def _check(session: Session, gp_id: int | None, full_name: str, rpps: str, phones: Sequence[str]) -> list[str]:
     if not full_name.strip():
-        raise DirectoryError("a name is needed", "full_name")
+        raise DirectoryError(N_("a name is needed"), "full_name")
     if not RPPS.match(rpps.strip()):
         raise DirectoryError(f"RPPS {rpps!r} must be 11 digits", "rpps")
     other = session.scalar(
@@ -41,7 +42,7 @@ def _check(session: Session, gp_id: int | None, full_name: str, rpps: str, phone
         if number not in numbers:
             numbers.append(number)
     if not numbers:
-        raise DirectoryError("at least one phone number", "phones")
+        raise DirectoryError(N_("at least one phone number"), "phones")
     owners = dict(
         session.execute(
             select(GpPhone.e164, GeneralPractitioner.full_name)

@@ -102,6 +102,7 @@ from datetime import timedelta
 from fractions import Fraction
 
 from calllog.models import AttemptResult, CallOutcome
+from core.words import N_
 
 # The first paragraph headings above, for the page: the module docstring is the one text.
 TEXT = __doc__ or ""
@@ -119,14 +120,14 @@ OUTCOMES: tuple[str, ...] = (
     IN_PROGRESS,
 )
 OUTCOME_LABELS = {
-    "connected": "connected",
-    "callback_requested": "callback requested",
-    "switchboard": "switchboard",
-    "failed": "failed",
-    "nobody_on_duty": "nobody on duty",
-    "abandoned_while_hunting": "abandoned while hunting",
-    "abandoned_in_menu": "abandoned in the menu",
-    IN_PROGRESS: "in progress",
+    "connected": N_("connected"),
+    "callback_requested": N_("callback requested"),
+    "switchboard": N_("switchboard"),
+    "failed": N_("failed"),
+    "nobody_on_duty": N_("nobody on duty"),
+    "abandoned_while_hunting": N_("abandoned while hunting"),
+    "abandoned_in_menu": N_("abandoned in the menu"),
+    IN_PROGRESS: N_("in progress"),
 }
 # Unanswered calls: chose a specialty, finished, not connected.
 UNANSWERED_OUTCOMES: tuple[CallOutcome, ...] = (
@@ -148,14 +149,14 @@ RESULTS: tuple[str, ...] = (
     IN_PROGRESS,
 )
 RESULT_LABELS = {
-    "accepted": "accepted",
-    "no_answer": "no answer",
-    "busy": "busy",
-    "not_accepted": "not accepted (voicemail)",
-    "declined": "declined",
-    "failed": "failed",
-    "caller_hung_up": "caller hung up",
-    IN_PROGRESS: "in progress",
+    "accepted": N_("accepted"),
+    "no_answer": N_("no answer"),
+    "busy": N_("busy"),
+    "not_accepted": N_("not accepted (voicemail)"),
+    "declined": N_("declined"),
+    "failed": N_("failed"),
+    "caller_hung_up": N_("caller hung up"),
+    IN_PROGRESS: N_("in progress"),
 }
 MISSED_RESULTS: frozenset[str] = frozenset(
     {
@@ -170,7 +171,7 @@ MISSED_RESULTS: frozenset[str] = frozenset(
 DEFAULT_CALLBACK_DEADLINE = timedelta(minutes=60)
 MEDIAN, P90 = 0.5, 0.9
 MOST_MISSED_LIMIT = 10
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def rate(part: int, whole: int) -> float | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from core.words import N_
 from reports.definitions import OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, WEEKDAYS, rate
 from reports.figures import AttemptCounts, DurationStats, Report, UnansweredPage
 
@@ -53,7 +54,7 @@ SUMMARY_TABLES = (
 ALL_TABLES = (*SUMMARY_TABLES, "unanswered")
 
 _RESULT_COLUMNS = tuple(Column(RESULT_LABELS[r]) for r in RESULTS)
-_ATTEMPT_TAIL = (Column("missed"), Column("miss rate", "rate"))
+_ATTEMPT_TAIL = (Column(N_("missed")), Column(N_("miss rate"), "rate"))
 
 
 def _attempt_cells(counts: AttemptCounts) -> tuple[Cell, ...]:
@@ -68,55 +69,55 @@ def summary_tables(report: Report) -> dict[str, Table]:
     """Every table of the main report, by name, in page order."""
     calls = report.calls
     overview = (
-        ("calls", calls.total, "count"),
-        ("connected rate", calls.rate("connected"), "rate"),
-        ("callback-requested rate", calls.rate("callback_requested"), "rate"),
-        ("abandoned in the menu", calls.counts["abandoned_in_menu"], "count"),
-        ("abandoned while hunting", calls.counts["abandoned_while_hunting"], "count"),
-        ("nobody on duty (outcome)", calls.counts["nobody_on_duty"], "count"),
-        ("found nobody on duty (any outcome)", report.found_nobody_on_duty, "count"),
-        ("time to first ring, median (s)", report.to_first_ring.median, "seconds"),
-        ("time to first ring, p90 (s)", report.to_first_ring.p90, "seconds"),
-        ("time to connection, median (s)", report.to_connection.median, "seconds"),
-        ("time to connection, p90 (s)", report.to_connection.p90, "seconds"),
-        ("attempts", report.attempts.total, "count"),
-        ("missed attempts", report.attempts.missed, "count"),
-        ("miss rate", report.attempts.miss_rate, "rate"),
-        ("callback requests", report.callbacks.requested, "count"),
-        ("callback requests open", report.callbacks.open, "count"),
-        ("callback requests overdue", report.callbacks.open_overdue, "count"),
+        (N_("calls"), calls.total, "count"),
+        (N_("connected rate"), calls.rate("connected"), "rate"),
+        (N_("callback-requested rate"), calls.rate("callback_requested"), "rate"),
+        (N_("abandoned in the menu"), calls.counts["abandoned_in_menu"], "count"),
+        (N_("abandoned while hunting"), calls.counts["abandoned_while_hunting"], "count"),
+        (N_("nobody on duty (outcome)"), calls.counts["nobody_on_duty"], "count"),
+        (N_("found nobody on duty (any outcome)"), report.found_nobody_on_duty, "count"),
+        (N_("time to first ring, median (s)"), report.to_first_ring.median, "seconds"),
+        (N_("time to first ring, p90 (s)"), report.to_first_ring.p90, "seconds"),
+        (N_("time to connection, median (s)"), report.to_connection.median, "seconds"),
+        (N_("time to connection, p90 (s)"), report.to_connection.p90, "seconds"),
+        (N_("attempts"), report.attempts.total, "count"),
+        (N_("missed attempts"), report.attempts.missed, "count"),
+        (N_("miss rate"), report.attempts.miss_rate, "rate"),
+        (N_("callback requests"), report.callbacks.requested, "count"),
+        (N_("callback requests open"), report.callbacks.open, "count"),
+        (N_("callback requests overdue"), report.callbacks.open_overdue, "count"),
     )
     tables = [
         Table(
             "overview",
-            "Overview",
-            (Column("figure", "text"), Column("value", "text")),
+            N_("Overview"),
+            (Column(N_("figure"), "text"), Column(N_("value"), "text")),
             tuple((label, value) for label, value, _ in overview),
             last_column_kinds=tuple(kind for _, _, kind in overview),  # type: ignore[misc]
         ),
         Table(
             "outcomes",
-            "Calls by outcome",
-            (Column("outcome", "text"), Column("calls"), Column("rate", "rate")),
+            N_("Calls by outcome"),
+            (Column(N_("outcome"), "text"), Column(N_("calls")), Column(N_("rate"), "rate")),
             tuple((OUTCOME_LABELS[o], calls.counts.get(o, 0), calls.rate(o)) for o in OUTCOMES),
         ),
         Table(
             "specialties",
-            "Calls by specialty",
+            N_("Calls by specialty"),
             (
-                Column("specialty", "text"),
-                Column("calls"),
-                Column("connected"),
-                Column("connected rate", "rate"),
-                Column("callback requested"),
-                Column("callback-requested rate", "rate"),
-                Column("abandoned while hunting"),
-                Column("nobody on duty"),
-                Column("found nobody on duty"),
-                Column("first ring median (s)", "seconds"),
-                Column("first ring p90 (s)", "seconds"),
-                Column("connection median (s)", "seconds"),
-                Column("connection p90 (s)", "seconds"),
+                Column(N_("specialty"), "text"),
+                Column(N_("calls")),
+                Column(N_("connected")),
+                Column(N_("connected rate"), "rate"),
+                Column(N_("callback requested")),
+                Column(N_("callback-requested rate"), "rate"),
+                Column(N_("abandoned while hunting")),
+                Column(N_("nobody on duty")),
+                Column(N_("found nobody on duty")),
+                Column(N_("first ring median (s)"), "seconds"),
+                Column(N_("first ring p90 (s)"), "seconds"),
+                Column(N_("connection median (s)"), "seconds"),
+                Column(N_("connection p90 (s)"), "seconds"),
             ),
             tuple(
                 (
@@ -137,49 +138,61 @@ def summary_tables(report: Report) -> dict[str, Table]:
         ),
         Table(
             "specialty_attempts",
-            "Attempts by specialty and result",
-            (Column("specialty", "text"), Column("attempts"), *_RESULT_COLUMNS, *_ATTEMPT_TAIL),
+            N_("Attempts by specialty and result"),
+            (Column(N_("specialty"), "text"), Column(N_("attempts")), *_RESULT_COLUMNS, *_ATTEMPT_TAIL),
             tuple((s.name, *_attempt_cells(s.attempts)) for s in report.specialties),
         ),
         Table(
             "seniors",
-            "Attempts by senior and result",
-            (Column("senior", "text"), Column("attempts"), *_RESULT_COLUMNS, *_ATTEMPT_TAIL),
+            N_("Attempts by senior and result"),
+            (Column(N_("senior"), "text"), Column(N_("attempts")), *_RESULT_COLUMNS, *_ATTEMPT_TAIL),
             tuple((s.name, *_attempt_cells(s.attempts)) for s in report.seniors),
         ),
         Table(
             "most_missed",
-            "Seniors with the most missed attempts",
-            (Column("rank"), Column("senior", "text"), Column("missed"), Column("attempts"), Column("miss rate", "rate")),
+            N_("Seniors with the most missed attempts"),
+            (
+                Column(N_("rank")),
+                Column(N_("senior"), "text"),
+                Column(N_("missed")),
+                Column(N_("attempts")),
+                Column(N_("miss rate"), "rate"),
+            ),
             tuple((n, s.name, s.attempts.missed, s.attempts.total, s.attempts.miss_rate) for n, s in enumerate(report.most_missed, 1)),
         ),
         Table(
             "heat_map",
             f"Calls by day of the week and hour ({report.scope.period.zone.key})",
-            (Column("day", "text"), *(Column(f"{h:02d}h") for h in range(24))),
+            (Column(N_("day"), "text"), *(Column(f"{h:02d}h") for h in range(24))),
             tuple((WEEKDAYS[d], *report.heat_map.calls[d]) for d in range(7)),
         ),
         Table(
             "hours",
             f"Calls by hour of the day ({report.scope.period.zone.key})",
-            (Column("hour", "text"), Column("calls"), Column("connected"), Column("not connected"), Column("connected rate", "rate")),
+            (
+                Column(N_("hour"), "text"),
+                Column(N_("calls")),
+                Column(N_("connected")),
+                Column(N_("not connected")),
+                Column(N_("connected rate"), "rate"),
+            ),
             tuple((f"{h:02d}:00", c, k, c - k, rate(k, c)) for h, c, k in report.heat_map.hours()),
         ),
         Table(
             "weeks",
-            "Week by week",
+            N_("Week by week"),
             (
-                Column("week starting", "text"),
-                Column("days in period"),
-                Column("calls"),
-                Column("connected"),
-                Column("connected rate", "rate"),
-                Column("callback requested"),
-                Column("abandoned while hunting"),
-                Column("found nobody on duty"),
-                Column("attempts"),
-                Column("missed"),
-                Column("miss rate", "rate"),
+                Column(N_("week starting"), "text"),
+                Column(N_("days in period")),
+                Column(N_("calls")),
+                Column(N_("connected")),
+                Column(N_("connected rate"), "rate"),
+                Column(N_("callback requested")),
+                Column(N_("abandoned while hunting")),
+                Column(N_("found nobody on duty")),
+                Column(N_("attempts")),
+                Column(N_("missed")),
+                Column(N_("miss rate"), "rate"),
             ),
             tuple(
                 (
@@ -200,16 +213,16 @@ def summary_tables(report: Report) -> dict[str, Table]:
         ),
         Table(
             "callbacks",
-            "Callback requests",
+            N_("Callback requests"),
             (
-                Column("specialty", "text"),
-                Column("requested"),
-                Column("open"),
-                Column("overdue"),
-                Column("done"),
-                Column("done late"),
-                Column("time to callback median (s)", "seconds"),
-                Column("time to callback p90 (s)", "seconds"),
+                Column(N_("specialty"), "text"),
+                Column(N_("requested")),
+                Column(N_("open")),
+                Column(N_("overdue")),
+                Column(N_("done")),
+                Column(N_("done late")),
+                Column(N_("time to callback median (s)"), "seconds"),
+                Column(N_("time to callback p90 (s)"), "seconds"),
             ),
             tuple(
                 (label, f.requested, f.open, f.open_overdue, f.done, f.done_late, *_duration_cells(f.time_to_callback))
@@ -235,20 +248,20 @@ def unanswered_table(page: UnansweredPage) -> Table:
         "unanswered",
         "Unanswered calls and their attempts",
         (
-            Column("call", "count"),
+            Column(N_("call"), "count"),
             Column(f"started ({zone})", "text"),
-            Column("specialty", "text"),
-            Column("caller", "text"),
-            Column("outcome", "text"),
-            Column("callback", "text"),
-            Column("attempt", "count"),
-            Column("layer", "text"),
-            Column("senior", "text"),
-            Column("number", "text"),
-            Column("result", "text"),
-            Column("ringing after (s)", "seconds"),
-            Column("answered after (s)", "seconds"),
-            Column("ended after (s)", "seconds"),
+            Column(N_("specialty"), "text"),
+            Column(N_("caller"), "text"),
+            Column(N_("outcome"), "text"),
+            Column(N_("callback"), "text"),
+            Column(N_("attempt"), "count"),
+            Column(N_("layer"), "text"),
+            Column(N_("senior"), "text"),
+            Column(N_("number"), "text"),
+            Column(N_("result"), "text"),
+            Column(N_("ringing after (s)"), "seconds"),
+            Column(N_("answered after (s)"), "seconds"),
+            Column(N_("ended after (s)"), "seconds"),
         ),
         tuple(rows),
     )

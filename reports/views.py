@@ -103,8 +103,8 @@ def _language() -> None:
     g.language = choose_language(user.language if user is not None else None)
 
 
-# Table titles that name the time zone; every other title, column and row label is a catalogue message
-# (web/catalogue.py; tests/reports/test_pages_i18n.py checks they are all there).
+# Table titles that name the time zone; every other title, column and row label is a catalogue message,
+# marked N_ where the tables are defined (tests/reports/test_pages_i18n.py checks they are translated).
 _ZONED_TITLES = (N_("Calls by day of the week and hour ({zone})"), N_("Calls by hour of the day ({zone})"))
 _LABELLED_ROWS = {"overview", "outcomes", "heat_map"}  # tables whose first column is a label of ours, not a name
 SCOPE_LABELS = {"whole hotline": N_("whole hotline"), "no department": N_("no department")}  # else names

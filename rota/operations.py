@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.words import N_
 from rota.models import (
     Department,
     DepartmentHead,
@@ -137,12 +138,12 @@ def add_rotation(
     if turn_days < 1:
         raise RotaError("turn_days must be at least 1")
     if not name.strip():
-        raise RotaError("a rotation needs a name")
+        raise RotaError(N_("a rotation needs a name"))
     if any(t.tzinfo is not None for t in (start, end, handoff) if t is not None):
         raise RotaError("rotation times are local wall-clock times: give them without a time zone")
     valid_from = require_aware(valid_from)
     if valid_until is not None and require_aware(valid_until) <= valid_from:
-        raise RotaError("valid_until must be after valid_from")
+        raise RotaError(N_("valid_until must be after valid_from"))
     for senior_id in members:
         _senior(session, senior_id)
     rotation = Rotation(
@@ -187,7 +188,7 @@ def add_override(
     """``replacing_id`` takes every duty ``replaced_id`` has for the specialty over the interval."""
     starts_at, ends_at = _interval(starts_at, ends_at)
     if replaced_id == replacing_id:
-        raise RotaError("a senior cannot replace themselves")
+        raise RotaError(N_("a senior cannot replace themselves"))
     _specialty(session, specialty_id)
     _senior(session, replaced_id)
     _senior(session, replacing_id)
@@ -241,9 +242,9 @@ def request_swap(
     take the counterpart's over ``[return_starts_at, return_ends_at)`` if given (a give-away otherwise)."""
     starts_at, ends_at = _interval(starts_at, ends_at)
     if requester_id == counterpart_id:
-        raise RotaError("a swap needs two different seniors")
+        raise RotaError(N_("a swap needs two different seniors"))
     if (return_starts_at is None) != (return_ends_at is None):
-        raise RotaError("give both ends of the duty taken in return, or neither")
+        raise RotaError(N_("give both ends of the duty taken in return, or neither"))
     if return_starts_at is not None and return_ends_at is not None:
         return_starts_at, return_ends_at = _interval(return_starts_at, return_ends_at)
     _specialty(session, specialty_id)
@@ -303,7 +304,7 @@ def accept_swap(session: Session, swap: SwapRequest, senior_id: int, at: datetim
     """The counterpart agrees. In force at once when the department does not require approval."""
     _expect(swap, SwapStatus.REQUESTED)
     if senior_id != swap.counterpart_id:
-        raise RotaError("only the senior asked can accept a swap")
+        raise RotaError(N_("only the senior asked can accept a swap"))
     at = require_aware(at)
     swap.status = SwapStatus.ACCEPTED
     swap.answered_at = at
@@ -319,7 +320,7 @@ def accept_swap(session: Session, swap: SwapRequest, senior_id: int, at: datetim
 def decline_swap(session: Session, swap: SwapRequest, senior_id: int, at: datetime) -> SwapRequest:
     _expect(swap, SwapStatus.REQUESTED)
     if senior_id != swap.counterpart_id:
-        raise RotaError("only the senior asked can decline a swap")
+        raise RotaError(N_("only the senior asked can decline a swap"))
     swap.status = SwapStatus.DECLINED
     swap.answered_at = require_aware(at)
     session.flush()
@@ -334,7 +335,7 @@ def approve_swap(session: Session, swap: SwapRequest, head_id: int, at: datetime
     """A head of the specialty's department approves: the swap becomes overrides."""
     _expect(swap, SwapStatus.ACCEPTED)
     if not is_head(session, _department_id(session, swap), head_id):
-        raise RotaError("only a head of the department can approve a swap")
+        raise RotaError(N_("only a head of the department can approve a swap"))
     _approve(session, swap, head_id, require_aware(at))
     return swap
 
@@ -342,7 +343,7 @@ def approve_swap(session: Session, swap: SwapRequest, head_id: int, at: datetime
 def reject_swap(session: Session, swap: SwapRequest, head_id: int, at: datetime) -> SwapRequest:
     _expect(swap, SwapStatus.ACCEPTED)
     if not is_head(session, _department_id(session, swap), head_id):
-        raise RotaError("only a head of the department can reject a swap")
+        raise RotaError(N_("only a head of the department can reject a swap"))
     swap.status = SwapStatus.REJECTED
     swap.decided_at = require_aware(at)
     swap.decided_by_id = head_id
@@ -354,7 +355,7 @@ def cancel_swap(session: Session, swap: SwapRequest, senior_id: int, at: datetim
     """The requester withdraws a swap that is not yet in force."""
     _expect(swap, SwapStatus.REQUESTED, SwapStatus.ACCEPTED)
     if senior_id != swap.requester_id:
-        raise RotaError("only the senior who asked can cancel a swap")
+        raise RotaError(N_("only the senior who asked can cancel a swap"))
     swap.status = SwapStatus.CANCELLED
     swap.decided_at = require_aware(at)
     session.flush()

@@ -17,8 +17,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from accounts.access import Target
-from web import formatting
-from web.i18n import N_, _, choose_language, language
+from web import formatting, i18n
+from web.i18n import N_, _, choose_language, language, ngettext
 from web.security import allowed, csrf, login_manager, signed_in_user
 
 web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
@@ -108,6 +108,7 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=settings.web.session_hours * 3600,
         WTF_I18N_ENABLED=False,
     )
+    i18n.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.auth.sign_in"
@@ -130,6 +131,7 @@ def init_app(app: Flask) -> None:
     def _helpers():
         return {
             "_": _,
+            "ngettext": ngettext,
             "current_language": language,
             "allowed": allowed,
             "signed_in": lambda: signed_in_user() is not None,

@@ -1,31 +1,28 @@
-"""French by default, English on request: a plain message catalogue, no compilation step.
+"""The web app's words, in the language of whoever reads the page (French by default, English on request).
 
 Messages are written in English in the code and templates (``_("Who is on duty")``) and translated
-through :data:`web.catalogue.FRENCH`; a message missing from it shows in English (a test lists any).
-Values are filled in after translation with ``str.format`` names: ``_("{count} gaps", count=3)``.
+through the gettext catalogue (:mod:`core.words`, ``translations/``); ``tests/test_translations.py``
+fails when one is missing or the catalogue is behind the code. Values are filled in after translation
+with ``str.format`` names: ``_("Rotation “{name}” saved.", name=...)``,
+``ngettext("{count} gap", "{count} gaps", n)``. Flask-Babel is wired to the same choice of language
+(``flask_babel.get_locale()``), for anything that asks it.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, g, has_request_context, request
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import Babel
 from markupsafe import escape
 from wtforms.i18n import get_translations
 
-from web.catalogue import FRENCH
+from core import words
+from core.words import LANGUAGES, LOCALES, N_, Words
 
-LANGUAGES = ("fr", "en")
+__all__ = ["LANGUAGES", "N_", "_", "choose_language", "current_words", "language", "lazy", "ngettext", "translate"]
+
 LANGUAGE_COOKIE = "recours_lang"
-
-WEEKDAYS = {
-    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-}
-MONTHS = {
-    "fr": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"],
-    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
-}
 
 
 def default_language() -> str:
@@ -43,17 +40,24 @@ def choose_language(user_language: str | None) -> str:
 def language() -> str:
     if has_request_context() and "language" in g:
         return g.language
-    return default_language() if has_request_context() else "fr"
+    return default_language() if has_request_context() else words.DEFAULT_LANGUAGE
+
+
+def current_words() -> Words:
+    """The catalogue, numbers and dates of the page being made."""
+    return words.in_language(language())
 
 
 def translate(text: str, lang: str | None = None) -> str:
-    lang = lang or language()
-    return FRENCH.get(text, text) if lang == "fr" else text
+    return words.in_language(lang or language())._(text)
 
 
 def _(text: str, **values: object) -> str:
-    translated = translate(text)
-    return translated.format(**values) if values else translated
+    return current_words()._(text, **values)
+
+
+def ngettext(singular: str, plural: str, count: int, **values: object) -> str:
+    return current_words().ngettext(singular, plural, count, **values)
 
 
 class LazyText:
@@ -91,13 +95,15 @@ def wtforms_translations():
 
 
 def weekday_name(day: date) -> str:
-    return WEEKDAYS[language()][day.weekday()]
+    return current_words().weekday(day)
 
 
 def month_name(month: int) -> str:
-    return MONTHS[language()][month - 1]
+    return current_words().month(month)
 
 
-def N_(text: str) -> str:
-    """Marks a message for the catalogue where it is translated later (tables of labels)."""
-    return text
+def init_app(app: Flask) -> None:
+    """Flask-Babel on the same catalogue and the same choice of language; the templates' ``_`` and
+    ``ngettext`` are this module's (``str.format`` names, like the code's)."""
+    Babel(app, locale_selector=lambda: LOCALES[language()], default_translation_directories=str(words.TRANSLATIONS))
+    app.jinja_env.globals.update(_=_, gettext=_, ngettext=ngettext)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 from sqlalchemy.orm import Session
 
+from core.words import N_
 from rota.models import DutyOverride, DutySlot, Layer, Leave, Rotation, RotationMember, Senior, Specialty
 from rota.operations import RotaError
 from rota.patterns import parse_weekdays, weekdays_text
@@ -22,7 +23,7 @@ from rota.queries import require_aware
 def _interval(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
     starts_at, ends_at = require_aware(starts_at), require_aware(ends_at)
     if ends_at <= starts_at:
-        raise RotaError("the interval must end after it starts")
+        raise RotaError(N_("the interval must end after it starts"))
     return starts_at, ends_at
 
 
@@ -57,10 +58,10 @@ def update_rotation(
     if turn_days < 1:
         raise RotaError("turn_days must be at least 1")
     if not name.strip():
-        raise RotaError("a rotation needs a name")
+        raise RotaError(N_("a rotation needs a name"))
     valid_from = require_aware(valid_from)
     if valid_until is not None and require_aware(valid_until) <= valid_from:
-        raise RotaError("valid_until must be after valid_from")
+        raise RotaError(N_("valid_until must be after valid_from"))
     _seniors_exist(session, *members)
     rotation.name, rotation.layer, rotation.weekdays = name.strip(), layer, weekdays_text(days)
     rotation.start_time, rotation.end_time, rotation.turn_days = start, end, turn_days
@@ -99,10 +100,10 @@ def update_override(
     session: Session, override: DutyOverride, *, replaced_id: int, replacing_id: int, starts_at: datetime, ends_at: datetime, note: str
 ) -> DutyOverride:
     if override.swap_id is not None:
-        raise RotaError("this override is part of an approved swap: change the swap, not the override")
+        raise RotaError(N_("this override is part of an approved swap: change the swap, not the override"))
     starts_at, ends_at = _interval(starts_at, ends_at)
     if replaced_id == replacing_id:
-        raise RotaError("a senior cannot replace themselves")
+        raise RotaError(N_("a senior cannot replace themselves"))
     _seniors_exist(session, replaced_id, replacing_id)
     override.replaced_senior_id, override.replacing_senior_id = replaced_id, replacing_id
     override.starts_at, override.ends_at, override.note = starts_at, ends_at, note
@@ -112,7 +113,7 @@ def update_override(
 
 def remove_override(session: Session, override: DutyOverride) -> None:
     if override.swap_id is not None:
-        raise RotaError("this override is part of an approved swap and cannot be removed on its own")
+        raise RotaError(N_("this override is part of an approved swap and cannot be removed on its own"))
     session.delete(override)
     session.flush()
 

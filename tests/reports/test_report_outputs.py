@@ -121,7 +121,7 @@ def test_the_report_page(get):
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert '<html lang="fr">' in page and 'href="/assets/recours.css"' in page and "/reports/assets/reports.css" in page
-    assert "Rapport d&#39;appels : toute la ligne" in page
+    assert "Rapport d&#39;appels\u00a0: toute la ligne" in page
     assert "Du vendredi 27 mars 2026 au lundi 30 mars 2026, ces deux jours inclus" in page
     assert "Appels par jour de la semaine et par heure (Europe/Paris)" in page and '<th scope="col">issue</th>' in page
     assert "<td>mis en relation</td>" in page and "<td>lun.</td>" in page and "Rien sur cette période." not in page
@@ -169,7 +169,7 @@ def test_charts_as_svg_pictures(get):
 def test_unanswered_page_opens_each_call_on_its_attempts(get):
     page = get(f"/reports/unanswered?{QUERY}").get_data(as_text=True)
     assert page.count('<details class="call"') == 4
-    assert "Appels sans réponse : toute la ligne" in page and "tentative(s)" in page
+    assert "Appels sans réponse\u00a0: toute la ligne" in page and "tentative(s)" in page
     saturday = page[page.index("samedi 28 mars 2026 14:00:00") :]
     assert saturday.index("Dr Claire Martin") < saturday.index("Dr Hugo Bernard") < saturday.index("Pr Anne Chef")
 

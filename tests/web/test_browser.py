@@ -146,7 +146,7 @@ def test_sign_in_with_the_keyboard_and_sign_out(page, live, shots):
     assert page.evaluate("document.activeElement.id") == "main"
     page.get_by_role("button", name="Déconnexion").click()
     page.wait_for_url(f"{base}/sign-in")
-    assert "Vous êtes déconnecté." in page.inner_text("main")
+    assert "Déconnexion effectuée." in page.inner_text("main")
     cookies = {c["name"]: c for c in page.context.cookies()}
     session_cookie = cookies.get("recours_session")
     assert session_cookie is None or (session_cookie["httpOnly"] and session_cookie["sameSite"] == "Lax")

@@ -1,0 +1,98 @@
+"""``make translations``: bring the catalogues in ``translations/`` up to date with the code, then compile.
+
+1. ``pybabel extract`` with ``babel.cfg`` (Python and Jinja) finds every marked message;
+2. ``pybabel update`` merges them into each language's ``messages.po``: a new message arrives with an
+   empty French translation (and a changed one as *fuzzy*, its old text kept as ``#| msgid``) for a
+   person to write; messages gone from the code are dropped;
+3. English is the language the code is written in: a new or changed English entry is its own msgid
+   (edit the ``msgstr`` in ``translations/en`` to reword a message without touching the code);
+4. ``pybabel compile`` writes the ``.mo`` files the app loads (``make install`` compiles them too).
+
+The files are written sorted, without source locations or dates, so that two branches adding
+messages merge without conflicts over line numbers. ``tests/test_translations.py`` fails when a
+message is missing or fuzzy in either language, or when the catalogues are behind the code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import CommandLineInterface, parse_mapping_cfg
+from babel.messages.pofile import read_po, write_po
+
+ROOT = Path(__file__).resolve().parents[1]
+TRANSLATIONS = ROOT / "translations"
+TEMPLATE = TRANSLATIONS / "messages.pot"
+MAPPING = ROOT / "babel.cfg"
+LANGUAGES = ("fr", "en")
+SOURCE_LANGUAGE = "en"
+# Besides gettext's own names (_, N_, gettext, ngettext…): lazy form labels and the form helpers whose
+# first argument is a label.
+EXTRA_KEYWORDS = ("lazy", "local_datetime_field", "senior_field")
+KEYWORDS = {**DEFAULT_KEYWORDS, **dict.fromkeys(EXTRA_KEYWORDS)}
+WRITE = {"width": None, "sort_output": True, "include_previous": True, "ignore_obsolete": True}
+
+
+def po_path(language: str) -> Path:
+    return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
+
+
+def extracted() -> Catalog:
+    """What ``pybabel extract`` finds in the code now, as a catalogue (in memory)."""
+    with MAPPING.open() as mapping:
+        method_map, options_map = parse_mapping_cfg(mapping)
+    catalog = Catalog()
+    for _filename, _lineno, message, comments, context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, strip_comment_tags=True
+    ):
+        catalog.add(message, None, auto_comments=comments, context=context)
+    return catalog
+
+
+def read(language: str) -> Catalog:
+    with po_path(language).open("rb") as source:
+        return read_po(source, locale=language)
+
+
+def write(language: str, catalog: Catalog) -> None:
+    with po_path(language).open("wb") as out:
+        write_po(out, catalog, **WRITE)
+
+
+def english_is_its_own_msgid(catalog: Catalog) -> None:
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.fuzzy or not message.string or not any(message.string if message.pluralizable else [message.string]):
+            message.string = message.id
+            message.flags.discard("fuzzy")
+            message.previous_id = []
+
+
+def pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "--quiet", *args])
+
+
+def main() -> None:
+    keywords = [f"--keyword={k}" for k in EXTRA_KEYWORDS]
+    pybabel("extract", "-F", str(MAPPING), *keywords, "--no-location", "--sort-output", "--omit-header", "-o", str(TEMPLATE), str(ROOT))
+    for language in LANGUAGES:
+        if not po_path(language).exists():
+            pybabel("init", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", language, "--no-wrap")
+    merge = ("--ignore-pot-creation-date", "--ignore-obsolete", "--previous", "--no-wrap")
+    pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), *merge)
+    english = read(SOURCE_LANGUAGE)
+    english_is_its_own_msgid(english)
+    write(SOURCE_LANGUAGE, english)
+    TEMPLATE.unlink()
+    pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+    missing = [m.id for m in read("fr") if m.id and (m.fuzzy or not all(m.string if m.pluralizable else [m.string]))]
+    if missing:
+        print(f"{len(missing)} French translation(s) to write (empty or fuzzy) in {po_path('fr').relative_to(ROOT)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
