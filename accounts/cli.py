@@ -13,6 +13,7 @@ from accounts import operations, throttle
 from accounts.models import Role, User
 from audit import record
 from core import clock, db
+from core.actor import Actor
 
 users_cli = AppGroup("users", help="Web app accounts.")
 
@@ -41,7 +42,7 @@ def create_command(email: str, full_name: str, role: str, senior_id: int | None,
         )
         record(
             session,
-            actor=None,
+            Actor.cli(f"flask users create {email}"),
             action="user.create",
             target_type="user",
             target_id=user.id,
@@ -72,7 +73,12 @@ def set_password_command(email: str, password_stdin: bool) -> None:
         raise click.ClickException(str(exc)) from None
     throttle.unlock(session, user.email)
     record(
-        session, actor=None, action="user.password", target_type="user", target_id=user.id, summary=f"flask users set-password {user.email}"
+        session,
+        Actor.cli(f"flask users set-password {email}"),
+        action="user.password",
+        target_type="user",
+        target_id=user.id,
+        summary=f"flask users set-password {user.email}",
     )
     session.commit()
     click.echo(f"password of {user.email} changed")

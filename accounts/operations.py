@@ -1,5 +1,5 @@
 """Changes to accounts. Each function checks its arguments and flushes; the caller commits once.
-A refusal raises :class:`AccountError` with a message for a person."""
+A refusal raises :class:`AccountError` with a code and the field it is about (see :mod:`core.errors`)."""
 
 from __future__ import annotations
 
@@ -13,25 +13,44 @@ from sqlalchemy.orm import Session
 
 from accounts import passwords, throttle
 from accounts.models import Role, User
-from core.words import N_
+from core.errors import N_, Code, Kind, OperationError
 from rota.models import Senior
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LANGUAGES = ("fr", "en")
 
 
-class AccountError(ValueError):
-    """A change the accounts refuse; ``field`` names the form field it is about, when there is one."""
+class AccountError(OperationError):
+    """A change the accounts refuse."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+    prefix = "accounts"
+    codes = {
+        "email": Code(N_("{email} is not an e-mail address."), field="email"),
+        "email_taken": Code(N_("An account already uses {email}."), Kind.CONFLICT, "email"),
+        "name": Code(N_("A name is needed."), field="full_name"),
+        "role": Code(N_("Unknown role {role}."), field="role"),
+        "senior_required": Code(N_("A head of department or a senior must be linked to their senior record."), field="senior_id"),
+        "unknown_senior": Code(N_("There is no senior #{senior_id}."), field="senior_id"),
+        "senior_has_account": Code(N_("This senior already has an account."), Kind.CONFLICT, "senior_id"),
+        "language": Code(N_("The language is fr or en."), field="language"),
+        "password_too_short": Code(N_("A password has at least {length} characters."), field="password"),
+        "password_too_long": Code(N_("A password has at most {length} characters."), field="password"),
+        "password_repetitive": Code(N_("This password is too repetitive."), field="password"),
+        "password_personal": Code(N_("A password must not contain your name or e-mail address."), field="password"),
+    }
+
+
+def _strong(password: str, *, email: str, full_name: str) -> None:
+    try:
+        passwords.check_strength(password, email=email, full_name=full_name)
+    except passwords.WeakPassword as exc:
+        raise AccountError(f"password_{exc.reason}", **exc.params) from None
 
 
 def normalise_email(raw: str) -> str:
     email = (raw or "").strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
-        raise AccountError(f"{raw!r} is not an e-mail address", "email")
+        raise AccountError("email", email=raw)
     return email
 
 
@@ -39,15 +58,15 @@ def _check_role_and_senior(session: Session, role: Role | str, senior_id: int | 
     try:
         role = Role(role)
     except ValueError:
-        raise AccountError(f"unknown role {role!r}", "role") from None
+        raise AccountError("role", role=role) from None
     if role in (Role.HEAD, Role.SENIOR) and senior_id is None:
-        raise AccountError(N_("a head of department or a senior must be linked to their senior record"), "senior_id")
+        raise AccountError("senior_required")
     if senior_id is not None:
         if session.get(Senior, senior_id) is None:
-            raise AccountError(f"no senior #{senior_id}", "senior_id")
+            raise AccountError("unknown_senior", senior_id=senior_id)
         other = session.scalar(select(User.id).where(User.senior_id == senior_id, User.id != (user_id or 0)))
         if other is not None:
-            raise AccountError(N_("this senior already has an account"), "senior_id")
+            raise AccountError("senior_has_account")
     return role
 
 
@@ -64,16 +83,13 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if not full_name.strip():
-        raise AccountError(N_("a name is needed"), "full_name")
+        raise AccountError("name")
     if session.scalar(select(func.count()).select_from(User).where(User.email == email)):
-        raise AccountError(f"an account already uses {email}", "email")
+        raise AccountError("email_taken", email=email)
     role = _check_role_and_senior(session, role, senior_id, None)
     if language not in LANGUAGES:
-        raise AccountError(f"language must be one of {', '.join(LANGUAGES)}", "language")
-    try:
-        passwords.check_strength(password, email=email, full_name=full_name)
-    except passwords.WeakPassword as exc:
-        raise AccountError(f"password: {exc}", "password") from None
+        raise AccountError("language")
+    _strong(password, email=email, full_name=full_name)
     user = User(
         email=email,
         full_name=full_name.strip(),
@@ -95,12 +111,12 @@ def update_user(
 ) -> User:
     email = normalise_email(email)
     if email != user.email and session.scalar(select(func.count()).select_from(User).where(User.email == email, User.id != user.id)):
-        raise AccountError(f"an account already uses {email}", "email")
+        raise AccountError("email_taken", email=email)
     if not full_name.strip():
-        raise AccountError(N_("a name is needed"), "full_name")
+        raise AccountError("name")
     role = _check_role_and_senior(session, role, senior_id, user.id)
     if language not in LANGUAGES:
-        raise AccountError(f"language must be one of {', '.join(LANGUAGES)}", "language")
+        raise AccountError("language")
     if user.active and not active:
         user.session_version += 1  # signs the person out everywhere
     user.email, user.full_name, user.role, user.senior_id, user.language, user.active = (
@@ -117,10 +133,7 @@ def update_user(
 
 def set_password(session: Session, user: User, password: str) -> None:
     """A new password signs out every browser the user was signed in on."""
-    try:
-        passwords.check_strength(password, email=user.email, full_name=user.full_name)
-    except passwords.WeakPassword as exc:
-        raise AccountError(f"password: {exc}", "password") from None
+    _strong(password, email=user.email, full_name=user.full_name)
     user.password_hash = passwords.hash_password(password)
     user.session_version += 1
     session.flush()

@@ -17,7 +17,12 @@ _hasher = PasswordHasher()
 
 
 class WeakPassword(ValueError):
-    """The message says what is wrong, in plain words."""
+    """``reason`` says what is wrong (too_short, too_long, repetitive, personal); ``params`` its limits."""
+
+    def __init__(self, reason: str, **params: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.params = params
 
 
 def use_hasher(hasher: PasswordHasher) -> PasswordHasher:
@@ -36,15 +41,15 @@ def _dummy_hash() -> str:
 
 def check_strength(password: str, *, email: str = "", full_name: str = "") -> None:
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"at least {MIN_LENGTH} characters")
+        raise WeakPassword("too_short", length=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"at most {MAX_LENGTH} characters")
+        raise WeakPassword("too_long", length=MAX_LENGTH)
     lowered = password.casefold()
     if len(set(lowered)) < 5:
-        raise WeakPassword("too repetitive")
+        raise WeakPassword("repetitive")
     for personal in (email.split("@")[0], *full_name.split()):
         if len(personal) >= 4 and personal.casefold() in lowered:
-            raise WeakPassword("must not contain your name or e-mail address")
+            raise WeakPassword("personal")
 
 
 def hash_password(password: str) -> str:

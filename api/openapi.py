@@ -48,7 +48,14 @@ SCHEMAS: dict[str, Any] = {
                         "field": {"type": "string", "description": "Field or parameter name; empty for the body as a whole."},
                         "in": {"type": "string", "enum": ["body", "query", "path", "header"]},
                         "message": {"type": "string"},
-                    }
+                        "code": {
+                            "type": "string",
+                            "description": "For a change the rota refused: what the refusal is (`rota.period_order`, "
+                            "`rota.unknown_senior`...); act on this, never on the message.",
+                        },
+                        "params": {"type": "object", "description": "The values the message was made from (ids, names, limits)."},
+                    },
+                    ["field", "in", "message"],
                 ),
             },
         },

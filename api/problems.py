@@ -22,9 +22,15 @@ class FieldError:
     field: str  # a body field, query or path parameter name; "" for the body as a whole
     message: str
     location: str = "body"  # "body", "query", "path" or "header"
+    code: str | None = None  # an operation's refusal: its code (core.errors), for clients to act on
+    params: dict[str, Any] | None = None
 
-    def to_json(self) -> dict[str, str]:
-        return {"field": self.field, "in": self.location, "message": self.message}
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"field": self.field, "in": self.location, "message": self.message}
+        if self.code is not None:
+            body["code"] = self.code
+            body["params"] = self.params or {}
+        return body
 
 
 @dataclass

@@ -22,10 +22,11 @@ from api.models import ApiToken
 from api.problems import ApiProblem, FieldError, invalid, problem_response
 from api.tokens import authenticate
 from core import clock, db
+from core.actor import Actor
+from core.errors import Kind, OperationError
 from rota import operations
 from rota.coverage import coverage
 from rota.models import Department, DutyOverride, DutySlot, Leave, Rotation, Senior, Specialty, SwapRequest, SwapStatus
-from rota.operations import RotaError
 from rota.queries import on_duty_hunt_list
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
@@ -87,37 +88,27 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-# Which field a refusal of rota.operations is about, by the words of its message (first match wins).
-_MESSAGE_FIELDS = (
-    ("valid_until", "valid_until"),
-    ("weekday", "weekdays"),
-    ("turn_days", "turn_days"),
-    ("needs a name", "name"),
-    ("replace themselves", "replacing_senior_id"),
-    ("layer", "layer"),
-    ("return", "return_ends_at"),
-    ("end after it starts", "ends_at"),
-    ("single shift lasts", "ends_at"),
-    ("not on duty", "starts_at"),
-    ("two different seniors", "counterpart_id"),
-    ("only the senior", "senior_id"),
-    ("only a head", "senior_id"),
-)
+# What an operation's refusal is, as HTTP: by its kind, never by its words.
+STATUS_OF_KIND = {Kind.INVALID: 422, Kind.CONFLICT: 409, Kind.NOT_FOUND: 404, Kind.FORBIDDEN: 403}
+PROBLEM_OF_KIND = {Kind.INVALID: "invalid-input", Kind.CONFLICT: "conflict", Kind.NOT_FOUND: "not-found", Kind.FORBIDDEN: "forbidden"}
 
 
-def _refused(exc: RotaError, status: int = 422) -> ApiProblem:
-    message = str(exc)
-    field = next((f for words, f in _MESSAGE_FIELDS if words in message), "")
-    kind = "invalid-input" if status == 422 else "conflict"
-    return ApiProblem(status, kind, message, [FieldError(field, message)])
+def refused(exc: OperationError) -> ApiProblem:
+    """An operation's refusal as a problem document naming its code and the field at fault."""
+    error = FieldError(exc.field or "", exc.message, code=exc.code, params=exc.params)
+    return ApiProblem(STATUS_OF_KIND[exc.kind], PROBLEM_OF_KIND[exc.kind], exc.message, [error])
 
 
-def _act(action: Callable[[Session], Any]) -> Any:
+def _actor() -> Actor:
+    return Actor.for_token(g.api_token, request.remote_addr)
+
+
+def _act(action: Callable[[Session, Actor], Any]) -> Any:
     session = db.session()
     try:
-        result = action(session)
-    except RotaError as exc:
-        raise _refused(exc) from None
+        result = action(session, _actor())
+    except OperationError as exc:
+        raise refused(exc) from None
     session.commit()
     return result
 
@@ -220,8 +211,9 @@ def create_rotation():
     assert specialty is not None and layer is not None and start and end and anchor and valid_from and turn_days
     _require_write(specialty.department_id)
     rotation = _act(
-        lambda s: operations.add_rotation(
+        lambda s, who: operations.add_rotation(
             s,
+            who,
             specialty.id,
             name,
             layer,
@@ -282,7 +274,7 @@ def create_shift():
     fields.check()
     assert specialty and senior and layer and starts_at and ends_at
     _require_write(specialty.department_id)
-    shift = _act(lambda s: operations.add_shift(s, specialty.id, senior.id, layer, starts_at, ends_at))
+    shift = _act(lambda s, who: operations.add_shift(s, who, specialty.id, senior.id, layer, starts_at, ends_at))
     return _created(serialize.shift(shift, specialty.code))
 
 
@@ -316,7 +308,7 @@ def create_override():
     fields.check()
     assert specialty and replaced and replacing and starts_at and ends_at
     _require_write(specialty.department_id)
-    override = _act(lambda s: operations.add_override(s, specialty.id, replaced.id, replacing.id, starts_at, ends_at, note))
+    override = _act(lambda s, who: operations.add_override(s, who, specialty.id, replaced.id, replacing.id, starts_at, ends_at, note))
     return _created(serialize.override(override, specialty.code))
 
 
@@ -350,7 +342,7 @@ def create_leave():
         raise ApiProblem(403, "forbidden", "this token is read-only")
     if not departments_of_senior(session, senior.id) & token.department_ids:
         raise ApiProblem(403, "forbidden", "this senior belongs to no department this token may change")
-    entry = _act(lambda s: operations.add_leave(s, senior.id, starts_at, ends_at, reason))
+    entry = _act(lambda s, who: operations.add_leave(s, who, senior.id, starts_at, ends_at, reason))
     return _created(serialize.leave(entry))
 
 
@@ -401,8 +393,9 @@ def create_swap():
     assert specialty and requester and counterpart and starts_at and ends_at
     _require_write(specialty.department_id)
     swap = _act(
-        lambda s: operations.request_swap(
+        lambda s, who: operations.request_swap(
             s,
+            who,
             specialty.id,
             requester.id,
             counterpart.id,
@@ -434,12 +427,7 @@ def act_on_swap(swap_id: int, action: str):
     specialty = session.get(Specialty, swap.specialty_id)
     assert specialty is not None
     _require_write(specialty.department_id)
-    try:
-        SWAP_ACTIONS[action](session, swap, senior.id, clock.now())
-    except RotaError as exc:
-        # A swap in the wrong state for this action is a conflict with its current state, not bad input.
-        raise _refused(exc, 409 if "expected" in str(exc) else 422) from None
-    session.commit()
+    swap = _act(lambda s, who: SWAP_ACTIONS[action](s, who, swap_id, senior.id))
     return jsonify(serialize.swap(swap, specialty.code))
 
 

@@ -20,6 +20,10 @@ class AuditEntry(Base):
     # The account may be deleted later; ``actor`` keeps who it was ("Name <email>").
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"), index=True)
     actor: Mapped[str] = mapped_column(String(400))
+    # user, token, cli, scheduler or system (core.actor.ActorKind); the token is kept by id only: tokens
+    # are revoked, never deleted, and the label above names it anyway.
+    actor_kind: Mapped[str] = mapped_column(String(16), server_default="system")
+    actor_token_id: Mapped[int | None] = mapped_column(Integer, index=True)
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(60), index=True)  # "rotation.create", "senior.update", ...
     target_type: Mapped[str] = mapped_column(String(40))

@@ -1,20 +1,22 @@
-"""Writing the audit log: :func:`record` adds an entry to the caller's transaction; the caller commits."""
+"""Writing the audit log: :func:`record` adds an entry to the caller's transaction; the caller commits.
+
+Operations call it themselves, inside the change (as indico's do), with the :class:`core.actor.Actor`
+they were given: a change and its entry are in one transaction, whoever made it.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
 from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from audit.models import AuditEntry, AuditEntryDepartment
 from core import clock
-
-if TYPE_CHECKING:
-    from accounts.models import User
+from core.actor import Actor
 
 
 def _jsonable(value: Any) -> Any:
@@ -37,14 +39,10 @@ def snapshot(obj: Any, *, exclude: Iterable[str] = (), **extra: Any) -> dict[str
     return values
 
 
-def actor_label(user: User | None) -> str:
-    return "system" if user is None else f"{user.full_name} <{user.email}>"
-
-
 def record(
     session: Session,
+    actor: Actor,
     *,
-    actor: User | None,
     action: str,
     target_type: str,
     target_id: int | None,
@@ -52,14 +50,15 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     summary: str = "",
-    remote_addr: str | None = None,
 ) -> AuditEntry:
     """Add one entry: ``before`` is None for a creation, ``after`` None for a deletion."""
     entry = AuditEntry(
         at=clock.now(),
-        actor_user_id=None if actor is None else actor.id,
-        actor=actor_label(actor),
-        remote_addr=remote_addr,
+        actor_user_id=actor.user_id,
+        actor_token_id=actor.token_id,
+        actor_kind=actor.kind.value,
+        actor=actor.label,
+        remote_addr=actor.remote_addr,
         action=action,
         target_type=target_type,
         target_id=target_id,

@@ -1,7 +1,7 @@
 """Editing the GP directory one GP at a time (the web app); the CSV import is in :mod:`directory.operations`.
 
 Functions check their arguments and flush; the caller commits. A refusal raises :class:`DirectoryError`
-naming the field it is about.
+with a code and the field it is about (see :mod:`core.errors`).
 """
 
 from __future__ import annotations
@@ -11,38 +11,44 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import N_, Code, Kind, OperationError
 from core.phones import InvalidPhoneNumber, national, to_e164
-from core.words import N_
 from directory.models import GeneralPractitioner, GpPhone
 from directory.operations import RPPS
 
 
-class DirectoryError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class DirectoryError(OperationError):
+    prefix = "directory"
+    codes = {
+        "name": Code(N_("A name is needed."), field="full_name"),
+        "rpps": Code(N_("An RPPS number has 11 digits."), field="rpps"),
+        "rpps_taken": Code(N_("RPPS {rpps} is already the number of {name}."), Kind.CONFLICT, "rpps"),
+        "phone": Code(N_("{number} is not a valid phone number."), field="phones"),
+        "no_phone": Code(N_("At least one phone number is needed."), field="phones"),
+        "phone_taken": Code(N_("{number} is already the number of {name}."), Kind.CONFLICT, "phones"),
+    }
 
 
 def _check(session: Session, gp_id: int | None, full_name: str, rpps: str, phones: Sequence[str]) -> list[str]:
     if not full_name.strip():
-        raise DirectoryError(N_("a name is needed"), "full_name")
+        raise DirectoryError("name")
     if not RPPS.match(rpps.strip()):
-        raise DirectoryError(f"RPPS {rpps!r} must be 11 digits", "rpps")
+        raise DirectoryError("rpps")
     other = session.scalar(
         select(GeneralPractitioner.full_name).where(GeneralPractitioner.rpps == rpps.strip(), GeneralPractitioner.id != (gp_id or 0))
     )
     if other is not None:
-        raise DirectoryError(f"RPPS {rpps} is already {other}'s", "rpps")
+        raise DirectoryError("rpps_taken", rpps=rpps.strip(), name=other)
     numbers: list[str] = []
     for raw in phones:
         try:
             number = to_e164(raw)
-        except InvalidPhoneNumber as exc:
-            raise DirectoryError(str(exc), "phones") from None
+        except InvalidPhoneNumber:
+            raise DirectoryError("phone", number=raw) from None
         if number not in numbers:
             numbers.append(number)
     if not numbers:
-        raise DirectoryError(N_("at least one phone number"), "phones")
+        raise DirectoryError("no_phone")
     owners = dict(
         session.execute(
             select(GpPhone.e164, GeneralPractitioner.full_name)
@@ -52,7 +58,7 @@ def _check(session: Session, gp_id: int | None, full_name: str, rpps: str, phone
     )
     if owners:
         number, owner = next(iter(owners.items()))
-        raise DirectoryError(f"{national(number)} is already {owner}'s number", "phones")
+        raise DirectoryError("phone_taken", number=national(number), name=owner)
     return numbers
 
 

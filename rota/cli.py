@@ -8,6 +8,7 @@ with the zone's abbreviation, so a DST change is visible.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from datetime import datetime, time, timedelta
@@ -18,11 +19,13 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core import clock, db
+from core.actor import Actor
 from core.phones import national
 from rota.coverage import coverage, duty_timeline
 from rota.ical_import import count_events, looks_like_ical, parse_shift_ics
-from rota.imports import count_lines, parse_date, parse_shift_csv, parse_time, write_shifts
+from rota.imports import count_lines, parse_date, parse_shift_csv, parse_time
 from rota.models import Department, Senior, Specialty
+from rota.operations import import_shifts
 from rota.patterns import instant, is_ambiguous, is_nonexistent
 from rota.queries import find_specialty, on_duty_hunt_list
 
@@ -208,7 +211,9 @@ def import_command(path: str, dry_run: bool, default_senior: str | None, default
         return
     try:
         with click.progressbar(length=len(result.rows), label="writing", hidden=not show_bar, file=sys.stderr) as bar:
-            write_shifts(session, result.rows, on_written=bar.update)
+            import_shifts(
+                session, Actor.cli(f"flask rota import {path}"), result.rows, source=os.path.basename(path), on_written=bar.update
+            )
         session.commit()
     except Exception:
         session.rollback()

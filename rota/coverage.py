@@ -326,3 +326,12 @@ def coverage(session: Session, start: datetime, end: datetime, specialty_ids: It
                         conflicts.append(Conflict("two_specialties", mine, senior_id, *overlap, "on duty for two specialties", other))
     report.conflicts = _merge_conflicts(conflicts)
     return report
+
+
+def gap_seconds(session: Session, specialty_ids: list[int], start: datetime, end: datetime) -> dict[int, float]:
+    """Seconds without a primary per specialty over the period."""
+    report = coverage(session, start, end, specialty_ids)
+    totals = {sid: 0.0 for sid in specialty_ids}
+    for gap in report.gaps:
+        totals[gap.specialty_id] = totals.get(gap.specialty_id, 0.0) + (gap.ends_at - gap.starts_at).total_seconds()
+    return totals

@@ -32,7 +32,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.phones import try_e164
@@ -327,20 +327,3 @@ def _check_overlaps(session: Session, result: ImportResult, names: dict[int, str
         if not bad:
             kept.append(row)
     result.rows = kept
-
-
-def write_shifts(session: Session, rows: list[ShiftRow], on_written: Callable[[int], None] | None = None, chunk: int = 1000) -> int:
-    """Insert the checked rows (caller commits). Bulk inserts, a progress callback per chunk."""
-    for offset in range(0, len(rows), chunk):
-        part = rows[offset : offset + chunk]
-        session.execute(
-            insert(DutySlot),
-            [
-                {"specialty_id": r.specialty_id, "senior_id": r.senior_id, "layer": r.layer, "starts_at": r.starts_at, "ends_at": r.ends_at}
-                for r in part
-            ],
-        )
-        if on_written is not None:
-            on_written(len(part))
-    session.flush()
-    return len(rows)

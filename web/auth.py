@@ -14,6 +14,8 @@ from accounts.access import Target
 from accounts.throttle import ThrottlePolicy
 from audit import record
 from core import clock, db
+from core.actor import Actor
+from web.editing import show_on_form
 from web.forms import Form, options
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES, _, lazy
 from web.security import client_ip, public, requires, signed_in_user
@@ -71,7 +73,7 @@ def sign_in():
         result = operations.authenticate(db_session, policy, form.email.data, form.password.data, client_ip(), clock.now())
         if result.user is not None:
             record(
-                db_session, actor=result.user, action="user.sign_in", target_type="user", target_id=result.user.id, remote_addr=client_ip()
+                db_session, Actor.for_user(result.user, client_ip()), action="user.sign_in", target_type="user", target_id=result.user.id
             )
             db_session.commit()
             session.clear()  # a fresh session (and CSRF secret) for the signed-in user
@@ -137,9 +139,9 @@ def account():
             try:
                 operations.set_password(db_session, user, form.new.data)
             except operations.AccountError as exc:
-                form.new.errors.append(str(exc))
+                show_on_form(form, exc, {"password": "new"})
             else:
-                record(db_session, actor=user, action="user.password", target_type="user", target_id=user.id, remote_addr=client_ip())
+                record(db_session, Actor.for_user(user, client_ip()), action="user.password", target_type="user", target_id=user.id)
                 db_session.commit()
                 login_user(user)  # the session id carries the new session version
                 flash(_("Password changed. Other browsers where you were signed in are signed out."), "success")

@@ -1,25 +1,18 @@
-"""Two people editing the same thing: the second to save is told, instead of silently overwriting.
-
-A form carries a *fingerprint* of the thing as it was when the form was opened (a hash of its audited
-values). On save the row is read again, locked (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's
-write transactions are serialised), and its fingerprint compared: a difference means someone else
-changed it since, and nothing is written. This needs no version column in the rota's tables.
-"""
+"""The pages not yet moved onto operations that lock themselves (:mod:`core.concurrency`) check a
+form's fingerprint here. Being emptied, area by area, into :mod:`web.editing`."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from web.i18n import N_
+from core.concurrency import fingerprint
+from web.editing import CHANGED, DELETED
+
+__all__ = ["CHANGED", "DELETED", "ChangedSinceOpened", "fingerprint", "lock_unchanged"]
 
 T = TypeVar("T")
-
-CHANGED = N_("It was changed by someone else since you opened it. Their version is below; check it, then save again if yours should win.")
-DELETED = N_("It was deleted by someone else since you opened it.")
 
 
 class ChangedSinceOpened(Exception):
@@ -28,11 +21,6 @@ class ChangedSinceOpened(Exception):
     def __init__(self, deleted: bool = False) -> None:
         super().__init__("deleted" if deleted else "changed")
         self.deleted = deleted
-
-
-def fingerprint(values: dict[str, Any]) -> str:
-    encoded = json.dumps(values, sort_keys=True, default=str, separators=(",", ":")).encode()
-    return hashlib.sha256(encoded).hexdigest()[:32]
 
 
 def lock_unchanged(session: Session, model: type[T], object_id: int, submitted: str | None, values_of) -> T:

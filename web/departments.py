@@ -5,24 +5,21 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from accounts.access import Target
-from audit import snapshot
 from core import db
 from core.phones import InvalidPhoneNumber, national, to_e164
 from rota import operations
 from rota.models import Department, Specialty
-from rota.operations import RotaError
-from web.auditing import log_change, specialty_values
-from web.concurrency import CHANGED, ChangedSinceOpened, fingerprint, lock_unchanged
+from rota.operations import department_values, specialty_values
+from web.editing import current_values, fingerprint, submit
 from web.forms import EditForm, options, senior_field
-from web.i18n import _, lazy, translate
+from web.i18n import _, lazy
 from web.rota_pages import senior_choices
 from web.security import requires, visible_departments
 
@@ -40,10 +37,6 @@ def specialty_target(specialty_id: int) -> Target:
     if specialty is None:
         abort(404)
     return Target.departments(specialty.department_id)
-
-
-def department_values(department: Department) -> dict:
-    return snapshot(department, heads=[link.senior_id for link in department.head_links])
 
 
 @blueprint.get("/departments")
@@ -96,17 +89,15 @@ def _department_form(department: Department | None) -> DepartmentForm:
     return form
 
 
-def _apply_department(session, department: Department, form: DepartmentForm) -> None:
-    department.name = form.name.data.strip()
-    operations.configure_department(
-        session,
-        department,
-        timezone=form.timezone.data,
-        public_holidays=(form.public_holidays.data or "").strip().upper(),
-        leave_policy=form.leave_policy.data,
-        swaps_need_approval=form.swaps_need_approval.data,
-        heads=form.heads.data,
-    )
+def _department_arguments(form: DepartmentForm) -> dict:
+    return {
+        "name": form.name.data,
+        "timezone": form.timezone.data,
+        "public_holidays": form.public_holidays.data or "",
+        "leave_policy": form.leave_policy.data,
+        "swaps_need_approval": form.swaps_need_approval.data,
+        "heads": form.heads.data,
+    }
 
 
 @blueprint.route("/departments/new", methods=["GET", "POST"])
@@ -115,32 +106,14 @@ def new_department():
     """A department: its time zone, leave policy, holidays and heads."""
     form = _department_form(None)
     if form.validate_on_submit():
-        session = db.session()
-        department = Department(name=form.name.data.strip(), timezone="Europe/Paris")
-        session.add(department)
-        try:
-            _apply_department(session, department, form)
-            session.flush()
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        except IntegrityError:
-            session.rollback()
-            form.name.errors.append(_("Another department has this name."))
-        else:
-            log_change(
-                session,
-                "department.create",
-                "department",
-                department.id,
-                [department.id],
-                None,
-                department_values(department),
-                department.name,
-            )
-            session.commit()
-            flash(_("Department “{name}” created.", name=department.name), "success")
-            return redirect(url_for(".index"))
+        arguments = _department_arguments(form)
+        done, _status = submit(
+            form,
+            lambda session, who: operations.create_department(session, who, arguments.pop("name"), **arguments),
+            done=lambda department: (_("Department “{name}” created.", name=department.name), url_for(".index")),
+        )
+        if done is not None:
+            return done
     return render_template("departments/form.html", form=form, title=_("New department"))
 
 
@@ -148,41 +121,21 @@ def new_department():
 @requires("department.edit", target=department_target)
 def edit_department(department_id: int):
     """Change a department's settings and heads."""
-    session = db.session()
-    department = session.get(Department, department_id)
+    department = db.session().get(Department, department_id)
     form = _department_form(department)
     status = 200
     if form.validate_on_submit():
-        try:
-            department = lock_unchanged(session, Department, department_id, form.fingerprint.data, department_values)
-            before = department_values(department)
-            _apply_department(session, department, form)
-            session.flush()
-        except ChangedSinceOpened:
-            session.rollback()
-            form.form_errors.append(_(CHANGED))
-            form.fingerprint.data = fingerprint(department_values(session.get(Department, department_id)))
-            status = 409
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        except IntegrityError:
-            session.rollback()
-            form.name.errors.append(_("Another department has this name."))
-        else:
-            log_change(
-                session,
-                "department.update",
-                "department",
-                department.id,
-                [department.id],
-                before,
-                department_values(department),
-                department.name,
-            )
-            session.commit()
-            flash(_("Department “{name}” saved.", name=department.name), "success")
-            return redirect(url_for(".index"))
+        done, status = submit(
+            form,
+            lambda session, who: operations.update_department(
+                session, who, department_id, expected=form.fingerprint.data, **_department_arguments(form)
+            ),
+            done=lambda department: (_("Department “{name}” saved.", name=department.name), url_for(".index")),
+            current=current_values(Department, department_id, department_values),
+            back=url_for(".index"),
+        )
+        if done is not None:
+            return done
     return render_template("departments/form.html", form=form, title=_("Department “{name}”", name=department.name)), status
 
 
@@ -226,50 +179,32 @@ def _specialty_form(specialty: Specialty | None) -> SpecialtyForm:
     return form
 
 
-def _apply_specialty(specialty: Specialty, form: SpecialtyForm) -> None:
-    specialty.code = form.code.data.strip()
-    specialty.name_fr, specialty.name_en = form.name_fr.data.strip(), form.name_en.data.strip()
-    specialty.menu_digit = form.menu_digit.data or None
-    specialty.speech_keywords = ", ".join(w.strip() for w in (form.speech_keywords.data or "").replace("\n", ",").split(",") if w.strip())
-    specialty.direct_number = form.direct_number.data or None
-    specialty.last_resort_senior_id = form.last_resort_senior_id.data
-
-
-def _duplicate_errors(session, form: SpecialtyForm, specialty_id: int | None) -> bool:
-    """Put "already used" next to the field, rather than a database error."""
-    found = False
-    for column, value, field in (
-        (Specialty.code, form.code.data, form.code),
-        (Specialty.menu_digit, form.menu_digit.data or None, form.menu_digit),
-        (Specialty.direct_number, form.direct_number.data or None, form.direct_number),
-    ):
-        if value is None:
-            continue
-        other = session.scalar(select(Specialty.name_fr).where(column == value, Specialty.id != (specialty_id or 0)))
-        if other is not None:
-            field.errors.append(_("Already used by {name}.", name=other))
-            found = True
-    return found
+def _specialty_settings(form: SpecialtyForm) -> operations.SpecialtySettings:
+    return operations.SpecialtySettings(
+        code=form.code.data,
+        name_fr=form.name_fr.data,
+        name_en=form.name_en.data,
+        menu_digit=form.menu_digit.data or None,
+        speech_keywords=form.speech_keywords.data or "",
+        direct_number=form.direct_number.data or None,
+        last_resort_senior_id=form.last_resort_senior_id.data,
+    )
 
 
 @blueprint.route("/departments/<int:department_id>/specialties/new", methods=["GET", "POST"])
 @requires("specialty.edit", target=department_target)
 def new_specialty(department_id: int):
     """A specialty the hotline offers: menu key, spoken words, last resort."""
-    session = db.session()
-    department = session.get(Department, department_id)
+    department = db.session().get(Department, department_id)
     form = _specialty_form(None)
-    if form.validate_on_submit() and not _duplicate_errors(session, form, None):
-        specialty = Specialty(department_id=department_id)
-        _apply_specialty(specialty, form)
-        session.add(specialty)
-        session.flush()
-        log_change(
-            session, "specialty.create", "specialty", specialty.id, [department_id], None, specialty_values(specialty), specialty.name_fr
+    if form.validate_on_submit():
+        done, _status = submit(
+            form,
+            lambda session, who: operations.create_specialty(session, who, department_id, _specialty_settings(form)),
+            done=lambda specialty: (_("Specialty “{name}” created.", name=specialty.name_fr), url_for(".index")),
         )
-        session.commit()
-        flash(_("Specialty “{name}” created.", name=specialty.name_fr), "success")
-        return redirect(url_for(".index"))
+        if done is not None:
+            return done
     return render_template("departments/form.html", form=form, title=_("New specialty — {name}", name=department.name))
 
 
@@ -277,35 +212,21 @@ def new_specialty(department_id: int):
 @requires("specialty.edit", target=specialty_target)
 def edit_specialty(specialty_id: int):
     """Change how the hotline offers a specialty."""
-    session = db.session()
-    specialty = session.get(Specialty, specialty_id)
+    specialty = db.session().get(Specialty, specialty_id)
     form = _specialty_form(specialty)
     status = 200
-    if form.validate_on_submit() and not _duplicate_errors(session, form, specialty_id):
-        try:
-            specialty = lock_unchanged(session, Specialty, specialty_id, form.fingerprint.data, specialty_values)
-        except ChangedSinceOpened:
-            session.rollback()
-            form.form_errors.append(_(CHANGED))
-            form.fingerprint.data = fingerprint(specialty_values(session.get(Specialty, specialty_id)))
-            status = 409
-        else:
-            before = specialty_values(specialty)
-            _apply_specialty(specialty, form)
-            session.flush()
-            log_change(
-                session,
-                "specialty.update",
-                "specialty",
-                specialty.id,
-                [specialty.department_id],
-                before,
-                specialty_values(specialty),
-                specialty.name_fr,
-            )
-            session.commit()
-            flash(_("Specialty “{name}” saved.", name=specialty.name_fr), "success")
-            return redirect(url_for(".index"))
+    if form.validate_on_submit():
+        done, status = submit(
+            form,
+            lambda session, who: operations.update_specialty(
+                session, who, specialty_id, _specialty_settings(form), expected=form.fingerprint.data
+            ),
+            done=lambda specialty: (_("Specialty “{name}” saved.", name=specialty.name_fr), url_for(".index")),
+            current=current_values(Specialty, specialty_id, specialty_values),
+            back=url_for(".index"),
+        )
+        if done is not None:
+            return done
     return render_template("departments/form.html", form=form, title=_("Specialty “{name}”", name=specialty.name_fr)), status
 
 

@@ -1,66 +1,123 @@
-"""Saving an edit form onto an existing row, with the concurrent-edit check and the audit entry."""
+"""How a page changes something, written once: call the operation → commit once → tell the person.
+
+A view parses its form and is authorised by :func:`web.security.requires`; then it hands the change, a
+function of ``(session, actor)`` calling one operation, to :func:`submit` (a form shown again on refusal)
+or :func:`act` (a button: the refusal is flashed). The operation validates, locks, writes and audits;
+here a refusal is shown by its code: its message translated with its params, next to the field it names,
+and "changed by someone else" / "deleted by someone else" as this app words them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
-from flask import abort, flash, redirect
+from flask import flash, redirect
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
+from wtforms import Form as WTForm
 
 from core import db
-from rota.operations import RotaError
-from web.auditing import log_change
-from web.concurrency import CHANGED, DELETED, ChangedSinceOpened, fingerprint, lock_unchanged
-from web.forms import EditForm
-from web.i18n import _, translate
+from core.actor import Actor, ActorKind
+from core.concurrency import fingerprint
+from core.errors import OperationError
+from web.formatting import local_datetime
+from web.i18n import N_, _
+from web.security import client_ip, signed_in_user
 
 T = TypeVar("T")
 
+CHANGED = N_("It was changed by someone else since you opened it. Their version is below; check it, then save again if yours should win.")
+DELETED = N_("It was deleted by someone else since you opened it.")
+NOT_REMOVED = N_("Not removed: it was changed by someone else since you opened the page. Check it and try again.")
+STALE = ("core.changed", "core.deleted")
 
-def save_edit(
-    form: EditForm,
-    model: type[T],
-    object_id: int,
-    values_of: Callable[[T], dict[str, Any]],
-    apply: Callable[[Session, T], None],
+
+def actor() -> Actor:
+    """The signed-in person, from the browser's address."""
+    user = signed_in_user()
+    if user is None:  # only pages marked @public get here, and none of them changes anything
+        return Actor(ActorKind.USER, "anonymous", remote_addr=client_ip())
+    return Actor.for_user(user, client_ip())
+
+
+def _shown(value: Any) -> Any:
+    return local_datetime(value) if isinstance(value, datetime) else value
+
+
+def message(exc: OperationError) -> str:
+    """The refusal in the reader's language, found by its code (its template), params filled in."""
+    return _(exc.template, **{key: _shown(value) for key, value in exc.params.items()})
+
+
+def show_on_form(form: WTForm, exc: OperationError, fields: Mapping[str, str] | None = None) -> None:
+    """Next to the field the error names (``fields`` maps an operation's names to the form's), else on top."""
+    name = (fields or {}).get(exc.field or "", exc.field)
+    field = form._fields.get(name) if name else None
+    if field is not None and name not in ("csrf_token", "fingerprint"):
+        field.errors = [*field.errors, message(exc)]
+    else:
+        form.form_errors.append(message(exc))
+
+
+def current_values(model: type[T], object_id: int, values_of: Callable[[T], dict[str, Any]]) -> Callable[[Session], dict[str, Any] | None]:
+    """For :func:`submit`: the values of the row as someone else left it."""
+
+    def read(session: Session) -> dict[str, Any] | None:
+        row = session.get(model, object_id)
+        return None if row is None else values_of(row)
+
+    return read
+
+
+def submit(
+    form: WTForm,
+    change: Callable[[Session, Actor], T],
     *,
-    kind: str,
-    departments: Callable[[T], Iterable[int]],
-    summary: Callable[[T], str],
-    saved: Callable[[T], tuple[str, str]],
-    back: str,
+    done: Callable[[T], tuple[str, str]],
+    fields: Mapping[str, str] | None = None,
+    current: Callable[[Session], dict[str, Any] | None] | None = None,
+    back: str | None = None,
 ) -> tuple[Response | None, int]:
-    """Apply a validated edit ``form`` to the row, unless someone else changed it since the form was opened.
+    """Make the change and commit; ``done`` gives the success message and where to go then.
 
-    Returns the redirect to answer with, or ``None`` and the status to show the form again with, its
-    errors set. ``saved`` gives the success message and where to go once the change is committed;
-    ``departments`` and ``summary`` are read after the change, so the audit entry describes the result.
+    On a refusal nothing is kept and ``(None, status)`` comes back for the view to show the form again
+    with the errors set. Someone else's change since the form was opened gives 409 and, from
+    ``current``, the fingerprint of their version: saving again then is a choice made knowingly.
+    A thing deleted meanwhile sends the person ``back``.
     """
     session = db.session()
     try:
-        row = lock_unchanged(session, model, object_id, form.fingerprint.data, values_of)
-        before = values_of(row)
-        apply(session, row)
-    except ChangedSinceOpened as exc:
+        result = change(session, actor())
+    except OperationError as exc:
         session.rollback()
-        if exc.deleted:
+        if exc.code == "core.deleted" and back is not None:
             flash(_(DELETED), "error")
             return redirect(back), 200
-        form.form_errors.append(_(CHANGED))
-        # Taking their fingerprint lets the user save again on purpose, once they have seen their version.
-        current = session.get(model, object_id)
-        if current is None:
-            abort(404)
-        form.fingerprint.data = fingerprint(values_of(current))
-        return None, 409
-    except RotaError as exc:
-        session.rollback()
-        form.form_errors.append(translate(str(exc)))
+        if exc.code == "core.changed":
+            form.form_errors.append(_(CHANGED))
+            values = current(session) if current is not None else None
+            if values is not None and "fingerprint" in form._fields:
+                form.fingerprint.data = fingerprint(values)
+            return None, 409
+        show_on_form(form, exc, fields)
         return None, 200
-    log_change(session, f"{kind}.update", kind, row.id, departments(row), before, values_of(row), summary(row))
     session.commit()
-    message, target = saved(row)
-    flash(message, "success")
+    text, target = done(result)
+    flash(text, "success")
     return redirect(target), 200
+
+
+def act(change: Callable[[Session, Actor], T], *, done: str | Callable[[T], str], back: str) -> Response:
+    """A button's change (remove, approve...): the outcome is flashed and the person goes ``back``."""
+    session = db.session()
+    try:
+        result = change(session, actor())
+    except OperationError as exc:
+        session.rollback()
+        flash(_(DELETED) if exc.code == "core.deleted" else _(NOT_REMOVED) if exc.code == "core.changed" else message(exc), "error")
+        return redirect(back)
+    session.commit()
+    flash(done if isinstance(done, str) else done(result), "success")
+    return redirect(back)

@@ -16,8 +16,9 @@ from directory.admin import DirectoryError, create_gp, delete_gp, update_gp
 from directory.models import GeneralPractitioner, GpPhone
 from web.auditing import log_change
 from web.concurrency import CHANGED, ChangedSinceOpened, fingerprint, lock_unchanged
+from web.editing import show_on_form
 from web.forms import ConfirmForm, EditForm
-from web.i18n import _, lazy, translate
+from web.i18n import _, lazy
 from web.phones_field import PhoneListField
 from web.security import requires
 
@@ -72,7 +73,7 @@ def _save(gp: GeneralPractitioner | None, form: GpForm):
             update_gp(session, gp, form.full_name.data, form.rpps.data, form.phones.data)
     except DirectoryError as exc:
         session.rollback()
-        getattr(form, exc.field or "full_name").errors.append(translate(str(exc)))
+        show_on_form(form, exc)
         return None
     log_change(session, "gp.create" if before is None else "gp.update", "gp", gp.id, [], before, values_of(gp), gp.full_name)
     session.commit()

@@ -17,18 +17,17 @@ from accounts import operations as accounts_operations
 from accounts.access import Target
 from accounts.models import User
 from accounts.scope import departments_of_senior
-from audit import snapshot
 from core import clock, db
 from rota import operations
 from rota.ical import senior_specialty_ids, to_ics
 from rota.models import Leave, Senior, SeniorPhone, Specialty, SwapRequest, SwapStatus
-from rota.operations import RotaError
-from web.auditing import leave_values, log_change, senior_values
+from web.auditing import log_change, senior_values
 from web.concurrency import ChangedSinceOpened, fingerprint, lock_unchanged
+from web.editing import act, submit
 from web.formatting import local_datetime
 from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
-from web.i18n import _, lazy, translate
-from web.my_duty import duties_of, gap_seconds
+from web.i18n import _, lazy
+from web.my_duty import duties_of
 from web.phones_field import PhoneListField
 from web.rota_pages import LeaveFields, senior_choices, senior_zone
 from web.security import principal, public, requires, signed_in_user
@@ -101,7 +100,7 @@ def index():
         now=now,
         local_datetime=local_datetime,
         status_labels=STATUS_LABELS,
-        leave_fingerprint=lambda leave: fingerprint(leave_values(leave)),
+        leave_fingerprint=lambda leave: fingerprint(operations.leave_values(leave)),
     )
 
 
@@ -163,7 +162,6 @@ def phones():
 @requires("self.leave", target=own)
 def new_leave():
     """Declare leave; refused if it would leave a specialty without a primary."""
-    session = db.session()
     senior = _me()
     zone = senior_zone(senior.id)
     today = clock.now().astimezone(zone).date()
@@ -177,39 +175,13 @@ def new_leave():
     )
     if form.validate_on_submit():
         starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
-        specialty_ids = senior_specialty_ids(session, senior.id)
-        if starts < clock.now():
-            form.starts_at.errors.append(_("Leave you declare yourself starts in the future; ask your head for past leave."))
-        else:
-            before = gap_seconds(session, specialty_ids, starts, ends) if specialty_ids else {}
-            try:
-                leave = operations.add_leave(session, senior.id, starts, ends, form.reason.data or "")
-            except RotaError as exc:
-                session.rollback()
-                form.form_errors.append(translate(str(exc)))
-            else:
-                after = gap_seconds(session, specialty_ids, starts, ends) if specialty_ids else {}
-                uncovered = [sid for sid in specialty_ids if after.get(sid, 0) > before.get(sid, 0)]
-                if uncovered:
-                    session.rollback()
-                    names = ", ".join(session.scalars(select(Specialty.name_fr).where(Specialty.id.in_(uncovered))))
-                    form.form_errors.append(
-                        _("This leave would leave {names} without a primary. Ask your head of department to arrange cover.", names=names)
-                    )
-                else:
-                    log_change(
-                        session,
-                        "leave.create",
-                        "leave",
-                        leave.id,
-                        departments_of_senior(session, senior.id),
-                        None,
-                        leave_values(leave),
-                        senior.full_name,
-                    )
-                    session.commit()
-                    flash(_("Leave added."), "success")
-                    return redirect(url_for(".index"))
+        done, _status = submit(
+            form,
+            lambda session, who: operations.declare_leave(session, who, senior.id, starts, ends, form.reason.data or ""),
+            done=lambda leave: (_("Leave added."), url_for(".index")),
+        )
+        if done is not None:
+            return done
     return render_template("me/form.html", form=form, title=_("Declare leave"))
 
 
@@ -217,25 +189,14 @@ def new_leave():
 @requires("self.leave", target=own_leave)
 def delete_leave(leave_id: int):
     """Withdraw my leave before it starts."""
-    session = db.session()
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        leave = lock_unchanged(session, Leave, leave_id, form.fingerprint.data, leave_values)
-    except ChangedSinceOpened:
-        session.rollback()
-        flash(_("Not removed: it was changed by someone else since you opened the page. Check it and try again."), "error")
-        return redirect(url_for(".index"))
-    if leave.starts_at <= clock.now():
-        flash(_("This leave has started: ask your head of department."), "error")
-        return redirect(url_for(".index"))
-    before = leave_values(leave)
-    session.delete(leave)
-    log_change(session, "leave.delete", "leave", leave_id, departments_of_senior(session, leave.senior_id), before, None)
-    session.commit()
-    flash(_("Removed."), "success")
-    return redirect(url_for(".index"))
+    return act(
+        lambda session, who: operations.withdraw_leave(session, who, leave_id, expected=form.fingerprint.data),
+        done=_("Removed."),
+        back=url_for(".index"),
+    )
 
 
 class SwapForm(Form):
@@ -287,49 +248,36 @@ def new_swap():
             if form.return_starts_at.data
             else (None, None)
         )
-        try:
-            swap = operations.request_swap(
+        done, _status = submit(
+            form,
+            lambda session, who: operations.request_swap(
                 session,
+                who,
                 form.specialty_id.data,
                 senior.id,
                 form.counterpart_id.data,
                 to_instant(form.starts_at.data, zone),
                 to_instant(form.ends_at.data, zone),
-                at=clock.now(),
                 return_starts_at=returns[0],
                 return_ends_at=returns[1],
                 note=form.note.data or "",
-            )
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            department_id = session.get(Specialty, swap.specialty_id).department_id
-            log_change(session, "swap.request", "swap", swap.id, [department_id], None, snapshot(swap))
-            session.commit()
-            flash(_("Swap asked: your colleague sees it on their page."), "success")
-            return redirect(url_for(".index"))
+            ),
+            done=lambda swap: (_("Swap asked: your colleague sees it on their page."), url_for(".index")),
+            fields={"specialty": "specialty_id"},
+        )
+        if done is not None:
+            return done
     return render_template("me/form.html", form=form, title=_("Ask for a swap"))
 
 
-def _answer(swap_id: int, action):
-    session = db.session()
-    form = Form()
-    if not form.validate_on_submit():
+def _answer(swap_id: int, action) -> Response:
+    if not Form().validate_on_submit():
         abort(400)
-    swap = session.get(SwapRequest, swap_id, with_for_update=True, populate_existing=True)
-    before = snapshot(swap)
-    try:
-        action(session, swap, principal().senior_id, clock.now())
-    except RotaError as exc:
-        session.rollback()
-        flash(translate(str(exc)), "error")
-        return redirect(url_for(".index"))
-    department_id = session.get(Specialty, swap.specialty_id).department_id
-    log_change(session, f"swap.{action.__name__.removesuffix('_swap')}", "swap", swap.id, [department_id], before, snapshot(swap))
-    session.commit()
-    flash(_("Done: the swap is now “{status}”.", status=_(STATUS_LABELS[swap.status.value])), "success")
-    return redirect(url_for(".index"))
+    return act(
+        lambda session, who: action(session, who, swap_id, who.senior_id),
+        done=lambda swap: _("Done: the swap is now “{status}”.", status=_(STATUS_LABELS[swap.status.value])),
+        back=url_for(".index"),
+    )
 
 
 @blueprint.post("/me/swaps/<int:swap_id>/accept")

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from rota.coverage import coverage
 from rota.ical import DutyEvent, duty_events, senior_specialty_ids
 
 
@@ -15,12 +14,3 @@ def duties_of(session: Session, senior_id: int, start: datetime, end: datetime) 
     """The senior's duty over ``[start, end)``, one entry per unbroken stretch (a duty already under way
     keeps its real start)."""
     return duty_events(session, start, end, senior_specialty_ids(session, senior_id), senior_id)
-
-
-def gap_seconds(session: Session, specialty_ids: list[int], start: datetime, end: datetime) -> dict[int, float]:
-    """Seconds without a primary per specialty over the period."""
-    report = coverage(session, start, end, specialty_ids)
-    totals = {sid: 0.0 for sid in specialty_ids}
-    for gap in report.gaps:
-        totals[gap.specialty_id] = totals.get(gap.specialty_id, 0.0) + (gap.ends_at - gap.starts_at).total_seconds()
-    return totals

@@ -18,15 +18,12 @@ from accounts.scope import departments_of_senior
 from core import clock, db
 from rota import operations
 from rota.models import DutyOverride, DutySlot, Leave, Rotation, Senior, Specialty
-from rota.operations import RotaError
 from rota.precedence import MAX_SINGLE_SHIFT
-from web import calendar, rota_changes
-from web.auditing import leave_values, log_change, override_values, rotation_values, shift_values
-from web.concurrency import DELETED, ChangedSinceOpened, fingerprint, lock_unchanged
-from web.editing import save_edit
+from web import calendar
+from web.editing import act, current_values, fingerprint, submit
 from web.formatting import local_datetime, local_day
 from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
-from web.i18n import N_, _, lazy, month_name, translate, weekday_name
+from web.i18n import N_, _, lazy, month_name, weekday_name
 from web.security import allowed, requires
 
 blueprint = Blueprint("rota_pages", __name__)
@@ -299,7 +296,7 @@ def _rotation_form(specialty: Specialty, rotation: Rotation | None) -> RotationF
             members=[m.senior_id for m in rotation.members],
             valid_from=local_input(rotation.valid_from, zone),
             valid_until=local_input(rotation.valid_until, zone),
-            fingerprint=fingerprint(rotation_values(rotation)),
+            fingerprint=fingerprint(operations.rotation_values(rotation)),
         )
     else:
         today = clock.now().astimezone(zone).date()
@@ -317,6 +314,11 @@ def _rotation_form(specialty: Specialty, rotation: Rotation | None) -> RotationF
         entry.choices = choices
         entry.label.text = _("Turn {n}", n=index)
     return _new(form) if rotation is None else form
+
+
+# The form's names for the fields the rota operations name otherwise.
+ROTATION_FIELDS = {"start": "start_time", "end": "end_time", "handoff": "handoff_time", "anchor": "anchor_date"}
+OVERRIDE_FIELDS = {"replaced_senior_id": "replaced_id", "replacing_senior_id": "replacing_id"}
 
 
 def _rotation_arguments(form: RotationForm, zone: ZoneInfo) -> dict:
@@ -344,27 +346,17 @@ def new_rotation(specialty_id: int):
     form = _rotation_form(specialty, None)
     back = _week_url(specialty_id)
     if form.validate_on_submit():
-        session = db.session()
         arguments = _rotation_arguments(form, zone)
-        try:
-            rotation = operations.add_rotation(session, specialty_id, arguments.pop("name"), arguments.pop("layer"), **arguments)
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            log_change(
-                session,
-                "rotation.create",
-                "rotation",
-                rotation.id,
-                [specialty.department_id],
-                None,
-                rotation_values(rotation),
-                f"{specialty.name_fr}: {rotation.name}",
-            )
-            session.commit()
-            flash(_("Rotation “{name}” added.", name=rotation.name), "success")
-            return redirect(back)
+        done, _status = submit(
+            form,
+            lambda session, who: operations.add_rotation(
+                session, who, specialty_id, arguments.pop("name"), arguments.pop("layer"), **arguments
+            ),
+            done=lambda rotation: (_("Rotation “{name}” added.", name=rotation.name), back),
+            fields=ROTATION_FIELDS,
+        )
+        if done is not None:
+            return done
     return _render({"specialty": specialty, "kind": "rotation"}, form, _("New rotation — {specialty}", specialty=specialty.name_fr), back)
 
 
@@ -379,16 +371,14 @@ def edit_rotation(rotation_id: int):
     back = _week_url(specialty.id)
     status = 200
     if form.validate_on_submit():
-        done, status = save_edit(
+        done, status = submit(
             form,
-            Rotation,
-            rotation_id,
-            rotation_values,
-            lambda session, row: rota_changes.update_rotation(session, row, **_rotation_arguments(form, zone)),
-            kind="rotation",
-            departments=lambda row: [specialty.department_id],
-            summary=lambda row: f"{specialty.name_fr}: {row.name}",
-            saved=lambda row: (_("Rotation “{name}” saved.", name=row.name), back),
+            lambda session, who: operations.update_rotation(
+                session, who, rotation_id, expected=form.fingerprint.data, **_rotation_arguments(form, zone)
+            ),
+            done=lambda row: (_("Rotation “{name}” saved.", name=row.name), back),
+            fields=ROTATION_FIELDS,
+            current=current_values(Rotation, rotation_id, operations.rotation_values),
             back=back,
         )
         if done is not None:
@@ -399,7 +389,7 @@ def edit_rotation(rotation_id: int):
             "specialty": specialty,
             "kind": "rotation",
             "delete_url": url_for(".delete_rotation", rotation_id=rotation_id),
-            "current": current and rotation_values(current),
+            "current": current and operations.rotation_values(current),
         },
         form,
         _("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name_fr),
@@ -412,21 +402,13 @@ def edit_rotation(rotation_id: int):
 @requires("rota.edit", target=rotation_target)
 def delete_rotation(rotation_id: int):
     """Remove a rotation altogether (to stop it from a date on, set “in force until” instead)."""
-    return _delete(
-        Rotation,
-        rotation_id,
-        rotation_values,
-        "rotation",
-        lambda session, row: rota_changes.remove_rotation(session, row),
-        lambda row: row.specialty_id,
-    )
+    return _delete(operations.remove_rotation, rotation_id, _week_url(_get(Rotation, rotation_id).specialty_id))
 
 
 # -- single shifts ----------------------------------------------------------------------------------
 
 
-def _interval_form(form_class, specialty_or_zone, row, values_of, **initial):
-    zone = specialty_or_zone
+def _interval_form(form_class, zone: ZoneInfo, row, values_of, **initial):
     if request.method == "POST":
         form = form_class()
     elif row is not None:
@@ -453,7 +435,7 @@ def new_shift(specialty_id: int):
             ShiftForm,
             zone,
             None,
-            shift_values,
+            operations.shift_values,
             starts_at=datetime.combine(today, time(8, 30)),
             ends_at=datetime.combine(today, time(18, 30)),
         )
@@ -461,27 +443,14 @@ def new_shift(specialty_id: int):
     form.senior_id.choices = senior_choices(blank=True)
     back = _week_url(specialty_id)
     if form.validate_on_submit():
-        session = db.session()
         starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
-        try:
-            shift = operations.add_shift(session, specialty_id, form.senior_id.data, form.layer.data, starts, ends)
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            log_change(
-                session,
-                "shift.create",
-                "shift",
-                shift.id,
-                [specialty.department_id],
-                None,
-                shift_values(shift),
-                f"{specialty.name_fr}: {shift.senior.full_name}",
-            )
-            session.commit()
-            flash(_("Shift added."), "success")
-            return redirect(_week_url(specialty_id, starts, zone))
+        done, _status = submit(
+            form,
+            lambda session, who: operations.add_shift(session, who, specialty_id, form.senior_id.data, form.layer.data, starts, ends),
+            done=lambda shift: (_("Shift added."), _week_url(specialty_id, starts, zone)),
+        )
+        if done is not None:
+            return done
     return _render({"specialty": specialty, "kind": "shift"}, form, _("New single shift — {specialty}", specialty=specialty.name_fr), back)
 
 
@@ -492,28 +461,25 @@ def edit_shift(shift_id: int):
     shift = _get(DutySlot, shift_id)
     specialty = shift.specialty
     zone = _zone(specialty)
-    form = _interval_form(ShiftForm, zone, shift, shift_values, senior_id=shift.senior_id, layer=shift.layer.value)
+    form = _interval_form(ShiftForm, zone, shift, operations.shift_values, senior_id=shift.senior_id, layer=shift.layer.value)
     form.senior_id.choices = senior_choices(blank=True)
     back = _week_url(specialty.id, shift.starts_at, zone)
     status = 200
     if form.validate_on_submit():
-        done, status = save_edit(
+        done, status = submit(
             form,
-            DutySlot,
-            shift_id,
-            shift_values,
-            lambda session, row: rota_changes.update_shift(
+            lambda session, who: operations.update_shift(
                 session,
-                row,
+                who,
+                shift_id,
+                expected=form.fingerprint.data,
                 senior_id=form.senior_id.data,
                 layer=form.layer.data,
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
             ),
-            kind="shift",
-            departments=lambda row: [specialty.department_id],
-            summary=lambda row: f"{specialty.name_fr}: {row.senior.full_name}",
-            saved=lambda row: (_("Shift saved."), _week_url(specialty.id, row.starts_at, zone)),
+            done=lambda row: (_("Shift saved."), _week_url(specialty.id, row.starts_at, zone)),
+            current=current_values(DutySlot, shift_id, operations.shift_values),
             back=back,
         )
         if done is not None:
@@ -531,7 +497,7 @@ def edit_shift(shift_id: int):
 @requires("rota.edit", target=shift_target)
 def delete_shift(shift_id: int):
     """Remove a single shift."""
-    return _delete(DutySlot, shift_id, shift_values, "shift", rota_changes.remove, lambda row: row.specialty_id)
+    return _delete(operations.remove_shift, shift_id, _week_url(_get(DutySlot, shift_id).specialty_id))
 
 
 # -- overrides --------------------------------------------------------------------------------------
@@ -544,33 +510,21 @@ def new_override(specialty_id: int):
     specialty = _get(Specialty, specialty_id)
     zone = _zone(specialty)
     now = local_input(clock.now(), zone)
-    form = _new(_interval_form(OverrideForm, zone, None, override_values, starts_at=now, ends_at=now + timedelta(hours=24)))
+    form = _new(_interval_form(OverrideForm, zone, None, operations.override_values, starts_at=now, ends_at=now + timedelta(hours=24)))
     form.replaced_id.choices = form.replacing_id.choices = senior_choices(blank=True)
     back = _week_url(specialty_id)
     if form.validate_on_submit():
-        session = db.session()
         starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
-        try:
-            override = operations.add_override(
-                session, specialty_id, form.replaced_id.data, form.replacing_id.data, starts, ends, form.note.data or ""
-            )
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            log_change(
-                session,
-                "override.create",
-                "override",
-                override.id,
-                [specialty.department_id],
-                None,
-                override_values(override),
-                specialty.name_fr,
-            )
-            session.commit()
-            flash(_("Override added."), "success")
-            return redirect(_week_url(specialty_id, starts, zone))
+        done, _status = submit(
+            form,
+            lambda session, who: operations.add_override(
+                session, who, specialty_id, form.replaced_id.data, form.replacing_id.data, starts, ends, form.note.data or ""
+            ),
+            done=lambda override: (_("Override added."), _week_url(specialty_id, starts, zone)),
+            fields=OVERRIDE_FIELDS,
+        )
+        if done is not None:
+            return done
     return _render({"specialty": specialty, "kind": "override"}, form, _("New override — {specialty}", specialty=specialty.name_fr), back)
 
 
@@ -585,7 +539,7 @@ def edit_override(override_id: int):
         OverrideForm,
         zone,
         override,
-        override_values,
+        operations.override_values,
         replaced_id=override.replaced_senior_id,
         replacing_id=override.replacing_senior_id,
         note=override.note,
@@ -594,24 +548,22 @@ def edit_override(override_id: int):
     back = _week_url(specialty.id, override.starts_at, zone)
     status = 200
     if form.validate_on_submit():
-        done, status = save_edit(
+        done, status = submit(
             form,
-            DutyOverride,
-            override_id,
-            override_values,
-            lambda session, row: rota_changes.update_override(
+            lambda session, who: operations.update_override(
                 session,
-                row,
-                replaced_id=form.replaced_id.data,
-                replacing_id=form.replacing_id.data,
+                who,
+                override_id,
+                expected=form.fingerprint.data,
+                replaced_senior_id=form.replaced_id.data,
+                replacing_senior_id=form.replacing_id.data,
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
                 note=form.note.data or "",
             ),
-            kind="override",
-            departments=lambda row: [specialty.department_id],
-            summary=lambda row: specialty.name_fr,
-            saved=lambda row: (_("Override saved."), back),
+            done=lambda row: (_("Override saved."), back),
+            fields=OVERRIDE_FIELDS,
+            current=current_values(DutyOverride, override_id, operations.override_values),
             back=back,
         )
         if done is not None:
@@ -629,7 +581,7 @@ def edit_override(override_id: int):
 @requires("rota.edit", target=override_target)
 def delete_override(override_id: int):
     """Remove an override (not one that is part of an approved swap)."""
-    return _delete(DutyOverride, override_id, override_values, "override", rota_changes.remove_override, lambda row: row.specialty_id)
+    return _delete(operations.remove_override, override_id, _week_url(_get(DutyOverride, override_id).specialty_id))
 
 
 # -- leave ------------------------------------------------------------------------------------------
@@ -656,35 +608,22 @@ def new_leave(senior_id: int):
             LeaveForm,
             zone,
             None,
-            leave_values,
+            operations.leave_values,
             starts_at=datetime.combine(today, time(0, 0)),
             ends_at=datetime.combine(today + timedelta(days=7), time(0, 0)),
         )
     )
     back = url_for("web.seniors.edit", senior_id=senior_id)
     if form.validate_on_submit():
-        session = db.session()
-        try:
-            leave = operations.add_leave(
-                session, senior_id, to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone), form.reason.data or ""
-            )
-        except RotaError as exc:
-            session.rollback()
-            form.form_errors.append(translate(str(exc)))
-        else:
-            log_change(
-                session,
-                "leave.create",
-                "leave",
-                leave.id,
-                departments_of_senior(session, senior_id),
-                None,
-                leave_values(leave),
-                senior.full_name,
-            )
-            session.commit()
-            flash(_("Leave added."), "success")
-            return redirect(back)
+        done, _status = submit(
+            form,
+            lambda session, who: operations.add_leave(
+                session, who, senior_id, to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone), form.reason.data or ""
+            ),
+            done=lambda leave: (_("Leave added."), back),
+        )
+        if done is not None:
+            return done
     return _render({"senior": senior, "kind": "leave"}, form, _("New leave — {name}", name=senior.full_name), back)
 
 
@@ -695,26 +634,23 @@ def edit_leave(leave_id: int):
     leave = _get(Leave, leave_id)
     senior = leave.senior
     zone = senior_zone(senior.id)
-    form = _interval_form(LeaveForm, zone, leave, leave_values, reason=leave.reason)
+    form = _interval_form(LeaveForm, zone, leave, operations.leave_values, reason=leave.reason)
     back = url_for("web.seniors.edit", senior_id=senior.id)
     status = 200
     if form.validate_on_submit():
-        done, status = save_edit(
+        done, status = submit(
             form,
-            Leave,
-            leave_id,
-            leave_values,
-            lambda session, row: rota_changes.update_leave(
+            lambda session, who: operations.update_leave(
                 session,
-                row,
+                who,
+                leave_id,
+                expected=form.fingerprint.data,
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
                 reason=form.reason.data or "",
             ),
-            kind="leave",
-            departments=lambda row: departments_of_senior(db.session(), senior.id),
-            summary=lambda row: senior.full_name,
-            saved=lambda row: (_("Leave saved."), back),
+            done=lambda row: (_("Leave saved."), back),
+            current=current_values(Leave, leave_id, operations.leave_values),
             back=back,
         )
         if done is not None:
@@ -732,44 +668,16 @@ def edit_leave(leave_id: int):
 @requires("rota.edit", target=leave_target)
 def delete_leave(leave_id: int):
     """Remove a leave."""
-    return _delete(Leave, leave_id, leave_values, "leave", rota_changes.remove, None)
+    return _delete(operations.remove_leave, leave_id, url_for("web.seniors.edit", senior_id=_get(Leave, leave_id).senior_id))
 
 
 # -- deleting ---------------------------------------------------------------------------------------
 
 
-def _delete(model, object_id: int, values_of, kind: str, remove, specialty_of):
-    session = db.session()
+def _delete(remove, object_id: int, back: str):
+    """A delete button: removed only if the row is still as the page showed it (its fingerprint)."""
     form = ConfirmForm()
-    row = _get(model, object_id)
-    if specialty_of is not None:
-        specialty = _get(Specialty, specialty_of(row))
-        departments = [specialty.department_id]
-        back = _week_url(specialty.id)
-    else:
-        departments = list(departments_of_senior(session, row.senior_id))
-        back = url_for("web.seniors.edit", senior_id=row.senior_id)
     if not form.validate_on_submit():
         flash(_("Nothing was removed: the request was incomplete."), "error")
         return redirect(back)
-    try:
-        row = lock_unchanged(session, model, object_id, form.fingerprint.data, values_of)
-        before = values_of(row)
-        remove(session, row)
-    except ChangedSinceOpened as exc:
-        session.rollback()
-        flash(
-            _(DELETED)
-            if exc.deleted
-            else _("Not removed: it was changed by someone else since you opened the page. Check it and try again."),
-            "error",
-        )
-        return redirect(back)
-    except RotaError as exc:
-        session.rollback()
-        flash(translate(str(exc)), "error")
-        return redirect(back)
-    log_change(session, f"{kind}.delete", kind, object_id, departments, before, None)
-    session.commit()
-    flash(_("Removed."), "success")
-    return redirect(back)
+    return act(lambda session, who: remove(session, who, object_id, expected=form.fingerprint.data), done=_("Removed."), back=back)

@@ -6,20 +6,19 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, render_template, url_for
 from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from accounts.access import Target
-from audit import snapshot
 from core import clock, db
 from rota import operations
 from rota.models import Specialty, SwapRequest, SwapStatus
-from rota.operations import RotaError
-from web.auditing import log_change
+from web.editing import act
 from web.formatting import local_datetime
 from web.forms import Form
-from web.i18n import N_, _, translate
-from web.security import principal, requires, visible_departments
+from web.i18n import N_, _
+from web.security import requires, visible_departments
 
 blueprint = Blueprint("swaps", __name__)
 
@@ -70,38 +69,26 @@ def index():
     )
 
 
-def _decide(swap_id: int, approve: bool):
-    session = db.session()
-    form = Form()
-    if not form.validate_on_submit():
+def _decide(swap_id: int, decide) -> Response:
+    if not Form().validate_on_submit():
         abort(400)
-    swap = session.get(SwapRequest, swap_id, with_for_update=True, populate_existing=True)
-    before = snapshot(swap)
-    department_id = session.get(Specialty, swap.specialty_id).department_id
-    try:
-        if approve:
-            operations.approve_swap(session, swap, principal().senior_id, clock.now())
-        else:
-            operations.reject_swap(session, swap, principal().senior_id, clock.now())
-    except RotaError as exc:
-        session.rollback()
-        flash(translate(str(exc)), "error")
-        return redirect(url_for(".index"))
-    log_change(session, "swap.approve" if approve else "swap.reject", "swap", swap.id, [department_id], before, snapshot(swap))
-    session.commit()
-    flash(_("Swap approved: it is in force.") if approve else _("Swap rejected."), "success")
-    return redirect(url_for(".index"))
+    approving = decide is operations.approve_swap
+    return act(
+        lambda session, who: decide(session, who, swap_id, who.senior_id),
+        done=_("Swap approved: it is in force.") if approving else _("Swap rejected."),
+        back=url_for(".index"),
+    )
 
 
 @blueprint.post("/swaps/<int:swap_id>/approve")
 @requires("swap.decide", target=swap_target)
 def approve(swap_id: int):
     """Approve a swap both seniors agreed on."""
-    return _decide(swap_id, True)
+    return _decide(swap_id, operations.approve_swap)
 
 
 @blueprint.post("/swaps/<int:swap_id>/reject")
 @requires("swap.decide", target=swap_target)
 def reject(swap_id: int):
     """Reject a swap both seniors agreed on."""
-    return _decide(swap_id, False)
+    return _decide(swap_id, operations.reject_swap)

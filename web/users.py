@@ -14,8 +14,9 @@ from accounts.models import User
 from audit import snapshot
 from core import clock, db
 from web.auditing import log_change
+from web.editing import show_on_form
 from web.forms import Form, options, senior_field
-from web.i18n import N_, _, lazy, translate
+from web.i18n import N_, _, lazy
 from web.rota_pages import senior_choices
 from web.security import requires
 
@@ -77,7 +78,7 @@ def new():
                 )
             except operations.AccountError as exc:
                 session.rollback()
-                getattr(form, exc.field or "email").errors.append(translate(str(exc)))
+                show_on_form(form, exc)
             else:
                 log_change(session, "user.create", "user", user.id, [], None, values_of(user), user.email)
                 session.commit()
@@ -127,7 +128,7 @@ def edit(user_id: int):
             session.flush()
         except operations.AccountError as exc:
             session.rollback()
-            getattr(form, exc.field or "email").errors.append(translate(str(exc)))
+            show_on_form(form, exc)
         except StaleDataError:
             session.rollback()
             user = session.get(User, user_id)

@@ -8,6 +8,7 @@ from datetime import time
 import pytest
 
 from api.tokens import create_token
+from core.actor import SYSTEM
 from rota import operations
 from tests.conftest import FIXED_NOW
 from tests.rota.builders import ANCHOR_MONDAY, DAY, department, senior, specialty, utc
@@ -41,6 +42,7 @@ def world(app, session, frozen_clock) -> World:
     alice, bob, carol = senior(session, "Alice Martin"), senior(session, "Bob Durand"), senior(session, "Carol Petit")
     rotation = operations.add_rotation(
         session,
+        SYSTEM,
         neuro.id,
         "Jour",
         "primary",

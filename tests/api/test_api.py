@@ -21,7 +21,13 @@ def test_writes_go_through_the_rota_rules_and_name_the_field(client, session, wo
     shift = {"specialty": "NEURO", "senior_id": world.carol, "starts_at": "2026-03-14T20:00:00Z", "ends_at": "2026-03-14T08:00:00Z"}
     refused = client.post("/api/shifts", json=shift, headers=world.auth())
     assert refused.status_code == 422
-    assert refused.get_json()["errors"][0]["field"] == "ends_at" and "end after it starts" in refused.get_json()["detail"]
+    assert refused.get_json()["errors"][0] | {"message": ""} == {
+        "field": "ends_at",
+        "in": "body",
+        "code": "rota.period_order",
+        "params": {},
+        "message": "",
+    }
     too_long = client.post("/api/shifts", json={**shift, "ends_at": "2026-03-24T20:00:00Z"}, headers=world.auth())
     assert too_long.status_code == 422 and too_long.get_json()["errors"][0]["field"] == "ends_at"
     naive = client.post("/api/shifts", json={**shift, "starts_at": "2026-03-14T08:00:00"}, headers=world.auth())
@@ -33,6 +39,16 @@ def test_writes_go_through_the_rota_rules_and_name_the_field(client, session, wo
     )
     assert same.status_code == 422 and same.get_json()["errors"][0]["field"] == "replacing_senior_id"
     assert session.scalar(select(func.count()).select_from(DutySlot)) == 0
+
+
+def test_an_unknown_rotation_member_is_named_by_field_code_and_id(client, world):
+    rotation = {"specialty": "NEURO", "name": "Nuit", "weekdays": "1234567", "start": "18:30", "end": "08:30"}
+    rotation |= {"members": [world.alice, 987654], "anchor": "2026-01-05", "valid_from": "2026-01-01T00:00:00Z"}
+    refused = client.post("/api/rotations", json=rotation, headers=world.auth())
+    assert refused.status_code == 422
+    (error,) = refused.get_json()["errors"]
+    assert (error["field"], error["code"], error["params"]) == ("members", "rota.unknown_senior", {"senior_id": 987654})
+    assert error["message"] == "There is no senior #987654."
 
 
 def test_scope_write_only_in_the_tokens_departments(client, world):
@@ -62,6 +78,8 @@ def test_a_swap_in_the_wrong_state_is_a_conflict(client, world):
     )
     again = client.post(f"/api/swaps/{swap['id']}/accept", json={"senior_id": world.alice}, headers=world.auth())
     assert again.status_code == 409 and again.mimetype == "application/problem+json"
+    assert again.get_json()["errors"][0]["code"] == "rota.swap_status"
+    assert again.get_json()["errors"][0]["params"] == {"swap_id": swap["id"], "status": "declined", "expected": ["requested"]}
     not_on_duty = client.post("/api/swaps", json={**body, "requester_id": world.carol}, headers=world.auth())
     assert not_on_duty.status_code == 422 and not_on_duty.get_json()["errors"][0]["field"] == "starts_at"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from icalendar import Calendar
 
+from core.actor import SYSTEM
 from rota import operations
 from tests.conftest import PUBLIC_BASE_URL
 from tests.rota.builders import utc
@@ -26,8 +27,8 @@ def _events(client, path: str):
 
 
 def test_senior_feed_follows_the_rota_leave_and_overrides(client, runner, session, world):
-    operations.add_leave(session, world.alice, utc(2026, 3, 16), utc(2026, 3, 21))  # her turn week: Bob, next in turn, stands in
-    operations.add_override(session, world.neuro_id, world.bob, world.carol, utc(2026, 3, 11, 7, 30), utc(2026, 3, 11, 17, 30))
+    operations.add_leave(session, SYSTEM, world.alice, utc(2026, 3, 16), utc(2026, 3, 21))  # her turn week: Bob, next in turn, stands in
+    operations.add_override(session, SYSTEM, world.neuro_id, world.bob, world.carol, utc(2026, 3, 11, 7, 30), utc(2026, 3, 11, 17, 30))
     session.commit()
     bob = _link(runner, "senior", str(world.bob))
     carol = _link(runner, "senior", str(world.carol))

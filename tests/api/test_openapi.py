@@ -10,6 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from api.openapi import PATHS, document
+from core.actor import SYSTEM
 from rota import operations
 from tests.conftest import FIXED_NOW
 from tests.rota.builders import utc
@@ -20,7 +21,9 @@ Example = Callable[[Any, Any], tuple[str, dict[str, Any] | None]]
 
 def _swap(world, session) -> int:
     # Bob holds the day turn of the week of 9 March (turn 9 from the anchor Monday, members alternate).
-    swap = operations.request_swap(session, world.neuro_id, world.bob, world.alice, utc(2026, 3, 10, 8), utc(2026, 3, 10, 12), at=FIXED_NOW)
+    swap = operations.request_swap(
+        session, SYSTEM, world.neuro_id, world.bob, world.alice, utc(2026, 3, 10, 8), utc(2026, 3, 10, 12), at=FIXED_NOW
+    )
     session.commit()
     return swap.id
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome
 from calllog.operations import ANONYMISED
 from core import db
+from core.actor import SYSTEM
 from directory.models import GpPhone
 from notify.models import MessageStatus, OutboundMessage
 from rota import operations as rota_operations
@@ -45,9 +46,11 @@ def day_and_night(session):
     session.add_all([department, day, night, specialty])
     session.flush()
     common = {"weekdays": "1234567", "turn_days": 7, "anchor": date(2026, 3, 2), "valid_from": paris(2026, 3, 1)}
-    rota_operations.add_rotation(session, specialty.id, "jour", "primary", start=time(8, 30), end=time(18, 30), members=[day.id], **common)
     rota_operations.add_rotation(
-        session, specialty.id, "nuit", "primary", start=time(18, 30), end=time(8, 30), members=[night.id], **common
+        session, SYSTEM, specialty.id, "jour", "primary", start=time(8, 30), end=time(18, 30), members=[day.id], **common
+    )
+    rota_operations.add_rotation(
+        session, SYSTEM, specialty.id, "nuit", "primary", start=time(18, 30), end=time(8, 30), members=[night.id], **common
     )
     session.commit()
     return specialty
@@ -91,7 +94,9 @@ def test_the_heads_hear_of_coverage_gaps_once_a_day(hospital, job, twilio, sessi
     assert body.startswith("Recours: 3 périodes sans médecin de garde dans les 14 jours. Première: cardiologie mar 10/03 07:00 - ")
     assert body.endswith("Détail: flask rota gaps.")
     # With department heads named, they get it instead of the last resort.
-    rota_operations.configure_department(session, session.get(Specialty, hospital.cardiology_id).department, heads=[hospital.primary_id])
+    rota_operations.update_department(
+        session, SYSTEM, session.get(Specialty, hospital.cardiology_id).department_id, heads=[hospital.primary_id]
+    )
     session.commit()
     frozen_clock[0] = paris(2026, 3, 11, 7, 0)
     job("coverage-gaps")

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from core.actor import SYSTEM
 from rota import operations as ops
 from rota.models import DutySlot
 from tests.rota.builders import ANCHOR_MONDAY, DAY, NIGHT, department, paris, senior, specialty
@@ -20,6 +21,7 @@ def ward(session, frozen_clock):
     other = specialty(session, dept, "cardiology", name_fr="cardiologie")
     ops.add_rotation(
         session,
+        SYSTEM,
         spec.id,
         "Jour",
         "primary",
@@ -33,6 +35,7 @@ def ward(session, frozen_clock):
     )
     ops.add_rotation(
         session,
+        SYSTEM,
         spec.id,
         "Nuit",
         "primary",
@@ -115,8 +118,8 @@ def test_gaps_lists_weekends_and_holidays_nobody_covers(runner, ward):
 
 
 def test_gaps_reports_conflicts_by_name(runner, session, ward):
-    ops.add_shift(session, ward["other"].id, ward["B"].id, "primary", paris(2026, 3, 10, 12), paris(2026, 3, 10, 14))
-    ops.add_leave(session, ward["A"].id, paris(2026, 3, 11, 0), paris(2026, 3, 12, 0))
+    ops.add_shift(session, SYSTEM, ward["other"].id, ward["B"].id, "primary", paris(2026, 3, 10, 12), paris(2026, 3, 10, 14))
+    ops.add_leave(session, SYSTEM, ward["A"].id, paris(2026, 3, 11, 0), paris(2026, 3, 12, 0))
     session.commit()
     result = runner.invoke(args=["rota", "gaps", "--days", "2"])
     assert result.exit_code == 0, result.output
@@ -190,7 +193,9 @@ def test_a_broken_file_reports_every_bad_line_and_writes_nothing(runner, session
 
 
 def test_a_file_overlapping_existing_shifts_is_refused(runner, session, ward, tmp_path):
-    existing = ops.add_shift(session, ward["spec"].id, ward["A"].id, "primary", paris(2026, 3, 16, 8, 30), paris(2026, 3, 16, 18, 30))
+    existing = ops.add_shift(
+        session, SYSTEM, ward["spec"].id, ward["A"].id, "primary", paris(2026, 3, 16, 8, 30), paris(2026, 3, 16, 18, 30)
+    )
     session.commit()
     path = tmp_path / "rota.csv"
     path.write_text(

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.actor import SYSTEM
 from rota import operations as ops
 from rota.coverage import coverage, duty_timeline
 from rota.models import Layer
@@ -17,6 +18,7 @@ VALID_FROM = paris(2025, 1, 1)
 def full_plan(session, spec_id, team, holidays=True):
     ops.add_rotation(
         session,
+        SYSTEM,
         spec_id,
         "Jour",
         "primary",
@@ -30,6 +32,7 @@ def full_plan(session, spec_id, team, holidays=True):
     )
     ops.add_rotation(
         session,
+        SYSTEM,
         spec_id,
         "Nuit",
         "primary",
@@ -43,6 +46,7 @@ def full_plan(session, spec_id, team, holidays=True):
     )
     ops.add_rotation(
         session,
+        SYSTEM,
         spec_id,
         "Week-end",
         "primary",
@@ -84,6 +88,7 @@ def test_weekday_only_duty_leaves_the_weekend_uncovered(session):
     spec = specialty(session, dept, "neuro")
     ops.add_rotation(
         session,
+        SYSTEM,
         spec.id,
         "Jour",
         "primary",
@@ -106,9 +111,9 @@ def test_leave_with_the_gap_policy_shows_a_gap_and_a_conflict(session):
     team = [senior(session, f"Dr {i}").id for i in range(3)]
     spec = specialty(session, dept, "neuro")
     full_plan(session, spec.id, team)
-    ops.configure_department(session, dept, leave_policy="gap")
+    ops.update_department(session, SYSTEM, dept.id, leave_policy="gap")
     day_senior = duty_timeline(session, paris(2026, 2, 4, 10), paris(2026, 2, 4, 11))[spec.id][0].decision.places[0].senior_id
-    ops.add_leave(session, day_senior, paris(2026, 2, 4, 9), paris(2026, 2, 4, 15))
+    ops.add_leave(session, SYSTEM, day_senior, paris(2026, 2, 4, 9), paris(2026, 2, 4, 15))
     session.commit()
     report = coverage(session, paris(2026, 2, 4), paris(2026, 2, 5))
     assert [(g.starts_at, g.ends_at) for g in report.gaps] == [(paris(2026, 2, 4, 9), paris(2026, 2, 4, 15))]
@@ -126,8 +131,8 @@ def test_a_shift_for_a_senior_on_leave_is_a_conflict(session):
     dept = department(session)
     a = senior(session, "Dr A")
     spec = specialty(session, dept, "neuro")
-    shift = ops.add_shift(session, spec.id, a.id, "primary", paris(2026, 2, 4, 8, 30), paris(2026, 2, 4, 18, 30))
-    ops.add_leave(session, a.id, paris(2026, 2, 4), paris(2026, 2, 5))
+    shift = ops.add_shift(session, SYSTEM, spec.id, a.id, "primary", paris(2026, 2, 4, 8, 30), paris(2026, 2, 4, 18, 30))
+    ops.add_leave(session, SYSTEM, a.id, paris(2026, 2, 4), paris(2026, 2, 5))
     session.commit()
     report = coverage(session, paris(2026, 2, 4), paris(2026, 2, 5))
     assert [(c.kind, c.detail) for c in report.conflicts] == [("on_leave", f"single shift #{shift.id}, void")]
@@ -138,9 +143,9 @@ def test_a_senior_on_two_specialties_at_once(session):
     dept = department(session)
     a, b = senior(session, "Dr A"), senior(session, "Dr B")
     neuro, stroke = specialty(session, dept, "neuro"), specialty(session, dept, "stroke")
-    ops.add_shift(session, neuro.id, a.id, "primary", paris(2026, 2, 4, 8), paris(2026, 2, 4, 20))
-    ops.add_shift(session, stroke.id, a.id, "backup", paris(2026, 2, 4, 18), paris(2026, 2, 5, 8))
-    ops.add_shift(session, stroke.id, b.id, "primary", paris(2026, 2, 4, 8), paris(2026, 2, 5, 8))
+    ops.add_shift(session, SYSTEM, neuro.id, a.id, "primary", paris(2026, 2, 4, 8), paris(2026, 2, 4, 20))
+    ops.add_shift(session, SYSTEM, stroke.id, a.id, "backup", paris(2026, 2, 4, 18), paris(2026, 2, 5, 8))
+    ops.add_shift(session, SYSTEM, stroke.id, b.id, "primary", paris(2026, 2, 4, 8), paris(2026, 2, 5, 8))
     session.commit()
     report = coverage(session, paris(2026, 2, 4, 8), paris(2026, 2, 5, 8))
     pairs = {(c.specialty_id, c.other_specialty_id, c.starts_at, c.ends_at) for c in report.conflicts if c.kind == "two_specialties"}

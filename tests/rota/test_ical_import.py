@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
+from core.actor import SYSTEM
 from rota import operations as ops
 from rota.ical import senior_calendar, specialty_calendar
 from rota.models import DutySlot, Layer
@@ -143,9 +144,9 @@ def test_not_a_calendar_cancelled_events_and_options(runner, session, ward, tmp_
 
 def test_the_feeds_recours_exports_import_back(runner, session, ward, tmp_path):
     other, a, b = ward["other"].id, ward["A"].id, ward["B"].id
-    ops.add_shift(session, other, a, "primary", paris(2026, 3, 12, 8, 30), paris(2026, 3, 12, 18, 30))
-    ops.add_shift(session, other, b, "backup", paris(2026, 3, 28, 20), paris(2026, 3, 29, 8))  # across the DST change
-    ops.add_shift(session, other, b, "primary", paris(2026, 3, 14, 8, 30), paris(2026, 3, 14, 18, 30))
+    ops.add_shift(session, SYSTEM, other, a, "primary", paris(2026, 3, 12, 8, 30), paris(2026, 3, 12, 18, 30))
+    ops.add_shift(session, SYSTEM, other, b, "backup", paris(2026, 3, 28, 20), paris(2026, 3, 29, 8))  # across the DST change
+    ops.add_shift(session, SYSTEM, other, b, "primary", paris(2026, 3, 14, 8, 30), paris(2026, 3, 14, 18, 30))
     session.commit()
     before = sorted((s.senior_id, s.layer, s.starts_at, s.ends_at) for s in session.scalars(select(DutySlot)))
     feed = tmp_path / "cardiology.ics"

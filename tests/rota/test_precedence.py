@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from core.actor import SYSTEM
 from rota import operations as ops
 from rota.models import Layer, LeavePolicy
 from rota.queries import on_duty_hunt_list
@@ -24,6 +25,7 @@ def ward(session):
     # Turns change on Mondays at 08:30; the week of Monday 2 February 2026 is A's.
     rotation = ops.add_rotation(
         session,
+        SYSTEM,
         spec.id,
         "Jour",
         Layer.PRIMARY,
@@ -37,6 +39,7 @@ def ward(session):
     )
     ops.add_rotation(
         session,
+        SYSTEM,
         spec.id,
         "Secours",
         Layer.BACKUP,
@@ -63,42 +66,42 @@ def test_rotation_alone(session, ward):
 
 
 def test_single_shift_beats_rotation(session, ward):
-    ops.add_shift(session, ward["spec"].id, ward["X"], "primary", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
+    ops.add_shift(session, SYSTEM, ward["spec"].id, ward["X"], "primary", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
     assert hunt(session, ward)[:2] == [(ward["X"], "primary"), (ward["D"], "backup")]
     assert on_duty_hunt_list(session, ward["spec"].id, NOON)[0].reason.startswith("single shift #")
 
 
 def test_a_backup_shift_leaves_the_primary_rotation_alone(session, ward):
-    ops.add_shift(session, ward["spec"].id, ward["X"], "backup", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
+    ops.add_shift(session, SYSTEM, ward["spec"].id, ward["X"], "backup", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
     assert hunt(session, ward)[:2] == [(ward["A"], "primary"), (ward["X"], "backup")]
 
 
 def test_leave_beats_single_shift_and_the_rotation_shows_through(session, ward):
-    ops.add_shift(session, ward["spec"].id, ward["X"], "primary", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
-    ops.add_leave(session, ward["X"], NOON - timedelta(days=1), NOON + timedelta(days=1))
+    ops.add_shift(session, SYSTEM, ward["spec"].id, ward["X"], "primary", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
+    ops.add_leave(session, SYSTEM, ward["X"], NOON - timedelta(days=1), NOON + timedelta(days=1))
     assert hunt(session, ward)[0] == (ward["A"], "primary")
 
 
 def test_leave_skips_to_the_next_senior_in_turn_order(session, ward):
-    ops.add_leave(session, ward["A"], NOON - timedelta(days=1), NOON + timedelta(days=1), "congés")
+    ops.add_leave(session, SYSTEM, ward["A"], NOON - timedelta(days=1), NOON + timedelta(days=1), "congés")
     entries = on_duty_hunt_list(session, ward["spec"].id, NOON)
     assert (entries[0].senior_id, entries[0].layer) == (ward["B"], "primary")
     assert entries[0].reason == 'rotation "Jour": next in turn, Dr A on leave'
-    ops.add_leave(session, ward["B"], NOON - timedelta(days=1), NOON + timedelta(days=1))
+    ops.add_leave(session, SYSTEM, ward["B"], NOON - timedelta(days=1), NOON + timedelta(days=1))
     assert hunt(session, ward)[0] == (ward["C"], "primary")
 
 
 def test_leave_leaves_a_gap_when_the_department_says_so(session, ward):
-    ops.configure_department(session, ward["dept"], leave_policy="gap")
-    ops.add_leave(session, ward["A"], NOON - timedelta(days=1), NOON + timedelta(days=1))
+    ops.update_department(session, SYSTEM, ward["dept"].id, leave_policy="gap")
+    ops.add_leave(session, SYSTEM, ward["A"], NOON - timedelta(days=1), NOON + timedelta(days=1))
     assert hunt(session, ward) == [(ward["D"], "backup"), (ward["H"], "last_resort")]
 
 
 def test_override_beats_leave(session, ward):
     """A is on leave and the department named X to cover: X, not the next in turn (B)."""
-    ops.add_leave(session, ward["A"], NOON - timedelta(days=1), NOON + timedelta(days=1))
+    ops.add_leave(session, SYSTEM, ward["A"], NOON - timedelta(days=1), NOON + timedelta(days=1))
     override = ops.add_override(
-        session, ward["spec"].id, ward["A"], ward["X"], NOON - timedelta(hours=2), NOON + timedelta(hours=2), "covers A"
+        session, SYSTEM, ward["spec"].id, ward["A"], ward["X"], NOON - timedelta(hours=2), NOON + timedelta(hours=2), "covers A"
     )
     entries = on_duty_hunt_list(session, ward["spec"].id, NOON)
     assert (entries[0].senior_id, entries[0].layer) == (ward["X"], "primary")
@@ -106,25 +109,25 @@ def test_override_beats_leave(session, ward):
 
 
 def test_override_replaces_a_single_shift_too(session, ward):
-    ops.add_shift(session, ward["spec"].id, ward["B"], "primary", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
-    ops.add_override(session, ward["spec"].id, ward["B"], ward["X"], NOON - timedelta(hours=2), NOON + timedelta(hours=2))
+    ops.add_shift(session, SYSTEM, ward["spec"].id, ward["B"], "primary", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
+    ops.add_override(session, SYSTEM, ward["spec"].id, ward["B"], ward["X"], NOON - timedelta(hours=2), NOON + timedelta(hours=2))
     assert hunt(session, ward)[0] == (ward["X"], "primary")
 
 
 def test_nothing_rings_a_senior_on_leave_not_even_an_override(session, ward):
-    ops.add_override(session, ward["spec"].id, ward["A"], ward["X"], NOON - timedelta(hours=2), NOON + timedelta(hours=2))
-    ops.add_leave(session, ward["X"], NOON - timedelta(days=1), NOON + timedelta(days=1))
+    ops.add_override(session, SYSTEM, ward["spec"].id, ward["A"], ward["X"], NOON - timedelta(hours=2), NOON + timedelta(hours=2))
+    ops.add_leave(session, SYSTEM, ward["X"], NOON - timedelta(days=1), NOON + timedelta(days=1))
     assert hunt(session, ward) == [(ward["D"], "backup"), (ward["H"], "last_resort")]
 
 
 def test_the_newest_override_wins(session, ward):
-    ops.add_override(session, ward["spec"].id, ward["A"], ward["X"], NOON - timedelta(hours=2), NOON + timedelta(hours=2))
-    ops.add_override(session, ward["spec"].id, ward["A"], ward["C"], NOON - timedelta(hours=1), NOON + timedelta(hours=1))
+    ops.add_override(session, SYSTEM, ward["spec"].id, ward["A"], ward["X"], NOON - timedelta(hours=2), NOON + timedelta(hours=2))
+    ops.add_override(session, SYSTEM, ward["spec"].id, ward["A"], ward["C"], NOON - timedelta(hours=1), NOON + timedelta(hours=1))
     assert hunt(session, ward)[0] == (ward["C"], "primary")
 
 
 def test_an_override_elsewhere_in_time_changes_nothing(session, ward):
-    ops.add_override(session, ward["spec"].id, ward["A"], ward["X"], NOON + timedelta(hours=1), NOON + timedelta(hours=2))
+    ops.add_override(session, SYSTEM, ward["spec"].id, ward["A"], ward["X"], NOON + timedelta(hours=1), NOON + timedelta(hours=2))
     assert hunt(session, ward)[0] == (ward["A"], "primary")
     # Half-open: at its start the override holds, at its end it no longer does.
     assert hunt(session, ward, NOON + timedelta(hours=1))[0] == (ward["X"], "primary")
@@ -140,13 +143,13 @@ def test_an_inactive_senior_is_never_rung(session, ward):
 
 
 def test_last_resort_falls_back_to_the_heads(session, ward):
-    ops.configure_department(session, ward["dept"], heads=[ward["H"], ward["C"]])
+    ops.update_department(session, SYSTEM, ward["dept"].id, heads=[ward["H"], ward["C"]])
     ward["spec"].last_resort_senior_id = None
     session.commit()
     entries = on_duty_hunt_list(session, ward["spec"].id, NOON)
     assert [(e.senior_id, e.layer) for e in entries][2:] == [(ward["H"], "last_resort"), (ward["C"], "last_resort")]
     assert entries[2].reason == "head of department (last resort)"
-    ops.add_leave(session, ward["H"], NOON - timedelta(days=1), NOON + timedelta(days=1))
+    ops.add_leave(session, SYSTEM, ward["H"], NOON - timedelta(days=1), NOON + timedelta(days=1))
     assert hunt(session, ward)[2:] == [(ward["C"], "last_resort")]
 
 
@@ -164,6 +167,7 @@ def test_day_and_night_hand_over_at_local_times_across_the_spring_change(session
     spec = specialty(session, dept, "cardio")
     ops.add_rotation(
         session,
+        SYSTEM,
         spec.id,
         "Jour",
         "primary",
@@ -177,6 +181,7 @@ def test_day_and_night_hand_over_at_local_times_across_the_spring_change(session
     )
     ops.add_rotation(
         session,
+        SYSTEM,
         spec.id,
         "Nuit",
         "primary",
@@ -210,5 +215,5 @@ def test_naive_instants_are_refused(session, ward):
 
 def test_existing_duty_slot_behaviour_is_kept(session, ward):
     """A senior with two places is rung once, at the first."""
-    ops.add_shift(session, ward["spec"].id, ward["D"], "primary", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
+    ops.add_shift(session, SYSTEM, ward["spec"].id, ward["D"], "primary", NOON - timedelta(hours=1), NOON + timedelta(hours=1))
     assert hunt(session, ward) == [(ward["D"], "primary"), (ward["H"], "last_resort")]

@@ -13,6 +13,7 @@ from accounts import operations as accounts
 from accounts.models import DepartmentStaff, User
 from audit import record
 from core import db
+from core.actor import SYSTEM
 from directory.models import GeneralPractitioner, GpPhone
 from rota import operations as rota
 from rota.models import Department, Senior, SeniorPhone, Specialty
@@ -75,8 +76,8 @@ def build_world(session, now=FIXED_NOW) -> World:
     head_a = _senior(session, "Pr Anne Chef", "+33199000109")
     senior_b = _senior(session, "Dr Sophie Lambert", "+33199000111")
     head_b = _senior(session, "Pr Marc Rousseau", "+33199000119")
-    rota.configure_department(session, dept_a, heads=[head_a.id])
-    rota.configure_department(session, dept_b, heads=[head_b.id])
+    rota.update_department(session, SYSTEM, dept_a.id, heads=[head_a.id])
+    rota.update_department(session, SYSTEM, dept_b.id, heads=[head_b.id])
     session.add(DepartmentStaff(department_id=dept_a.id, senior_id=senior_a2.id))
     # Weekly turns from the Monday of ``now``'s week: senior_a this week, senior_a2 the next.
     monday = now.astimezone(PARIS).date() - timedelta(days=now.astimezone(PARIS).weekday())
@@ -84,6 +85,7 @@ def build_world(session, now=FIXED_NOW) -> World:
     valid_from = now - timedelta(days=30)
     rotation_a = rota.add_rotation(
         session,
+        SYSTEM,
         neuro.id,
         "Jour",
         "primary",
@@ -97,6 +99,7 @@ def build_world(session, now=FIXED_NOW) -> World:
     )
     rotation_b = rota.add_rotation(
         session,
+        SYSTEM,
         cardio.id,
         "Jour",
         "primary",
@@ -108,17 +111,19 @@ def build_world(session, now=FIXED_NOW) -> World:
         anchor=monday,
         valid_from=valid_from,
     )
-    shift_a = rota.add_shift(session, neuro.id, senior_a2.id, "backup", now - timedelta(hours=1), now + timedelta(hours=8))
-    shift_b = rota.add_shift(session, cardio.id, senior_b.id, "backup", now + timedelta(days=2), now + timedelta(days=2, hours=8))
+    shift_a = rota.add_shift(session, SYSTEM, neuro.id, senior_a2.id, "backup", now - timedelta(hours=1), now + timedelta(hours=8))
+    shift_b = rota.add_shift(session, SYSTEM, cardio.id, senior_b.id, "backup", now + timedelta(days=2), now + timedelta(days=2, hours=8))
     override_a = rota.add_override(
-        session, neuro.id, senior_a2.id, head_a.id, now + timedelta(days=10), now + timedelta(days=11), "congress"
+        session, SYSTEM, neuro.id, senior_a2.id, head_a.id, now + timedelta(days=10), now + timedelta(days=11), "congress"
     )
-    override_b = rota.add_override(session, cardio.id, senior_b.id, head_b.id, now + timedelta(days=10), now + timedelta(days=11))
-    leave_a = rota.add_leave(session, senior_a2.id, now + timedelta(days=20), now + timedelta(days=21), "training")
-    leave_b = rota.add_leave(session, senior_b.id, now + timedelta(days=20), now + timedelta(days=21))
-    swap_a = rota.request_swap(session, neuro.id, senior_a2.id, senior_a.id, next_tuesday, next_tuesday + timedelta(days=1), at=now)
-    swap_b = rota.request_swap(session, cardio.id, senior_b.id, head_b.id, now + timedelta(hours=1), now + timedelta(hours=3), at=now)
-    rota.accept_swap(session, swap_b, head_b.id, now)
+    override_b = rota.add_override(session, SYSTEM, cardio.id, senior_b.id, head_b.id, now + timedelta(days=10), now + timedelta(days=11))
+    leave_a = rota.add_leave(session, SYSTEM, senior_a2.id, now + timedelta(days=20), now + timedelta(days=21), "training")
+    leave_b = rota.add_leave(session, SYSTEM, senior_b.id, now + timedelta(days=20), now + timedelta(days=21))
+    swap_a = rota.request_swap(session, SYSTEM, neuro.id, senior_a2.id, senior_a.id, next_tuesday, next_tuesday + timedelta(days=1), at=now)
+    swap_b = rota.request_swap(
+        session, SYSTEM, cardio.id, senior_b.id, head_b.id, now + timedelta(hours=1), now + timedelta(hours=3), at=now
+    )
+    rota.accept_swap(session, SYSTEM, swap_b.id, head_b.id, now)
     gp = GeneralPractitioner(full_name="Dr Alice Renaud", rpps="10001234567", phones=[GpPhone(e164="+33199000201")])
     session.add(gp)
     users = {}
@@ -136,7 +141,7 @@ def build_world(session, now=FIXED_NOW) -> World:
     accounts.new_ical_token(session, session.get(User, users["senior"]))
     audit_a = record(
         session,
-        actor=None,
+        SYSTEM,
         action="rotation.update",
         target_type="rotation",
         target_id=rotation_a.id,
@@ -146,7 +151,7 @@ def build_world(session, now=FIXED_NOW) -> World:
     )
     audit_b = record(
         session,
-        actor=None,
+        SYSTEM,
         action="rotation.update",
         target_type="rotation",
         target_id=rotation_b.id,

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from audit.models import AuditEntry
 from calllog.models import Call, CallOutcome
+from core.actor import SYSTEM
 from directory.models import GeneralPractitioner
 from rota import operations
 from rota.models import DutyOverride, Leave, Senior, SwapRequest, SwapStatus
@@ -135,7 +136,7 @@ def test_a_senior_cannot_declare_leave_that_leaves_a_gap(app, world, signed_in, 
     # senior_a is on turn until Monday 16 March 08:30; with the skip policy senior_a2 would stand in, but
     # not if senior_a2 is on leave too.
     with read() as session:
-        operations.add_leave(session, world.senior_a2, FIXED_NOW, FIXED_NOW + timedelta(days=5))
+        operations.add_leave(session, SYSTEM, world.senior_a2, FIXED_NOW, FIXED_NOW + timedelta(days=5))
         session.commit()
     url = "/me/leave/new"
     refused = client.post(
@@ -165,7 +166,12 @@ def test_swap_asked_accepted_and_approved(app, world, signed_in, read):
         assert swap.status is SwapStatus.APPROVED
         override = session.scalars(select(DutyOverride).where(DutyOverride.swap_id == swap.id)).one()
         assert override.replacing_senior_id == world.senior_a
-        assert [e.action for e in session.scalars(select(AuditEntry).where(AuditEntry.target_type == "swap").order_by(AuditEntry.id))] == [
+        assert [
+            e.action
+            for e in session.scalars(
+                select(AuditEntry).where(AuditEntry.target_type == "swap", AuditEntry.actor_kind == "user").order_by(AuditEntry.id)
+            )
+        ] == [
             "swap.accept",
             "swap.approve",
         ]

@@ -65,7 +65,7 @@ def test_a_head_adds_a_shift_and_the_board_and_hotline_follow(app, world, signed
     with read() as session:
         hunt = on_duty_hunt_list(session, world.neuro, FIXED_NOW)
         assert hunt[0].name == "Pr Anne Chef" and hunt[0].layer == "primary"
-        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "shift.create")).one()
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "shift.create", AuditEntry.actor_kind == "user")).one()
         assert entry.actor.startswith("Pr Anne Chef") and entry.before is None and entry.after["senior_id"] == world.head_a_senior
         assert entry.department_ids == [world.dept_a]
 
