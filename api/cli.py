@@ -9,29 +9,38 @@ from sqlalchemy import select
 
 from api.models import ApiToken, CalendarFeed, FeedKind
 from api.tokens import TokenError, create_feed, create_token, find_department, revoke_feed, revoke_token
-from core import clock, db
+from core import db
+from core.actor import Actor
 from rota.queries import find_specialty
 
 tokens_cli = AppGroup("tokens", help="API tokens for /api/.")
 ical_cli = AppGroup("ical", help="Calendar (iCal) feed links for a senior or a specialty.")
 
 
-def _commit_or_fail(action):
+# Some refusals are said in the command's own terms (its options), by code.
+IN_COMMAND_TERMS = {
+    "tokens.scope": "give the departments the token may change (--department), or make it --read-only or --all-departments",
+}
+
+
+def _commit_or_fail(action, *details: object):
+    """Call the operation as the command typed, commit once; a refusal is the command's error."""
     session = db.session()
     try:
-        result = action(session)
+        result = action(session, Actor.command(*details))
         session.commit()
         return result
     except TokenError as exc:
         session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(IN_COMMAND_TERMS.get(exc.code, exc.message)) from None
 
 
 @tokens_cli.command("create")
 @click.option("--name", required=True, help="Who or what uses the token (e.g. 'planning software').")
 @click.option("--department", "departments", multiple=True, help="A department (id or name) the token may change; repeatable.")
 @click.option("--read-only", is_flag=True, help="The token only reads.")
-def create_command(name: str, departments: tuple[str, ...], read_only: bool) -> None:
+@click.option("--all-departments", is_flag=True, help="The token writes in every department and may create departments.")
+def create_command(name: str, departments: tuple[str, ...], read_only: bool, all_departments: bool) -> None:
     """Create a token and print its secret, once: it cannot be shown again."""
     session = db.session()
     found = []
@@ -40,7 +49,9 @@ def create_command(name: str, departments: tuple[str, ...], read_only: bool) -> 
         if department is None:
             raise click.ClickException(f"no department {text!r}")
         found.append(department)
-    token, secret = _commit_or_fail(lambda s: create_token(s, name, found, read_only=read_only, at=clock.now()))
+    token, secret = _commit_or_fail(
+        lambda s, who: create_token(s, who, name, found, read_only=read_only, all_departments=all_departments), repr(name)
+    )
     click.echo(f"token #{token.id} {token.name!r} created; its secret, shown only now:", err=True)
     click.echo(secret)
 
@@ -53,7 +64,13 @@ def list_command() -> None:
     if not tokens:
         click.echo("no tokens")
     for token in tokens:
-        scope = "read-only" if token.read_only else "writes in " + ", ".join(d.name for d in token.departments)
+        scope = (
+            "read-only"
+            if token.read_only
+            else "writes in every department"
+            if token.all_departments
+            else "writes in " + ", ".join(d.name for d in token.departments)
+        )
         state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M} UTC" if token.revoked_at else "active"
         click.echo(f"#{token.id}  {token.name}  {scope}  created {token.created_at:%Y-%m-%d %H:%M} UTC  {state}")
 
@@ -62,7 +79,7 @@ def list_command() -> None:
 @click.argument("token_id", type=int)
 def revoke_command(token_id: int) -> None:
     """Revoke a token: requests using it get 401 from now on."""
-    token = _commit_or_fail(lambda s: revoke_token(s, token_id, clock.now()))
+    token = _commit_or_fail(lambda s, who: revoke_token(s, who, token_id), token_id)
     click.echo(f"token #{token.id} {token.name!r} revoked")
 
 
@@ -85,7 +102,7 @@ def link_command(kind: str, target: str) -> None:
         target_id = int(target)
     else:
         raise click.BadParameter("a senior is given by id", param_hint="TARGET")
-    feed, secret = _commit_or_fail(lambda s: create_feed(s, kind, target_id, clock.now()))
+    feed, secret = _commit_or_fail(lambda s, who: create_feed(s, who, kind, target_id), kind, target)
     click.echo(f"feed #{feed.id} created; its URL, shown only now:", err=True)
     click.echo(feed_url(secret))
 
@@ -107,5 +124,5 @@ def feed_list_command() -> None:
 @click.argument("feed_id", type=int)
 def feed_revoke_command(feed_id: int) -> None:
     """Revoke a feed link: calendar apps polling it get 404 from now on."""
-    feed = _commit_or_fail(lambda s: revoke_feed(s, feed_id, clock.now()))
+    feed = _commit_or_fail(lambda s, who: revoke_feed(s, who, feed_id), feed_id)
     click.echo(f"calendar feed #{feed.id} revoked")

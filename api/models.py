@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Column, Enum, ForeignKey, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, Enum, ForeignKey, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -25,8 +25,8 @@ api_token_department = Table(
 
 
 class ApiToken(Base):
-    """A bearer token for ``/api/``. Every valid token reads; it writes only in ``departments``, and
-    never when ``read_only``."""
+    """A bearer token for ``/api/``. Every valid token reads; it writes only in ``departments`` (or in
+    all of them, ``all_departments``), and never when ``read_only``."""
 
     __tablename__ = "api_token"
 
@@ -34,6 +34,8 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the secret
     read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Writes in every department, and may create departments (as an administrator on the pages may).
+    all_departments: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

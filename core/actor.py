@@ -61,6 +61,14 @@ class Actor:
         return cls(ActorKind.CLI, f"{command} ({who})")
 
     @classmethod
+    def command(cls, *details: object) -> Actor:
+        """The ``flask …`` command running now (its name as click knows it), with what it acts on."""
+        import click
+
+        context = click.get_current_context(silent=True)
+        return cls.cli(" ".join([context.command_path if context is not None else "flask", *map(str, details)]))
+
+    @classmethod
     def scheduler(cls, job: str) -> Actor:
         return cls(ActorKind.SCHEDULER, f"scheduler: {job}")
 

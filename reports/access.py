@@ -80,11 +80,10 @@ def _through_accounts(*, api: bool) -> frozenset[int] | None:
 
 def _through_token(header: str) -> None:
     """Any live API token reads every department (None); otherwise 401."""
-    from api.tokens import authenticate
+    from api.tokens import TokenRefused, token_of_request
 
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise NotAuthenticated("send an API token: Authorization: Bearer <token>")
-    if authenticate(db.session(), secret.strip()) is None:
-        raise NotAuthenticated("this token is unknown or revoked", invalid_token=True)
+    try:
+        token_of_request(db.session(), header)
+    except TokenRefused as refusal:
+        raise NotAuthenticated(refusal.detail, invalid_token=refusal.invalid_token) from None
     return None

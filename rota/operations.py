@@ -22,9 +22,10 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, object_session
 
+from accounts.models import DepartmentStaff
 from accounts.scope import departments_of_senior
 from audit import record, snapshot
 from core import clock
@@ -46,6 +47,7 @@ from rota.models import (
     Rotation,
     RotationMember,
     Senior,
+    SeniorPhone,
     Specialty,
     SwapRequest,
     SwapStatus,
@@ -71,6 +73,12 @@ class RotaError(OperationError):
         "unknown_override": Code(N_("There is no override #{override_id}."), NOT_FOUND),
         "unknown_leave": Code(N_("There is no leave #{leave_id}."), NOT_FOUND),
         "unknown_swap": Code(N_("There is no swap #{swap_id}."), NOT_FOUND),
+        # seniors
+        "senior_name": Code(N_("A senior needs a name."), field="full_name"),
+        "phone": Code(N_("{number} is not a valid phone number."), field="phones"),
+        "no_phone": Code(N_("At least one number: the hotline rings it."), field="phones"),
+        "own_department": Code(N_("Choose one of your departments."), field="staff_of"),
+        "unknown_staff_department": Code(N_("There is no department #{department_id}."), field="staff_of"),
         # leave a senior declares or withdraws themselves
         "own_leave_past": Code(N_("Leave you declare yourself starts in the future; ask your head for past leave."), field="starts_at"),
         "leave_uncovers": Code(
@@ -407,6 +415,112 @@ def update_specialty(
         session, actor, "specialty.update", specialty.id, [specialty.department_id], before, specialty_values(specialty), specialty.name_fr
     )
     return specialty
+
+
+# -- seniors --------------------------------------------------------------------------------------------
+
+
+def senior_values(senior: Senior) -> dict[str, Any]:
+    session = object_session(senior)
+    staff = session.scalars(select(DepartmentStaff.department_id).where(DepartmentStaff.senior_id == senior.id)) if session else []
+    return snapshot(senior, phones=[p.e164 for p in senior.phones], staff_of=sorted(staff))
+
+
+def _phone_numbers(raw: Sequence[str]) -> list[str]:
+    numbers: list[str] = []
+    for text in raw:
+        try:
+            number = to_e164(text)
+        except InvalidPhoneNumber:
+            raise RotaError("phone", number=text) from None
+        if number not in numbers:
+            numbers.append(number)
+    if not numbers:
+        raise RotaError("no_phone")
+    return numbers
+
+
+def _set_staff(session: Session, senior: Senior, staff_of: Collection[int], managed: Collection[int] | None) -> None:
+    """The departments whose staff the senior is; only those in ``managed`` (None: all) change."""
+    current = set(session.scalars(select(DepartmentStaff.department_id).where(DepartmentStaff.senior_id == senior.id)))
+    reach = None if managed is None else set(managed)
+    chosen = set(staff_of) if reach is None else set(staff_of) & reach
+    for department_id in chosen - current:
+        if session.get(Department, department_id) is None:
+            raise RotaError("unknown_staff_department", department_id=department_id)
+        session.add(DepartmentStaff(department_id=department_id, senior_id=senior.id))
+    for department_id in (current if reach is None else current & reach) - chosen:
+        session.execute(
+            delete(DepartmentStaff).where(DepartmentStaff.department_id == department_id, DepartmentStaff.senior_id == senior.id)
+        )
+
+
+def _set_phones(session: Session, senior: Senior, numbers: list[str]) -> None:
+    if [p.e164 for p in senior.phones] != numbers:
+        senior.phones.clear()
+        session.flush()  # (senior, number) is unique: old rows go before the new order is written
+        senior.phones.extend(SeniorPhone(e164=n, preference=i) for i, n in enumerate(numbers))
+
+
+def create_senior(
+    session: Session,
+    actor: Actor,
+    full_name: str,
+    phones: Sequence[str],
+    *,
+    active: bool = True,
+    staff_of: Collection[int] = (),
+    managed: Collection[int] | None = None,
+) -> Senior:
+    """A senior the hotline can ring, on the staff of ``staff_of``. Someone who manages only some
+    departments (``managed``: a head, a department's token) must name one of them."""
+    if not full_name.strip():
+        raise RotaError("senior_name")
+    numbers = _phone_numbers(phones)
+    if managed is not None and not set(staff_of) & set(managed):
+        raise RotaError("own_department")
+    senior = Senior(full_name=full_name.strip()[:120], active=active)
+    session.add(senior)
+    session.flush()
+    _set_phones(session, senior, numbers)
+    _set_staff(session, senior, staff_of, managed)
+    session.flush()
+    _audit(
+        session, actor, "senior.create", senior.id, departments_of_senior(session, senior.id), None, senior_values(senior), senior.full_name
+    )
+    return senior
+
+
+def update_senior(
+    session: Session,
+    actor: Actor,
+    senior_id: int,
+    *,
+    expected: str | None = None,
+    full_name: str | None = None,
+    phones: Sequence[str] | None = None,
+    active: bool | None = None,
+    staff_of: Collection[int] | None = None,
+    managed: Collection[int] | None = None,
+) -> Senior:
+    """Change a senior's name, numbers (in order of preference), active flag or staff lists; only the
+    arguments given change, and only the staff lists of ``managed`` departments (None: all)."""
+    senior = lock(session, Senior, senior_id, senior_values, expected, RotaError("unknown_senior", senior_id=senior_id))
+    before, departments_before = senior_values(senior), departments_of_senior(session, senior_id)
+    if full_name is not None:
+        if not full_name.strip():
+            raise RotaError("senior_name")
+        senior.full_name = full_name.strip()[:120]
+    if phones is not None:
+        _set_phones(session, senior, _phone_numbers(phones))
+    if active is not None:
+        senior.active = active
+    if staff_of is not None:
+        _set_staff(session, senior, staff_of, managed)
+    session.flush()
+    departments = departments_before | departments_of_senior(session, senior_id)
+    _audit(session, actor, "senior.update", senior.id, departments, before, senior_values(senior), senior.full_name)
+    return senior
 
 
 # -- rotations ------------------------------------------------------------------------------------------

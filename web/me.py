@@ -16,14 +16,13 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from accounts import operations as accounts_operations
 from accounts.access import Target
 from accounts.models import User
-from accounts.scope import departments_of_senior
 from core import clock, db
 from rota import operations
 from rota.ical import senior_specialty_ids, to_ics
-from rota.models import Leave, Senior, SeniorPhone, Specialty, SwapRequest, SwapStatus
-from web.auditing import log_change, senior_values
-from web.concurrency import ChangedSinceOpened, fingerprint, lock_unchanged
-from web.editing import act, submit
+from rota.models import Leave, Senior, Specialty, SwapRequest, SwapStatus
+from web.auditing import log_change
+from web.concurrency import fingerprint
+from web.editing import act, current_values, submit
 from web.formatting import local_datetime
 from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
 from web.i18n import _, lazy
@@ -112,49 +111,27 @@ class PhonesForm(EditForm):
             raise ValidationError(_("At least one number: the hotline rings it."))
 
 
-def _phone_values(senior: Senior) -> dict:
-    return senior_values(senior)
-
-
 @blueprint.route("/me/phones", methods=["GET", "POST"])
 @requires("self.phones", target=own)
 def phones():
     """My numbers, the first rung first."""
-    session = db.session()
     senior = _me()
     form = (
         PhonesForm()
         if request.method == "POST"
-        else PhonesForm(phones=[p.e164 for p in senior.phones], fingerprint=fingerprint(_phone_values(senior)))
+        else PhonesForm(phones=[p.e164 for p in senior.phones], fingerprint=fingerprint(operations.senior_values(senior)))
     )
     status = 200
     if form.validate_on_submit():
-        try:
-            senior = lock_unchanged(session, Senior, senior.id, form.fingerprint.data, _phone_values)
-        except ChangedSinceOpened:
-            session.rollback()
-            form.form_errors.append(_("It was changed by someone else since you opened it. Reload the page to see their version."))
-            status = 409
-        else:
-            before = _phone_values(senior)
-            if [p.e164 for p in senior.phones] != form.phones.data:
-                senior.phones.clear()
-                session.flush()
-                senior.phones.extend(SeniorPhone(e164=n, preference=i) for i, n in enumerate(form.phones.data))
-                session.flush()
-            log_change(
-                session,
-                "senior.phones",
-                "senior",
-                senior.id,
-                departments_of_senior(session, senior.id),
-                before,
-                _phone_values(senior),
-                senior.full_name,
-            )
-            session.commit()
-            flash(_("Your numbers are saved."), "success")
-            return redirect(url_for(".index"))
+        senior_id = senior.id
+        done, status = submit(
+            form,
+            lambda session, who: operations.update_senior(session, who, senior_id, expected=form.fingerprint.data, phones=form.phones.data),
+            done=lambda senior: (_("Your numbers are saved."), url_for(".index")),
+            current=current_values(Senior, senior_id, operations.senior_values),
+        )
+        if done is not None:
+            return done
     return render_template("me/phones.html", form=form), status
 
 

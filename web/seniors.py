@@ -3,8 +3,8 @@ they are; and their leave. Administrators edit every senior, heads those of thei
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import delete, select
+from flask import Blueprint, abort, render_template, request, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -13,9 +13,9 @@ from accounts.access import Target
 from accounts.models import DepartmentStaff, User
 from accounts.scope import departments_of_senior, senior_ids_of_departments
 from core import clock, db
-from rota.models import Department, Leave, Senior, SeniorPhone
-from web.auditing import log_change, senior_values
-from web.concurrency import CHANGED, ChangedSinceOpened, fingerprint, lock_unchanged
+from rota import operations
+from rota.models import Department, Leave, Senior
+from web.editing import current_values, fingerprint, submit
 from web.formatting import local_datetime
 from web.forms import EditForm, options
 from web.i18n import _, lazy
@@ -34,10 +34,6 @@ def senior_target(senior_id: int) -> Target:
 
 def _staff_of(senior_id: int) -> list[int]:
     return sorted(db.session().scalars(select(DepartmentStaff.department_id).where(DepartmentStaff.senior_id == senior_id)))
-
-
-def values_of(senior: Senior) -> dict:
-    return senior_values(senior, _staff_of(senior.id))
 
 
 class SeniorForm(EditForm):
@@ -75,24 +71,10 @@ def index():
     return render_template("seniors/index.html", seniors=seniors, departments=departments, department_id=department_id, targets=targets)
 
 
-def _apply(session, senior: Senior, form: SeniorForm, allowed_departments: set[int]) -> None:
-    senior.full_name = form.full_name.data.strip()
-    senior.active = form.active.data
-    wanted = form.phones.data
-    if [p.e164 for p in senior.phones] != wanted:
-        senior.phones.clear()
-        session.flush()  # (senior, number) is unique: old rows go before the new order is written
-        senior.phones.extend(SeniorPhone(e164=n, preference=i) for i, n in enumerate(wanted))
-    # Only the departments this user may manage change; other departments' staff lists stay.
-    current = set(_staff_of(senior.id)) if senior.id else set()
-    chosen = set(form.staff_of.data or []) & allowed_departments
-    for department_id in (current & allowed_departments) - chosen:
-        session.execute(
-            delete(DepartmentStaff).where(DepartmentStaff.department_id == department_id, DepartmentStaff.senior_id == senior.id)
-        )
-    for department_id in chosen - current:
-        session.add(DepartmentStaff(department_id=department_id, senior_id=senior.id))
-    session.flush()
+def _managed() -> frozenset[int] | None:
+    """The departments whose staff lists this user may change: all for administrators."""
+    who = principal()
+    return None if who is not None and who.role.value == "admin" else (who.headed_department_ids if who else frozenset())
 
 
 @blueprint.route("/seniors/new", methods=["GET", "POST"])
@@ -107,28 +89,21 @@ def new():
         if len(choices) == 1:
             form.staff_of.data = [choices[0][0]]
     if form.validate_on_submit():
-        who = principal()
-        if who.role.value != "admin" and not set(form.staff_of.data or []) & who.headed_department_ids:
-            form.staff_of.errors.append(_("Choose one of your departments."))
-        else:
-            session = db.session()
-            senior = Senior(full_name=form.full_name.data.strip(), active=form.active.data)
-            session.add(senior)
-            session.flush()
-            _apply(session, senior, form, {i for i, _n in choices})
-            log_change(
+        done, _status = submit(
+            form,
+            lambda session, who: operations.create_senior(
                 session,
-                "senior.create",
-                "senior",
-                senior.id,
-                departments_of_senior(session, senior.id),
-                None,
-                values_of(senior),
-                senior.full_name,
-            )
-            session.commit()
-            flash(_("{name} added.", name=senior.full_name), "success")
-            return redirect(url_for(".edit", senior_id=senior.id))
+                who,
+                form.full_name.data,
+                form.phones.data,
+                active=form.active.data,
+                staff_of=form.staff_of.data or [],
+                managed=_managed(),
+            ),
+            done=lambda senior: (_("{name} added.", name=senior.full_name), url_for(".edit", senior_id=senior.id)),
+        )
+        if done is not None:
+            return done
     return render_template("seniors/form.html", form=form, title=_("New senior"), senior=None)
 
 
@@ -147,35 +122,30 @@ def edit(senior_id: int):
             phones=[p.e164 for p in senior.phones],
             active=senior.active,
             staff_of=_staff_of(senior_id),
-            fingerprint=fingerprint(values_of(senior)),
+            fingerprint=fingerprint(operations.senior_values(senior)),
         )
     form.staff_of.choices = options(choices)
     status = 200
     if form.validate_on_submit():
-        try:
-            senior = lock_unchanged(session, Senior, senior_id, form.fingerprint.data, values_of)
-        except ChangedSinceOpened:
-            session.rollback()
-            form.form_errors.append(_(CHANGED))
-            form.fingerprint.data = fingerprint(values_of(session.get(Senior, senior_id)))
-            status = 409
-        else:
-            before = values_of(senior)
-            departments_before = departments_of_senior(session, senior_id)
-            _apply(session, senior, form, {i for i, _n in choices})
-            log_change(
+        done, status = submit(
+            form,
+            lambda session, who: operations.update_senior(
                 session,
-                "senior.update",
-                "senior",
-                senior.id,
-                departments_before | departments_of_senior(session, senior_id),
-                before,
-                values_of(senior),
-                senior.full_name,
-            )
-            session.commit()
-            flash(_("{name} saved.", name=senior.full_name), "success")
-            return redirect(url_for(".edit", senior_id=senior_id))
+                who,
+                senior_id,
+                expected=form.fingerprint.data,
+                full_name=form.full_name.data,
+                phones=form.phones.data,
+                active=form.active.data,
+                staff_of=form.staff_of.data or [],
+                managed=_managed(),
+            ),
+            done=lambda senior: (_("{name} saved.", name=senior.full_name), url_for(".edit", senior_id=senior_id)),
+            current=current_values(Senior, senior_id, operations.senior_values),
+            back=url_for(".index"),
+        )
+        if done is not None:
+            return done
     now = clock.now()
     leave = session.scalars(select(Leave).where(Leave.senior_id == senior_id, Leave.ends_at > now).order_by(Leave.starts_at)).all()
     account = session.scalars(select(User).where(User.senior_id == senior_id)).first()

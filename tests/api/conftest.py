@@ -54,10 +54,10 @@ def world(app, session, frozen_clock) -> World:
         anchor=ANCHOR_MONDAY,
         valid_from=utc(2026, 1, 1),
     )
-    _, writer = create_token(session, "planning", [neuro_dept], read_only=False, at=FIXED_NOW)
-    _, reader = create_token(session, "dashboard", [], read_only=True, at=FIXED_NOW)
-    _, other = create_token(session, "cardio planning", [cardio_dept], read_only=False, at=FIXED_NOW)
-    gone, revoked = create_token(session, "old", [neuro_dept], read_only=False, at=FIXED_NOW)
+    _, writer = create_token(session, SYSTEM, "planning", [neuro_dept], read_only=False, at=FIXED_NOW)
+    _, reader = create_token(session, SYSTEM, "dashboard", [], read_only=True, at=FIXED_NOW)
+    _, other = create_token(session, SYSTEM, "cardio planning", [cardio_dept], read_only=False, at=FIXED_NOW)
+    gone, revoked = create_token(session, SYSTEM, "old", [neuro_dept], read_only=False, at=FIXED_NOW)
     gone.revoked_at = FIXED_NOW
     session.commit()
     return World(

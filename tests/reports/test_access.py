@@ -15,6 +15,7 @@ from accounts import passwords
 from accounts.models import User
 from api.tokens import create_token, revoke_token
 from core import db
+from core.actor import SYSTEM
 from core.config import ConfigError
 from rota.models import Department
 from tests.conftest import FIXED_NOW
@@ -77,10 +78,10 @@ def tokens(app, world):
     """A read-only token, a department-scoped writer and a revoked one."""
     with app.app_context():
         session = db.session()
-        _, reader = create_token(session, "dashboard", [], read_only=True, at=FIXED_NOW)
-        _, writer = create_token(session, "planning", [session.get(Department, world.dept_b)], read_only=False, at=FIXED_NOW)
-        gone, revoked = create_token(session, "old", [], read_only=True, at=FIXED_NOW)
-        revoke_token(session, gone.id, FIXED_NOW)
+        _, reader = create_token(session, SYSTEM, "dashboard", [], read_only=True, at=FIXED_NOW)
+        _, writer = create_token(session, SYSTEM, "planning", [session.get(Department, world.dept_b)], read_only=False, at=FIXED_NOW)
+        gone, revoked = create_token(session, SYSTEM, "old", [], read_only=True, at=FIXED_NOW)
+        revoke_token(session, SYSTEM, gone.id, FIXED_NOW)
         session.commit()
     return {"reader": reader, "writer": writer, "revoked": revoked}
 

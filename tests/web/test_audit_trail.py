@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from api.tokens import create_token
 from audit.models import AuditEntry
+from core.actor import SYSTEM
 from rota.models import Department
 from tests.conftest import FIXED_NOW
 from tests.web.conftest import body, csrf_token
@@ -24,7 +25,7 @@ def _entries(session, action: str) -> list[AuditEntry]:
 
 def test_web_api_cli_and_import_changes_are_all_audited(app, world, signed_in, read, tmp_path):
     with read() as session:
-        token, secret = create_token(session, "planning", [session.get(Department, world.dept_a)], read_only=False, at=FIXED_NOW)
+        token, secret = create_token(session, SYSTEM, "planning", [session.get(Department, world.dept_a)], read_only=False, at=FIXED_NOW)
         token_id = token.id
         session.commit()
 
