@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from core.words import N_
 
-__all__ = ["N_", "Code", "Kind", "OperationError", "error_types"]
+__all__ = ["N_", "Code", "Kind", "LineError", "OperationError", "error_types"]
 
 
 class Kind(enum.StrEnum):
@@ -78,6 +78,18 @@ class OperationError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A problem on one line of a file being imported (a spreadsheet's line number: the header is 1).
+    Imports report every one at once and write nothing (``flask rota import``, ``flask gps import``)."""
+
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}"
 
 
 def error_types() -> Iterator[type[OperationError]]:

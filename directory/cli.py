@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask.cli import AppGroup
 
 from core import db
-from directory.operations import import_gps, parse_gp_csv
+from core.actor import Actor
+from directory.imports import parse_gp_csv
+from directory.operations import import_gps
 
 gps_cli = AppGroup("gps", help="The GP directory.")
 
@@ -23,7 +27,7 @@ def import_command(path: str) -> None:
     rows, errors = parse_gp_csv(content)
     session = db.session()
     if not errors:
-        counts, errors = import_gps(session, rows)
+        counts, errors = import_gps(session, Actor.command(path), rows, source=os.path.basename(path))
     if errors:
         session.rollback()
         for error in errors:

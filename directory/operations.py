@@ -1,97 +1,120 @@
-"""Importing the GP directory from a CSV file: checked whole, then written whole, or not at all."""
+"""Changes to the GP directory: one GP at a time (the web pages) or a whole CSV file (``flask gps import``).
+
+Each function takes the actor, checks its arguments, writes its audit entry and flushes; the caller
+commits once. A refusal raises :class:`DirectoryError` with a code and the field it is about.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.phones import InvalidPhoneNumber, to_e164
+from audit import record, snapshot
+from core.actor import Actor
+from core.concurrency import lock
+from core.errors import N_, Code, Kind, LineError, OperationError
+from core.phones import InvalidPhoneNumber, national, to_e164
+from directory.imports import RPPS, GpRow
 from directory.models import GeneralPractitioner, GpPhone
 
-REQUIRED_COLUMNS = ("name", "rpps", "phones")
-RPPS = re.compile(r"^\d{11}$")
+
+class DirectoryError(OperationError):
+    prefix = "directory"
+    codes = {
+        "name": Code(N_("A name is needed."), field="full_name"),
+        "rpps": Code(N_("An RPPS number has 11 digits."), field="rpps"),
+        "rpps_taken": Code(N_("RPPS {rpps} is already the number of {name}."), Kind.CONFLICT, "rpps"),
+        "phone": Code(N_("{number} is not a valid phone number."), field="phones"),
+        "no_phone": Code(N_("At least one phone number is needed."), field="phones"),
+        "phone_taken": Code(N_("{number} is already the number of {name}."), Kind.CONFLICT, "phones"),
+        "unknown_gp": Code(N_("There is no GP #{gp_id}."), Kind.NOT_FOUND),
+    }
 
 
-@dataclass(frozen=True)
-class GpRow:
-    line: int
-    name: str
-    rpps: str
-    phones: tuple[str, ...]
+def gp_values(gp: GeneralPractitioner) -> dict[str, Any]:
+    return snapshot(gp, phones=sorted(p.e164 for p in gp.phones))
 
 
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+def _audit(session: Session, actor: Actor, action: str, gp_id: int | None, before, after, summary: str) -> None:
+    record(session, actor, action=action, target_type="gp", target_id=gp_id, before=before, after=after, summary=summary)
 
 
-def parse_gp_csv(content: str) -> tuple[list[GpRow], list[LineError]]:
-    """Rows and every problem found, with line numbers as a spreadsheet shows them (header = 1).
-
-    Columns: ``name``, ``rpps`` (11 digits), ``phones`` (one or more, separated by ``;``); comma or
-    semicolon delimited, as French spreadsheets export.
-    """
-    content = content.lstrip("\ufeff")
-    try:
-        dialect = csv.Sniffer().sniff(content.splitlines()[0] if content else "", delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(content), dialect=dialect)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        return [], [LineError(1, f"missing column(s): {', '.join(missing)} (expected {', '.join(REQUIRED_COLUMNS)})")]
-    reader.fieldnames = header
-    rows: list[GpRow] = []
-    errors: list[LineError] = []
-    seen_rpps: dict[str, int] = {}
-    seen_phone: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
-        name = (record.get("name") or "").strip()
-        rpps = (record.get("rpps") or "").strip()
-        raw_phones = [p for p in re.split(r"[|;/]", record.get("phones") or "") if p.strip()]
-        problems = []
-        if not name:
-            problems.append("name is empty")
-        if not RPPS.match(rpps):
-            problems.append(f"RPPS {rpps!r} must be 11 digits")
-        elif rpps in seen_rpps:
-            problems.append(f"RPPS {rpps} already on line {seen_rpps[rpps]}")
-        phones: list[str] = []
-        if not raw_phones:
-            problems.append("no phone number")
-        for raw in raw_phones:
-            try:
-                e164 = to_e164(raw)
-            except InvalidPhoneNumber as exc:
-                problems.append(str(exc))
-                continue
-            if e164 in seen_phone:
-                problems.append(f"phone {raw.strip()} already on line {seen_phone[e164]}")
-            else:
-                seen_phone[e164] = line
-                phones.append(e164)
-        if problems:
-            errors.extend(LineError(line, p) for p in problems)
-            continue
-        seen_rpps[rpps] = line
-        rows.append(GpRow(line, name, rpps, tuple(phones)))
-    return rows, errors
+def _check(session: Session, gp_id: int | None, full_name: str, rpps: str, phones: Sequence[str]) -> list[str]:
+    if not full_name.strip():
+        raise DirectoryError("name")
+    if not RPPS.match(rpps.strip()):
+        raise DirectoryError("rpps")
+    other = session.scalar(
+        select(GeneralPractitioner.full_name).where(GeneralPractitioner.rpps == rpps.strip(), GeneralPractitioner.id != (gp_id or 0))
+    )
+    if other is not None:
+        raise DirectoryError("rpps_taken", rpps=rpps.strip(), name=other)
+    numbers: list[str] = []
+    for raw in phones:
+        try:
+            number = to_e164(raw)
+        except InvalidPhoneNumber:
+            raise DirectoryError("phone", number=raw) from None
+        if number not in numbers:
+            numbers.append(number)
+    if not numbers:
+        raise DirectoryError("no_phone")
+    owners = dict(
+        session.execute(
+            select(GpPhone.e164, GeneralPractitioner.full_name)
+            .join(GpPhone.gp)
+            .where(GpPhone.e164.in_(numbers), GeneralPractitioner.id != (gp_id or 0))
+        ).all()
+    )
+    if owners:
+        number, owner = next(iter(owners.items()))
+        raise DirectoryError("phone_taken", number=national(number), name=owner)
+    return numbers
 
 
-def import_gps(session: Session, rows: list[GpRow]) -> tuple[dict[str, int], list[LineError]]:
-    """Create or update GPs by RPPS. Returns counts, or errors (and writes nothing) when a number
-    already belongs to another GP in the directory. Caller commits."""
+def create_gp(session: Session, actor: Actor, full_name: str, rpps: str, phones: Sequence[str]) -> GeneralPractitioner:
+    numbers = _check(session, None, full_name, rpps, phones)
+    gp = GeneralPractitioner(full_name=full_name.strip(), rpps=rpps.strip(), phones=[GpPhone(e164=n) for n in numbers])
+    session.add(gp)
+    session.flush()
+    _audit(session, actor, "gp.create", gp.id, None, gp_values(gp), gp.full_name)
+    return gp
+
+
+def update_gp(
+    session: Session, actor: Actor, gp_id: int, full_name: str, rpps: str, phones: Sequence[str], *, expected: str | None = None
+) -> GeneralPractitioner:
+    gp = lock(session, GeneralPractitioner, gp_id, gp_values, expected, DirectoryError("unknown_gp", gp_id=gp_id))
+    before = gp_values(gp)
+    numbers = _check(session, gp.id, full_name, rpps, phones)
+    gp.full_name, gp.rpps = full_name.strip(), rpps.strip()
+    _set_phones(gp, numbers)
+    session.flush()
+    _audit(session, actor, "gp.update", gp.id, before, gp_values(gp), gp.full_name)
+    return gp
+
+
+def delete_gp(session: Session, actor: Actor, gp_id: int, *, expected: str | None = None) -> None:
+    """Calls already logged keep their number; their link to the GP is cleared by the database."""
+    gp = lock(session, GeneralPractitioner, gp_id, gp_values, expected, DirectoryError("unknown_gp", gp_id=gp_id))
+    before = gp_values(gp)
+    session.delete(gp)
+    session.flush()
+    _audit(session, actor, "gp.delete", gp_id, before, None, before["full_name"])
+
+
+def _set_phones(gp: GeneralPractitioner, numbers: Sequence[str]) -> None:
+    kept = {p.e164: p for p in gp.phones if p.e164 in numbers}
+    gp.phones = [kept.get(n) or GpPhone(e164=n) for n in numbers]
+
+
+def import_gps(session: Session, actor: Actor, rows: list[GpRow], *, source: str) -> tuple[dict[str, int], list[LineError]]:
+    """Create or update GPs by RPPS, checked whole (:func:`directory.imports.parse_gp_csv`). Returns
+    counts, or errors (and writes nothing) when a number already belongs to another GP in the
+    directory. One audit entry for the file, with the RPPS numbers it created and updated."""
     by_rpps = {
         gp.rpps: gp
         for gp in session.scalars(
@@ -115,17 +138,19 @@ def import_gps(session: Session, rows: list[GpRow]) -> tuple[dict[str, int], lis
     ]
     if errors:
         return {}, errors
-    created = updated = 0
+    created: list[str] = []
+    updated: list[str] = []
     for row in rows:
         gp = by_rpps.get(row.rpps)
         if gp is None:
             gp = GeneralPractitioner(rpps=row.rpps, full_name=row.name)
             session.add(gp)
-            created += 1
+            created.append(row.rpps)
         else:
             gp.full_name = row.name
-            updated += 1
-        kept = {p.e164: p for p in gp.phones if p.e164 in row.phones}
-        gp.phones = [kept.get(e164) or GpPhone(e164=e164) for e164 in row.phones]
+            updated.append(row.rpps)
+        _set_phones(gp, row.phones)
     session.flush()
-    return {"created": created, "updated": updated}, []
+    after = {"source": source, "created": created, "updated": updated}
+    _audit(session, actor, "gp.import", None, None, after, f"{len(created)} GP(s) created, {len(updated)} updated from {source}")
+    return {"created": len(created), "updated": len(updated)}, []

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.errors import LineError
 from core.phones import try_e164
 from rota.models import Department, DutySlot, Layer, Senior, SeniorPhone, Specialty
 from rota.patterns import instant, is_nonexistent
@@ -67,15 +68,6 @@ ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 FRENCH_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 TIME = re.compile(r"^(\d{1,2})(?:[:hH](\d{2})?)?(?::(\d{2}))?$")
 TITLES = re.compile(r"^(dr|docteur|pr|professeur)\.?\s+")
-
-
-@dataclass(frozen=True)
-class LineError:
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
 
 
 @dataclass(frozen=True)

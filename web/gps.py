@@ -9,14 +9,11 @@ from wtforms import StringField
 from wtforms.validators import InputRequired, Length, Regexp
 
 from accounts.access import Target
-from audit import snapshot
 from core import db
 from core.phones import try_e164
-from directory.admin import DirectoryError, create_gp, delete_gp, update_gp
 from directory.models import GeneralPractitioner, GpPhone
-from web.auditing import log_change
-from web.concurrency import CHANGED, ChangedSinceOpened, fingerprint, lock_unchanged
-from web.editing import show_on_form
+from directory.operations import create_gp, delete_gp, gp_values, update_gp
+from web.editing import act, current_values, fingerprint, submit
 from web.forms import ConfirmForm, EditForm
 from web.i18n import _, lazy
 from web.phones_field import PhoneListField
@@ -30,10 +27,6 @@ def gp_target(gp_id: int) -> Target:
     if db.session().get(GeneralPractitioner, gp_id) is None:
         abort(404)
     return Target()
-
-
-def values_of(gp: GeneralPractitioner) -> dict:
-    return snapshot(gp, phones=sorted(p.e164 for p in gp.phones))
 
 
 class GpForm(EditForm):
@@ -61,24 +54,8 @@ def index():
     return render_template("gps/index.html", gps=gps, q=text, page=page, pages=max(1, (total + PAGE - 1) // PAGE), total=total)
 
 
-def _save(gp: GeneralPractitioner | None, form: GpForm):
-    session = db.session()
-    try:
-        if gp is None:
-            gp = create_gp(session, form.full_name.data, form.rpps.data, form.phones.data)
-            before = None
-        else:
-            gp = lock_unchanged(session, GeneralPractitioner, gp.id, form.fingerprint.data, values_of)
-            before = values_of(gp)
-            update_gp(session, gp, form.full_name.data, form.rpps.data, form.phones.data)
-    except DirectoryError as exc:
-        session.rollback()
-        show_on_form(form, exc)
-        return None
-    log_change(session, "gp.create" if before is None else "gp.update", "gp", gp.id, [], before, values_of(gp), gp.full_name)
-    session.commit()
-    flash(_("{name} saved.", name=gp.full_name), "success")
-    return redirect(url_for(".index", q=gp.rpps))
+def _saved(gp: GeneralPractitioner) -> tuple[str, str]:
+    return _("{name} saved.", name=gp.full_name), url_for(".index", q=gp.rpps)
 
 
 @blueprint.route("/gps/new", methods=["GET", "POST"])
@@ -89,9 +66,13 @@ def new():
     if request.method == "GET":
         form.fingerprint.data = "new"
     if form.validate_on_submit():
-        response = _save(None, form)
-        if response is not None:
-            return response
+        done, _status = submit(
+            form,
+            lambda session, who: create_gp(session, who, form.full_name.data, form.rpps.data, form.phones.data),
+            done=_saved,
+        )
+        if done is not None:
+            return done
     return render_template("gps/form.html", form=form, title=_("New GP"), gp=None)
 
 
@@ -104,19 +85,21 @@ def edit(gp_id: int):
     form = (
         GpForm()
         if request.method == "POST"
-        else GpForm(full_name=gp.full_name, rpps=gp.rpps, phones=[p.e164 for p in gp.phones], fingerprint=fingerprint(values_of(gp)))
+        else GpForm(full_name=gp.full_name, rpps=gp.rpps, phones=[p.e164 for p in gp.phones], fingerprint=fingerprint(gp_values(gp)))
     )
     status = 200
     if form.validate_on_submit():
-        try:
-            response = _save(gp, form)
-        except ChangedSinceOpened:
-            session.rollback()
-            form.form_errors.append(_(CHANGED))
-            form.fingerprint.data = fingerprint(values_of(session.get(GeneralPractitioner, gp_id)))
-            response, status = None, 409
-        if response is not None:
-            return response
+        done, status = submit(
+            form,
+            lambda session, who: update_gp(
+                session, who, gp_id, form.full_name.data, form.rpps.data, form.phones.data, expected=form.fingerprint.data
+            ),
+            done=_saved,
+            current=current_values(GeneralPractitioner, gp_id, gp_values),
+            back=url_for(".index"),
+        )
+        if done is not None:
+            return done
     return render_template("gps/form.html", form=form, title=gp.full_name, gp=gp, confirm=ConfirmForm()), status
 
 
@@ -124,20 +107,10 @@ def edit(gp_id: int):
 @requires("gps.edit", target=gp_target)
 def delete(gp_id: int):
     """Remove a GP from the directory."""
-    session = db.session()
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("Nothing was removed: the request was incomplete."), "error")
         return redirect(url_for(".edit", gp_id=gp_id))
-    try:
-        gp = lock_unchanged(session, GeneralPractitioner, gp_id, form.fingerprint.data, values_of)
-    except ChangedSinceOpened:
-        session.rollback()
-        flash(_("Not removed: it was changed by someone else since you opened the page. Check it and try again."), "error")
-        return redirect(url_for(".index"))
-    before = values_of(gp)
-    delete_gp(session, gp)
-    log_change(session, "gp.delete", "gp", gp_id, [], before, None, before["full_name"])
-    session.commit()
-    flash(_("Removed."), "success")
-    return redirect(url_for(".index"))
+    return act(
+        lambda session, who: delete_gp(session, who, gp_id, expected=form.fingerprint.data), done=_("Removed."), back=url_for(".index")
+    )

@@ -21,8 +21,7 @@ from rota import operations
 from rota.ical import senior_specialty_ids, to_ics
 from rota.models import Leave, Senior, Specialty, SwapRequest, SwapStatus
 from web.auditing import log_change
-from web.concurrency import fingerprint
-from web.editing import act, current_values, submit
+from web.editing import act, current_values, fingerprint, submit
 from web.formatting import local_datetime
 from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
 from web.i18n import _, lazy

@@ -50,6 +50,9 @@ def test_web_api_cli_and_import_changes_are_all_audited(app, world, signed_in, r
     (tmp_path / "mars.csv").write_text(CSV, encoding="utf-8")
     imported = runner.invoke(args=["rota", "import", str(tmp_path / "mars.csv")])
     assert imported.exit_code == 0, imported.output
+    (tmp_path / "gps.csv").write_text("name;rpps;phones\nDr Paul Roux;10009876543;01 99 00 03 01\n", encoding="utf-8")
+    directory = runner.invoke(args=["gps", "import", str(tmp_path / "gps.csv")])
+    assert directory.exit_code == 0, directory.output
 
     with read() as session:
         created = {entry.actor_kind: entry for entry in _entries(session, "shift.create")}
@@ -65,6 +68,8 @@ def test_web_api_cli_and_import_changes_are_all_audited(app, world, signed_in, r
         assert by_import.actor_kind == "cli" and by_import.actor.startswith(f"flask rota import {tmp_path / 'mars.csv'} (")
         assert by_import.after["shifts"] == 2 and by_import.after["source"] == "mars.csv"
         assert by_import.department_ids == [world.dept_a]
+        (gps,) = _entries(session, "gp.import")
+        assert gps.actor_kind == "cli" and gps.after == {"source": "gps.csv", "created": ["10009876543"], "updated": []}
 
     # The head reads the page, web and API and import alike (the account change is IT's: administrators only).
     page = body(head.get("/audit"))
