@@ -1,7 +1,10 @@
 """The JSON REST API under ``/api/``: the rota for other hospital software.
 
-One lifecycle per request: read the fields (422 with every problem at once) → check the token's scope
-(401/403) → act through :mod:`rota.operations`, which alone decides what the rota accepts → commit once.
+One lifecycle per request, as for the pages: parse (:func:`api.spec.route`, with the resource's schema
+from :mod:`api.schemas`: 422 naming every field at fault) → authorise the token (401/403, the access
+matrix of :mod:`accounts.access`) → act through the operations, which alone decide what the rota
+accepts and audit the change with the token as actor → commit once → answer with the same schema.
+An operation's refusal becomes a problem document by its code: its kind gives the status.
 """
 
 from __future__ import annotations
@@ -10,61 +13,89 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from accounts.access import Target, can
 from accounts.scope import departments_of_senior
-from api import serialize
-from api.fields import Fields, json_object
-from api.models import ApiToken
-from api.problems import ApiProblem, FieldError, invalid, problem_response
-from api.tokens import authenticate
+from api.problems import ApiProblem, FieldError, problem_response
+from api.schemas import (
+    BySpecialty,
+    Coverage,
+    CoverageQuery,
+    Department,
+    DepartmentChange,
+    DepartmentFields,
+    LeaveEntry,
+    LeaveFields,
+    LeaveQuery,
+    OnDuty,
+    OnDutyQuery,
+    Override,
+    OverrideFields,
+    Rotation,
+    RotationChange,
+    RotationFields,
+    Senior,
+    SeniorChange,
+    SeniorFields,
+    Shift,
+    ShiftChange,
+    ShiftFields,
+    ShiftQuery,
+    Specialty,
+    SpecialtyChange,
+    SpecialtyFields,
+    Swap,
+    SwapAction,
+    SwapFields,
+    SwapQuery,
+    Window,
+)
+from api.spec import route
+from api.tokens import TokenRefused, principal_of_token, token_of_request
 from core import clock, db
 from core.actor import Actor
 from core.errors import Kind, OperationError
 from rota import operations
 from rota.coverage import coverage
-from rota.models import Department, DutyOverride, DutySlot, Leave, Rotation, Senior, Specialty, SwapRequest, SwapStatus
-from rota.queries import on_duty_hunt_list
+from rota.models import Department as DepartmentRow
+from rota.models import DutyOverride, DutySlot, Leave, SwapRequest
+from rota.models import Rotation as RotationRow
+from rota.models import Senior as SeniorRow
+from rota.models import Specialty as SpecialtyRow
+from rota.queries import find_specialty, on_duty_hunt_list
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_LIST = 1000
 MAX_COVERAGE_DAYS = 93
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
+CHALLENGE = 'Bearer realm="recours"'
 
 
-# -- authentication, scope, errors --------------------------------------------------------------------
+# -- authentication, authorisation, errors ------------------------------------------------------------
 
 
 @blueprint.before_request
 def _authenticate() -> None:
     if request.endpoint in PUBLIC_ENDPOINTS:
         return
-    challenge = {"WWW-Authenticate": 'Bearer realm="recours"'}
-    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiProblem(401, "unauthorized", "send an API token: Authorization: Bearer <token>", [], challenge)
-    token = authenticate(db.session(), secret.strip())
-    if token is None:
-        raise ApiProblem(
-            401,
-            "unauthorized",
-            "this token is unknown or revoked",
-            [],
-            {**challenge, "WWW-Authenticate": challenge["WWW-Authenticate"] + ', error="invalid_token"'},
-        )
-    g.api_token = token
+    try:
+        g.api_token = token_of_request(db.session(), request.headers.get("Authorization"))
+    except TokenRefused as refusal:
+        challenge = CHALLENGE + (', error="invalid_token"' if refusal.invalid_token else "")
+        raise ApiProblem(401, "unauthorized", refusal.detail, [], {"WWW-Authenticate": challenge}) from None
 
 
-def _require_write(department_id: int) -> None:
-    token: ApiToken = g.api_token
-    if token.read_only:
-        raise ApiProblem(403, "forbidden", "this token is read-only")
-    if department_id not in token.department_ids:
-        raise ApiProblem(403, "forbidden", "this token may not change the rota of that department")
+def _allow(action: str, target: Target | None = None) -> None:
+    """The token acts like a head of its departments (or an administrator when it covers them all)."""
+    if not can(principal_of_token(g.api_token), action, target):
+        detail = "this token is read-only" if g.api_token.read_only else "this token may not make this change"
+        raise ApiProblem(403, "forbidden", detail)
 
 
 @blueprint.errorhandler(ApiProblem)
@@ -99,387 +130,435 @@ def refused(exc: OperationError) -> ApiProblem:
     return ApiProblem(STATUS_OF_KIND[exc.kind], PROBLEM_OF_KIND[exc.kind], exc.message, [error])
 
 
-def _actor() -> Actor:
-    return Actor.for_token(g.api_token, request.remote_addr)
-
-
 def _act(action: Callable[[Session, Actor], Any]) -> Any:
+    """Call the operation with the token as actor, commit once; a refusal is a problem document."""
     session = db.session()
     try:
-        result = action(session, _actor())
+        result = action(session, Actor.for_token(g.api_token, request.remote_addr))
     except OperationError as exc:
         raise refused(exc) from None
     session.commit()
     return result
 
 
-def _codes(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Specialty.id, Specialty.code)).all())
+def _invalid(field: str, message: str, location: str = "body") -> ApiProblem:
+    return ApiProblem(422, "invalid-input", f"{field}: {message}", [FieldError(field, message, location)])
 
 
-def _senior(session: Session, fields: Fields, name: str, *, required: bool = True) -> Senior | None:
-    senior_id = fields.integer(name, required=required)
-    if senior_id is None:
-        return None
-    found = session.get(Senior, senior_id)
+def _get(model, object_id: int, name: str):
+    found = db.session().get(model, object_id)
     if found is None:
-        fields.fail(name, f"no senior #{senior_id}")
+        raise ApiProblem(404, "not-found", f"no {name} #{object_id}", [FieldError(f"{name}_id", "nothing has this id", "path")])
     return found
 
 
-def _window(fields: Fields):
-    start, end = fields.instant("from", required=False), fields.instant("to", required=False)
-    if start is not None and end is not None and end <= start:
-        fields.fail("to", "must be after from")
-    return start, end
+def _specialty(code: str | None, location: str = "body") -> SpecialtyRow | None:
+    if code is None:
+        return None
+    found = find_specialty(db.session(), code)
+    if found is None:
+        raise _invalid("specialty", f"no specialty {code!r}", location)
+    return found
 
 
-def _created(body: dict[str, Any]) -> tuple[Response, int]:
-    return jsonify(body), 201
+def _codes(session: Session) -> dict[int, str]:
+    return dict(session.execute(select(SpecialtyRow.id, SpecialtyRow.code)).all())
 
 
-# -- reference data -----------------------------------------------------------------------------------
+def _changed(current: BaseModel, change: BaseModel) -> dict[str, Any]:
+    """The current values with the fields the PATCH body gave (the others stay as they are)."""
+    values = current.model_dump()
+    values.update(change.model_dump(exclude_unset=True))
+    return values
 
 
-@blueprint.get("/departments")
-def list_departments():
-    """Every department with its time zone and rota settings."""
-    return jsonify([serialize.department(d) for d in db.session().scalars(select(Department).order_by(Department.id))])
+def _window(query: Window | LeaveQuery, model) -> list:
+    if query.from_ is not None and query.to is not None and query.to <= query.from_:
+        raise _invalid("to", "must be after from", "query")
+    conditions = []
+    if query.from_ is not None:
+        conditions.append(model.ends_at > query.from_)
+    if query.to is not None:
+        conditions.append(model.starts_at < query.to)
+    return conditions
 
 
-@blueprint.get("/specialties")
-def list_specialties():
+# -- departments --------------------------------------------------------------------------------------
+
+
+@route(blueprint, "GET", "/departments", answer=list[Department])
+def list_departments() -> list[Department]:
+    """Every department with its time zone, rota settings and heads."""
+    rows = db.session().scalars(select(DepartmentRow).order_by(DepartmentRow.id))
+    return [Department.of(d) for d in rows]
+
+
+@route(blueprint, "POST", "/departments", body=DepartmentFields, answer=Department, status=201, writes=True)
+def create_department(body: DepartmentFields) -> Department:
+    """Add a department (a token that covers every department only, as a page asks an administrator)."""
+    _allow("department.edit")
+    fields = body.model_dump()
+    return Department.of(_act(lambda s, who: operations.create_department(s, who, fields.pop("name"), **fields)))
+
+
+@route(blueprint, "PATCH", "/departments/<int:department_id>", body=DepartmentChange, answer=Department, writes=True)
+def change_department(department_id: int, body: DepartmentChange) -> Department:
+    """Change a department's zone, leave policy, holidays or heads; the fields not sent stay."""
+    _get(DepartmentRow, department_id, "department")
+    _allow("department.edit", Target.departments(department_id))
+    fields = body.model_dump(exclude_unset=True)
+    if fields.get("public_holidays", "") is None:
+        fields["public_holidays"] = ""  # null: no holiday calendar
+    return Department.of(_act(lambda s, who: operations.update_department(s, who, department_id, **fields)))
+
+
+# -- specialties --------------------------------------------------------------------------------------
+
+
+def _settings(fields: dict[str, Any]) -> operations.SpecialtySettings:
+    fields.pop("department_id", None)
+    fields.pop("id", None)
+    return operations.SpecialtySettings(**fields)
+
+
+@route(blueprint, "GET", "/specialties", answer=list[Specialty])
+def list_specialties() -> list[Specialty]:
     """Every specialty, with its code (the key used by the other routes)."""
-    return jsonify([serialize.specialty(s) for s in db.session().scalars(select(Specialty).order_by(Specialty.code))])
+    return [Specialty.of(s) for s in db.session().scalars(select(SpecialtyRow).order_by(SpecialtyRow.code))]
 
 
-@blueprint.get("/seniors")
-def list_seniors():
+@route(blueprint, "POST", "/specialties", body=SpecialtyFields, answer=Specialty, status=201, writes=True)
+def create_specialty(body: SpecialtyFields) -> Specialty:
+    """Add a specialty to a department the token may change."""
+    if db.session().get(DepartmentRow, body.department_id) is None:
+        raise _invalid("department_id", f"no department #{body.department_id}")
+    _allow("specialty.edit", Target.departments(body.department_id))
+    settings = _settings(body.model_dump())
+    return Specialty.of(_act(lambda s, who: operations.create_specialty(s, who, body.department_id, settings)))
+
+
+@route(blueprint, "PATCH", "/specialties/<int:specialty_id>", body=SpecialtyChange, answer=Specialty, writes=True)
+def change_specialty(specialty_id: int, body: SpecialtyChange) -> Specialty:
+    """Change how the hotline offers a specialty (menu key, words, direct number, last resort); the
+    fields not sent stay. A specialty stays in its department."""
+    row = _get(SpecialtyRow, specialty_id, "specialty")
+    _allow("specialty.edit", Target.departments(row.department_id))
+    if body.department_id is not None and body.department_id != row.department_id:
+        raise _invalid("department_id", "a specialty cannot move to another department")
+    settings = _settings(_changed(Specialty.of(row), body))
+    return Specialty.of(_act(lambda s, who: operations.update_specialty(s, who, specialty_id, settings)))
+
+
+# -- seniors ------------------------------------------------------------------------------------------
+
+
+@route(blueprint, "GET", "/seniors", answer=list[Senior])
+def list_seniors() -> list[Senior]:
     """Every senior (ids are used by rotations, shifts, overrides, leave and swaps)."""
-    return jsonify([serialize.senior(s) for s in db.session().scalars(select(Senior).order_by(Senior.id))])
+    return [Senior.of(s) for s in db.session().scalars(select(SeniorRow).order_by(SeniorRow.id))]
+
+
+def _managed() -> frozenset[int] | None:
+    """The departments whose staff lists the token may change (None: all)."""
+    principal = principal_of_token(g.api_token)
+    return None if can(principal, "department.edit") else principal.headed_department_ids
+
+
+@route(blueprint, "POST", "/seniors", body=SeniorFields, answer=Senior, status=201, writes=True)
+def create_senior(body: SeniorFields) -> Senior:
+    """Add a senior the hotline can ring, to the staff of a department the token may change."""
+    _allow("seniors.edit", Target.of_department_ids(body.staff_of))
+    managed = _managed()
+    senior = _act(
+        lambda s, who: operations.create_senior(
+            s, who, body.full_name, body.phones, active=body.active, staff_of=body.staff_of, managed=managed
+        )
+    )
+    return Senior.of(senior)
+
+
+@route(blueprint, "PATCH", "/seniors/<int:senior_id>", body=SeniorChange, answer=Senior, writes=True)
+def change_senior(senior_id: int, body: SeniorChange) -> Senior:
+    """Change a senior's name, numbers, active flag or staff lists (only those of the token's
+    departments change); the fields not sent stay."""
+    row = _get(SeniorRow, senior_id, "senior")
+    session = db.session()
+    _allow("seniors.edit", Target.of_department_ids(departments_of_senior(session, senior_id)))
+    managed = _managed()
+    given = body.model_dump(exclude_unset=True)
+    senior = _act(
+        lambda s, who: operations.update_senior(
+            s,
+            who,
+            senior_id,
+            full_name=given.get("full_name", row.full_name),
+            phones=given.get("phones", [p.e164 for p in row.phones]),
+            active=given.get("active", row.active),
+            staff_of=given.get("staff_of"),
+            managed=managed,
+        )
+    )
+    return Senior.of(senior)
 
 
 # -- rotations ----------------------------------------------------------------------------------------
 
-ROTATION_FIELDS = {
-    "specialty",
-    "name",
-    "layer",
-    "weekdays",
-    "start",
-    "end",
-    "members",
-    "turn_days",
-    "handoff",
-    "anchor",
-    "valid_from",
-    "valid_until",
-}
+
+def _rotation_arguments(fields: dict[str, Any]) -> dict[str, Any]:
+    fields.pop("specialty", None)
+    fields.pop("id", None)
+    return fields
 
 
-@blueprint.get("/rotations")
-def list_rotations():
+@route(blueprint, "GET", "/rotations", query=BySpecialty, answer=list[Rotation])
+def list_rotations(query: BySpecialty) -> list[Rotation]:
     """Rotations (recurring duty patterns), optionally of one specialty."""
     session = db.session()
-    fields = Fields(request.args, "query")
-    specialty = fields.specialty(session, required=False)
-    fields.check()
-    query = select(Rotation).order_by(Rotation.id)
+    specialty = _specialty(query.specialty, "query")
+    statement = select(RotationRow).order_by(RotationRow.id)
     if specialty is not None:
-        query = query.where(Rotation.specialty_id == specialty.id)
+        statement = statement.where(RotationRow.specialty_id == specialty.id)
     codes = _codes(session)
-    return jsonify([serialize.rotation(r, codes[r.specialty_id]) for r in session.scalars(query.limit(MAX_LIST))])
+    return [Rotation.of(r, codes[r.specialty_id]) for r in session.scalars(statement.limit(MAX_LIST))]
 
 
-@blueprint.post("/rotations")
-def create_rotation():
+@route(blueprint, "POST", "/rotations", body=RotationFields, answer=Rotation, status=201, writes=True)
+def create_rotation(body: RotationFields) -> Rotation:
     """Add a rotation: local wall-clock times in the department's zone, seniors taking turns."""
-    session = db.session()
-    fields = Fields(json_object(request), "body", ROTATION_FIELDS)
-    specialty = fields.specialty(session)
-    name = fields.text("name", max_length=120)
-    layer = fields.layer()
-    weekdays = fields.text("weekdays", max_length=7)
-    start, end = fields.wall_time("start"), fields.wall_time("end")
-    members = fields.integers("members")
-    turn_days = fields.integer("turn_days", required=False, default=7, high=366)
-    handoff = fields.wall_time("handoff", required=False)
-    anchor = fields.day("anchor")
-    valid_from = fields.instant("valid_from")
-    valid_until = fields.instant("valid_until", required=False)
-    fields.check()
-    assert specialty is not None and layer is not None and start and end and anchor and valid_from and turn_days
-    _require_write(specialty.department_id)
-    rotation = _act(
-        lambda s, who: operations.add_rotation(
-            s,
-            who,
-            specialty.id,
-            name,
-            layer,
-            weekdays=weekdays,
-            start=start,
-            end=end,
-            members=members,
-            turn_days=turn_days,
-            handoff=handoff,
-            anchor=anchor,
-            valid_from=valid_from,
-            valid_until=valid_until,
-        )
-    )
-    return _created(serialize.rotation(rotation, specialty.code))
+    specialty = _specialty(body.specialty)
+    _allow("rota.edit", Target.departments(specialty.department_id))
+    fields = _rotation_arguments(body.model_dump())
+    rotation = _act(lambda s, who: operations.add_rotation(s, who, specialty.id, fields.pop("name"), fields.pop("layer"), **fields))
+    return Rotation.of(rotation, specialty.code)
 
 
-# -- single shifts, overrides, leave ------------------------------------------------------------------
+@route(blueprint, "PATCH", "/rotations/<int:rotation_id>", body=RotationChange, answer=Rotation, writes=True)
+def change_rotation(rotation_id: int, body: RotationChange) -> Rotation:
+    """Change a rotation in place (its past turns change too); the fields not sent stay. It stays in its
+    specialty."""
+    row = _get(RotationRow, rotation_id, "rotation")
+    specialty = row.specialty
+    _allow("rota.edit", Target.departments(specialty.department_id))
+    if body.specialty is not None and _specialty(body.specialty).id != specialty.id:
+        raise _invalid("specialty", "a rotation cannot move to another specialty")
+    fields = _rotation_arguments(_changed(Rotation.of(row, specialty.code), body))
+    return Rotation.of(_act(lambda s, who: operations.update_rotation(s, who, rotation_id, **fields)), specialty.code)
 
 
-def _interval_filter(model, fields: Fields):
-    start, end = _window(fields)
-    conditions = []
-    if start is not None:
-        conditions.append(model.ends_at > start)
-    if end is not None:
-        conditions.append(model.starts_at < end)
-    return conditions
+@route(blueprint, "DELETE", "/rotations/<int:rotation_id>", answer=None, status=204, writes=True)
+def delete_rotation(rotation_id: int) -> Response:
+    """Remove a rotation altogether (to stop it from a date on, set valid_until instead)."""
+    row = _get(RotationRow, rotation_id, "rotation")
+    _allow("rota.edit", Target.departments(row.specialty.department_id))
+    _act(lambda s, who: operations.remove_rotation(s, who, rotation_id))
+    return Response(status=204)
 
 
-@blueprint.get("/shifts")
-def list_shifts():
+# -- single shifts ------------------------------------------------------------------------------------
+
+
+@route(blueprint, "GET", "/shifts", query=ShiftQuery, answer=list[Shift])
+def list_shifts(query: ShiftQuery) -> list[Shift]:
     """Single shifts overlapping ``[from, to)``, optionally of one specialty or one senior."""
     session = db.session()
-    fields = Fields(request.args, "query")
-    specialty = fields.specialty(session, required=False)
-    senior_id = fields.integer("senior", required=False)
-    conditions = _interval_filter(DutySlot, fields)
-    fields.check()
-    query = select(DutySlot).where(*conditions).order_by(DutySlot.starts_at, DutySlot.id)
+    specialty = _specialty(query.specialty, "query")
+    statement = select(DutySlot).where(*_window(query, DutySlot)).order_by(DutySlot.starts_at, DutySlot.id)
     if specialty is not None:
-        query = query.where(DutySlot.specialty_id == specialty.id)
-    if senior_id is not None:
-        query = query.where(DutySlot.senior_id == senior_id)
+        statement = statement.where(DutySlot.specialty_id == specialty.id)
+    if query.senior is not None:
+        statement = statement.where(DutySlot.senior_id == query.senior)
     codes = _codes(session)
-    return jsonify([serialize.shift(s, codes[s.specialty_id]) for s in session.scalars(query.limit(MAX_LIST))])
+    return [Shift.of(s, codes[s.specialty_id]) for s in session.scalars(statement.limit(MAX_LIST))]
 
 
-@blueprint.post("/shifts")
-def create_shift():
+@route(blueprint, "POST", "/shifts", body=ShiftFields, answer=Shift, status=201, writes=True)
+def create_shift(body: ShiftFields) -> Shift:
     """Add a single shift ``[starts_at, ends_at)``."""
-    session = db.session()
-    fields = Fields(json_object(request), "body", {"specialty", "senior_id", "layer", "starts_at", "ends_at"})
-    specialty = fields.specialty(session)
-    senior = _senior(session, fields, "senior_id")
-    layer = fields.layer()
-    starts_at, ends_at = fields.instant("starts_at"), fields.instant("ends_at")
-    fields.check()
-    assert specialty and senior and layer and starts_at and ends_at
-    _require_write(specialty.department_id)
-    shift = _act(lambda s, who: operations.add_shift(s, who, specialty.id, senior.id, layer, starts_at, ends_at))
-    return _created(serialize.shift(shift, specialty.code))
+    specialty = _specialty(body.specialty)
+    _allow("rota.edit", Target.departments(specialty.department_id))
+    shift = _act(lambda s, who: operations.add_shift(s, who, specialty.id, body.senior_id, body.layer, body.starts_at, body.ends_at))
+    return Shift.of(shift, specialty.code)
 
 
-@blueprint.get("/overrides")
-def list_overrides():
+@route(blueprint, "PATCH", "/shifts/<int:shift_id>", body=ShiftChange, answer=Shift, writes=True)
+def change_shift(shift_id: int, body: ShiftChange) -> Shift:
+    """Change a single shift's senior, layer or period; the fields not sent stay."""
+    row = _get(DutySlot, shift_id, "shift")
+    specialty = row.specialty
+    _allow("rota.edit", Target.departments(specialty.department_id))
+    if body.specialty is not None and _specialty(body.specialty).id != specialty.id:
+        raise _invalid("specialty", "a shift cannot move to another specialty")
+    fields = _changed(Shift.of(row, specialty.code), body)
+    shift = _act(
+        lambda s, who: operations.update_shift(
+            s, who, shift_id, senior_id=fields["senior_id"], layer=fields["layer"], starts_at=fields["starts_at"], ends_at=fields["ends_at"]
+        )
+    )
+    return Shift.of(shift, specialty.code)
+
+
+@route(blueprint, "DELETE", "/shifts/<int:shift_id>", answer=None, status=204, writes=True)
+def delete_shift(shift_id: int) -> Response:
+    """Remove a single shift."""
+    row = _get(DutySlot, shift_id, "shift")
+    _allow("rota.edit", Target.departments(row.specialty.department_id))
+    _act(lambda s, who: operations.remove_shift(s, who, shift_id))
+    return Response(status=204)
+
+
+# -- overrides, leave ---------------------------------------------------------------------------------
+
+
+@route(blueprint, "GET", "/overrides", query=Window, answer=list[Override])
+def list_overrides(query: Window) -> list[Override]:
     """Overrides (one senior takes another's duty) overlapping ``[from, to)``."""
     session = db.session()
-    fields = Fields(request.args, "query")
-    specialty = fields.specialty(session, required=False)
-    conditions = _interval_filter(DutyOverride, fields)
-    fields.check()
-    query = select(DutyOverride).where(*conditions).order_by(DutyOverride.starts_at, DutyOverride.id)
+    specialty = _specialty(query.specialty, "query")
+    statement = select(DutyOverride).where(*_window(query, DutyOverride)).order_by(DutyOverride.starts_at, DutyOverride.id)
     if specialty is not None:
-        query = query.where(DutyOverride.specialty_id == specialty.id)
+        statement = statement.where(DutyOverride.specialty_id == specialty.id)
     codes = _codes(session)
-    return jsonify([serialize.override(o, codes[o.specialty_id]) for o in session.scalars(query.limit(MAX_LIST))])
+    return [Override.of(o, codes[o.specialty_id]) for o in session.scalars(statement.limit(MAX_LIST))]
 
 
-@blueprint.post("/overrides")
-def create_override():
-    """``replacing_senior_id`` takes every duty of ``replaced_senior_id`` for the specialty over the interval."""
-    session = db.session()
-    fields = Fields(
-        json_object(request), "body", {"specialty", "replaced_senior_id", "replacing_senior_id", "starts_at", "ends_at", "note"}
+@route(blueprint, "POST", "/overrides", body=OverrideFields, answer=Override, status=201, writes=True)
+def create_override(body: OverrideFields) -> Override:
+    """``replacing_senior_id`` takes every duty of ``replaced_senior_id`` for the specialty over the period."""
+    specialty = _specialty(body.specialty)
+    _allow("rota.edit", Target.departments(specialty.department_id))
+    override = _act(
+        lambda s, who: operations.add_override(
+            s, who, specialty.id, body.replaced_senior_id, body.replacing_senior_id, body.starts_at, body.ends_at, body.note
+        )
     )
-    specialty = fields.specialty(session)
-    replaced = _senior(session, fields, "replaced_senior_id")
-    replacing = _senior(session, fields, "replacing_senior_id")
-    starts_at, ends_at = fields.instant("starts_at"), fields.instant("ends_at")
-    note = fields.text("note", required=False)
-    fields.check()
-    assert specialty and replaced and replacing and starts_at and ends_at
-    _require_write(specialty.department_id)
-    override = _act(lambda s, who: operations.add_override(s, who, specialty.id, replaced.id, replacing.id, starts_at, ends_at, note))
-    return _created(serialize.override(override, specialty.code))
+    return Override.of(override, specialty.code)
 
 
-@blueprint.get("/leave")
-def list_leave():
+@route(blueprint, "GET", "/leave", query=LeaveQuery, answer=list[LeaveEntry])
+def list_leave(query: LeaveQuery) -> list[LeaveEntry]:
     """Leave overlapping ``[from, to)``, optionally of one senior."""
-    session = db.session()
-    fields = Fields(request.args, "query")
-    senior_id = fields.integer("senior", required=False)
-    conditions = _interval_filter(Leave, fields)
-    fields.check()
-    query = select(Leave).where(*conditions).order_by(Leave.starts_at, Leave.id)
-    if senior_id is not None:
-        query = query.where(Leave.senior_id == senior_id)
-    return jsonify([serialize.leave(entry) for entry in session.scalars(query.limit(MAX_LIST))])
+    statement = select(Leave).where(*_window(query, Leave)).order_by(Leave.starts_at, Leave.id)
+    if query.senior is not None:
+        statement = statement.where(Leave.senior_id == query.senior)
+    return [LeaveEntry.of(entry) for entry in db.session().scalars(statement.limit(MAX_LIST))]
 
 
-@blueprint.post("/leave")
-def create_leave():
+@route(blueprint, "POST", "/leave", body=LeaveFields, answer=LeaveEntry, status=201, writes=True)
+def create_leave(body: LeaveFields) -> LeaveEntry:
     """A senior is unavailable over ``[starts_at, ends_at)``, for every specialty. The token must cover
     one of the senior's departments."""
     session = db.session()
-    fields = Fields(json_object(request), "body", {"senior_id", "starts_at", "ends_at", "reason"})
-    senior = _senior(session, fields, "senior_id")
-    starts_at, ends_at = fields.instant("starts_at"), fields.instant("ends_at")
-    reason = fields.text("reason", required=False, max_length=120)
-    fields.check()
-    assert senior and starts_at and ends_at
-    token: ApiToken = g.api_token
-    if token.read_only:
-        raise ApiProblem(403, "forbidden", "this token is read-only")
-    if not departments_of_senior(session, senior.id) & token.department_ids:
-        raise ApiProblem(403, "forbidden", "this senior belongs to no department this token may change")
-    entry = _act(lambda s, who: operations.add_leave(s, who, senior.id, starts_at, ends_at, reason))
-    return _created(serialize.leave(entry))
+    if session.get(SeniorRow, body.senior_id) is None:
+        raise _invalid("senior_id", f"no senior #{body.senior_id}")
+    _allow("rota.edit", Target.of_department_ids(departments_of_senior(session, body.senior_id)))
+    entry = _act(lambda s, who: operations.add_leave(s, who, body.senior_id, body.starts_at, body.ends_at, body.reason))
+    return LeaveEntry.of(entry)
 
 
 # -- swaps --------------------------------------------------------------------------------------------
 
-SWAP_ACTIONS = {
-    "accept": operations.accept_swap,
-    "decline": operations.decline_swap,
-    "approve": operations.approve_swap,
-    "reject": operations.reject_swap,
-    "cancel": operations.cancel_swap,
-}
 
-
-@blueprint.get("/swaps")
-def list_swaps():
+@route(blueprint, "GET", "/swaps", query=SwapQuery, answer=list[Swap])
+def list_swaps(query: SwapQuery) -> list[Swap]:
     """Swap requests, optionally of one specialty or in one status."""
     session = db.session()
-    fields = Fields(request.args, "query")
-    specialty = fields.specialty(session, required=False)
-    status = fields.text("status", required=False)
-    if status and status not in {s.value for s in SwapStatus}:
-        fields.fail("status", f"must be one of {', '.join(s.value for s in SwapStatus)}")
-    fields.check()
-    query = select(SwapRequest).order_by(SwapRequest.id)
+    specialty = _specialty(query.specialty, "query")
+    statement = select(SwapRequest).order_by(SwapRequest.id)
     if specialty is not None:
-        query = query.where(SwapRequest.specialty_id == specialty.id)
-    if status:
-        query = query.where(SwapRequest.status == SwapStatus(status))
+        statement = statement.where(SwapRequest.specialty_id == specialty.id)
+    if query.status is not None:
+        statement = statement.where(SwapRequest.status == query.status)
     codes = _codes(session)
-    return jsonify([serialize.swap(s, codes[s.specialty_id]) for s in session.scalars(query.limit(MAX_LIST))])
+    return [Swap.of(s, codes[s.specialty_id]) for s in session.scalars(statement.limit(MAX_LIST))]
 
 
-@blueprint.post("/swaps")
-def create_swap():
-    """``requester_id`` asks ``counterpart_id`` to take their duty over the interval (a give-away), or to
+@route(blueprint, "POST", "/swaps", body=SwapFields, answer=Swap, status=201, writes=True)
+def create_swap(body: SwapFields) -> Swap:
+    """``requester_id`` asks ``counterpart_id`` to take their duty over the period (a give-away), or to
     exchange it for the counterpart's duty over ``[return_starts_at, return_ends_at)``."""
-    session = db.session()
-    known = {"specialty", "requester_id", "counterpart_id", "starts_at", "ends_at", "return_starts_at", "return_ends_at", "note"}
-    fields = Fields(json_object(request), "body", known)
-    specialty = fields.specialty(session)
-    requester = _senior(session, fields, "requester_id")
-    counterpart = _senior(session, fields, "counterpart_id")
-    starts_at, ends_at = fields.instant("starts_at"), fields.instant("ends_at")
-    return_starts_at, return_ends_at = fields.instant("return_starts_at", required=False), fields.instant("return_ends_at", required=False)
-    note = fields.text("note", required=False)
-    fields.check()
-    assert specialty and requester and counterpart and starts_at and ends_at
-    _require_write(specialty.department_id)
+    specialty = _specialty(body.specialty)
+    _allow("rota.edit", Target.departments(specialty.department_id))
     swap = _act(
         lambda s, who: operations.request_swap(
             s,
             who,
             specialty.id,
-            requester.id,
-            counterpart.id,
-            starts_at,
-            ends_at,
-            at=clock.now(),
-            return_starts_at=return_starts_at,
-            return_ends_at=return_ends_at,
-            note=note,
+            body.requester_id,
+            body.counterpart_id,
+            body.starts_at,
+            body.ends_at,
+            return_starts_at=body.return_starts_at,
+            return_ends_at=body.return_ends_at,
+            note=body.note,
         )
     )
-    return _created(serialize.swap(swap, specialty.code))
+    return Swap.of(swap, specialty.code)
 
 
-@blueprint.post("/swaps/<int:swap_id>/<action>")
-def act_on_swap(swap_id: int, action: str):
-    """Move a swap on: the counterpart accepts or declines, a head approves or rejects, the requester
-    cancels. ``senior_id`` is the senior doing it; rota.operations checks they may."""
-    session = db.session()
-    if action not in SWAP_ACTIONS:
-        raise invalid([FieldError("action", f"must be one of {', '.join(SWAP_ACTIONS)}", "path")])
-    swap = session.get(SwapRequest, swap_id)
-    if swap is None:
-        raise ApiProblem(404, "not-found", f"no swap #{swap_id}", [FieldError("swap_id", "no such swap", "path")])
-    fields = Fields(json_object(request), "body", {"senior_id"})
-    senior = _senior(session, fields, "senior_id")
-    fields.check()
-    assert senior is not None
-    specialty = session.get(Specialty, swap.specialty_id)
-    assert specialty is not None
-    _require_write(specialty.department_id)
-    swap = _act(lambda s, who: SWAP_ACTIONS[action](s, who, swap_id, senior.id))
-    return jsonify(serialize.swap(swap, specialty.code))
+def _swap_step(swap_id: int, body: SwapAction, step: Callable[..., SwapRequest]) -> Swap:
+    swap = _get(SwapRequest, swap_id, "swap")
+    code = _codes(db.session())[swap.specialty_id]
+    _allow("rota.edit", Target.departments(operations.department_of_specialty(db.session(), swap.specialty_id)))
+    return Swap.of(_act(lambda s, who: step(s, who, swap_id, body.senior_id)), code)
+
+
+def _swap_route(action: str, step: Callable[..., SwapRequest], doc: str) -> None:
+    def view(swap_id: int, body: SwapAction) -> Swap:
+        return _swap_step(swap_id, body, step)
+
+    view.__name__, view.__doc__ = f"{action}_swap", doc
+    route(blueprint, "POST", f"/swaps/<int:swap_id>/{action}", body=SwapAction, answer=Swap, writes=True)(view)
+
+
+SWAP_STEPS = {
+    "accept": (operations.accept_swap, "The counterpart (``senior_id``) accepts: in force at once when the department needs no approval."),
+    "decline": (operations.decline_swap, "The counterpart (``senior_id``) declines."),
+    "approve": (operations.approve_swap, "A head of the department (``senior_id``) approves: the swap becomes overrides."),
+    "reject": (operations.reject_swap, "A head of the department (``senior_id``) rejects."),
+    "cancel": (operations.cancel_swap, "The requester (``senior_id``) withdraws a swap not yet in force."),
+}
+for _action, (_step, _doc) in SWAP_STEPS.items():
+    _swap_route(_action, _step, _doc)
 
 
 # -- questions ----------------------------------------------------------------------------------------
 
 
-@blueprint.get("/on-duty")
-def on_duty():
+@route(blueprint, "GET", "/on-duty", query=OnDutyQuery, answer=OnDuty)
+def on_duty(query: OnDutyQuery) -> OnDuty:
     """Who the hotline rings for a specialty at an instant (default: now), in order, and why."""
-    session = db.session()
-    fields = Fields(request.args, "query")
-    specialty = fields.specialty(session)
-    at = fields.instant("at", required=False)
-    fields.check()
-    assert specialty is not None
-    at = at or clock.now()
-    entries = on_duty_hunt_list(session, specialty.id, at)
-    return jsonify({"specialty": specialty.code, "at": serialize.instant(at), "hunt_list": [e.to_json() for e in entries]})
+    specialty = _specialty(query.specialty, "query")
+    at = query.at or clock.now()
+    entries = on_duty_hunt_list(db.session(), specialty.id, at)
+    return OnDuty(specialty=specialty.code, at=at, hunt_list=[e.to_json() for e in entries])
 
 
-@blueprint.get("/coverage")
-def coverage_report():
+@route(blueprint, "GET", "/coverage", query=CoverageQuery, answer=Coverage)
+def coverage_report(query: CoverageQuery) -> Coverage:
     """Gaps (nobody primary) and conflicts over ``[from, to)`` (default: the next 7 days), at most 93 days."""
     session = db.session()
-    fields = Fields(request.args, "query")
-    specialty = fields.specialty(session, required=False)
-    start, end = _window(fields)
-    start = start or clock.now()
-    end = end or start + timedelta(days=7)
+    specialty = _specialty(query.specialty, "query")
+    start = query.from_ or clock.now()
+    end = query.to or start + timedelta(days=7)
+    if end <= start:
+        raise _invalid("to", "must be after from", "query")
     if end - start > timedelta(days=MAX_COVERAGE_DAYS):
-        fields.fail("to", f"the period lasts at most {MAX_COVERAGE_DAYS} days")
-    if end <= start and not any(e.field == "to" for e in fields.errors):
-        fields.fail("to", "must be after from")
-    fields.check()
+        raise _invalid("to", f"the period lasts at most {MAX_COVERAGE_DAYS} days", "query")
     report = coverage(session, start, end, [specialty.id] if specialty is not None else None)
     codes = _codes(session)
-    return jsonify(
+    return Coverage.model_validate(
         {
-            "from": serialize.instant(report.starts_at),
-            "to": serialize.instant(report.ends_at),
+            "from": report.starts_at,
+            "to": report.ends_at,
             "specialties": [codes[i] for i in report.specialty_ids],
-            "gaps": [
-                {"specialty": codes[g.specialty_id], "starts_at": serialize.instant(g.starts_at), "ends_at": serialize.instant(g.ends_at)}
-                for g in report.gaps
-            ],
+            "gaps": [{"specialty": codes[gap.specialty_id], "starts_at": gap.starts_at, "ends_at": gap.ends_at} for gap in report.gaps],
             "conflicts": [
                 {
                     "kind": c.kind,
                     "specialty": codes[c.specialty_id],
                     "senior_id": c.senior_id,
-                    "starts_at": serialize.instant(c.starts_at),
-                    "ends_at": serialize.instant(c.ends_at),
+                    "starts_at": c.starts_at,
+                    "ends_at": c.ends_at,
                     "detail": c.detail,
                     "other_specialty": codes.get(c.other_specialty_id) if c.other_specialty_id else None,
                 }
@@ -489,9 +568,9 @@ def coverage_report():
     )
 
 
-@blueprint.get("/openapi.json")
-def openapi_document():
+@route(blueprint, "GET", "/openapi.json", answer={"type": "object", "required": ["openapi", "paths"]}, public=True)
+def openapi_document() -> dict[str, Any]:
     """This API described in OpenAPI 3.1 (no token needed)."""
     from api.openapi import document
 
-    return jsonify(document())
+    return document()

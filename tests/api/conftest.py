@@ -28,6 +28,7 @@ class World:
     reader: str  # read-only
     other: str  # may change Cardiologie only
     revoked: str
+    admin: str  # may change every department, and create departments
 
     def auth(self, secret: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {secret or self.writer}"}
@@ -59,7 +60,8 @@ def world(app, session, frozen_clock) -> World:
     _, other = create_token(session, SYSTEM, "cardio planning", [cardio_dept], read_only=False, at=FIXED_NOW)
     gone, revoked = create_token(session, SYSTEM, "old", [neuro_dept], read_only=False, at=FIXED_NOW)
     gone.revoked_at = FIXED_NOW
+    _, admin = create_token(session, SYSTEM, "IT", [], read_only=False, all_departments=True, at=FIXED_NOW)
     session.commit()
     return World(
-        neuro.id, cardio.id, neuro_dept.id, cardio_dept.id, alice.id, bob.id, carol.id, rotation.id, writer, reader, other, revoked
+        neuro.id, cardio.id, neuro_dept.id, cardio_dept.id, alice.id, bob.id, carol.id, rotation.id, writer, reader, other, revoked, admin
     )

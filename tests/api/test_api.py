@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from audit.models import AuditEntry
 from rota.models import DutySlot
 
 
@@ -90,3 +91,44 @@ def test_unknown_routes_and_methods_are_problems_too(client, world):
     wrong = client.delete("/api/shifts", headers=world.auth())
     assert wrong.status_code == 405 and wrong.mimetype == "application/problem+json" and "GET" in wrong.headers["Allow"]
     assert client.get("/no-such-page").mimetype != "application/problem+json"  # the rest of the app is untouched
+
+
+def test_departments_specialties_and_seniors_are_written_with_the_pages_rules(client, session, world):
+    # A department: only a token of every department creates one, as only an administrator does on the pages.
+    department = {"name": "Pédiatrie", "timezone": "Europe/Paris", "public_holidays": "FR-57", "heads": [world.carol]}
+    assert client.post("/api/departments", json=department, headers=world.auth()).status_code == 403
+    created = client.post("/api/departments", json=department, headers=world.auth(world.admin))
+    assert created.status_code == 201 and created.get_json()["heads"] == [world.carol]
+    bad_zone = client.patch(
+        f"/api/departments/{created.get_json()['id']}", json={"timezone": "Europe/Pariss"}, headers=world.auth(world.admin)
+    )
+    assert bad_zone.status_code == 422 and bad_zone.get_json()["errors"][0]["code"] == "rota.timezone"
+    taken = client.post("/api/departments", json=department, headers=world.auth(world.admin))
+    assert taken.status_code == 409 and taken.get_json()["errors"][0]["field"] == "name"
+
+    # A specialty: in a department the token may change; a menu key already used is a conflict on that field.
+    specialty = {"code": "EPI", "department_id": world.dept_id, "name_fr": "épileptologie", "name_en": "epileptology", "menu_digit": "4"}
+    assert (
+        client.post("/api/specialties", json={**specialty, "department_id": world.other_dept_id}, headers=world.auth()).status_code == 403
+    )
+    assert client.post("/api/specialties", json=specialty, headers=world.auth()).status_code == 201
+    again = client.post("/api/specialties", json={**specialty, "code": "EPI2"}, headers=world.auth())
+    assert again.status_code == 409
+    assert (again.get_json()["errors"][0]["field"], again.get_json()["errors"][0]["code"]) == ("menu_digit", "rota.already_used")
+
+    # A senior: on the staff of one of the token's departments; their numbers are checked by the operation.
+    senior = {"full_name": "Dr Zoé Blanc", "phones": ["06 12 34 56 78"], "staff_of": [world.other_dept_id]}
+    assert client.post("/api/seniors", json=senior, headers=world.auth()).status_code == 403
+    wrong = client.post("/api/seniors", json={**senior, "phones": ["12"], "staff_of": [world.dept_id]}, headers=world.auth())
+    assert wrong.status_code == 422 and (wrong.get_json()["errors"][0]["field"], wrong.get_json()["errors"][0]["code"]) == (
+        "phones",
+        "rota.phone",
+    )
+    zoe = client.post("/api/seniors", json={**senior, "staff_of": [world.dept_id]}, headers=world.auth()).get_json()
+    assert client.patch(f"/api/seniors/{zoe['id']}", json={"active": False}, headers=world.auth(world.other)).status_code == 403
+    assert client.patch(f"/api/seniors/{zoe['id']}", json={"active": False}, headers=world.auth()).get_json()["active"] is False
+
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.actor_kind == "token").order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["department.create", "specialty.create", "senior.create", "senior.update"]
+    assert [e.actor.rsplit(" ", 1)[-1] for e in entries] == ["IT", "planning", "planning", "planning"]
+    assert entries[2].after["phones"] == ["+33612345678"] and entries[2].department_ids == [world.dept_id]

@@ -3,13 +3,14 @@ bad ones get a problem document naming the field at fault — never a 500."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
 
-from api.openapi import PATHS, document
+from api.openapi import document, paths
 from core.actor import SYSTEM
 from rota import operations
 from tests.conftest import FIXED_NOW
@@ -19,36 +20,71 @@ PROBLEM = "application/problem+json"
 Example = Callable[[Any, Any], tuple[str, dict[str, Any] | None]]
 
 
-def _swap(world, session) -> int:
+def _swap(world, session, *, accepted: bool = False) -> int:
     # Bob holds the day turn of the week of 9 March (turn 9 from the anchor Monday, members alternate).
     swap = operations.request_swap(
         session, SYSTEM, world.neuro_id, world.bob, world.alice, utc(2026, 3, 10, 8), utc(2026, 3, 10, 12), at=FIXED_NOW
     )
+    if accepted:
+        operations.update_department(session, SYSTEM, world.dept_id, heads=[world.carol])
+        operations.accept_swap(session, SYSTEM, swap.id, world.alice)
     session.commit()
     return swap.id
 
 
-# One request per documented operation that must succeed with the writer token.
+def _shift(world, session) -> int:
+    shift = operations.add_shift(session, SYSTEM, world.neuro_id, world.carol, "backup", utc(2026, 3, 14, 8), utc(2026, 3, 14, 20))
+    session.commit()
+    return shift.id
+
+
+ROTATION = {
+    "specialty": "NEURO",
+    "name": "Nuit",
+    "layer": "primary",
+    "weekdays": "1234567",
+    "start": "18:30",
+    "end": "08:30",
+    "members": [],
+    "turn_days": 1,
+    "anchor": "2026-01-05",
+    "valid_from": "2026-01-01T00:00:00Z",
+}
+SPECIALTY = {"code": "EPILEPSY", "name_fr": "épileptologie", "name_en": "epileptology", "menu_digit": "7", "speech_keywords": "épilepsie"}
+
+# One request per documented operation that must succeed: (url, body) with the writer token, or
+# (url, body, token) when another one is needed (creating a department takes a token of every department).
 GOOD: dict[tuple[str, str], Example] = {
     ("get", "/api/departments"): lambda w, s: ("/api/departments", None),
-    ("get", "/api/specialties"): lambda w, s: ("/api/specialties", None),
-    ("get", "/api/seniors"): lambda w, s: ("/api/seniors", None),
-    ("get", "/api/rotations"): lambda w, s: ("/api/rotations?specialty=NEURO", None),
-    ("post", "/api/rotations"): lambda w, s: (
-        "/api/rotations",
-        {
-            "specialty": "NEURO",
-            "name": "Nuit",
-            "layer": "primary",
-            "weekdays": "1234567",
-            "start": "18:30",
-            "end": "08:30",
-            "members": [w.carol, w.alice],
-            "turn_days": 1,
-            "anchor": "2026-01-05",
-            "valid_from": "2026-01-01T00:00:00Z",
-        },
+    ("post", "/api/departments"): lambda w, s: (
+        "/api/departments",
+        {"name": "Pédiatrie", "timezone": "Europe/Paris", "public_holidays": "FR", "heads": [w.carol]},
+        w.admin,
     ),
+    ("patch", "/api/departments/{department_id}"): lambda w, s: (
+        f"/api/departments/{w.dept_id}",
+        {"timezone": "America/Martinique", "public_holidays": "FR", "leave_policy": "gap", "heads": [w.alice]},
+        w.admin,
+    ),
+    ("get", "/api/specialties"): lambda w, s: ("/api/specialties", None),
+    ("post", "/api/specialties"): lambda w, s: ("/api/specialties", {**SPECIALTY, "department_id": w.dept_id}),
+    ("patch", "/api/specialties/{specialty_id}"): lambda w, s: (
+        f"/api/specialties/{w.neuro_id}",
+        {"menu_digit": "3", "direct_number": "01 99 00 00 55", "last_resort_senior_id": w.alice},
+    ),
+    ("get", "/api/seniors"): lambda w, s: ("/api/seniors", None),
+    ("post", "/api/seniors"): lambda w, s: (
+        "/api/seniors",
+        {"full_name": "Dr Zoé Blanc", "phones": ["06 12 34 56 78"], "staff_of": [w.dept_id]},
+    ),
+    ("patch", "/api/seniors/{senior_id}"): lambda w, s: (f"/api/seniors/{w.alice}", {"phones": ["+33612345679", "01 99 00 00 77"]}),
+    ("get", "/api/rotations"): lambda w, s: ("/api/rotations?specialty=NEURO", None),
+    ("post", "/api/rotations"): lambda w, s: ("/api/rotations", {**ROTATION, "members": [w.carol, w.alice]}),
+    ("patch", "/api/rotations/{rotation_id}"): lambda w, s: (
+        f"/api/rotations/{w.rotation_id}",
+        {"name": "Jour (semaine)", "turn_days": 14},
+    ),
+    ("delete", "/api/rotations/{rotation_id}"): lambda w, s: (f"/api/rotations/{w.rotation_id}", None),
     ("get", "/api/shifts"): lambda w, s: ("/api/shifts?specialty=NEURO&from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00%2B02:00", None),
     ("post", "/api/shifts"): lambda w, s: (
         "/api/shifts",
@@ -60,6 +96,8 @@ GOOD: dict[tuple[str, str], Example] = {
             "ends_at": "2026-03-14T20:00:00Z",
         },
     ),
+    ("patch", "/api/shifts/{shift_id}"): lambda w, s: (f"/api/shifts/{_shift(w, s)}", {"ends_at": "2026-03-14T18:00:00+01:00"}),
+    ("delete", "/api/shifts/{shift_id}"): lambda w, s: (f"/api/shifts/{_shift(w, s)}", None),
     ("get", "/api/overrides"): lambda w, s: ("/api/overrides?from=2026-03-01T00:00:00Z", None),
     ("post", "/api/overrides"): lambda w, s: (
         "/api/overrides",
@@ -88,12 +126,21 @@ GOOD: dict[tuple[str, str], Example] = {
             "ends_at": "2026-03-10T12:00:00Z",
         },
     ),
-    ("post", "/api/swaps/{swap_id}/{action}"): lambda w, s: (f"/api/swaps/{_swap(w, s)}/accept", {"senior_id": w.alice}),
+    ("post", "/api/swaps/{swap_id}/accept"): lambda w, s: (f"/api/swaps/{_swap(w, s)}/accept", {"senior_id": w.alice}),
+    ("post", "/api/swaps/{swap_id}/decline"): lambda w, s: (f"/api/swaps/{_swap(w, s)}/decline", {"senior_id": w.alice}),
+    ("post", "/api/swaps/{swap_id}/cancel"): lambda w, s: (f"/api/swaps/{_swap(w, s)}/cancel", {"senior_id": w.bob}),
+    ("post", "/api/swaps/{swap_id}/approve"): lambda w, s: (f"/api/swaps/{_swap(w, s, accepted=True)}/approve", {"senior_id": w.carol}),
+    ("post", "/api/swaps/{swap_id}/reject"): lambda w, s: (f"/api/swaps/{_swap(w, s, accepted=True)}/reject", {"senior_id": w.carol}),
     ("get", "/api/on-duty"): lambda w, s: ("/api/on-duty?specialty=NEURO&at=2026-03-10T09:00:00Z", None),
     ("get", "/api/coverage"): lambda w, s: ("/api/coverage?specialty=NEURO&from=2026-03-09T00:00:00Z&to=2026-03-16T00:00:00Z", None),
     ("get", "/api/openapi.json"): lambda w, s: ("/api/openapi.json", None),
 }
-OPERATIONS = [(method, path) for path, item in PATHS.items() for method in item]
+OPERATIONS = [(method, path) for path, item in paths().items() for method in item]
+
+
+def _good(world, session, method: str, path: str) -> tuple[str, Any, str]:
+    url, body, *token = GOOD[(method, path)](world, session)
+    return url, body, token[0] if token else world.writer
 
 
 def _validate(doc: dict[str, Any], operation: dict[str, Any], response) -> None:
@@ -126,7 +173,7 @@ def test_the_document_is_openapi_3_1_and_every_operation_has_an_example(client):
         if r.rule.startswith("/api/")
         for m in r.methods - {"HEAD", "OPTIONS"}
     }
-    documented = {(m, p.replace("{swap_id}", "<int:swap_id>").replace("{action}", "<action>")) for m, p in OPERATIONS}
+    documented = {(m, re.sub(r"\{(\w+_id)\}", r"<int:\1>", p)) for m, p in OPERATIONS}
     assert {rule for rule in api_rules if not rule[1].startswith("/api/reports/")} == documented
     Draft202012Validator.check_schema({"$defs": doc["components"]["schemas"]})
 
@@ -134,9 +181,9 @@ def test_the_document_is_openapi_3_1_and_every_operation_has_an_example(client):
 @pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[f"{m} {p}" for m, p in OPERATIONS])
 def test_good_requests_answer_as_documented(client, session, world, method, path):
     doc = document()
-    url, body = GOOD[(method, path)](world, session)
-    response = _call(client, method, url, body, world.auth())
-    assert response.status_code in (200, 201), response.get_data(as_text=True)
+    url, body, token = _good(world, session, method, path)
+    response = _call(client, method, url, body, world.auth(token))
+    assert response.status_code in (200, 201, 204), response.get_data(as_text=True)
     _validate(doc, doc["paths"][path][method], response)
 
 
@@ -144,7 +191,7 @@ def test_good_requests_answer_as_documented(client, session, world, method, path
 def test_bad_input_gets_a_documented_problem_never_a_500(client, session, world, method, path):
     doc = document()
     operation = doc["paths"][path][method]
-    url, body = GOOD[(method, path)](world, session)
+    url, body, token = _good(world, session, method, path)
 
     def problem(response, field: str | None = None, location: str | None = None):
         assert response.status_code != 500
@@ -165,22 +212,29 @@ def test_bad_input_gets_a_documented_problem_never_a_500(client, session, world,
                 parameter["name"],
                 "query",
             )
-    if method != "post":
+    if method not in ("post", "patch", "delete"):
         return
-    problem(client.post(url, data="{}", content_type="text/plain", headers=world.auth()))
-    problem(client.post(url, data="{not json", content_type="application/json", headers=world.auth()))
-    problem(client.post(url, json=[1, 2], headers=world.auth()), "", "body")
-    schema = doc["components"]["schemas"][operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
-    empty = client.post(url, json={}, headers=world.auth())
-    problem(empty)
-    assert {e["field"] for e in empty.get_json()["errors"]} == set(schema["required"])
-    for name in schema["properties"]:
-        problem(client.post(url, json={**body, name: {"wrong": True}}, headers=world.auth()), name, "body")
-    problem(client.post(url, json={**body, "surprise": 1}, headers=world.auth()), "surprise", "body")
-    for token in (world.reader, world.other):
-        response = client.post(url, json=body, headers=world.auth(token))
+    for other in (world.reader, world.other):  # read-only, or another department's token
+        response = client.open(url, method=method.upper(), json=body, headers=world.auth(other))
         assert response.status_code == 403
         problem(response)
+    if "requestBody" not in operation:
+        return
+
+    def send(**request):
+        return client.open(url, method=method.upper(), headers=world.auth(token), **request)
+
+    problem(send(data="{}", content_type="text/plain"))
+    problem(send(data="{not json", content_type="application/json"))
+    problem(send(json=[1, 2]), "", "body")
+    schema = doc["components"]["schemas"][operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+    if schema.get("required"):
+        empty = send(json={})
+        problem(empty)
+        assert {e["field"] for e in empty.get_json()["errors"]} == set(schema["required"])
+    for name in schema["properties"]:
+        problem(send(json={**body, name: {"wrong": True}}), name, "body")
+    problem(send(json={**body, "surprise": 1}), "surprise", "body")
 
 
 @pytest.mark.parametrize("path", [p for p in document()["paths"] if p.startswith("/api/reports/")])
