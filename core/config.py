@@ -127,19 +127,6 @@ def _phone(env: Mapping[str, str], name: str) -> str:
         raise ConfigError(f"{name} is not a valid phone number: {exc}") from None
 
 
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number of seconds, got {raw!r}") from None
-    if not low <= value <= high:
-        raise ConfigError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
 def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raw = env.get(name, "").strip().lower()
     if not raw:
@@ -310,11 +297,11 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
         public_base_url=_base_url(env),
         hotline_number=_phone(env, "HOTLINE_NUMBER"),
         fallback_number=_phone(env, "FALLBACK_NUMBER"),
-        ring_timeout=_int(env, "RING_TIMEOUT", 20, 5, 120),
-        menu_timeout=_int(env, "MENU_TIMEOUT", 5, 1, 30),
-        screen_timeout=_int(env, "SCREEN_TIMEOUT", 6, 1, 30),
-        menu_max_failures=_int(env, "MENU_MAX_FAILURES", 3, 1, 10),
-        record_max_length=_int(env, "RECORD_MAX_LENGTH", 120, 10, 600),
+        ring_timeout=_count(env, "RING_TIMEOUT", 20, 5, 120, "seconds"),
+        menu_timeout=_count(env, "MENU_TIMEOUT", 5, 1, 30, "seconds"),
+        screen_timeout=_count(env, "SCREEN_TIMEOUT", 6, 1, 30, "seconds"),
+        menu_max_failures=_count(env, "MENU_MAX_FAILURES", 3, 1, 10, "failures"),
+        record_max_length=_count(env, "RECORD_MAX_LENGTH", 120, 10, 600, "seconds"),
         show_gp_number_to_senior=_bool(env, "SHOW_GP_NUMBER_TO_SENIOR", False),
         tts_voice_fr=env.get("TTS_VOICE_FR", "").strip() or "Polly.Lea",
         tts_voice_en=env.get("TTS_VOICE_EN", "").strip() or "Polly.Amy",

@@ -6,27 +6,43 @@ used for numbers without a country code is France unless told otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import phonenumbers
 
 DEFAULT_REGION = "FR"
 
 
 class InvalidPhoneNumber(ValueError):
-    """A value that is not a valid phone number; the message says why, in plain words."""
+    """A value that is not a valid phone number; the message says why, in plain words; ``text`` is the value."""
+
+    def __init__(self, message: str, text: str = "") -> None:
+        super().__init__(message)
+        self.text = text
 
 
 def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
     """Parse ``raw`` and return it in E.164 (``+33612345678``), or raise :class:`InvalidPhoneNumber`."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidPhoneNumber("empty phone number")
+        raise InvalidPhoneNumber("empty phone number", text)
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidPhoneNumber(f"{text!r} is not a phone number ({exc})") from None
+        raise InvalidPhoneNumber(f"{text!r} is not a phone number ({exc})", text) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhoneNumber(f"{text!r} is not a valid phone number")
+        raise InvalidPhoneNumber(f"{text!r} is not a valid phone number", text)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def e164_list(raws: Sequence[str], region: str = DEFAULT_REGION) -> list[str]:
+    """Each number in E.164, in the order given, once; :class:`InvalidPhoneNumber` for the first that is not one."""
+    numbers: list[str] = []
+    for raw in raws:
+        number = to_e164(raw, region)
+        if number not in numbers:
+            numbers.append(number)
+    return numbers
 
 
 def try_e164(raw: str | None, region: str = DEFAULT_REGION) -> str | None:

@@ -16,7 +16,7 @@ from audit import record, snapshot
 from core.actor import Actor
 from core.concurrency import lock
 from core.errors import N_, Code, Kind, LineError, OperationError
-from core.phones import InvalidPhoneNumber, national, to_e164
+from core.phones import InvalidPhoneNumber, e164_list, national
 from directory.imports import RPPS, GpRow
 from directory.models import GeneralPractitioner, GpPhone
 
@@ -52,14 +52,10 @@ def _check(session: Session, gp_id: int | None, full_name: str, rpps: str, phone
     )
     if other is not None:
         raise DirectoryError("rpps_taken", rpps=rpps.strip(), name=other)
-    numbers: list[str] = []
-    for raw in phones:
-        try:
-            number = to_e164(raw)
-        except InvalidPhoneNumber:
-            raise DirectoryError("phone", number=raw) from None
-        if number not in numbers:
-            numbers.append(number)
+    try:
+        numbers = e164_list(phones)
+    except InvalidPhoneNumber as exc:
+        raise DirectoryError("phone", number=exc.text) from None
     if not numbers:
         raise DirectoryError("no_phone")
     owners = dict(

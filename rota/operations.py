@@ -32,7 +32,7 @@ from core import clock
 from core.actor import Actor
 from core.concurrency import lock
 from core.errors import N_, Code, Kind, OperationError
-from core.phones import InvalidPhoneNumber, to_e164
+from core.phones import InvalidPhoneNumber, e164_list, to_e164
 from rota.coverage import duty_timeline, gap_seconds
 from rota.ical import senior_specialty_ids
 from rota.imports import ShiftRow
@@ -427,14 +427,10 @@ def senior_values(senior: Senior) -> dict[str, Any]:
 
 
 def _phone_numbers(raw: Sequence[str]) -> list[str]:
-    numbers: list[str] = []
-    for text in raw:
-        try:
-            number = to_e164(text)
-        except InvalidPhoneNumber:
-            raise RotaError("phone", number=text) from None
-        if number not in numbers:
-            numbers.append(number)
+    try:
+        numbers = e164_list(raw)
+    except InvalidPhoneNumber as exc:
+        raise RotaError("phone", number=exc.text) from None
     if not numbers:
         raise RotaError("no_phone")
     return numbers

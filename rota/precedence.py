@@ -151,20 +151,27 @@ def decide(
     places: list[Place] = []
     displaced: list[Displaced] = []
     seated: set[int] = set()
+
+    def seat_override(layer_places: list[Place], layer: Layer, source: str, source_id: int, name: str, planned: int) -> bool:
+        """Rule 1 for a planned place: the replacing senior takes it (or, on leave, nobody does).
+        False when no override names ``planned``."""
+        override = replacement.get(planned)
+        if override is None:
+            return False
+        if override.replacing_id not in unavailable:
+            layer_places.append(Place(override.replacing_id, layer, source, source_id, name, planned, override=override))
+        else:
+            displaced.append(Displaced(override.replacing_id, layer, "override", override.override_id, None))
+        return True
+
     for layer in LAYERS:
         layer_places: list[Place] = []
         for shift in shifts:  # rule 3
             if shift.layer is not layer:
                 continue
-            override = replacement.get(shift.senior_id)
-            if override is not None:
-                if override.replacing_id not in unavailable:
-                    layer_places.append(
-                        Place(override.replacing_id, layer, "shift", shift.shift_id, "", shift.senior_id, override=override)
-                    )
-                else:
-                    displaced.append(Displaced(override.replacing_id, layer, "override", override.override_id, None))
-            elif shift.senior_id not in unavailable:
+            if seat_override(layer_places, layer, "shift", shift.shift_id, "", shift.senior_id):
+                continue
+            if shift.senior_id not in unavailable:
                 layer_places.append(Place(shift.senior_id, layer, "shift", shift.shift_id, "", shift.senior_id))
             else:  # rule 2: a void shift
                 displaced.append(Displaced(shift.senior_id, layer, "shift", shift.shift_id, None))
@@ -173,14 +180,7 @@ def decide(
                 planned = turn.on_turn
                 if turn.layer is not layer or planned is None:
                     continue
-                override = replacement.get(planned)
-                if override is not None:
-                    if override.replacing_id not in unavailable:
-                        layer_places.append(
-                            Place(override.replacing_id, layer, "rotation", turn.rotation_id, turn.name, planned, override=override)
-                        )
-                    else:
-                        displaced.append(Displaced(override.replacing_id, layer, "override", override.override_id, None))
+                if seat_override(layer_places, layer, "rotation", turn.rotation_id, turn.name, planned):
                     continue
                 if planned not in unavailable:
                     layer_places.append(Place(planned, layer, "rotation", turn.rotation_id, turn.name, planned))

@@ -33,7 +33,10 @@ def test_good_settings_are_normalised(tmp_path):
         ({"PUBLIC_BASE_URL": ""}, "PUBLIC_BASE_URL is not set"),
         ({"PUBLIC_BASE_URL": "recours.example.org"}, "PUBLIC_BASE_URL must be an http(s) URL"),
         ({"RING_TIMEOUT": "vingt"}, "RING_TIMEOUT must be a whole number"),
-        ({"RING_TIMEOUT": "2"}, "RING_TIMEOUT must be between 5 and 120"),
+        ({"RING_TIMEOUT": "2"}, "RING_TIMEOUT must be between 5 and 120 seconds"),
+        # A count is not a duration: the message says what the number counts.
+        ({"MENU_MAX_FAILURES": "trois"}, "MENU_MAX_FAILURES must be a whole number of failures, got 'trois'"),
+        ({"MENU_MAX_FAILURES": "0"}, "MENU_MAX_FAILURES must be between 1 and 10 failures"),
         ({"TWILIO_ACCOUNT_SID": "123"}, "TWILIO_ACCOUNT_SID must look like AC"),
         ({"SHOW_GP_NUMBER_TO_SENIOR": "peut-être"}, "SHOW_GP_NUMBER_TO_SENIOR must be true or false"),
         ({"DATABASE_URL": "recours.db"}, "DATABASE_URL must be a SQLAlchemy URL"),
