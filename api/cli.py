@@ -11,6 +11,7 @@ from api.models import ApiToken, CalendarFeed, FeedKind
 from api.tokens import TokenError, create_feed, create_token, find_department, revoke_feed, revoke_token
 from core import db
 from core.actor import Actor
+from core.clock import utc_text
 from rota.queries import find_specialty
 
 tokens_cli = AppGroup("tokens", help="API tokens for /api/.")
@@ -71,8 +72,8 @@ def list_command() -> None:
             if token.all_departments
             else "writes in " + ", ".join(d.name for d in token.departments)
         )
-        state = f"revoked {token.revoked_at:%Y-%m-%d %H:%M} UTC" if token.revoked_at else "active"
-        click.echo(f"#{token.id}  {token.name}  {scope}  created {token.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+        state = f"revoked {utc_text(token.revoked_at)}" if token.revoked_at else "active"
+        click.echo(f"#{token.id}  {token.name}  {scope}  created {utc_text(token.created_at)}  {state}")
 
 
 @tokens_cli.command("revoke")
@@ -116,8 +117,8 @@ def feed_list_command() -> None:
         click.echo("no calendar feeds")
     for feed in feeds:
         target = feed.senior.full_name if feed.senior else feed.specialty.code if feed.specialty else "?"
-        state = f"revoked {feed.revoked_at:%Y-%m-%d %H:%M} UTC" if feed.revoked_at else "active"
-        click.echo(f"#{feed.id}  {feed.kind.value} {target}  created {feed.created_at:%Y-%m-%d %H:%M} UTC  {state}")
+        state = f"revoked {utc_text(feed.revoked_at)}" if feed.revoked_at else "active"
+        click.echo(f"#{feed.id}  {feed.kind.value} {target}  created {utc_text(feed.created_at)}  {state}")
 
 
 @ical_cli.command("revoke")

@@ -12,7 +12,7 @@ Bodies are read in pydantic's strict JSON mode: ``"12"`` is not a number, ``1`` 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, time
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
@@ -401,7 +401,3 @@ class OnDutyQuery(Query):
 
 class CoverageQuery(Window):
     pass
-
-
-def instant_text(at: datetime | None) -> str | None:
-    return None if at is None else at.isoformat().replace("+00:00", "Z")

@@ -38,3 +38,13 @@ def use_clock(clock: Clock) -> Iterator[None]:
         yield
     finally:
         _clock = previous
+
+
+def iso(at: datetime) -> str:
+    """An instant as machines read it (JSON, the API): ISO 8601 in UTC, ``Z`` for the zone."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def utc_text(at: datetime) -> str:
+    """An instant in a message for IT (the command line, import errors): minutes, UTC said."""
+    return f"{at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from calllog.models import Call
+from core import clock
 from core.phones import national
 from reports import queries, summaries
 from reports.definitions import (
@@ -233,7 +234,7 @@ class Report:
     def as_json(self) -> dict:
         return {
             "scope": self.scope.as_json(),
-            "generated_at": _iso(self.generated_at),
+            "generated_at": clock.iso(self.generated_at),
             "summarised_days": self.summarised_days,
             "calls": {**self.calls.as_json(), "found_nobody_on_duty": self.found_nobody_on_duty},
             "time_to_first_ring": self.to_first_ring.as_json(),
@@ -262,10 +263,6 @@ def callback_default_deadline(settings: object) -> timedelta:
 def _round(seconds: float | None) -> float | None:
     # Microseconds are stored; a millisecond is more than a manager needs and keeps JSON short.
     return None if seconds is None else round(seconds, 3)
-
-
-def _iso(instant: datetime) -> str:
-    return instant.isoformat().replace("+00:00", "Z")
 
 
 # -- the main report ---------------------------------------------------------------------------------
@@ -433,7 +430,7 @@ class AttemptLine:
             "layer": self.layer,
             "senior": self.senior,
             "number": self.number,
-            "started_at": _iso(self.started_at),
+            "started_at": clock.iso(self.started_at),
             "ringing_after_seconds": _round(self.ringing_after),
             "answered_after_seconds": _round(self.answered_after),
             "ended_after_seconds": _round(self.ended_after),
@@ -456,7 +453,7 @@ class UnansweredCall:
     def as_json(self) -> dict:
         return {
             "call_id": self.call_id,
-            "started_at": _iso(self.started_at),
+            "started_at": clock.iso(self.started_at),
             "local_start": self.local_start.isoformat(),
             "specialty": self.specialty,
             "caller": self.caller,

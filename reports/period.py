@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core import clock
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_DAY = date(1970, 1, 1)
 MICROSECONDS_PER_DAY = 86_400_000_000
@@ -103,8 +105,8 @@ class Period:
             "to": self.last_day.isoformat(),
             "to_inclusive": True,
             "timezone": self.zone.key,
-            "start": self.start.isoformat().replace("+00:00", "Z"),
-            "end": self.end.isoformat().replace("+00:00", "Z"),
+            "start": clock.iso(self.start),
+            "end": clock.iso(self.end),
         }
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from core import clock, db
 from core.actor import Actor
+from core.clock import utc_text
 from core.phones import national
 from rota.coverage import coverage, duty_timeline
 from rota.ical_import import count_events, looks_like_ical, parse_shift_ics
@@ -87,7 +88,7 @@ def who_command(specialty: str, when: str | None) -> None:
     at, note = parse_when(when, zone) if when else (clock.now(), None)
     if note:
         click.echo(f"note: {note}")
-    click.echo(f"{found.name_fr} ({found.code}) at {local(at, zone)} [{at:%Y-%m-%d %H:%M} UTC]")
+    click.echo(f"{found.name_fr} ({found.code}) at {local(at, zone)} [{utc_text(at)}]")
     entries = on_duty_hunt_list(session, found.id, at)
     if not entries:
         click.echo("  nobody on duty and no last resort: the hotline offers a callback")

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import utc_text
 from core.errors import LineError
 from core.phones import try_e164
 from rota.models import Department, DutySlot, Layer, Senior, SeniorPhone, Specialty
@@ -269,10 +270,6 @@ def finish(session: Session, rows: list[ShiftRow], errors: list[LineError], dire
     return result
 
 
-def _when(at: datetime) -> str:
-    return f"{at:%Y-%m-%d %H:%M} UTC"
-
-
 def _check_overlaps(session: Session, result: ImportResult, names: dict[int, str]) -> None:
     """Overlaps of one senior's shifts, within the file and against Recours; drops identical existing ones."""
     if not result.rows:
@@ -298,7 +295,7 @@ def _check_overlaps(session: Session, result: ImportResult, names: dict[int, str
             if s < row.ends_at and row.starts_at < e:
                 if specialty_id == row.specialty_id:
                     result.errors.append(
-                        LineError(row.line, f"overlaps single shift #{slot_id} of {names[row.senior_id]} ({_when(s)} → {_when(e)})")
+                        LineError(row.line, f"overlaps single shift #{slot_id} of {names[row.senior_id]} ({utc_text(s)} → {utc_text(e)})")
                     )
                     bad = True
                 else:
