@@ -368,7 +368,7 @@ class Query(BaseModel):
     """Query strings are text: numbers and instants are read from it (pydantic's lax mode); unknown
     parameters are ignored, as HTTP caches and proxies add their own."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 class BySpecialty(Query):
