@@ -64,7 +64,7 @@ def list_command(show_all: bool, overdue: bool, zone: str) -> None:
             f"requested {request.requested_at.astimezone(tz):%Y-%m-%d %H:%M}  deadline {deadline}  {_state(request, now, tz, session)}"
         )
         message = f"message {request.recording_seconds or 0}s" if request.recording_url else "no message"
-        click.echo(f"    from {messages.gp_label(gp_name(session, request.gp_id), request.caller_e164)}, {message}")
+        click.echo(f"    from {messages.gp_label(gp_name(session, request.gp_id), request.caller_e164, 'en')}, {message}")
         told = session.scalars(
             select(OutboundMessage)
             .where(OutboundMessage.callback_request_id == request.id, OutboundMessage.purpose != "callback_call")

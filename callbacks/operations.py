@@ -20,6 +20,7 @@ from callbacks.queries import deadline_minutes, department_heads, senior_name, s
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallbackStatus, CallOutcome
 from calllog.operations import STATUS_RANK, TERMINAL
 from core.config import Settings
+from core.words import in_language
 from directory.queries import gp_name
 from ivr.callback_call import CallbackCallLinks
 from notify.models import Channel
@@ -43,9 +44,9 @@ class CallbackError(ValueError):
     """A request that cannot be acted on (closed, unknown); the message is for a person."""
 
 
-def _labels(session: Session, request: CallbackRequest) -> tuple[str, str]:
-    specialty = specialty_name(session, request.specialty_id, "fr") or "sans spécialité"
-    return messages.gp_label(gp_name(session, request.gp_id), request.caller_e164), specialty
+def _labels(session: Session, request: CallbackRequest, language: str) -> tuple[str, str]:
+    specialty = specialty_name(session, request.specialty_id, language) or in_language(language)._("no specialty")
+    return messages.gp_label(gp_name(session, request.gp_id), request.caller_e164, language), specialty
 
 
 # -- announcing -------------------------------------------------------------------------------------
@@ -117,10 +118,11 @@ def tell_seniors_on_duty(session: Session, settings: Settings, now: datetime) ->
                 log.warning("callback request #%d: nobody on duty in specialty #%d to tell", request.id, request.specialty_id)
             continue
         assert request.code is not None and request.deadline_at is not None
-        gp, specialty = _labels(session, request)
         deadline = messages.hhmm(request.deadline_at, zone_of(session, request.specialty_id))
-        body = messages.new_request(request.code, gp, specialty, deadline, hidden=request.caller_e164 is None)
         for recipient in recipients:
+            language = messages.senior_language(session, recipient.senior_id, settings.web.default_language)
+            gp, specialty = _labels(session, request, language)
+            body = messages.new_request(request.code, gp, specialty, deadline, hidden=request.caller_e164 is None, language=language)
             queued += enqueue(
                 session,
                 dedup_key=f"callback:{request.id}:new:{recipient.senior_id}",
@@ -141,8 +143,9 @@ def tell_seniors_on_duty(session: Session, settings: Settings, now: datetime) ->
 def _tell_unrouted(session: Session, settings: Settings, request: CallbackRequest, now: datetime) -> int:
     """A request without a specialty (the fallback path) goes to CALLBACK_UNROUTED_NUMBERS, if any."""
     assert request.code is not None and request.deadline_at is not None
-    gp, _specialty = _labels(session, request)
-    body = messages.unrouted(request.code, gp, messages.hhmm(request.deadline_at, zone_of(session, None)))
+    language = settings.web.default_language
+    gp, _specialty = _labels(session, request, language)
+    body = messages.unrouted(request.code, gp, messages.hhmm(request.deadline_at, zone_of(session, None)), language=language)
     queued = 0
     for number in settings.callbacks.unrouted_numbers:
         queued += enqueue(
@@ -189,22 +192,17 @@ def escalate_due(session: Session, settings: Settings, now: datetime) -> list[Ca
             continue
         assert request.code is not None and request.deadline_at is not None
         zone = zone_of(session, request.specialty_id)
-        gp, specialty = _labels(session, request)
         acknowledged_by = senior_name(session, request.acknowledged_by_senior_id) if request.acknowledged_at else None
-        body = messages.escalation(
-            request.code,
-            gp,
-            specialty,
-            messages.hhmm(request.requested_at, zone),
-            messages.hhmm(request.deadline_at, zone),
-            acknowledged_by,
-        )
         heads = department_heads(session, request.specialty_id, now) if request.specialty_id is not None else []
         if not heads:
             log.warning(
                 "callback request #%d is due at %s and has no department head to alert", request.id, request.deadline_at.isoformat()
             )
         for head in heads:
+            language = messages.senior_language(session, head.senior_id, settings.web.default_language)
+            gp, specialty = _labels(session, request, language)
+            requested, deadline = messages.hhmm(request.requested_at, zone), messages.hhmm(request.deadline_at, zone)
+            body = messages.escalation(request.code, gp, specialty, requested, deadline, acknowledged_by, language=language)
             enqueue(
                 session,
                 dedup_key=f"callback:{request.id}:escalation:{head.senior_id}",
@@ -390,20 +388,19 @@ def queue_missed_call_notices(session: Session, settings: Settings, now: datetim
     queued = 0
     for attempt, call in rows:
         zone = zone_of(session, call.specialty_id)
-        if call.outcome is CallOutcome.CONNECTED:
-            outcome = "Un collègue a répondu."
-        elif call.callback is not None:
-            code = f", code {call.callback.code}" if call.callback.code else ""
-            outcome = f"Le médecin a demandé un rappel{code}."
-        else:
-            outcome = "Le médecin n'a eu personne."
+        language = messages.senior_language(session, attempt.senior_id, settings.web.default_language)
+        callback = call.callback
+        outcome = messages.missed_call_outcome(
+            call.outcome is CallOutcome.CONNECTED, callback.code if callback else None, callback is not None, language
+        )
+        specialty, at = specialty_name(session, call.specialty_id, language), messages.hhmm(attempt.started_at, zone)
         queued += enqueue(
             session,
             dedup_key=f"missed:{attempt.id}",
             channel=Channel.SMS,
             purpose="missed_call",
             recipient=attempt.number,
-            body=messages.missed_call(specialty_name(session, call.specialty_id, "fr"), messages.hhmm(attempt.started_at, zone), outcome),
+            body=messages.missed_call(specialty, at, outcome, language),
             senior_id=attempt.senior_id,
             now=now,
             max_attempts=settings.notify.max_attempts,

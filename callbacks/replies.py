@@ -26,20 +26,20 @@ class SmsAnswer:
     code: str | None = None
 
 
-def _pick(session: Session, senior: Senior, command: SmsCommand) -> CallbackRequest | SmsAnswer:
+def _pick(session: Session, senior: Senior, command: SmsCommand, language: str) -> CallbackRequest | SmsAnswer:
     """The request the command is about, or the answer that explains why there is none."""
     if command.code is None:
         mine = list(open_requests_told_to(session, senior.id))
         if not mine:
-            return SmsAnswer(messages.NONE_OPEN)
+            return SmsAnswer(messages.none_open(language))
         if len(mine) > 1:
-            return SmsAnswer(messages.which_one([r.code or "?" for r in mine]))
+            return SmsAnswer(messages.which_one([r.code or "?" for r in mine], language))
         return mine[0]
     request = request_by_code(session, command.code)
     if request is None:
-        return SmsAnswer(messages.unknown_code(command.code))
+        return SmsAnswer(messages.unknown_code(command.code, language))
     if not was_told(session, request.id, senior.id):
-        return SmsAnswer(messages.not_yours(command.code))
+        return SmsAnswer(messages.not_yours(command.code, language))
     return request
 
 
@@ -52,18 +52,20 @@ def _locked(session: Session, request: CallbackRequest) -> CallbackRequest:
 
 def answer(session: Session, settings: Settings, senior: Senior, sender_number: str, command: SmsCommand, now: datetime) -> SmsAnswer:
     """Act on ``command`` from ``senior`` (who wrote from ``sender_number``) and say what happened."""
+    language = messages.senior_language(session, senior.id, settings.web.default_language)
     if command.action == "help":
-        return SmsAnswer(messages.HELP)
+        return SmsAnswer(messages.help_text(language))
     if command.action == "list":
         mine = open_requests_told_to(session, senior.id)
         if not mine:
-            return SmsAnswer(messages.NONE_OPEN)
+            return SmsAnswer(messages.none_open(language))
         lines = []
         for request in mine:
             deadline = messages.hhmm(request.deadline_at, zone_of(session, request.specialty_id)) if request.deadline_at else "?"
-            lines.append(f"{request.code} {specialty_name(session, request.specialty_id, 'fr') or '?'} avant {deadline}")
-        return SmsAnswer(messages.listing(lines))
-    picked = _pick(session, senior, command)
+            specialty = specialty_name(session, request.specialty_id, language) or "?"
+            lines.append(messages.listing_line(request.code or "?", specialty, deadline, language))
+        return SmsAnswer(messages.listing(lines, language))
+    picked = _pick(session, senior, command, language)
     if isinstance(picked, SmsAnswer):
         return picked
     request = _locked(session, picked)
@@ -71,7 +73,9 @@ def answer(session: Session, settings: Settings, senior: Senior, sender_number: 
     zone = zone_of(session, request.specialty_id)
     if request.status is CallbackStatus.DONE:
         return SmsAnswer(
-            messages.already_done(code, senior_name(session, request.done_by_senior_id), messages.hhmm(request.done_at or now, zone))
+            messages.already_done(
+                code, senior_name(session, request.done_by_senior_id), messages.hhmm(request.done_at or now, zone), language
+            )
         )
     if command.action == "acknowledge":
         outcome = operations.acknowledge(session, request, senior.id, now)
@@ -79,10 +83,10 @@ def answer(session: Session, settings: Settings, senior: Senior, sender_number: 
             assert request.acknowledged_at is not None
             return SmsAnswer(
                 messages.acknowledged_by_other(
-                    code, senior_name(session, request.acknowledged_by_senior_id), messages.hhmm(request.acknowledged_at, zone)
+                    code, senior_name(session, request.acknowledged_by_senior_id), messages.hhmm(request.acknowledged_at, zone), language
                 )
             )
-        return SmsAnswer(messages.acknowledged(code), code=code)
+        return SmsAnswer(messages.acknowledged(code, language), code=code)
     call = operations.request_callback_call(session, settings, request, senior.id, sender_number, now)
     message_id = session.scalar(select(OutboundMessage.id).where(OutboundMessage.dedup_key == f"callback-call:{call.id}"))
-    return SmsAnswer(messages.calling_you(code), call_message_id=message_id, code=code)
+    return SmsAnswer(messages.calling_you(code, language), call_message_id=message_id, code=code)

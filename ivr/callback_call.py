@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.config import Settings
+from core.words import in_language
+from ivr.prompts import STAFF_LANGUAGE, voice
 
 CALLBACK_CALL = "/twilio/callback-call"
 CALLBACK_CALL_CHOICE = "/twilio/callback-call/choice"
@@ -68,7 +70,7 @@ class Briefing:
 
     call_id: int
     code: str
-    gp: str  # "Dr Alice Renaud", "un médecin non identifié (…)"
+    gp: str  # "Dr Alice Renaud", "un médecin non identifié (…)", in the staff's language
     specialty_fr: str
     specialty_gp_language: str
     gp_language: str  # the language the GP chose on the hotline
@@ -77,8 +79,13 @@ class Briefing:
     done_by: str | None  # set when the request was already called back
 
 
-def _say_fr(settings: Settings, node, words: str) -> None:
-    node.say(words, language="fr-FR", voice=settings.tts_voice_fr)
+def _say_to_senior(settings: Settings, node, words: str) -> None:
+    node.say(words, **voice(settings, STAFF_LANGUAGE))
+
+
+def _senior(message: str, **values: object) -> str:
+    """A sentence for the senior, in the staff's language."""
+    return in_language(STAFF_LANGUAGE)._(message, **values)
 
 
 def _spelled(code: str) -> str:
@@ -93,9 +100,14 @@ def wants_gp(briefing: Briefing, digits: str) -> bool:
 def senior_answered(settings: Settings, links: CallbackCallLinks, briefing: Briefing) -> VoiceResponse:
     """First words on the senior's phone: which request, then 1 to ring the GP (2 for the message)."""
     response = VoiceResponse()
-    intro = f"Recours. Rappel {_spelled(briefing.code)}, demandé par {briefing.gp}, pour {briefing.specialty_fr}."
+    intro = _senior(
+        "Recours. Callback {code}, asked for by {gp}, for {specialty}.",
+        code=_spelled(briefing.code),
+        gp=briefing.gp,
+        specialty=briefing.specialty_fr,
+    )
     if briefing.done_by is not None:
-        _say_fr(settings, response, f"{intro} Ce rappel a déjà été fait par {briefing.done_by}. Au revoir.")
+        _say_to_senior(settings, response, f"{intro} {_already_done(briefing.done_by)}")
         response.hangup()
         return response
     return _choices(settings, links, briefing, intro)
@@ -108,13 +120,13 @@ def _choices(settings: Settings, links: CallbackCallLinks, briefing: Briefing, b
     )
     options = []
     if briefing.gp_number is None:
-        options.append("Le numéro du médecin est masqué: Recours ne peut pas le rappeler.")
+        options.append(_senior("The GP's number is hidden: Recours cannot call them back."))
     else:
-        options.append("Pour appeler le médecin maintenant, tapez 1.")
+        options.append(_senior("To call the GP now, press 1."))
     if briefing.recording_url:
-        options.append("Pour écouter son message, tapez 2.")
-    _say_fr(settings, gather, " ".join([before, *options]))
-    _say_fr(settings, response, "Aucune touche. Le rappel reste à faire. Au revoir.")
+        options.append(_senior("To hear their message, press 2."))
+    _say_to_senior(settings, gather, " ".join([before, *options]))
+    _say_to_senior(settings, response, _senior("No key pressed. The callback is still to be made. Goodbye."))
     response.hangup()
     return response
 
@@ -125,21 +137,21 @@ def senior_choice(settings: Settings, links: CallbackCallLinks, briefing: Briefi
     if pressed == LISTEN_KEY and briefing.recording_url:
         response = VoiceResponse()
         response.play(briefing.recording_url)
-        replay = _choices(settings, links, briefing, "Fin du message.")
+        replay = _choices(settings, links, briefing, _senior("End of the message."))
         for verb in replay.verbs:
             response.append(verb)
         return response
     response = VoiceResponse()
     if briefing.done_by is not None:
-        _say_fr(settings, response, f"Ce rappel a déjà été fait par {briefing.done_by}. Au revoir.")
+        _say_to_senior(settings, response, _already_done(briefing.done_by))
         response.hangup()
         return response
     if not wants_gp(briefing, pressed):
-        _say_fr(settings, response, "Rappel non lancé. Au revoir.")
+        _say_to_senior(settings, response, _senior("Callback not started. Goodbye."))
         response.hangup()
         return response
     assert briefing.gp_number is not None
-    _say_fr(settings, response, "J'appelle le médecin, restez en ligne.")
+    _say_to_senior(settings, response, _senior("Calling the GP, stay on the line."))
     dial = response.dial(
         caller_id=settings.hotline_number,
         timeout=GP_RING_TIMEOUT,
@@ -158,23 +170,22 @@ def senior_choice(settings: Settings, links: CallbackCallLinks, briefing: Briefi
     return response
 
 
-_GP_SCREEN = {
-    "fr": "Bonjour, ici Recours, à votre demande: le service de {specialty} vous rappelle. Tapez 1 pour prendre l'appel.",
-    "en": "Hello, this is Recours: the {specialty} department is returning your call. Press 1 to take the call.",
-}
+def _already_done(name: str) -> str:
+    return _senior("This callback was already made by {name}. Goodbye.", name=name)
 
 
 def gp_screen(settings: Settings, links: CallbackCallLinks, briefing: Briefing) -> VoiceResponse:
     """On the GP's leg, before the bridge (only Say/Gather/Hangup allowed here): a key proves a person."""
-    language = briefing.gp_language if briefing.gp_language in _GP_SCREEN else "fr"
-    voice = (
-        {"language": "en-GB", "voice": settings.tts_voice_en} if language == "en" else {"language": "fr-FR", "voice": settings.tts_voice_fr}
-    )
     response = VoiceResponse()
     gather = response.gather(
         input="dtmf", num_digits=1, timeout=settings.screen_timeout, action=links.screen_answer(briefing.call_id), method="POST"
     )
-    gather.say(_GP_SCREEN[language].format(specialty=briefing.specialty_gp_language), **voice)
+    words = in_language(briefing.gp_language)
+    hello = words._(
+        "Hello, this is Recours: the {specialty} department is returning your call. Press 1 to take the call.",
+        specialty=briefing.specialty_gp_language,
+    )
+    gather.say(hello, **voice(settings, words.language))
     response.hangup()
     return response
 
@@ -195,10 +206,13 @@ def dial_result(settings: Settings, briefing: Briefing, bridged: bool) -> VoiceR
     """After the Dial on the senior's leg: goodbye after a conversation, otherwise say the request stays open."""
     response = VoiceResponse()
     if not bridged:
-        _say_fr(
+        _say_to_senior(
             settings,
             response,
-            f"Le médecin n'a pas pris l'appel. Le rappel reste à faire: répondez R {_spelled(briefing.code)} pour réessayer. Au revoir.",
+            _senior(
+                "The GP did not take the call. The callback is still to be made: reply R {code} to try again. Goodbye.",
+                code=_spelled(briefing.code),
+            ),
         )
     response.hangup()
     return response
@@ -207,6 +221,6 @@ def dial_result(settings: Settings, briefing: Briefing, bridged: bool) -> VoiceR
 def refused(settings: Settings) -> VoiceResponse:
     """A callback call we do not know (or an internal failure): end it politely."""
     response = VoiceResponse()
-    _say_fr(settings, response, "Recours: cet appel n'est plus valable. Au revoir.")
+    _say_to_senior(settings, response, _senior("Recours: this call is no longer valid. Goodbye."))
     response.hangup()
     return response

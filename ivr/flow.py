@@ -51,8 +51,7 @@ class Step:
 
 
 def _say(ctx: Context, node, language: str, words: str) -> None:
-    voice = ctx.settings.tts_voice_en if language == "en" else ctx.settings.tts_voice_fr
-    node.say(words, language=prompts.LANGUAGES[language], voice=voice)
+    node.say(words, **prompts.voice(ctx.settings, language))
 
 
 # -- the menu ---------------------------------------------------------------------------------------
@@ -213,7 +212,7 @@ def screen(ctx: Context, call: Call, rank: int, gp_name: str | None) -> Step:
     gather = response.gather(
         input="dtmf", num_digits=1, timeout=ctx.settings.screen_timeout, action=ctx.links.screen_answer(rank), method="POST"
     )
-    voice = {"language": "fr-FR", "voice": ctx.settings.tts_voice_fr}
+    voice = prompts.voice(ctx.settings, prompts.STAFF_LANGUAGE)
     if gp_name:
         gather.say(prompts.WHISPER["known_gp"].format(gp=gp_name, specialty=specialty), **voice)
     elif call.caller_e164:
@@ -234,7 +233,7 @@ def screen_answer(ctx: Context, call: Call, rank: int, digits: str) -> Step:
     if (digits or "").strip() == ACCEPT_KEY and call.ended_at is None:
         return Step(VoiceResponse(), [ev.AttemptAccepted(rank)])
     response = VoiceResponse()
-    response.say(prompts.WHISPER["declined"], language="fr-FR", voice=ctx.settings.tts_voice_fr)
+    response.say(prompts.WHISPER["declined"], **prompts.voice(ctx.settings, prompts.STAFF_LANGUAGE))
     response.hangup()
     return Step(response, [ev.AttemptDeclined(rank)])
 
@@ -318,8 +317,7 @@ def switchboard_result(ctx: Context, call: Call, dial_call_status: str) -> Step:
 def fallback(settings: Settings, links: Links, language: str = "fr") -> VoiceResponse:
     """For Twilio's Fallback URL and for any internal failure: needs neither the database nor the rota."""
     response = VoiceResponse()
-    voice = settings.tts_voice_en if language == "en" else settings.tts_voice_fr
-    say = {"language": prompts.LANGUAGES[language], "voice": voice}
+    say = prompts.voice(settings, language)
     response.say(prompts.text(language, "incident"), **say)
     response.dial(settings.fallback_number, timeout=30)
     response.say(prompts.text(language, "switchboard_missed"), **say)

@@ -1,76 +1,91 @@
-"""Everything the hotline says, in French and English. Short sentences: a GP is on the clock."""
+"""Everything the hotline says, in French and English. Short sentences: a GP is on the clock.
+
+The sentences are messages of the catalogue (``translations/``, README "Words"), named here by a key so
+the call path says what it means: ``text(language, "nobody_on_duty", specialty=...)``. The voice and
+the ``<Say language>`` of a language are chosen in one place, :func:`voice`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
+from core.config import Settings
+from core.words import N_, in_language, supported
 from rota.queries import MenuEntry
 
 LANGUAGES = {"fr": "fr-FR", "en": "en-GB"}
+# The seniors' working language: the announcement before a call is bridged, the callback call.
+STAFF_LANGUAGE = "fr"
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "fr": {
-        "greeting": "Recours, avis spécialisé pour les médecins généralistes.",
-        "choose": "{name}, tapez {digit}.",
-        "say_it": "Ou dites la spécialité.",
-        "switchboard_key": "Standard, tapez 0.",
-        "english": "For English, press star.",
-        "not_understood": "Je n'ai pas compris.",
-        "no_menu": "Aucune spécialité n'est ouverte sur cette ligne.",
-        "searching": "{Specialty}, je vous mets en relation.",
-        "next_senior": "Pas de réponse, j'appelle un autre médecin.",
-        "nobody_on_duty": "Aucun médecin n'est de garde en {specialty} en ce moment.",
-        "nobody_answered": "Aucun médecin n'a pu répondre.",
-        "callback_offer": "Pour être rappelé, tapez 1 ou restez en ligne. Pour le standard, tapez 0.",
-        "recording_notice": (
-            "Votre message sera enregistré pour que le médecin vous rappelle, puis effacé sous six mois. "
-            "Après le bip, donnez votre nom et votre question, sans nommer le patient, puis tapez dièse."
-        ),
-        "callback_saved": "Votre demande de rappel est enregistrée. Un médecin vous rappellera. Au revoir.",
-        "to_switchboard": "Je vous passe le standard.",
-        "switchboard_missed": "Le standard ne répond pas.",
-        "incident": "Un incident technique nous oblige à vous passer le standard.",
-        "goodbye": "Au revoir.",
-    },
-    "en": {
-        "greeting": "Recours, specialist advice for general practitioners.",
-        "choose": "{name}, press {digit}.",
-        "say_it": "Or say the specialty.",
-        "switchboard_key": "Switchboard, press 0.",
-        "english": "Pour le français, tapez étoile.",
-        "not_understood": "Sorry, I did not understand.",
-        "no_menu": "No specialty is open on this line.",
-        "searching": "{Specialty}, putting you through.",
-        "next_senior": "No answer, calling another senior.",
-        "nobody_on_duty": "Nobody is on duty in {specialty} right now.",
-        "nobody_answered": "No senior could answer.",
-        "callback_offer": "To be called back, press 1 or stay on the line. For the switchboard, press 0.",
-        "recording_notice": (
-            "Your message will be recorded so that a senior can call you back, and deleted within six months. "
-            "After the beep, give your name and question, without naming the patient, then press hash."
-        ),
-        "callback_saved": "Your callback request is saved. A senior will call you back. Goodbye.",
-        "to_switchboard": "Transferring you to the switchboard.",
-        "switchboard_missed": "The switchboard is not answering.",
-        "incident": "A technical problem means we are transferring you to the switchboard.",
-        "goodbye": "Goodbye.",
-    },
+_TEXTS: dict[str, str] = {
+    "greeting": N_("Recours, specialist advice for general practitioners."),
+    "choose": N_("{name}, press {digit}."),
+    "say_it": N_("Or say the specialty."),
+    "switchboard_key": N_("Switchboard, press 0."),
+    "not_understood": N_("Sorry, I did not understand."),
+    "no_menu": N_("No specialty is open on this line."),
+    "searching": N_("{Specialty}, putting you through."),
+    "next_senior": N_("No answer, calling another senior."),
+    "nobody_on_duty": N_("Nobody is on duty in {specialty} right now."),
+    "nobody_answered": N_("No senior could answer."),
+    "callback_offer": N_("To be called back, press 1 or stay on the line. For the switchboard, press 0."),
+    "recording_notice": N_(
+        "Your message will be recorded so that a senior can call you back, and deleted within six months. "
+        "After the beep, give your name and question, without naming the patient, then press hash."
+    ),
+    "callback_saved": N_("Your callback request is saved. A senior will call you back. Goodbye."),
+    "to_switchboard": N_("Transferring you to the switchboard."),
+    "switchboard_missed": N_("The switchboard is not answering."),
+    "incident": N_("A technical problem means we are transferring you to the switchboard."),
+    "goodbye": N_("Goodbye."),
 }
+# The offer of the other language is said in that language: a GP who does not understand this one
+# must understand the offer.
+_OTHER_LANGUAGE = {"fr": ("en", N_("For English, press star.")), "en": ("fr", N_("For French, press star."))}
 
-# The announcement a senior hears is always in French: it is the hospital's working language.
-WHISPER = {
-    "known_gp": "Appel de la ligne des généralistes, docteur {gp}, pour {specialty}.",
-    "unknown_gp": "Appel de la ligne des généralistes, un médecin au ",
-    "unknown_gp_tail": "pour {specialty}.",
-    "hidden_gp": "Appel de la ligne des généralistes, un médecin au numéro masqué, pour {specialty}.",
-    "press_one": "Tapez 1 pour accepter, 2 pour refuser.",
-    "not_accepted": "Appel non accepté. Au revoir.",
-    "declined": "Appel refusé. Au revoir.",
+# The announcement a senior hears before a call is bridged (the whisper).
+_WHISPER: dict[str, str] = {
+    "known_gp": N_("Call from the GP hotline, Doctor {gp}, for {specialty}."),
+    "unknown_gp": N_("Call from the GP hotline, a doctor on "),
+    "unknown_gp_tail": N_("for {specialty}."),
+    "hidden_gp": N_("Call from the GP hotline, a doctor with a hidden number, for {specialty}."),
+    "press_one": N_("Press 1 to accept, 2 to decline."),
+    "not_accepted": N_("Call not accepted. Goodbye."),
+    "declined": N_("Call declined. Goodbye."),
 }
 
 
 def text(language: str, key: str, **values: str) -> str:
-    return _TEXTS.get(language, _TEXTS["fr"])[key].format(**values)
+    if key == "english":
+        other, message = _OTHER_LANGUAGE[supported(language)]
+        return in_language(other)._(message)
+    return in_language(language)._(_TEXTS[key], **values)
+
+
+def whisper(key: str, language: str = STAFF_LANGUAGE, **values: str) -> str:
+    return in_language(language)._(_WHISPER[key], **values)
+
+
+class _Whisper(Mapping[str, str]):
+    """``WHISPER[key]``: the announcement's sentences in the staff's language, to ``.format`` later."""
+
+    def __getitem__(self, key: str) -> str:
+        return whisper(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_WHISPER)
+
+    def __len__(self) -> int:
+        return len(_WHISPER)
+
+
+WHISPER: Mapping[str, str] = _Whisper()
+
+
+def voice(settings: Settings, language: str) -> dict[str, str]:
+    """The ``<Say>`` attributes of a language: its Twilio voice and its ``language``."""
+    language = supported(language)
+    return {"language": LANGUAGES[language], "voice": settings.tts_voice_en if language == "en" else settings.tts_voice_fr}
 
 
 def menu_text(language: str, entries: Sequence[MenuEntry], *, greeting: bool) -> str:

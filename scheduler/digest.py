@@ -13,20 +13,23 @@ from sqlalchemy.orm import Session
 
 from calllog.models import Call, CallbackRequest, CallbackStatus, CallOutcome
 from core.config import Settings
+from core.words import Words, in_language
 from notify.models import PROBLEM_STATUSES, Channel, OutboundMessage
 from notify.outbox import enqueue
+from reports.definitions import OUTCOME_LABELS
 from rota.coverage import coverage
 from rota.models import Specialty
 
-OUTCOME_LABELS = {
-    CallOutcome.CONNECTED: "connectés",
-    CallOutcome.CALLBACK_REQUESTED: "rappel demandé",
-    CallOutcome.SWITCHBOARD: "standard",
-    CallOutcome.NOBODY_ON_DUTY: "personne de garde",
-    CallOutcome.ABANDONED_IN_MENU: "raccroché au menu",
-    CallOutcome.ABANDONED_WHILE_HUNTING: "raccroché pendant la recherche",
-    CallOutcome.FAILED: "incident",
-}
+# In the order of the digest; the labels are the reports' (reports/definitions.py), one word for one outcome.
+DIGEST_OUTCOMES = (
+    CallOutcome.CONNECTED,
+    CallOutcome.CALLBACK_REQUESTED,
+    CallOutcome.SWITCHBOARD,
+    CallOutcome.NOBODY_ON_DUTY,
+    CallOutcome.ABANDONED_IN_MENU,
+    CallOutcome.ABANDONED_WHILE_HUNTING,
+    CallOutcome.FAILED,
+)
 
 
 def last_week(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -37,13 +40,17 @@ def last_week(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return datetime(start_day.year, start_day.month, start_day.day, tzinfo=zone), end
 
 
-def _minutes(delta: timedelta) -> str:
-    return f"{delta.total_seconds() / 60:.0f} min"
+def _minutes(words: Words, delta: timedelta) -> str:
+    return words._("{minutes} min", minutes=words.number(round(delta.total_seconds() / 60)))
 
 
-def build_digest(session: Session, start: datetime, end: datetime, now: datetime, gap_days: int, zone: ZoneInfo) -> tuple[str, str]:
-    """(subject, body) for the calls of ``[start, end)``."""
-    names = dict(session.execute(select(Specialty.id, Specialty.name_fr)).all())
+def build_digest(
+    session: Session, start: datetime, end: datetime, now: datetime, gap_days: int, zone: ZoneInfo, language: str = "fr"
+) -> tuple[str, str]:
+    """(subject, body) for the calls of ``[start, end)``, in ``language``."""
+    words = in_language(language)
+    _ = words._
+    names = dict(session.execute(select(Specialty.id, Specialty.name_en if words.language == "en" else Specialty.name_fr)).all())
     calls = session.execute(select(Call.specialty_id, Call.outcome).where(Call.started_at >= start, Call.started_at < end)).all()
     outcomes = Counter(outcome for _, outcome in calls)
     per_specialty: dict[int | None, Counter] = defaultdict(Counter)
@@ -67,33 +74,50 @@ def build_digest(session: Session, start: datetime, end: datetime, now: datetime
     )
     gaps = coverage(session, now, now + timedelta(days=gap_days)).gaps
 
-    first_day, last_day = start.astimezone(zone), (end - timedelta(seconds=1)).astimezone(zone)
-    lines = [f"Recours, semaine du {first_day:%d/%m/%Y} au {last_day:%d/%m/%Y}", ""]
-    lines.append(f"Appels : {len(calls)}")
-    for outcome, label in OUTCOME_LABELS.items():
+    first_day, last_day = start.astimezone(zone).date(), (end - timedelta(seconds=1)).astimezone(zone).date()
+    period = {"first": words.day(first_day, "d MMMM y"), "last": words.day(last_day, "d MMMM y")}
+    lines = [_("Recours, week of {first} to {last}", **period), ""]
+    lines.append(_("Calls: {count}", count=words.number(len(calls))))
+    for outcome in DIGEST_OUTCOMES:
         if outcomes.get(outcome):
-            lines.append(f"  {label} : {outcomes[outcome]}")
+            lines.append("  " + _("{label}: {count}", label=_(OUTCOME_LABELS[outcome.value]), count=words.number(outcomes[outcome])))
     if per_specialty:
-        lines += ["", "Par spécialité :"]
+        lines += ["", _("By specialty:")]
+        no_specialty = _("no specialty")
         for specialty_id, counts in sorted(per_specialty.items(), key=lambda item: names.get(item[0], "~") if item[0] else "~"):
             total = sum(counts.values())
-            name = names.get(specialty_id, "sans spécialité") if specialty_id is not None else "sans spécialité"
+            name = names.get(specialty_id, no_specialty) if specialty_id is not None else no_specialty
             connected, callbacks = counts[CallOutcome.CONNECTED], counts[CallOutcome.CALLBACK_REQUESTED]
-            lines.append(f"  {name} : {total} appels, {connected} connectés, {callbacks} rappels demandés")
+            figures = ", ".join(
+                [
+                    words.ngettext("{count} call", "{count} calls", total),
+                    words.ngettext("{count} connected", "{count} connected", connected),
+                    words.ngettext("{count} callback requested", "{count} callbacks requested", callbacks),
+                ]
+            )
+            lines.append("  " + _("{label}: {count}", label=name, count=figures))
     lines += [
         "",
-        f"Rappels demandés : {len(requests)}, faits : {len(done)} (dans le délai : {len(in_time)}), encore ouverts : {len(still_open)}",
+        _(
+            "Callbacks requested: {requested}, done: {done} (in time: {in_time}), still open: {open}",
+            requested=words.number(len(requests)),
+            done=words.number(len(done)),
+            in_time=words.number(len(in_time)),
+            open=words.number(len(still_open)),
+        ),
     ]
     if done:
-        lines.append(f"  délai médian de rappel : {_minutes(statistics.median([r.done_at - r.requested_at for r in done]))}")  # type: ignore[operator]
-    lines.append(f"Rappels en retard à cette heure : {overdue_now}  (flask callbacks list --overdue)")
-    lines.append(f"Messages non délivrés dans la semaine : {failed_messages}  (flask notifications failed)")
-    lines += ["", f"Trous de garde dans les {gap_days} prochains jours : {len(gaps)}"]
+        median = statistics.median([r.done_at - r.requested_at for r in done])  # type: ignore[operator]
+        lines.append("  " + _("median time to callback: {time}", time=_minutes(words, median)))
+    lines.append(_("Callbacks overdue now: {count}  (flask callbacks list --overdue)", count=words.number(overdue_now or 0)))
+    lines.append(_("Messages not delivered this week: {count}  (flask notifications failed)", count=words.number(failed_messages or 0)))
+    lines += ["", _("Rota gaps in the next {days} days: {count}", days=gap_days, count=words.number(len(gaps)))]
     gap_count = Counter(g.specialty_id for g in gaps)
     for specialty_id, count in sorted(gap_count.items(), key=lambda item: names.get(item[0], "")):
         first = min(g.starts_at for g in gaps if g.specialty_id == specialty_id)
-        lines.append(f"  {names.get(specialty_id, specialty_id)} : {count}, le premier le {first.astimezone(zone):%d/%m à %H:%M}")
-    subject = f"Recours : semaine du {first_day:%d/%m/%Y}"
+        when = words.instant(first, zone, "EEEE d MMMM, HH:mm")
+        lines.append("  " + _("{label}: {count}, the first on {when}", label=names.get(specialty_id, specialty_id), count=count, when=when))
+    subject = _("Recours: week of {first}", **period)
     return subject, "\n".join(lines) + "\n"
 
 
@@ -104,7 +128,7 @@ def queue_weekly_digest(session: Session, settings: Settings, now: datetime) -> 
         return False
     zone = ZoneInfo(settings.scheduler.timezone)
     start, end = last_week(now, zone)
-    subject, body = build_digest(session, start, end, now, settings.scheduler.gap_alert_days, zone)
+    subject, body = build_digest(session, start, end, now, settings.scheduler.gap_alert_days, zone, settings.web.default_language)
     return enqueue(
         session,
         dedup_key=f"digest:{start.date().isoformat()}",

@@ -72,9 +72,9 @@ def queue_shift_reminders(session: Session, settings: Settings, now: datetime) -
         number = numbers.get(senior_id)
         if number is None:
             continue
-        body = messages.shift_reminder(
-            specialty_name(session, specialty_id, "fr"), layer, messages.day_hhmm(at, zone_of(session, specialty_id))
-        )
+        language = messages.senior_language(session, senior_id, settings.web.default_language)
+        starts_at = messages.day_hhmm(at, zone_of(session, specialty_id), language)
+        body = messages.shift_reminder(specialty_name(session, specialty_id, language), layer, starts_at, language)
         queued += enqueue(
             session,
             dedup_key=f"reminder:{specialty_id}:{senior_id}:{at.isoformat()}",
@@ -130,13 +130,14 @@ def queue_coverage_gap_alerts(session: Session, settings: Settings, now: datetim
         gaps.sort(key=lambda g: g.starts_at)
         first = gaps[0]
         zone = zone_of(session, first.specialty_id)
-        span = f"{messages.day_hhmm(first.starts_at, zone)} - {messages.day_hhmm(first.ends_at, zone)}"
-        first_text = f"{specialty_name(session, first.specialty_id, 'fr')} {span}"
-        body = messages.coverage_gaps(len(gaps), days, first_text)
         for head_id in heads.get(department_id, []):
             number = numbers.get(head_id)
             if number is None:
                 continue
+            language = messages.senior_language(session, head_id, settings.web.default_language)
+            span = f"{messages.day_hhmm(first.starts_at, zone, language)} - {messages.day_hhmm(first.ends_at, zone, language)}"
+            first_text = f"{specialty_name(session, first.specialty_id, language)} {span}"
+            body = messages.coverage_gaps(len(gaps), days, first_text, language)
             queued += enqueue(
                 session,
                 dedup_key=f"gaps:{department_id}:{head_id}:{today}",

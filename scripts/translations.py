@@ -29,10 +29,16 @@ TEMPLATE = TRANSLATIONS / "messages.pot"
 MAPPING = ROOT / "babel.cfg"
 LANGUAGES = ("fr", "en")
 SOURCE_LANGUAGE = "en"
-# Besides gettext's own names (_, N_, gettext, ngettext…): lazy form labels and the form helpers whose
-# first argument is a label.
-EXTRA_KEYWORDS = ("lazy", "local_datetime_field", "senior_field")
-KEYWORDS = {**DEFAULT_KEYWORDS, **dict.fromkeys(EXTRA_KEYWORDS)}
+# Besides gettext's own names (_, N_, gettext, ngettext…): lazy form labels, the form helpers whose
+# first argument is a label, the staff's sentences of the callback call, and SMS (language first).
+EXTRA_KEYWORDS: dict[str, tuple[int, ...] | None] = {
+    "lazy": None,
+    "local_datetime_field": None,
+    "senior_field": None,
+    "_senior": None,
+    "_sms": (2,),
+}
+KEYWORDS = {**DEFAULT_KEYWORDS, **EXTRA_KEYWORDS}
 WRITE = {"width": None, "sort_output": True, "include_previous": True, "ignore_obsolete": True}
 
 
@@ -77,7 +83,7 @@ def pybabel(*args: str) -> None:
 
 
 def main() -> None:
-    keywords = [f"--keyword={k}" for k in EXTRA_KEYWORDS]
+    keywords = [f"--keyword={k}" + (":" + ",".join(map(str, spec)) if spec else "") for k, spec in EXTRA_KEYWORDS.items()]
     pybabel("extract", "-F", str(MAPPING), *keywords, "--no-location", "--sort-output", "--omit-header", "-o", str(TEMPLATE), str(ROOT))
     for language in LANGUAGES:
         if not po_path(language).exists():

@@ -19,8 +19,10 @@ from callbacks.queries import senior_name
 from calllog.models import CallbackStatus
 from core import clock, db
 from core.config import Settings
+from core.words import in_language
 from directory.queries import gp_name
 from ivr import callback_call as ivr
+from ivr.prompts import STAFF_LANGUAGE
 from rota.queries import specialty_name
 from webhooks.forms import small_int, text
 from webhooks.views import blueprint, on_failure_answer
@@ -62,10 +64,9 @@ def _briefing(session: Session, call: CallbackCall) -> ivr.Briefing:
     return ivr.Briefing(
         call_id=call.id,
         code=req.code or "",
-        gp=messages.gp_label(gp_name(session, req.gp_id), req.caller_e164),
-        specialty_fr=specialty_name(session, req.specialty_id, "fr") or "une spécialité",
-        specialty_gp_language=specialty_name(session, req.specialty_id, language)
-        or ("une spécialité" if language == "fr" else "a specialty"),
+        gp=messages.gp_label(gp_name(session, req.gp_id), req.caller_e164, STAFF_LANGUAGE),
+        specialty_fr=specialty_name(session, req.specialty_id, STAFF_LANGUAGE) or in_language(STAFF_LANGUAGE)._("a specialty"),
+        specialty_gp_language=specialty_name(session, req.specialty_id, language) or in_language(language)._("a specialty"),
         gp_language=language,
         gp_number=req.caller_e164,
         recording_url=req.recording_url,

@@ -58,10 +58,11 @@ def sms_received() -> Response:
         # The senior is holding their phone: start the call now rather than at the scheduler's next tick.
         # (This is the SMS webhook, not a GP's call: a second of REST here delays nobody on the line.)
         status = deliver_one(session, current_notifier(), settings.public_base_url, result.call_message_id, now)
+        language = messages.senior_language(session, senior.id, settings.web.default_language)
         if status is MessageStatus.RETRY:
-            reply = messages.call_will_retry(result.code or "?")
+            reply = messages.call_will_retry(result.code or "?", language)
         elif status is MessageStatus.FAILED:
-            reply = messages.call_failed(result.code or "?")
+            reply = messages.call_failed(result.code or "?", language)
     return _messaging(reply)
 
 

@@ -39,7 +39,7 @@ def test_the_seniors_on_duty_get_one_sms_with_the_code_and_deadline_once_the_cal
     assert request.deadline_at == request.requested_at + timedelta(minutes=60)
 
     expected = (
-        f"Recours: rappel demandé par Dr Alice Renaud (neurologie), code {code}, avant 11:00. "
+        f"Recours : rappel demandé par Dr Alice Renaud (neurologie), code {code}, avant 11:00. "
         f"R {code} pour être mis en relation, OK {code} pour le prendre en charge."
     )
     assert twilio.sms_to(PRIMARY) == [expected] and twilio.sms_to(BACKUP) == [expected]
@@ -136,8 +136,8 @@ def test_sms_replies_that_cannot_act(hospital, gp_call, job, client, fresh, rows
     assert sms_reply(client, "+33199000555", f"OK {code}") is None  # not a senior: no answer at all
     assert sms_reply(client, HEAD, f"OK {code}") == f"Le rappel {code} ne vous a pas été adressé."
     assert sms_reply(client, PRIMARY, "OK 99999") == "Aucun rappel en cours avec le code 99999."
-    assert sms_reply(client, PRIMARY, "bonjour").startswith("Recours: OK <code> pour prendre en charge")
-    assert sms_reply(client, PRIMARY, "liste") == f"Rappels en cours: {code} neurologie avant 11:00."
+    assert sms_reply(client, PRIMARY, "bonjour").startswith("Recours : OK <code> pour prendre en charge")
+    assert sms_reply(client, PRIMARY, "liste") == f"Rappels en cours : {code} neurologie avant 11:00."
     assert sms_reply(client, PRIMARY, "ok") == f"Rappel {code} pris en charge. R {code} pour être mis en relation avec le médecin."
     assert fresh(CallbackRequest, rid).acknowledged_by_senior_id == hospital.primary_id
 
@@ -169,7 +169,7 @@ def test_r_code_rings_the_senior_then_bridges_the_gp_with_the_hotline_number(
     code = fresh(CallbackRequest, rid).code
     frozen_clock[0] += timedelta(minutes=12)
     reply = sms_reply(client, BACKUP, f"R {code}")
-    assert reply == f"Recours vous appelle pour le rappel {code}: décrochez, puis tapez 1 pour joindre le médecin."
+    assert reply == f"Recours vous appelle pour le rappel {code} : décrochez, puis tapez 1 pour joindre le médecin."
 
     [rest_call] = twilio.calls()
     [callback_call] = rows(select(CallbackCall))
@@ -221,7 +221,7 @@ def test_the_gps_voicemail_does_not_count_as_called_back(app, hospital, gp_call,
     )
     assert result.errors == [], result.transcript()
     assert result.bridged_to is None
-    assert f"Le médecin n'a pas pris l'appel. Le rappel reste à faire: répondez R {' '.join(code)} pour réessayer." in result.heard_text
+    assert f"Le médecin n'a pas pris l'appel. Le rappel reste à faire : répondez R {' '.join(code)} pour réessayer." in result.heard_text
     request = fresh(CallbackRequest, rid)
     assert request.status is CallbackStatus.OPEN and request.acknowledged_by_senior_id == hospital.primary_id
 
@@ -253,7 +253,7 @@ def test_a_failed_call_start_is_retried_once_then_shown_to_the_administrator(
     twilio.then(twilio_error(503, 20503, "Service unavailable"))
     assert (
         sms_reply(client, PRIMARY, f"R {code}")
-        == f"Recours n'a pas pu vous appeler tout de suite pour le rappel {code}; nouvel essai dans la minute."
+        == f"Recours n'a pas pu vous appeler tout de suite pour le rappel {code} ; nouvel essai dans la minute."
     )
     twilio.then(twilio_error(503, 20503, "Service unavailable"))
     frozen_clock[0] += timedelta(minutes=1)
@@ -282,13 +282,13 @@ def test_a_gp_with_a_hidden_number_can_only_be_heard_not_rung(app, hospital, cli
     [request] = rows(select(CallbackRequest))
     code = request.code
     assert twilio.sms_to(PRIMARY) == [
-        f"Recours: rappel demandé par un médecin au numéro masqué (neurologie), code {code}, avant 11:00. "
-        f"Numéro masqué: R {code} pour écouter son message, OK {code} pour le prendre en charge."
+        f"Recours : rappel demandé par un médecin au numéro masqué (neurologie), code {code}, avant 11:00. "
+        f"Numéro masqué : R {code} pour écouter son message, OK {code} pour le prendre en charge."
     ]
     sms_reply(client, PRIMARY, f"R {code}")
     [rest_call] = twilio.calls()
     result = callback_call_simulator(app, frozen_clock, rest_call).call(from_=HOTLINE, to=PRIMARY, gp=[Key("1")])
-    assert "Le numéro du médecin est masqué: Recours ne peut pas le rappeler. Pour écouter son message, tapez 2." in result.heard_text
+    assert "Le numéro du médecin est masqué : Recours ne peut pas le rappeler. Pour écouter son message, tapez 2." in result.heard_text
     assert "Rappel non lancé." in result.heard_text and result.bridged_to is None
     assert fresh(CallbackRequest, request.id).status is CallbackStatus.OPEN
 
@@ -311,7 +311,7 @@ def test_a_request_without_specialty_goes_to_the_configured_numbers(make_app, sm
 
         assert run_job("callbacks") == "ok"
     [body] = twilio.sms_to("+33199000077")
-    assert body.startswith("Recours: rappel demandé par ") and "sans spécialité choisie" in body
+    assert body.startswith("Recours : rappel demandé par ") and "sans spécialité choisie" in body
 
 
 def test_seniors_who_missed_a_screened_call_can_be_told(make_app, smtp_server, hospital, session, twilio, frozen_clock):
@@ -326,7 +326,7 @@ def test_seniors_who_missed_a_screened_call_can_be_told(make_app, smtp_server, h
     with app.app_context():
         assert run_job("callbacks") == "ok"
         assert run_job("callbacks") == "ok"
-    assert twilio.sms_to(PRIMARY) == ["Recours: appel manqué de la ligne des généralistes (neurologie) à 10:00. Un collègue a répondu."]
+    assert twilio.sms_to(PRIMARY) == ["Recours : appel manqué de la ligne des généralistes (neurologie) à 10:00. Un collègue a répondu."]
     assert twilio.sms_to(BACKUP) == []  # declining is not missing
     assert twilio.sms_to(HEAD) == []
 
@@ -341,3 +341,30 @@ def test_a_request_can_be_closed_by_hand(hospital, gp_call, job, runner, fresh):
     assert runner.invoke(args=["callbacks", "done", str(rid)]).exit_code != 0
     assert "no open callback request" in runner.invoke(args=["callbacks", "list"]).output
     assert "by hand via manual" in runner.invoke(args=["callbacks", "list", "--all"]).output
+
+
+def test_a_senior_whose_account_is_in_english_gets_their_sms_in_english(hospital, gp_call, job, client, twilio, session, frozen_clock):
+    """SMS speak the senior's language (their web account's), the others stay in the hotline's French."""
+    from accounts.models import Role, User
+
+    session.add(
+        User(
+            email="hugo.bernard@hopital.example.org",
+            full_name="Dr Hugo Bernard",
+            role=Role.SENIOR,
+            senior_id=hospital.backup_id,
+            language="en",
+            password_hash="-",
+            created_at=frozen_clock[0],
+        )
+    )
+    session.commit()
+    gp_call()
+    job("callbacks")
+    [english] = twilio.sms_to(BACKUP)
+    assert english.startswith("Recours: callback asked for by Dr Alice Renaud (neurology), code ") and "before 11:00" in english
+    [french] = twilio.sms_to(PRIMARY)
+    assert french.startswith("Recours : rappel demandé par Dr Alice Renaud (neurologie)")
+    assert "\u00a0" not in french and "«" not in french  # kept to the GSM alphabet: one or two segments
+    assert sms_reply(client, BACKUP, "list").startswith("Open callbacks: ")
+    assert sms_reply(client, PRIMARY, "liste").startswith("Rappels en cours : ")

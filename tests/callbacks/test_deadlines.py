@@ -52,7 +52,7 @@ def test_the_head_is_alerted_once_fifteen_minutes_before_an_unanswered_deadline(
     [(alerted_at, body)] = sent[HEAD]
     assert alerted_at == start + timedelta(minutes=45)  # deadline 11:00 local, lead 15 min
     assert body == (
-        f"Recours: le rappel {code} (neurologie, Dr Alice Renaud) demandé à 10:00 n'est pris en charge par personne, "
+        f"Recours : le rappel {code} (neurologie, Dr Alice Renaud) demandé à 10:00 n'est pris en charge par personne ; "
         f"échéance 11:00. R {code} pour rappeler vous-même."
     )
     assert request.escalated_at == alerted_at
@@ -70,7 +70,7 @@ def test_an_acknowledged_request_alerts_the_head_only_when_its_deadline_passes(h
     sent = run_until(job, frozen_clock, start + timedelta(hours=24), twilio)
     [(alerted_at, body)] = sent[HEAD]
     assert alerted_at == start + timedelta(minutes=60)
-    assert "pris en charge par Dr Claire Martin n'est pas fait, échéance 11:00" in body
+    assert "pris en charge par Dr Claire Martin n'est pas fait ; échéance 11:00" in body
 
 
 def test_a_request_called_back_in_time_alerts_nobody(app, hospital, gp_call, job, client, twilio, fresh, frozen_clock):

@@ -69,10 +69,10 @@ def test_each_senior_is_reminded_once_per_duty_across_the_spring_clock_change(da
         # (60 minutes ahead, 15 behind) gives exactly one reminder per duty.
         at += timedelta(hours=1)
     assert sent == [
-        ("28 08:07", DAY_SENIOR, "Recours: vous êtes de garde en cardiologie à partir de sam 28/03 08:30."),
-        ("28 18:07", NIGHT_SENIOR, "Recours: vous êtes de garde en cardiologie à partir de sam 28/03 18:30."),
-        ("29 08:07", DAY_SENIOR, "Recours: vous êtes de garde en cardiologie à partir de dim 29/03 08:30."),
-        ("29 18:07", NIGHT_SENIOR, "Recours: vous êtes de garde en cardiologie à partir de dim 29/03 18:30."),
+        ("28 08:07", DAY_SENIOR, "Recours : vous êtes de garde en cardiologie à partir de sam. 28/03 08:30."),
+        ("28 18:07", NIGHT_SENIOR, "Recours : vous êtes de garde en cardiologie à partir de sam. 28/03 18:30."),
+        ("29 08:07", DAY_SENIOR, "Recours : vous êtes de garde en cardiologie à partir de dim. 29/03 08:30."),
+        ("29 18:07", NIGHT_SENIOR, "Recours : vous êtes de garde en cardiologie à partir de dim. 29/03 18:30."),
     ]
 
 
@@ -82,7 +82,7 @@ def test_a_reminder_is_not_sent_for_a_duty_that_started_long_ago(day_and_night, 
     assert twilio.sms() == []
     frozen_clock[0] = paris(2026, 3, 28, 18, 30) + timedelta(minutes=14)  # a short outage: still useful
     job("shift-reminders")
-    assert twilio.sms_to(NIGHT_SENIOR) == ["Recours: vous êtes de garde en cardiologie à partir de sam 28/03 18:30."]
+    assert twilio.sms_to(NIGHT_SENIOR) == ["Recours : vous êtes de garde en cardiologie à partir de sam. 28/03 18:30."]
 
 
 def test_the_heads_hear_of_coverage_gaps_once_a_day(hospital, job, twilio, session, frozen_clock):
@@ -91,8 +91,8 @@ def test_the_heads_hear_of_coverage_gaps_once_a_day(hospital, job, twilio, sessi
     frozen_clock[0] = paris(2026, 3, 10, 7, 5)  # run again (a restart): nothing new
     job("coverage-gaps")
     [body] = twilio.sms_to(HEAD)
-    assert body.startswith("Recours: 3 périodes sans médecin de garde dans les 14 jours. Première: cardiologie mar 10/03 07:00 - ")
-    assert body.endswith("Détail: flask rota gaps.")
+    assert body.startswith("Recours : 3 périodes sans médecin de garde dans les 14 jours. Première : cardiologie mar. 10/03 07:00 - ")
+    assert body.endswith("Détail : flask rota gaps.")
     # With department heads named, they get it instead of the last resort.
     rota_operations.update_department(
         session, SYSTEM, session.get(Specialty, hospital.cardiology_id).department_id, heads=[hospital.primary_id]
@@ -112,11 +112,11 @@ def test_the_weekly_digest_is_e_mailed_once(app, hospital, gp_call, job, smtp_se
     job("weekly-digest")
     job("weekly-digest")
     [(_sender, recipients, mail)] = smtp_server.received
-    assert recipients == ["direction@hopital.example.org"] and mail["Subject"] == "Recours : semaine du 09/03/2026"
-    body = mail.get_content()
-    assert "Recours, semaine du 09/03/2026 au 15/03/2026" in body
-    assert "Appels : 2" in body and "connectés : 1" in body and "rappel demandé : 1" in body
-    assert "neurologie : 2 appels, 1 connectés, 1 rappels demandés" in body
+    assert recipients == ["direction@hopital.example.org"] and mail["Subject"] == "Recours\u00a0: semaine du 9 mars 2026"
+    body = mail.get_content().replace("\u00a0", " ").replace("\u202f", " ")  # French typography's spaces
+    assert "Recours, semaine du 9 mars 2026 au 15 mars 2026" in body
+    assert "Appels : 2" in body and "mis en relation : 1" in body and "rappel demandé : 1" in body
+    assert "neurologie : 2 appels, 1 mis en relation, 1 rappel demandé" in body
     assert "Rappels demandés : 1, faits : 0 (dans le délai : 0), encore ouverts : 1" in body
     assert "Rappels en retard à cette heure : 1" in body
     assert "Trous de garde dans les 14 prochains jours : 3" in body
