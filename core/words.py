@@ -93,11 +93,15 @@ class Words:
     def number(self, value: int | float) -> str:
         return babel_numbers.format_decimal(value, locale=self.locale)
 
-    def decimal(self, value: float, digits: int = 1) -> str:
-        """``18,0`` / ``18.0``: always ``digits`` after the separator."""
-        if not digits:
-            return self.number(round(value))
-        return babel_numbers.format_decimal(value, format="#,##0." + "0" * digits, locale=self.locale)
+    def decimal(self, value: float, digits: int = 1, *, grouping: bool = True) -> str:
+        """``18,0`` / ``18.0``: always ``digits`` after the separator (``1 234,5``; ``1234,5`` without
+        grouping, for a spreadsheet to read as a number)."""
+        pattern = ("#,##0" if grouping else "0") + ("." + "0" * digits if digits else "")
+        return babel_numbers.format_decimal(value, format=pattern, locale=self.locale)
+
+    @property
+    def decimal_separator(self) -> str:
+        return babel_numbers.get_decimal_symbol(self.locale)
 
     def percent(self, fraction: float, digits: int = 1) -> str:
         """``33,3 %`` / ``33.3%``: the language's own percent pattern, ``digits`` after the separator."""

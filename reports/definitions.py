@@ -171,7 +171,10 @@ MISSED_RESULTS: frozenset[str] = frozenset(
 DEFAULT_CALLBACK_DEADLINE = timedelta(minutes=60)
 MEDIAN, P90 = 0.5, 0.9
 MOST_MISSED_LIMIT = 10
-WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
+# As machines read them (CSV, JSON); people read their language's own names (core.words, from Babel).
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+LAYER_LABELS = {"primary": N_("primary"), "backup": N_("backup"), "last_resort": N_("last resort")}
+CALLBACK_LABELS = {"open": N_("callback open"), "done": N_("callback done")}
 
 
 def rate(part: int, whole: int) -> float | None:

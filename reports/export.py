@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from core.words import Words
 from reports.tables import Table, format_cell
 
 # A spreadsheet runs a cell that starts with one of these as a formula; names come from staff input.
@@ -15,22 +16,32 @@ def _safe(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def to_csv(table: Table) -> str:
-    """The table as CSV (comma, CRLF, UTF-8), a header row first; rates as fractions, seconds to the ms,
-    undefined values empty."""
+def to_csv(table: Table, words: Words | None = None) -> str:
+    """The table as CSV, a header row first, undefined values empty.
+
+    Without ``words``, for machines (``flask report --csv``, scripts): comma, CRLF, UTF-8, English
+    headers, rates as fractions with a dot. With ``words``, for the person who downloads it and opens it
+    in a spreadsheet: a UTF-8 byte order mark (or Excel reads "Dr InÃ¨s Petit"), headers and labels in
+    their language, and where the decimal separator is a comma (French), ``;`` between cells — what a
+    French Excel expects."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([c.title for c in table.columns])
+    if words is not None:
+        out.write("\ufeff")
+    separator = ";" if words is not None and words.decimal_separator == "," else ","
+    writer = csv.writer(out, delimiter=separator)
+    writer.writerow(table.column_titles(words))
     for n, row in enumerate(table.rows):
         kinds = table.kinds(n)
-        cells = [format_cell(v, k, for_csv=True) for v, k in zip(row, kinds, strict=True)]
+        cells = [format_cell(v, k, words, for_csv=True) for v, k in zip(row, kinds, strict=True)]
+        if words is not None:
+            cells = [c.text_for(words, cell) if cell else cell for c, cell in zip(table.columns, cells, strict=True)]
         writer.writerow([_safe(cell) if k == "text" else cell for cell, k in zip(cells, kinds, strict=True)])
     return out.getvalue()
 
 
 def to_text(table: Table) -> str:
     """The table for a terminal: a title line, then columns aligned (numbers to the right)."""
-    header = [c.title for c in table.columns]
+    header = table.column_titles()
     body = [[format_cell(v, k) for v, k in zip(row, table.kinds(n), strict=True)] for n, row in enumerate(table.rows)]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     numeric = [c.kind != "text" for c in table.columns]
@@ -38,7 +49,7 @@ def to_text(table: Table) -> str:
     def line(cells: list[str], right: list[bool]) -> str:
         return "  ".join(cell.rjust(w) if r else cell.ljust(w) for cell, w, r in zip(cells, widths, right, strict=True)).rstrip()
 
-    lines = [table.title, line(header, numeric), line(["-" * w for w in widths], numeric)]
+    lines = [table.heading(), line(header, numeric), line(["-" * w for w in widths], numeric)]
     lines += [line(cells, [k != "text" for k in table.kinds(n)]) for n, cells in enumerate(body)]
     if not body:
         lines.append("(none)")

@@ -6,21 +6,40 @@ value it holds, and each output formats it in its own way (a percentage on the p
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from core.words import N_
-from reports.definitions import OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, WEEKDAYS, rate
+from core.words import N_, Words
+from reports.definitions import CALLBACK_LABELS, LAYER_LABELS, OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, WEEKDAYS, rate
 from reports.figures import AttemptCounts, DurationStats, Report, UnansweredPage
 
 Kind = Literal["text", "count", "rate", "seconds"]
 Cell = str | int | float | None
 
 
+def _message(words: Words, value: str) -> str:
+    return words._(value)
+
+
+def _labelled(labels: Mapping[str, str]) -> Callable[[Words, str], str]:
+    """Codes of the database ("no_answer") shown as the catalogue's words for them ("pas de réponse")."""
+    return lambda words, value: words._(labels.get(value, value))
+
+
+def _weekday(words: Words, value: str) -> str:
+    return words.weekday_names("abbreviated")[WEEKDAYS.index(value)]
+
+
 @dataclass(frozen=True)
 class Column:
     title: str
     kind: Kind = "count"
+    # How a person reads a text cell of this column, in their language (machines get the value as it is).
+    label: Callable[[Words, str], str] | None = None
+
+    def text_for(self, words: Words, value: str) -> str:
+        return self.label(words, value) if self.label is not None else value
 
 
 @dataclass(frozen=True)
@@ -31,6 +50,14 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     # When the last column holds different kinds of value, row by row (the overview).
     last_column_kinds: tuple[Kind, ...] | None = None
+    # Titles and column titles may name the time zone: "Calls by hour of the day ({zone})".
+    zone: str = ""
+
+    def heading(self, words: Words | None = None) -> str:
+        return words._(self.title, zone=self.zone) if words else self.title.format(zone=self.zone)
+
+    def column_titles(self, words: Words | None = None) -> list[str]:
+        return [words._(c.title, zone=self.zone) if words else c.title.format(zone=self.zone) for c in self.columns]
 
     def kinds(self, row_number: int) -> tuple[Kind, ...]:
         kinds = tuple(c.kind for c in self.columns)
@@ -91,14 +118,14 @@ def summary_tables(report: Report) -> dict[str, Table]:
         Table(
             "overview",
             N_("Overview"),
-            (Column(N_("figure"), "text"), Column(N_("value"), "text")),
+            (Column(N_("figure"), "text", _message), Column(N_("value"), "text")),
             tuple((label, value) for label, value, _ in overview),
             last_column_kinds=tuple(kind for _, _, kind in overview),  # type: ignore[misc]
         ),
         Table(
             "outcomes",
             N_("Calls by outcome"),
-            (Column(N_("outcome"), "text"), Column(N_("calls")), Column(N_("rate"), "rate")),
+            (Column(N_("outcome"), "text", _message), Column(N_("calls")), Column(N_("rate"), "rate")),
             tuple((OUTCOME_LABELS[o], calls.counts.get(o, 0), calls.rate(o)) for o in OUTCOMES),
         ),
         Table(
@@ -162,13 +189,14 @@ def summary_tables(report: Report) -> dict[str, Table]:
         ),
         Table(
             "heat_map",
-            f"Calls by day of the week and hour ({report.scope.period.zone.key})",
-            (Column(N_("day"), "text"), *(Column(f"{h:02d}h") for h in range(24))),
+            N_("Calls by day of the week and hour ({zone})"),
+            (Column(N_("day"), "text", _weekday), *(Column(f"{h:02d}h") for h in range(24))),
             tuple((WEEKDAYS[d], *report.heat_map.calls[d]) for d in range(7)),
+            zone=report.scope.period.zone.key,
         ),
         Table(
             "hours",
-            f"Calls by hour of the day ({report.scope.period.zone.key})",
+            N_("Calls by hour of the day ({zone})"),
             (
                 Column(N_("hour"), "text"),
                 Column(N_("calls")),
@@ -177,6 +205,7 @@ def summary_tables(report: Report) -> dict[str, Table]:
                 Column(N_("connected rate"), "rate"),
             ),
             tuple((f"{h:02d}:00", c, k, c - k, rate(k, c)) for h, c, k in report.heat_map.hours()),
+            zone=report.scope.period.zone.key,
         ),
         Table(
             "weeks",
@@ -249,30 +278,43 @@ def unanswered_table(page: UnansweredPage) -> Table:
         "Unanswered calls and their attempts",
         (
             Column(N_("call"), "count"),
-            Column(f"started ({zone})", "text"),
+            Column(N_("started ({zone})"), "text"),
             Column(N_("specialty"), "text"),
             Column(N_("caller"), "text"),
-            Column(N_("outcome"), "text"),
-            Column(N_("callback"), "text"),
+            Column(N_("outcome"), "text", _labelled(OUTCOME_LABELS)),
+            Column(N_("callback"), "text", _labelled(CALLBACK_LABELS)),
             Column(N_("attempt"), "count"),
-            Column(N_("layer"), "text"),
+            Column(N_("layer"), "text", _labelled(LAYER_LABELS)),
             Column(N_("senior"), "text"),
             Column(N_("number"), "text"),
-            Column(N_("result"), "text"),
+            Column(N_("result"), "text", _labelled(RESULT_LABELS)),
             Column(N_("ringing after (s)"), "seconds"),
             Column(N_("answered after (s)"), "seconds"),
             Column(N_("ended after (s)"), "seconds"),
         ),
         tuple(rows),
+        zone=zone,
     )
 
 
-def format_cell(value: Cell, kind: Kind, *, for_csv: bool = False) -> str:
-    """A value as text: rates as percentages (fractions in CSV), seconds to a tenth, "—" for undefined."""
+def format_cell(value: Cell, kind: Kind, words: Words | None = None, *, for_csv: bool = False) -> str:
+    """A value as text: rates as percentages (fractions in CSV), seconds to a tenth (to the ms in CSV),
+    "—" for undefined (empty in CSV). With ``words``, numbers are written as that language writes them
+    (``33,3 %``, ``18,0``; ``0,6667`` in a French CSV, never grouped so a spreadsheet reads a number);
+    without, as machines read them (``0.6667``)."""
     if value is None:
         return "" if for_csv else "—"
+    if isinstance(value, str):
+        return value
+    if for_csv:
+        digits = {"rate": 4, "seconds": 3}.get(kind)
+        if words is None:
+            return str(value) if digits is None else f"{value:.{digits}f}"
+        return str(value) if digits is None else words.decimal(value, digits, grouping=False)
+    if words is None:
+        if kind == "rate":
+            return f"{100 * value:.1f} %"
+        return f"{value:.1f}" if kind == "seconds" else str(value)
     if kind == "rate":
-        return f"{value:.4f}" if for_csv else f"{100 * value:.1f} %"
-    if kind == "seconds":
-        return f"{value:.3f}" if for_csv else f"{value:.1f}"
-    return str(value)
+        return words.percent(value)
+    return words.decimal(value, 1) if kind == "seconds" else words.number(value)

@@ -13,7 +13,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 from api.problems import problem_response
 from core import clock, db
 from reports import access, charts
-from reports.definitions import OUTCOME_LABELS, RESULT_LABELS
+from reports.definitions import LAYER_LABELS, OUTCOME_LABELS, RESULT_LABELS
 from reports.definitions import sections as definition_sections
 from reports.export import to_csv
 from reports.figures import Report, callback_default_deadline, summary_report, unanswered_report
@@ -21,7 +21,7 @@ from reports.period import PeriodError, parse_day
 from reports.scope import Scope, resolve_scope
 from reports.tables import SUMMARY_TABLES, Cell, Kind, Table, format_cell, summary_tables, unanswered_table
 from rota.models import Department, Specialty
-from web.i18n import N_, _, choose_language, translate
+from web.i18n import N_, choose_language, current_words, translate
 from web.security import signed_in_user
 
 blueprint = Blueprint("reports", __name__, template_folder="templates", static_folder="static", static_url_path="/reports/assets")
@@ -103,26 +103,13 @@ def _language() -> None:
     g.language = choose_language(user.language if user is not None else None)
 
 
-# Table titles that name the time zone; every other title, column and row label is a catalogue message,
-# marked N_ where the tables are defined (tests/reports/test_pages_i18n.py checks they are translated).
-_ZONED_TITLES = (N_("Calls by day of the week and hour ({zone})"), N_("Calls by hour of the day ({zone})"))
-_LABELLED_ROWS = {"overview", "outcomes", "heat_map"}  # tables whose first column is a label of ours, not a name
 SCOPE_LABELS = {"whole hotline": N_("whole hotline"), "no department": N_("no department")}  # else names
-LAYER_LABELS = {"primary": N_("primary"), "backup": N_("backup"), "last_resort": N_("last resort")}
-
-
-def _caption(table: Table) -> str:
-    for title in _ZONED_TITLES:
-        prefix = title.removesuffix("{zone})")
-        if table.title.startswith(prefix) and table.title.endswith(")"):
-            return _(title, zone=table.title[len(prefix) : -1])
-    return translate(table.title)
 
 
 def _row_label(table: Table, value: Cell, kind: Kind) -> str:
-    if table.name in _LABELLED_ROWS and isinstance(value, str):
-        return translate(value)
-    return format_cell(value, kind)
+    if isinstance(value, str):
+        return table.columns[0].text_for(current_words(), value)
+    return format_cell(value, kind, current_words())
 
 
 def _label(labels: dict[str, str]):
@@ -132,10 +119,11 @@ def _label(labels: dict[str, str]):
 @blueprint.context_processor
 def _page_helpers() -> dict[str, object]:
     return {
-        "caption": _caption,
+        "caption": lambda table: table.heading(current_words()),
+        "column_titles": lambda table: table.column_titles(current_words()),
         "scope_label": lambda scope: translate(SCOPE_LABELS[scope.label]) if scope.label in SCOPE_LABELS else scope.label,
-        "heading": translate,
         "row_label": _row_label,
+        "format_cell": lambda value, kind: format_cell(value, kind, current_words()),
         "outcome_label": _label(OUTCOME_LABELS),
         "result_label": _label(RESULT_LABELS),
         "layer_label": _label(LAYER_LABELS),
@@ -191,12 +179,11 @@ def summary_page():
         scope=scope,
         report=report,
         tables=summary_tables(report),
-        charts=charts.all_charts(report),
+        charts=charts.all_charts(report, current_words()),
         query=_query(scope),
         departments=departments,
         specialties=specialties,
         definitions=definition_sections(),
-        format_cell=format_cell,
     )
 
 
@@ -222,14 +209,16 @@ def table_csv(name: str):
     else:
         table = summary_tables(_report(scope))[name]
     filename = f"recours-{name}-{scope.period.first_day}-{scope.period.last_day}.csv"
-    return Response(to_csv(table), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    # For the person downloading it, in their language and for their spreadsheet (``;`` in French).
+    body = to_csv(table, current_words())
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @blueprint.get("/reports/charts/<name>.svg")
 def chart_svg(name: str):
     """One chart as an SVG picture (for dashboards, documents, printing)."""
     scope = _scope(api=False)
-    drawn = charts.all_charts(_report(scope))
+    drawn = charts.all_charts(_report(scope), current_words())
     if name not in drawn:
         raise NotFound()
     return Response(str(drawn[name]), mimetype="image/svg+xml")

@@ -3,6 +3,7 @@ OpenAPI description (the scripted call log of conftest, placed once for the modu
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -125,12 +126,12 @@ def test_the_report_page(get):
     assert "Du vendredi 27 mars 2026 au lundi 30 mars 2026, ces deux jours inclus" in page
     assert "Appels par jour de la semaine et par heure (Europe/Paris)" in page and '<th scope="col">issue</th>' in page
     assert "<td>mis en relation</td>" in page and "<td>lun.</td>" in page and "Rien sur cette période." not in page
-    assert page.count("<svg") == 6 and "<title>Calls by day of the week and hour</title>" in page
+    assert page.count("<svg") == 6 and "<title>Appels par jour de la semaine et par heure</title>" in page
     for name in SUMMARY_TABLES:
         assert f'id="table-{name}"' in page and f"/reports/{name}.csv?from=2026-03-27" in page
     assert '<details class="definitions">' in page and "Les définitions de chaque indicateur (en anglais)" in page
     assert "Percentiles" in page and "h = 1 + (n - 1)·p" in page  # the definitions, on the page
-    assert "Dr Claire Martin" in page and "37.5 %" in page
+    assert "Dr Claire Martin" in page and "37,5\u00a0%" in page and "37.5" not in page  # Babel's French numbers
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
 
 
@@ -144,15 +145,45 @@ def test_the_report_page_in_english(shared_log):
     assert "Calls by day of the week and hour (Europe/Paris)" in page and '<details class="definitions" open>' in page
 
 
-def test_every_table_downloads_as_csv(get):
+def as_french_excel_reads_it(response) -> list[list[str]]:
+    """What a French Excel makes of the file: UTF-8 announced by its byte order mark, ``;`` between cells."""
+    data = response.get_data()
+    assert data.startswith(codecs.BOM_UTF8)
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_every_table_downloads_as_csv_that_opens_as_columns_in_french_excel(get):
     for name in ALL_TABLES:
         response = get(f"/reports/{name}.csv?{QUERY}")
         assert response.status_code == 200 and response.mimetype == "text/csv", name
         assert f'filename="recours-{name}-2026-03-27-2026-03-30.csv"' in response.headers["Content-Disposition"]
-        assert len(rows(response.get_data(as_text=True))) >= 2, name
-    weeks = rows(get(f"/reports/weeks.csv?{QUERY}").get_data(as_text=True))
-    assert weeks[1] == ["2026-03-23", "3", "5", "2", "0.4000", "2", "0", "2", "6", "4", "0.6667"]
+        table = as_french_excel_reads_it(response)
+        assert len(table) >= 2 and len({len(row) for row in table}) == 1 and len(table[0]) > 1, name  # columns, not one
+    weeks = as_french_excel_reads_it(get(f"/reports/weeks.csv?{QUERY}"))
+    assert weeks[0][:3] == ["semaine du", "jours dans la période", "appels"]
+    assert weeks[1] == ["2026-03-23", "3", "5", "2", "0,4000", "2", "0", "2", "6", "4", "0,6667"]  # decimal commas
+    outcomes = as_french_excel_reads_it(get(f"/reports/outcomes.csv?{QUERY}"))
+    assert outcomes[0] == ["issue", "appels", "taux"] and outcomes[1][0] == "mis en relation"
+    heat = as_french_excel_reads_it(get(f"/reports/heat_map.csv?{QUERY}"))
+    assert [row[0] for row in heat[1:]] == ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
+    unanswered = as_french_excel_reads_it(get(f"/reports/unanswered.csv?{QUERY}"))
+    assert unanswered[0][1] == "début (Europe/Paris)" and {row[4] for row in unanswered[1:]} <= {
+        "rappel demandé",
+        "standard",
+        "échec",
+        "aucun senior de garde",
+        "abandonné pendant la recherche",
+    }
     assert get(f"/reports/passwords.csv?{QUERY}").status_code == 404
+
+
+def test_the_machines_csv_stays_plain_comma_dot_english(cli):
+    """``flask report --csv`` is for scripts: no BOM, commas, dots, English headers and codes."""
+    result = cli("--from", "2026-03-27", "--to", "2026-03-30", "--csv", "--table", "weeks")
+    assert result.exit_code == 0 and not result.output.startswith("\ufeff")
+    weeks = rows(result.output)
+    assert weeks[0][:3] == ["week starting", "days in period", "calls"]
+    assert weeks[1] == ["2026-03-23", "3", "5", "2", "0.4000", "2", "0", "2", "6", "4", "0.6667"]
 
 
 def test_charts_as_svg_pictures(get):
@@ -162,14 +193,14 @@ def test_charts_as_svg_pictures(get):
         svg = ElementTree.fromstring(response.get_data())
         assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.find("{http://www.w3.org/2000/svg}title") is not None
     heat = get(f"/reports/charts/heat_map.svg?{QUERY}").get_data(as_text=True)
-    assert "Fri 23:00–23:59: 1 calls, 1 connected" in heat
+    assert "ven. 23:00–23:59\u00a0: 1 appel, 1 mis en relation" in heat  # French, one call: no plural
     assert get(f"/reports/charts/pie.svg?{QUERY}").status_code == 404
 
 
 def test_unanswered_page_opens_each_call_on_its_attempts(get):
     page = get(f"/reports/unanswered?{QUERY}").get_data(as_text=True)
     assert page.count('<details class="call"') == 4
-    assert "Appels sans réponse\u00a0: toute la ligne" in page and "tentative(s)" in page
+    assert "Appels sans réponse\u00a0: toute la ligne" in page and "3 tentatives" in page and "tentative(s)" not in page
     saturday = page[page.index("samedi 28 mars 2026 14:00:00") :]
     assert saturday.index("Dr Claire Martin") < saturday.index("Dr Hugo Bernard") < saturday.index("Pr Anne Chef")
 
