@@ -17,11 +17,10 @@ from flask import Blueprint, Response, g, request
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from accounts.access import Target, can
 from accounts.scope import departments_of_senior
-from api.problems import ApiProblem, FieldError, problem_response
+from api.problems import ApiProblem, FieldError
 from api.schemas import (
     BySpecialty,
     Coverage,
@@ -102,15 +101,6 @@ def _allow(action: str, target: Target | None = None) -> None:
 def _problem(problem: ApiProblem) -> Response:
     db.session().rollback()
     return problem.response()
-
-
-def handle_http_error(error: HTTPException):
-    """404/405 and other HTTP errors of ``/api/`` as problem documents; elsewhere unchanged."""
-    if request.path.startswith("/api/") and request.blueprint in (None, "api"):
-        kind = {404: "not-found", 405: "method-not-allowed"}.get(error.code or 500, "http-error")
-        allow = {"Allow": ", ".join(error.valid_methods)} if isinstance(error, MethodNotAllowed) and error.valid_methods else {}
-        return problem_response(error.code or 500, kind, error.description or "", [], allow)
-    return error
 
 
 @blueprint.after_request

@@ -17,7 +17,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from accounts.access import Target
-from web import formatting, i18n
+from web import errors, formatting, i18n
 from web.i18n import N_, _, choose_language, language, ngettext
 from web.security import allowed, csrf, login_manager, signed_in_user
 
@@ -75,18 +75,6 @@ def _csrf_error(error: CSRFError):
     ), 400
 
 
-@web.errorhandler(403)
-def _forbidden(_error):
-    return render_template("web/error.html", title=_("Not allowed"), message=_("Your account does not give access to this page.")), 403
-
-
-@web.errorhandler(404)
-def _not_found(_error):
-    return render_template(
-        "web/error.html", title=_("Not found"), message=_("This page does not exist, or what it showed was deleted.")
-    ), 404
-
-
 def _register_children() -> None:
     from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, users
 
@@ -109,6 +97,7 @@ def init_app(app: Flask) -> None:
         WTF_I18N_ENABLED=False,
     )
     i18n.init_app(app)
+    errors.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.auth.sign_in"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 from sqlalchemy import select
 
 from accounts.access import Target
@@ -14,12 +14,17 @@ from audit.operations import changed_keys
 from audit.queries import entries
 from core import db
 from rota.models import Department
-from web.formatting import local_datetime
+from web.audit_words import KINDS, AuditReader
+from web.i18n import current_words, translate
 from web.security import requires, visible_departments
 
 blueprint = Blueprint("history", __name__)
 PAGE = 50
-PARIS = ZoneInfo("Europe/Paris")
+
+
+def _reader(rows) -> AuditReader:
+    zone = ZoneInfo(current_app.config["SETTINGS"].scheduler.timezone)
+    return AuditReader.for_entries(db.session(), rows, current_words(), zone)
 
 
 def entry_target(entry_id: int) -> Target:
@@ -43,7 +48,6 @@ def index():
     if visible is not None:
         query = query.where(Department.id.in_(list(visible)))
     departments = session.execute(query).all()
-    kinds = ["rotation", "shift", "override", "leave", "swap", "senior", "specialty", "department", "gp", "user", "softphone"]
     return render_template(
         "history/index.html",
         rows=rows,
@@ -53,9 +57,8 @@ def index():
         departments=departments,
         department_id=department_id,
         kind=kind,
-        kinds=kinds,
-        local_datetime=local_datetime,
-        zone=PARIS,
+        kinds={k: translate(label) for k, label in KINDS.items()},
+        read=_reader(rows),
         changed_keys=changed_keys,
     )
 
@@ -71,6 +74,5 @@ def detail(entry_id: int):
         entry=entry,
         keys=keys,
         changed=set(changed_keys(entry.before, entry.after)),
-        local_datetime=local_datetime,
-        zone=PARIS,
+        read=_reader([entry]),
     )

@@ -9,6 +9,7 @@ temporary directory by default); the best ones are kept in docs/.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -290,3 +291,136 @@ def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
     page.get_by_role("link", name="Détails").first.click()
     assert "valid_until" in page.inner_text("dl.diff")
     page.screenshot(path=shots / "audit-detail.png", full_page=True)
+
+
+# -- every page in French, then in English -------------------------------------------------------------------
+
+# Words that give the other language away. Whole words, case-sensitive; none is a name of the demo world.
+ENGLISH_TELLTALES = (
+    "the",
+    "and",
+    "of",
+    "with",
+    "Save",
+    "Cancel",
+    "Delete",
+    "Edit",
+    "Week",
+    "Month",
+    "Monday",
+    "Sunday",
+    "calls",
+    "connected",
+    "nobody",
+    "Sign out",
+    "Search",
+    "Previous",
+    "Next",
+    "Back",
+    "Rotations",
+    "Shift",
+    "Leave",
+    "Swap",
+    "Settings",
+    "Users",
+    "attempts",
+    "missed",
+    "median",
+    "hour",
+    "day",
+    "From",
+    "Name",
+    "Time zone",
+    "Phone",
+)
+FRENCH_TELLTALES = (
+    "le",
+    "la",
+    "les",
+    "des",
+    "du",
+    "une",
+    "est",
+    "pour",
+    "avec",
+    "Enregistrer",
+    "Annuler",
+    "Supprimer",
+    "Semaine",
+    "lundi",
+    "dimanche",
+    "appels",
+    "personne",
+    "Déconnexion",
+    "Rechercher",
+    "Précédent",
+    "Suivant",
+    "Retour",
+    "Roulements",
+    "Absence",
+    "Échange",
+    "Réglages",
+    "Comptes",
+    "tentatives",
+    "médiane",
+    "heure",
+    "jour",
+    "Nom",
+)
+
+
+def _pages(world: World) -> dict[str, list[str]]:
+    """Every page of the web app and the reports, by the role that sees it."""
+    admin = [
+        "/board", "/departments", "/departments/new", f"/departments/{world.dept_a}/edit",
+        f"/departments/{world.dept_a}/specialties/new", f"/specialties/{world.neuro}/edit",
+        f"/specialties/{world.neuro}/week", f"/specialties/{world.neuro}/month", f"/specialties/{world.neuro}/rotations/new",
+        f"/specialties/{world.neuro}/shifts/new", f"/specialties/{world.neuro}/overrides/new",
+        f"/rotations/{world.rotation_a}/edit", f"/shifts/{world.shift_a}/edit", f"/overrides/{world.override_a}/edit",
+        f"/leave/{world.leave_a}/edit", "/seniors", "/seniors/new", f"/seniors/{world.senior_a}/edit",
+        f"/seniors/{world.senior_a}/leave/new", "/gps", "/gps/new", f"/gps/{world.gp}/edit", "/audit",
+        f"/audit/{world.audit_a}", "/users", "/users/new", f"/users/{world.users['head']}/edit", "/softphone",
+        "/account", "/reports/", "/reports/unanswered", "/no/such/page",
+    ]  # fmt: skip
+    senior = ["/me", "/me/leave/new", "/me/phones", "/me/swaps/new", "/me/calendar"]
+    return {"admin": admin, "head": ["/swaps"], "senior": senior}
+
+
+def _telltales_on(page, words: tuple[str, ...]) -> list[str]:
+    # What a person reads: the page's text, less what the page itself marks as another language.
+    text = page.evaluate(
+        """() => { const copy = document.body.cloneNode(true);
+                   copy.querySelectorAll('[lang]').forEach(e => { if (e.lang !== document.documentElement.lang) e.remove(); });
+                   return copy.innerText + ' ' + document.title; }"""
+    )
+    return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
+
+
+def _switch_language(page, base: str, language: str) -> None:
+    page.goto(f"{base}/board")
+    page.select_option("#lang-choice", language)
+    page.locator("form[action='/language'] button").click()
+    page.wait_for_url(f"{base}/board")
+
+
+def test_every_page_speaks_only_french_then_only_english(browser, live):
+    base, world = live
+    found: dict[tuple[str, str, str], list[str]] = {}
+    for role, urls in _pages(world).items():
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        sign_in(page, base, role)
+        try:
+            for language, telltales in (("fr", ENGLISH_TELLTALES), ("en", FRENCH_TELLTALES)):
+                _switch_language(page, base, language)
+                for url in urls:
+                    response = page.goto(base + url)
+                    assert response is not None and response.status in (200, 404), (url, response and response.status)
+                    assert page.evaluate("document.documentElement.lang") == language, url
+                    if words := _telltales_on(page, telltales):
+                        found[(role, language, url)] = words
+        finally:
+            _switch_language(page, base, "fr")  # the other tests of this module read French
+            context.close()
+    assert found == {}

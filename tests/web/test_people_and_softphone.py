@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from audit.models import AuditEntry
 from calllog.models import Call, CallOutcome
+from core import db
 from core.actor import SYSTEM
 from directory.models import GeneralPractitioner
 from rota import operations
-from rota.models import DutyOverride, Leave, Senior, SwapRequest, SwapStatus
+from rota.models import DutyOverride, DutySlot, Leave, Senior, SwapRequest, SwapStatus
 from tests.conftest import FIXED_NOW
 from tests.web.conftest import body, csrf_token
 
@@ -84,8 +86,38 @@ def test_heads_read_only_the_audit_of_their_departments(app, world, signed_in):
     assert head.get(f"/audit/{world.audit_a}").status_code == 200
     assert head.get(f"/audit/{world.audit_b}").status_code == 403
     admin_page = body(signed_in("admin").get("/audit"))
-    assert admin_page.count("rotation.update") == 2
-    assert page.count("rotation.update") == 1
+    assert admin_page.count("roulement modifié") == 2 and "rotation.update" not in admin_page  # words, not codes
+    assert page.count("roulement modifié") == 1
+
+
+def test_the_audit_log_reads_as_words_names_and_local_times(app, world, signed_in, read):
+    """« garde ponctuelle modifiée », the senior's name rather than ``senior_id 9``, Paris time rather than UTC ISO."""
+    head = signed_in("head")
+    with read() as session:
+        shift = session.scalars(select(DutySlot).where(DutySlot.specialty_id == world.neuro)).first()
+        senior = session.get(Senior, shift.senior_id)
+        starts = shift.starts_at
+    with app.app_context():
+        from audit import record
+
+        record(
+            db.session(),
+            SYSTEM,
+            action="shift.update",
+            target_type="shift",
+            target_id=shift.id,
+            department_ids=[world.dept_a],
+            before={"senior_id": None, "starts_at": starts.isoformat(), "layer": "backup"},
+            after={"senior_id": senior.id, "starts_at": starts.isoformat(), "layer": "primary"},
+        )
+        entry_id = db.session().scalars(select(AuditEntry.id).order_by(AuditEntry.id.desc())).first()
+        db.session().commit()
+    page = body(head.get(f"/audit/{entry_id}"))
+    assert "garde ponctuelle modifiée" in page and "shift.update" not in page
+    assert "<dt>senior</dt>" in page and senior.full_name in page and "senior_id" not in page
+    local = starts.astimezone(ZoneInfo("Europe/Paris"))
+    assert f"{local:%H:%M}" in page and starts.isoformat() not in page and "principal" in page and "renfort" in page
+    assert "le système" in page
 
 
 def test_softphone_call_ends_connected(app, world, signed_in, read):
