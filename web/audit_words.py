@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.phones import national
 from core.words import N_, Words
+from reports.definitions import OUTCOME_LABELS
 from rota.models import Department, Senior, Specialty
 
 ACTIONS = {
@@ -26,6 +27,7 @@ ACTIONS = {
     "shift.create": N_("single shift created"),
     "shift.update": N_("single shift changed"),
     "shift.delete": N_("single shift deleted"),
+    "shift.import": N_("single shifts imported"),
     "override.create": N_("override created"),
     "override.update": N_("override changed"),
     "override.delete": N_("override deleted"),
@@ -83,7 +85,12 @@ FIELDS = {
     "end_time": N_("ends at"),
     "ends_at": N_("ends"),
     "full_name": N_("name"),
+    "from": N_("from"),
+    "to": N_("to"),
+    "sid": N_("call"),
+    "outcome": N_("outcome"),
     "handoff_time": N_("handover time"),
+    "heads": N_("heads of department"),
     "language": N_("language"),
     "last_resort_senior_id": N_("last resort"),
     "layer": N_("layer"),
@@ -205,6 +212,10 @@ class AuditReader:
         if key == "weekdays" and isinstance(value, str) and value.isdigit():
             names = w.weekday_names()
             return ", ".join(names[int(d) - 1] for d in value if "1" <= d <= "7")
+        if key == "outcome" and isinstance(value, str) and value in OUTCOME_LABELS:
+            return w._(OUTCOME_LABELS[value])
+        if key in ("from", "to") and isinstance(value, str) and value.startswith("+"):
+            return national(value)
         if key == "language" and value in ("fr", "en"):
             return {"fr": "Français", "en": "English"}[value]
         if isinstance(value, str):

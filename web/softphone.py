@@ -197,7 +197,7 @@ def index():
                 [],
                 None,
                 {"sid": result.call_sid, "from": form.from_number.data, "to": form.to.data, "outcome": outcome},
-                f"softphone call {result.call_sid}: {outcome}",
+                result.call_sid,  # the outcome is a field of the entry, shown in the reader's words
             )
             session.commit()
     callee_fields = [getattr(form, f"callee_{i}") for i in range(len(numbers))]

@@ -181,7 +181,7 @@ def test_a_head_edits_their_rota_and_sees_it_on_the_board(page, live, shots):
     page.goto(f"{base}/specialties/{world.neuro}/month")
     page.screenshot(path=shots / "month.png", full_page=True)
     page.goto(f"{base}/audit")
-    assert "shift.create" in page.inner_text("main")
+    assert "garde ponctuelle créée" in page.inner_text("main")
     page.screenshot(path=shots / "audit.png", full_page=True)
 
 
@@ -289,7 +289,7 @@ def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
     page.screenshot(path=shots / "week-gaps-conflicts.png", full_page=True)
     page.goto(f"{base}/audit?kind=rotation")
     page.get_by_role("link", name="Détails").first.click()
-    assert "valid_until" in page.inner_text("dl.diff")
+    assert "en vigueur jusqu'au" in page.inner_text("dl.diff")
     page.screenshot(path=shots / "audit-detail.png", full_page=True)
 
 
