@@ -42,6 +42,25 @@ KEYWORDS = {**DEFAULT_KEYWORDS, **EXTRA_KEYWORDS}
 WRITE = {"width": None, "sort_output": True, "include_previous": True, "ignore_obsolete": True}
 
 
+def extract_definitions(fileobj, keywords, comment_tags, options):
+    """``reports/definitions.py``: its marked messages, and each heading, paragraph and list item of the text
+    that defines the report's figures (its docstring, shown translated on the report page)."""
+    import ast
+    from io import BytesIO
+
+    from babel.messages.extract import extract_python
+
+    from reports.definitions import sections
+
+    source = fileobj.read()
+    yield from extract_python(BytesIO(source), keywords, comment_tags, options)
+    for heading, blocks in sections(ast.get_docstring(ast.parse(source), clean=False) or ""):
+        yield 1, None, heading, []
+        for block in blocks:
+            for text in block if isinstance(block, list) else [block]:
+                yield 1, None, text, []
+
+
 def po_path(language: str) -> Path:
     return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
 

@@ -117,7 +117,7 @@ def test_flask_report_refuses_bad_arguments(cli, args, message):
 
 
 def test_the_report_page(get):
-    """French by default, inside the web app's layout; the definitions stay in English, folded."""
+    """French by default, inside the web app's layout; the definitions too, folded."""
     response = get(f"/reports/?{QUERY}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -129,8 +129,9 @@ def test_the_report_page(get):
     assert page.count("<svg") == 6 and "<title>Appels par jour de la semaine et par heure</title>" in page
     for name in SUMMARY_TABLES:
         assert f'id="table-{name}"' in page and f"/reports/{name}.csv?from=2026-03-27" in page
-    assert '<details class="definitions">' in page and "Les définitions de chaque indicateur (en anglais)" in page
-    assert "Percentiles" in page and "h = 1 + (n - 1)·p" in page  # the definitions, on the page
+    assert '<details class="definitions">' in page and "Les définitions de chaque indicateur" in page
+    assert "<h3>Centiles</h3>" in page and "h = 1 + (n - 1)·p" in page  # the definitions, on the page, in French
+    assert "Percentiles" not in page and "lang=\"en\"" not in page
     assert "Dr Claire Martin" in page and "37,5\u00a0%" in page and "37.5" not in page  # Babel's French numbers
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
 
@@ -142,7 +143,7 @@ def test_the_report_page_in_english(shared_log):
         page = client.get(f"/reports/?{QUERY}").get_data(as_text=True)
     assert '<html lang="en">' in page and "Call report: whole hotline" in page
     assert "Friday 27 March 2026 to Monday 30 March 2026, both days included" in page
-    assert "Calls by day of the week and hour (Europe/Paris)" in page and '<details class="definitions" open>' in page
+    assert "Calls by day of the week and hour (Europe/Paris)" in page and "<h3>Percentiles</h3>" in page
 
 
 def as_french_excel_reads_it(response) -> list[list[str]]:
