@@ -2,7 +2,7 @@
 
 1. ``pybabel extract`` with ``babel.cfg`` (Python and Jinja) finds every marked message;
 2. ``pybabel update`` merges them into each language's ``messages.po``: a new message arrives with an
-   empty French translation (and a changed one as *fuzzy*, its old text kept as ``#| msgid``) for a
+   empty French translation (and a changed one as *fuzzy*, with the old translation to revise) for a
    person to write; messages gone from the code are dropped;
 3. English is the language the code is written in: a new or changed English entry is its own msgid
    (edit the ``msgstr`` in ``translations/en`` to reword a message without touching the code);
@@ -39,7 +39,9 @@ EXTRA_KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "_sms": (2,),
 }
 KEYWORDS = {**DEFAULT_KEYWORDS, **EXTRA_KEYWORDS}
-WRITE = {"width": None, "sort_output": True, "include_previous": True, "ignore_obsolete": True}
+# No "#| msgid" of the previous text: Babel wraps it whatever the width, and reads the wrapped lines back as
+# comments that pile up.
+WRITE = {"width": None, "sort_output": True, "include_previous": False, "ignore_obsolete": True}
 
 
 def extract_definitions(fileobj, keywords, comment_tags, options):
@@ -107,7 +109,7 @@ def main() -> None:
     for language in LANGUAGES:
         if not po_path(language).exists():
             pybabel("init", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), "-l", language, "--no-wrap")
-    merge = ("--ignore-pot-creation-date", "--ignore-obsolete", "--previous", "--no-wrap")
+    merge = ("--ignore-pot-creation-date", "--ignore-obsolete", "--no-wrap")
     pybabel("update", "-i", str(TEMPLATE), "-d", str(TRANSLATIONS), *merge)
     english = read(SOURCE_LANGUAGE)
     english_is_its_own_msgid(english)
