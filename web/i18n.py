@@ -89,6 +89,17 @@ def lazy(text: str) -> LazyText:
     return LazyText(text)
 
 
+class LazyWeekday(LazyText):
+    """A day's name in the reader's language, from Babel (``Lundi`` / ``Monday``); ISO number 1 = Monday."""
+
+    def __init__(self, iso_weekday: int) -> None:
+        super().__init__(str(iso_weekday))
+        self.iso_weekday = iso_weekday
+
+    def __str__(self) -> str:
+        return current_words().weekday_names()[self.iso_weekday - 1].capitalize()
+
+
 def wtforms_translations():
     """WTForms ships its own French messages ("Ce champ est requis.")."""
     return get_translations(["fr"]) if language() == "fr" else None

@@ -23,18 +23,13 @@ from web import calendar
 from web.editing import act, current_values, fingerprint, submit
 from web.formatting import local_datetime, local_day
 from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
-from web.i18n import N_, _, lazy, month_name, weekday_name
+from web.i18n import LazyWeekday, _, lazy, month_name, weekday_name
 from web.security import allowed, requires
 
 blueprint = Blueprint("rota_pages", __name__)
 
 LAYER_CHOICES = options([("primary", lazy("Primary")), ("backup", lazy("Backup"))])
-WEEKDAY_CHOICES = options(
-    (i, lazy(n))
-    for i, n in enumerate(
-        [N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday")], start=1
-    )
-)
+WEEKDAY_CHOICES = options((i, LazyWeekday(i)) for i in range(1, 8))
 
 
 # -- what a URL is about ------------------------------------------------------------------------------
