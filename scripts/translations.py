@@ -8,6 +8,10 @@
    (edit the ``msgstr`` in ``translations/en`` to reword a message without touching the code);
 4. ``pybabel compile`` writes the ``.mo`` files the app loads (``make install`` compiles them too).
 
+``python -m scripts.translations merge``, during a rebase or a merge that stopped on a conflicted
+``messages.po``: keeps every message of both sides (a finished translation wins over an empty or fuzzy
+one; the other branch's when both have one), marks the files resolved, then does the above.
+
 The files are written sorted, without source locations or dates, so that two branches adding
 messages merge without conflicts over line numbers. ``tests/test_translations.py`` fails when a
 message is missing or fuzzy in either language, or when the catalogues are behind the code.
@@ -121,5 +125,37 @@ def main() -> None:
         print(f"{len(missing)} French translation(s) to write (empty or fuzzy) in {po_path('fr').relative_to(ROOT)}", file=sys.stderr)
 
 
-if __name__ == "__main__":
+def _done(message) -> bool:
+    return not message.fuzzy and all(message.string if message.pluralizable else [message.string])
+
+
+def merge_conflicts() -> None:
+    """Both sides of each conflicted catalogue (git's stages 2 and 3), then :func:`main`."""
+    import subprocess
+    from io import BytesIO
+
+    for language in LANGUAGES:
+        path = str(po_path(language).relative_to(ROOT))
+        sides = []
+        for stage in (2, 3):
+            shown = subprocess.run(["git", "show", f":{stage}:{path}"], cwd=ROOT, capture_output=True)
+            if shown.returncode != 0:
+                break
+            sides.append(read_po(BytesIO(shown.stdout), locale=language))
+        if len(sides) != 2:
+            continue  # not in conflict
+        ours, theirs = sides
+        for message in theirs:
+            mine = ours.get(message.id) if message.id else None
+            if message.id and (mine is None or _done(message) or not _done(mine)):
+                ours[message.id] = message
+        write(language, ours)
+        subprocess.run(["git", "add", path], cwd=ROOT, check=True)
     main()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["merge"]:
+        merge_conflicts()
+    else:
+        main()
