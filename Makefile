@@ -25,10 +25,10 @@ install: $(STAMP) $(MO)
 translations: install
 	$(BIN)/python -m scripts.translations
 
-# Development settings, written once: a random Auth Token the simulator signs with, local URLs and
-# numbers from the range kept for fiction. Edit .env (or the environment) for a real Twilio number.
+# Development settings, written once (mode 0600): RECOURS_ENV=development, a random Auth Token the
+# simulator signs with, a random SECRET_KEY, local URLs and numbers from the range kept for fiction.
 .env: | $(STAMP)
-	$(BIN)/python -m core.devenv > .env
+	$(BIN)/python -m core.devenv .env
 
 run: install .env
 	$(FLASK) db upgrade

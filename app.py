@@ -8,18 +8,22 @@ from collections.abc import Mapping
 
 from flask import Flask
 
-from core import db
+from core import db, logmask
 from core.config import load_settings
 
 
 def create_app(config: Mapping[str, str] | None = None) -> Flask:
     """Build the application. ``config`` overrides environment variables (same names), for tests."""
     app = Flask(__name__, instance_relative_config=True)
+    from web.params import IdConverter
+
+    app.url_map.converters["int"] = IdConverter  # ids beyond 64 bits are no route (404), never a 500
     os.makedirs(app.instance_path, exist_ok=True)
     env = {**os.environ, **(config or {})}
     settings = load_settings(env, app.instance_path)
     app.config.update(SETTINGS=settings, SECRET_KEY=settings.secret_key)
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logmask.install()  # phone numbers masked in every log line (docs/security.md)
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format=logmask.FORMAT)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     db.init_app(app, settings.database_url)

@@ -6,7 +6,10 @@ A role either may not do an action at all (absent from its row), or may do it wi
 
 - ``ALL`` — on anything;
 - ``OWN_DEPARTMENTS`` — on what belongs to a department the user heads (``department_head``, the rota's
-  record of heads); a page that lists things shows only those;
+  record of heads); a page that lists things shows only those. A *senior's own record* (phones, active
+  flag, leave) belongs to every department the senior is a member of, and a head may change it only
+  when all of them are theirs (:meth:`Target.senior_record`): a senior shared with another department is
+  changed by an administrator, never by one head behind the other's back;
 - ``SELF`` — on the user's own senior record (their duty, phones, leave, swaps, iCal link); a user who is
   not linked to a senior has nothing of their own.
 """
@@ -82,6 +85,8 @@ class Target:
     department_ids: frozenset[int] = field(default_factory=frozenset)
     senior_id: int | None = None
     about_one_thing: bool = True
+    # True: every one of ``department_ids`` must be the user's (a senior's record), not just one.
+    needs_every_department: bool = False
 
     @classmethod
     def departments(cls, *ids: int) -> Target:
@@ -90,6 +95,11 @@ class Target:
     @classmethod
     def of_department_ids(cls, ids: Collection[int]) -> Target:
         return cls(department_ids=frozenset(ids))
+
+    @classmethod
+    def senior_record(cls, membership: Collection[int]) -> Target:
+        """A senior's phones, active flag or leave: belongs to all of the senior's departments."""
+        return cls(department_ids=frozenset(membership), needs_every_department=True)
 
     @classmethod
     def page(cls) -> Target:
@@ -121,6 +131,8 @@ def can(principal: Principal | None, action: str, target: Target | None = None) 
     # OWN_DEPARTMENTS: a page of lists is open (it shows only their departments); one thing must be theirs.
     if not target.about_one_thing:
         return True
+    if target.needs_every_department:
+        return bool(target.department_ids) and target.department_ids <= principal.headed_department_ids
     return bool(target.department_ids & principal.headed_department_ids)
 
 
@@ -132,3 +144,37 @@ def visible_department_ids(principal: Principal, action: str) -> frozenset[int] 
     if scope is Scope.OWN_DEPARTMENTS:
         return principal.headed_department_ids
     return frozenset()
+
+
+# -- membership: who may be given duty, and whose record may be changed ------------------------------
+#
+# Authority over the rota comes from membership, never from assignment: holding a shift, a rotation turn
+# or the last-resort slot of a department's specialty does not make a senior that department's. The same
+# two functions decide for the web pages (with the signed-in head's departments), the API (with the
+# token's departments) and the CLI and administrators (``None``: the whole hospital).
+#
+# ``authority``: the departments the actor may change — ``None`` for everything (administrator, CLI).
+
+
+def authority_of(principal: Principal) -> frozenset[int] | None:
+    """The departments ``principal`` may change: None (all) for an administrator, the headed ones for a head."""
+    if principal.role is Role.ADMIN:
+        return None
+    if principal.role is Role.HEAD:
+        return principal.headed_department_ids
+    return frozenset()
+
+
+def may_assign(authority: frozenset[int] | None, senior_membership: Collection[int]) -> bool:
+    """May a senior with this membership be given duty (shift, turn, override, swap, last resort) by an
+    actor with this authority? Only seniors of the actor's own departments."""
+    return authority is None or bool(authority & frozenset(senior_membership))
+
+
+def may_manage_senior(authority: frozenset[int] | None, senior_membership: Collection[int]) -> bool:
+    """May the actor change the senior's phones, leave or active flag? Only when the senior belongs to
+    no department outside the actor's (and to at least one of theirs)."""
+    if authority is None:
+        return True
+    membership = frozenset(senior_membership)
+    return bool(membership) and membership <= authority

@@ -94,4 +94,4 @@ def list_command() -> None:
 def _public(user: User) -> dict:
     from audit import snapshot
 
-    return snapshot(user, exclude=("password_hash", "ical_token", "session_version"))
+    return snapshot(user, exclude=("password_hash", "ical_token_hash", "must_change_password", "session_version"))

@@ -35,14 +35,18 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the session cookie's user id: raising it (new password, deactivation) signs out every browser.
+    # Part of the session cookie's user id: raising it (new password, deactivation) signs out every browser,
+    # on top of the server-side sessions (:class:`WebSession`) that end then.
     session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # Set on an account whose password someone else chose and showed (the demo administrator's): every
+    # page leads to the password form until the person chooses their own.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     # Optimistic concurrency for edits by administrators (SQLAlchemy checks it on every UPDATE).
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The secret part of the senior's iCal feed URL; None: no feed.
-    ical_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # SHA-256 of the secret part of the senior's iCal feed URL (shown once, like API tokens); None: no feed.
+    ical_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     senior: Mapped[Senior | None] = relationship()
 
@@ -65,13 +69,25 @@ class User(Base):
         return f"{self.id}.{self.session_version}"
 
 
-class DepartmentStaff(Base):
-    """A senior is on the staff of a department: its heads may edit the senior's record.
+class WebSession(Base):
+    """One signed-in browser, kept server-side: the cookie carries a random secret whose SHA-256 is
+    ``id``. Deleting the row ends the sign-in whatever the browser kept (sign-out, a new password,
+    deactivation); ``expires_at`` is the absolute end that activity never extends."""
 
-    Seniors who head a department, take turns in one of its rotations, hold one of its shifts or are the
-    last resort of one of its specialties count as its staff too (see :func:`accounts.scope.departments_of_senior`);
-    this table records the others, such as a newcomer not yet on the rota.
-    """
+    __tablename__ = "web_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class DepartmentStaff(Base):
+    """A senior is a member of a department: the one fact that gives its heads authority over the senior
+    (with the department's heads, who are members too; see :mod:`accounts.scope`). Kept by
+    administrators, and by a head for their own departments. Holding duty in a department's specialty is
+    not membership (issue 10)."""
 
     __tablename__ = "department_staff"
 

@@ -11,8 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from accounts import passwords, throttle
+from accounts import passwords, sessions, throttle
 from accounts.models import Role, User
+from accounts.sessions import digest
 from core.errors import N_, Code, Kind, OperationError
 from rota.models import Senior
 
@@ -35,8 +36,11 @@ class AccountError(OperationError):
         "language": Code(N_("The language is fr or en."), field="language"),
         "password_too_short": Code(N_("A password has at least {length} characters."), field="password"),
         "password_too_long": Code(N_("A password has at most {length} characters."), field="password"),
-        "password_repetitive": Code(N_("This password is too repetitive."), field="password"),
         "password_personal": Code(N_("A password must not contain your name or e-mail address."), field="password"),
+        "password_guessable": Code(
+            N_("This password is too easy to guess (common words, names, dates or keyboard sequences). A short sentence works well."),
+            field="password",
+        ),
     }
 
 
@@ -80,6 +84,7 @@ def create_user(
     at: datetime,
     senior_id: int | None = None,
     language: str = "fr",
+    must_change_password: bool = False,
 ) -> User:
     email = normalise_email(email)
     if not full_name.strip():
@@ -99,6 +104,7 @@ def create_user(
         active=True,
         password_hash=passwords.hash_password(password),
         session_version=0,
+        must_change_password=must_change_password,
         created_at=at,
     )
     session.add(user)
@@ -119,6 +125,7 @@ def update_user(
         raise AccountError("language")
     if user.active and not active:
         user.session_version += 1  # signs the person out everywhere
+        sessions.end_all(session, user.id)
     user.email, user.full_name, user.role, user.senior_id, user.language, user.active = (
         email,
         full_name.strip(),
@@ -131,24 +138,37 @@ def update_user(
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    """A new password signs out every browser the user was signed in on."""
+def set_password(session: Session, user: User, password: str, *, chosen_by_user: bool = True) -> None:
+    """A new password signs out every browser the user was signed in on (the caller may open a new
+    session for the browser that changed it). A password chosen for someone else (``chosen_by_user``
+    false) must be changed by them at their next sign-in."""
     _strong(password, email=user.email, full_name=user.full_name)
     user.password_hash = passwords.hash_password(password)
     user.session_version += 1
+    user.must_change_password = not chosen_by_user
+    sessions.end_all(session, user.id)
     session.flush()
 
 
 def new_ical_token(session: Session, user: User) -> str:
-    """A new secret for the user's iCal feed; the previous link stops working."""
-    user.ical_token = secrets.token_urlsafe(32)
+    """A new secret for the user's iCal feed, returned once (only its hash is kept); the previous link
+    stops working."""
+    secret = secrets.token_urlsafe(32)
+    user.ical_token_hash = digest(secret)
     session.flush()
-    return user.ical_token
+    return secret
 
 
 def revoke_ical_token(session: Session, user: User) -> None:
-    user.ical_token = None
+    user.ical_token_hash = None
     session.flush()
+
+
+def user_of_ical_secret(session: Session, secret: str) -> User | None:
+    """The active account whose iCal link carries ``secret``."""
+    if not 32 <= len(secret) <= 128:
+        return None
+    return session.scalars(select(User).where(User.ical_token_hash == digest(secret), User.active.is_(True))).first()
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, get_args, get_origin
 
 from flask import Blueprint, Response, jsonify, request
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from api.problems import PROBLEM_MEDIA_TYPE, ApiProblem, FieldError, invalid
+from rota import bounds
 
 # pydantic's error types, worded for this API's clients where its own words would puzzle them.
 MESSAGES = {
@@ -65,25 +67,42 @@ def field_errors(error: ValidationError, location: str) -> list[FieldError]:
     return found
 
 
+def _within_planned_dates(parsed: BaseModel, location: str) -> BaseModel:
+    """Dates and instants a client sends stay within what Recours plans (rota.bounds), so nothing far
+    in the past or future reaches the rota's arithmetic: a 422 naming the field instead of a 500."""
+    errors = []
+    for name, info in type(parsed).model_fields.items():
+        value = getattr(parsed, name)
+        day = value.date() if isinstance(value, datetime) else value if isinstance(value, date) else None
+        if day is not None and not bounds.day_in_range(day):
+            shown = info.alias or name
+            errors.append(FieldError(shown, f"must be between {bounds.EARLIEST_DAY} and {bounds.LATEST_DAY}", location))
+    if errors:
+        raise invalid(errors)
+    return parsed
+
+
 def parse_body(model: type[BaseModel]) -> BaseModel:
     if not request.is_json:
         raise ApiProblem(415, "unsupported-media-type", "send the body as application/json")
     try:
-        return model.model_validate_json(request.get_data(), strict=True)
+        parsed = model.model_validate_json(request.get_data(), strict=True)
     except ValidationError as exc:
         if any(e["type"] == "json_invalid" for e in exc.errors()):
             raise ApiProblem(400, "malformed-json", "the body is not valid JSON", [FieldError("", "not valid JSON")]) from None
         if any(e["type"] == "model_type" and not e["loc"] for e in exc.errors()):
             raise invalid([FieldError("", "the body must be a JSON object")]) from None
         raise invalid(field_errors(exc, "body")) from None
+    return _within_planned_dates(parsed, "body")
 
 
 def parse_query(model: type[BaseModel]) -> BaseModel:
     values = {key: value for key, value in request.args.items() if value != ""}
     try:
-        return model.model_validate(values)
+        parsed = model.model_validate(values)
     except ValidationError as exc:
         raise invalid(field_errors(exc, "query")) from None
+    return _within_planned_dates(parsed, "query")
 
 
 def _dump(answer: Any) -> Any:

@@ -59,7 +59,7 @@ from api.tokens import TokenRefused, principal_of_token, token_of_request
 from core import clock, db
 from core.actor import Actor
 from core.errors import Kind, OperationError
-from rota import operations
+from rota import bounds, operations
 from rota.coverage import coverage
 from rota.models import Department as DepartmentRow
 from rota.models import DutyOverride, DutySlot, Leave, SwapRequest
@@ -71,7 +71,7 @@ from rota.queries import find_specialty, on_duty_hunt_list
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_LIST = 1000
-MAX_COVERAGE_DAYS = 93
+MAX_COVERAGE_DAYS = bounds.MAX_COVERAGE.days
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
 CHALLENGE = 'Bearer realm="recours"'
 
@@ -436,7 +436,7 @@ def list_leave(query: LeaveQuery) -> list[LeaveEntry]:
 @route(blueprint, "POST", "/leave", body=LeaveFields, answer=LeaveEntry, status=201, writes=True)
 def create_leave(body: LeaveFields) -> LeaveEntry:
     """A senior is unavailable over ``[starts_at, ends_at)``, for every specialty. The token must cover
-    one of the senior's departments."""
+    every department the senior is a member of (rota.operations asks accounts.scope)."""
     session = db.session()
     if session.get(SeniorRow, body.senior_id) is None:
         raise _invalid("senior_id", f"no senior #{body.senior_id}")

@@ -516,6 +516,7 @@ def recours_env(database_url: str, token: str, public_base_url: str) -> dict[str
         "FALLBACK_NUMBER": SWITCHBOARD,
         "LOG_LEVEL": "WARNING",
         "SECRET_KEY": secrets.token_hex(16),
+        "RECOURS_ENV": "development",
     }
 
 

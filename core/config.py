@@ -78,19 +78,27 @@ class SchedulerSettings:
 class WebSettings:
     """The web app for department heads (:mod:`web`, :mod:`accounts`)."""
 
-    # Hours a sign-in lasts without activity limits: about one duty, then the browser asks again.
+    # Hours a sign-in lasts without activity: about one duty, then the browser asks again.
     session_hours: int = 12
+    # Hours a sign-in lasts at most, however active: activity never extends a session past this.
+    session_max_hours: int = 24
     # Failed sign-ins allowed for one account before it is locked, then for one client address.
     sign_in_free_failures: int = 5
     sign_in_ip_free_failures: int = 50
     # The first lock lasts this long and doubles with every further failure, up to the maximum.
     sign_in_lock_seconds: int = 30
     sign_in_max_lock_seconds: int = 900
-    # Reverse proxies in front of the app that append to X-Forwarded-For (0: use the socket address).
+    # Reverse proxies in front of the app that append to X-Forwarded-For and set X-Forwarded-Proto
+    # (0: the socket's address is the client's). Werkzeug's ProxyFix trusts exactly this many hops.
     trusted_proxy_count: int = 0
     default_language: str = "fr"
     # The softphone places simulated calls through the real webhooks: they appear in the call log.
     softphone_enabled: bool = True
+
+
+ENVIRONMENTS = ("production", "development")
+# Shorter than this, a SECRET_KEY can be guessed offline from one signed cookie.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,13 @@ class Settings:
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    # "development" only when RECOURS_ENV says so (the .env that `make run` writes): anything else is
+    # a real installation, where nothing secret or outbound is left to a default.
+    environment: str = "production"
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
 
 
 def _phone(env: Mapping[str, str], name: str) -> str:
@@ -202,8 +217,14 @@ def _emails(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return addresses
 
 
-def _notify_settings(env: Mapping[str, str], account_sid: str | None, tokens: tuple[str, ...]) -> NotifySettings:
+def _notify_settings(env: Mapping[str, str], account_sid: str | None, tokens: tuple[str, ...], development: bool) -> NotifySettings:
     backend = _choice(env, "NOTIFY_BACKEND", "log", ("log", "live"))
+    if backend == "log" and not development:
+        # With "log" a callback request is only written to the log: no senior is ever texted.
+        raise ConfigError(
+            "NOTIFY_BACKEND is 'log' (the default), which sends no SMS, call or e-mail: set NOTIFY_BACKEND=live "
+            "(with TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN), or RECOURS_ENV=development on a developer's machine"
+        )
     if backend == "live" and (account_sid is None or not tokens):
         raise ConfigError("NOTIFY_BACKEND=live sends through Twilio: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
     mail_from = env.get("MAIL_FROM", "").strip() or None
@@ -263,8 +284,13 @@ def _web_settings(env: Mapping[str, str]) -> WebSettings:
     max_lock = _count(env, "SIGN_IN_MAX_LOCK_SECONDS", max(900, lock), 1, 86400, "seconds")
     if max_lock < lock:
         raise ConfigError(f"SIGN_IN_MAX_LOCK_SECONDS ({max_lock}) must not be shorter than SIGN_IN_LOCK_SECONDS ({lock})")
+    session_hours = _count(env, "SESSION_HOURS", 12, 1, 72, "hours")
+    session_max_hours = _count(env, "SESSION_MAX_HOURS", max(24, session_hours), 1, 168, "hours")
+    if session_max_hours < session_hours:
+        raise ConfigError(f"SESSION_MAX_HOURS ({session_max_hours}) must not be shorter than SESSION_HOURS ({session_hours})")
     return WebSettings(
-        session_hours=_count(env, "SESSION_HOURS", 12, 1, 72, "hours"),
+        session_hours=session_hours,
+        session_max_hours=session_max_hours,
         sign_in_free_failures=_count(env, "SIGN_IN_FREE_FAILURES", 5, 1, 100, "failures"),
         sign_in_ip_free_failures=_count(env, "SIGN_IN_IP_FREE_FAILURES", 50, 1, 10000, "failures"),
         sign_in_lock_seconds=lock,
@@ -273,6 +299,26 @@ def _web_settings(env: Mapping[str, str]) -> WebSettings:
         default_language=_choice(env, "DEFAULT_LANGUAGE", "fr", ("fr", "en")),
         softphone_enabled=_bool(env, "SOFTPHONE_ENABLED", True),
     )
+
+
+def _environment(env: Mapping[str, str]) -> str:
+    return _choice(env, "RECOURS_ENV", "production", ENVIRONMENTS)
+
+
+def _secret_key(env: Mapping[str, str], development: bool) -> str:
+    key = env.get("SECRET_KEY", "").strip()
+    if development:
+        # A developer without one still starts (sign-ins then last until the process stops).
+        return key or os.urandom(32).hex()
+    if not key:
+        raise ConfigError(
+            "SECRET_KEY is not set: it signs the sessions of every worker and instance and must be the same for all "
+            "and survive restarts. Set SECRET_KEY to a random value, e.g. the output of: "
+            "python -c 'import secrets; print(secrets.token_hex(32))'"
+        )
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY is too short ({len(key)} characters): give at least {MIN_SECRET_KEY_LENGTH} random characters")
+    return key
 
 
 def default_database_url(instance_path: str | os.PathLike[str]) -> str:
@@ -288,10 +334,13 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
     database_url = env.get("DATABASE_URL", "").strip() or default_database_url(instance_path)
     if "://" not in database_url:
         raise ConfigError(f"DATABASE_URL must be a SQLAlchemy URL (sqlite:///..., postgresql+psycopg://...), got {database_url!r}")
-    notify = _notify_settings(env, account_sid, tokens)
+    environment = _environment(env)
+    development = environment == "development"
+    notify = _notify_settings(env, account_sid, tokens, development)
     return Settings(
+        environment=environment,
         database_url=database_url,
-        secret_key=env.get("SECRET_KEY", "").strip() or os.urandom(32).hex(),
+        secret_key=_secret_key(env, development),
         twilio_account_sid=account_sid,
         twilio_auth_tokens=tokens,
         public_base_url=_base_url(env),

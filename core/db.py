@@ -49,6 +49,10 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# An execution option of the sessions that only read (see :func:`read_session`).
+READS_ONLY = "recours_reads_only"
+
+
 def make_engine(url: str) -> Engine:
     """An engine tuned for the webhook hot path: pooled connections, SQLite in WAL mode."""
     if url.startswith("sqlite"):
@@ -69,7 +73,9 @@ def make_engine(url: str) -> Engine:
             # Webhooks read a call then update it. A deferred SQLite transaction that read a snapshot
             # cannot write after another worker committed; taking the write lock up front serialises
             # the (millisecond-short) transactions instead, the way SELECT ... FOR UPDATE does on PostgreSQL.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # A reader (a page being read, a "what if" computed before a change) never takes it: in WAL
+            # mode it reads its snapshot while the hotline writes.
+            connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READS_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -82,6 +88,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Same pool; on SQLite their transactions begin deferred, so reading never holds the write lock.
+        self.read_sessions = sessionmaker(self.engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False)
 
 
 def init_app(app: Flask, url: str) -> Database:
@@ -90,9 +98,10 @@ def init_app(app: Flask, url: str) -> Database:
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
-        db_session = g.pop("db_session", None)
-        if db_session is not None:
-            db_session.close()
+        for name in ("db_session", "db_read_session"):
+            db_session = g.pop(name, None)
+            if db_session is not None:
+                db_session.close()
 
     return database
 
@@ -102,10 +111,29 @@ def database() -> Database:
 
 
 def session() -> Session:
-    """The session of the current application context, opened on first use."""
+    """The session of the current application context, opened on first use (a reader's, when the
+    request only reads: see :func:`reads_only`)."""
     if "db_session" not in g:
-        g.db_session = database().sessions()
+        g.db_session = database().read_sessions() if g.get("db_reads_only") else database().sessions()
     return g.db_session
+
+
+def reads_only() -> None:
+    """Declare that this request only reads (a GET): its session never takes SQLite's write lock, so a
+    page however long to compute never holds up the hotline. Call before the first :func:`session`."""
+    g.db_reads_only = True
+
+
+def reading() -> bool:
+    return bool(g.get("db_reads_only"))
+
+
+def read_session() -> Session:
+    """A second session of the request that only reads, for work done before a change is written
+    (expanding the rota to judge it): the change's own transaction then lasts milliseconds."""
+    if "db_read_session" not in g:
+        g.db_read_session = database().read_sessions()
+    return g.db_read_session
 
 
 def dialect_insert(session: Session, model: type[Base]):

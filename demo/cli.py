@@ -37,6 +37,7 @@ def seed_command(days: int) -> None:
         senior_id=None,
         language="fr",
         at=clock.now(),
+        must_change_password=True,  # shown on a terminal: the first sign-in asks for the person's own
     )
     session.commit()
     click.echo("demo data added: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))

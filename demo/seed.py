@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from accounts.models import DepartmentStaff
 from core.phones import to_e164
 from directory.models import GeneralPractitioner, GpPhone
 from rota.models import Department, DutySlot, Layer, Senior, SeniorPhone, Specialty
@@ -77,6 +78,9 @@ def seed_demo(session: Session, today: date, days: int = 7) -> dict[str, int]:
             last_resort=team[-1],
         )
         session.add(specialty)
+        session.flush()
+        # The team are members of the department: what lets its heads manage them (accounts.scope).
+        session.add_all(DepartmentStaff(department_id=department.id, senior_id=member.id) for member in team)
         for offset in range(-1, days):
             day = today + timedelta(days=offset)
             # Day duty 08:30-18:30 and night duty 18:30-08:30 local time, taking turns; the next

@@ -168,10 +168,12 @@ class LiveNotifier:
 
 @dataclass
 class LogNotifier:
-    """Development: what would be sent is written to the log, with a fake SID."""
+    """Development: what would be sent is written to the log, with a fake SID. Never the text itself: an
+    SMS or e-mail names GPs ("rappel demandé par Dr …"), and logs are no place for them; the outbox row
+    (``flask notifications``) keeps what was sent. Numbers are masked by :mod:`core.logmask`."""
 
     def send_sms(self, to: str, body: str, status_callback: str | None) -> str:
-        log.info("SMS to %s: %s", to, body)
+        log.info("SMS to %s (%d characters, not logged)", to, len(body))
         return "SMlog" + uuid.uuid4().hex[:29]
 
     def start_call(self, to: str, url: str, status_callback: str, timeout: int) -> str:
@@ -179,7 +181,7 @@ class LogNotifier:
         return "CAlog" + uuid.uuid4().hex[:29]
 
     def send_email(self, to: Sequence[str], subject: str, body: str) -> None:
-        log.info("E-MAIL to %s: %s\n%s", ", ".join(to), subject, body)
+        log.info("E-MAIL to %d recipient(s), %d characters (not logged)", len(to), len(subject) + len(body))
 
     def delete_recording(self, sid: str) -> None:
         log.info("DELETE recording %s", sid)

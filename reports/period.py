@@ -17,6 +17,7 @@ from core import clock
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_DAY = date(1970, 1, 1)
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 MICROSECONDS_PER_DAY = 86_400_000_000
 MICROSECONDS_PER_HOUR = 3_600_000_000
 # Longest period a report covers; each year adds two offset stretches to the SQL.
@@ -130,9 +131,16 @@ def _first_instant_with_new_offset(before: datetime, after: datetime, zone: Zone
     return after
 
 
+class DayOutOfRange(PeriodError):
+    """A day outside the dates Recours plans (:mod:`rota.bounds`)."""
+
+
 def parse_day(raw: str, name: str) -> date:
     """A date as YYYY-MM-DD, or a :class:`PeriodError` naming the parameter."""
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
         raise PeriodError(f"{name} must be a date as YYYY-MM-DD, got {raw!r}") from None
+    if not FIRST_DAY <= day <= LAST_DAY:  # the rota's limits (rota.bounds): no arithmetic overflows past them
+        raise DayOutOfRange(f"{name} must be between {FIRST_DAY} and {LAST_DAY}, got {day}")
+    return day

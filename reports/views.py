@@ -17,9 +17,10 @@ from reports.definitions import LAYER_LABELS, OUTCOME_LABELS, RESULT_LABELS
 from reports.definitions import sections as definition_sections
 from reports.export import to_csv
 from reports.figures import Report, callback_default_deadline, summary_report, unanswered_report
-from reports.period import PeriodError, parse_day
+from reports.period import DayOutOfRange, PeriodError, parse_day
 from reports.scope import Scope, resolve_scope
 from reports.tables import SUMMARY_TABLES, Cell, Kind, Table, format_cell, summary_tables, unanswered_table
+from rota import bounds
 from rota.models import Department, Specialty
 from web.i18n import N_, choose_language, current_words, translate
 from web.security import signed_in_user
@@ -60,6 +61,8 @@ def _scope(api: bool) -> Scope:
             visible_department_ids=visible,
             now=clock.now(),
         )
+    except DayOutOfRange:
+        raise ReportRequestError(current_words()._(bounds.OUT_OF_RANGE, **bounds.range_params())) from None
     except PeriodError as exc:
         raise ReportRequestError(str(exc)) from None
 

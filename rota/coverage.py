@@ -15,7 +15,7 @@ Reported per specialty:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
@@ -85,7 +85,13 @@ class _Facts:
     inactive: set[int]
 
 
-def _read_facts(session: Session, specialty_ids: list[int] | None, start: datetime, end: datetime) -> _Facts:
+def _read_facts(
+    session: Session,
+    specialty_ids: list[int] | None,
+    start: datetime,
+    end: datetime,
+    extra_leave: Sequence[tuple[int, datetime, datetime]] = (),
+) -> _Facts:
     contexts = specialty_contexts(session, specialty_ids)
     ids = list(contexts)
     by_specialty = (lambda column: [column.in_(ids)]) if specialty_ids is not None else (lambda column: [])
@@ -129,6 +135,8 @@ def _read_facts(session: Session, specialty_ids: list[int] | None, start: dateti
     for senior, s, e in session.execute(
         select(Leave.senior_id, Leave.starts_at, Leave.ends_at).where(Leave.starts_at < end, Leave.ends_at > start)
     ):
+        leave[senior].append((s, e))
+    for senior, s, e in extra_leave:  # leave not written yet: "what if" (a senior's leave form)
         leave[senior].append((s, e))
     inactive = set(session.scalars(select(Senior.id).where(Senior.active.is_(False))))
     return _Facts(contexts, rotations, shifts, overrides, leave, inactive)
@@ -204,12 +212,18 @@ def _timeline_of(specialty_id: int, facts: _Facts, start: datetime, end: datetim
 
 
 def duty_timeline(
-    session: Session, start: datetime, end: datetime, specialty_ids: Iterable[int] | None = None
+    session: Session,
+    start: datetime,
+    end: datetime,
+    specialty_ids: Iterable[int] | None = None,
+    extra_leave: Sequence[tuple[int, datetime, datetime]] = (),
 ) -> dict[int, list[DutyPeriod]]:
-    """For each specialty, the consecutive periods of ``[start, end)`` over which nobody changes place."""
+    """For each specialty, the consecutive periods of ``[start, end)`` over which nobody changes place;
+    ``extra_leave`` ((senior, start, end)) is counted as if it were saved, so a change can be judged
+    before any write."""
     start, end = require_aware(start), require_aware(end)
     ids = None if specialty_ids is None else list(specialty_ids)
-    facts = _read_facts(session, ids, start, end)
+    facts = _read_facts(session, ids, start, end, extra_leave)
     return {sid: _timeline_of(sid, facts, start, end) for sid in sorted(facts.contexts)}
 
 
@@ -328,10 +342,13 @@ def coverage(session: Session, start: datetime, end: datetime, specialty_ids: It
     return report
 
 
-def gap_seconds(session: Session, specialty_ids: list[int], start: datetime, end: datetime) -> dict[int, float]:
-    """Seconds without a primary per specialty over the period."""
-    report = coverage(session, start, end, specialty_ids)
+def gap_seconds(
+    session: Session, specialty_ids: list[int], start: datetime, end: datetime, extra_leave: Sequence[tuple[int, datetime, datetime]] = ()
+) -> dict[int, float]:
+    """Seconds without a primary per specialty over the period (with ``extra_leave`` as if saved)."""
     totals = {sid: 0.0 for sid in specialty_ids}
-    for gap in report.gaps:
-        totals[gap.specialty_id] = totals.get(gap.specialty_id, 0.0) + (gap.ends_at - gap.starts_at).total_seconds()
+    for specialty_id, periods in duty_timeline(session, start, end, specialty_ids, extra_leave).items():
+        for period in periods:
+            if not period.decision.has_primary:
+                totals[specialty_id] = totals.get(specialty_id, 0.0) + (period.ends_at - period.starts_at).total_seconds()
     return totals

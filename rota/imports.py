@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from core.clock import utc_text
 from core.errors import LineError
 from core.phones import try_e164
+from rota import bounds
 from rota.models import Department, DutySlot, Layer, Senior, SeniorPhone, Specialty
 from rota.patterns import instant, is_nonexistent
 from rota.precedence import MAX_SINGLE_SHIFT
@@ -252,7 +253,9 @@ def shift_row(
     problems: list[str], line: int, specialty_id: int, senior_id: int, layer: Layer, starts_at: datetime, ends_at: datetime
 ) -> ShiftRow | None:
     """The row a line or an event makes, or None with why not added to ``problems`` (every import's rules)."""
-    if ends_at <= starts_at:
+    if not (bounds.instant_in_range(starts_at) and bounds.instant_in_range(ends_at)):
+        problems.append(f"dates are planned from {bounds.EARLIEST_DAY:%d/%m/%Y} to {bounds.LATEST_DAY:%d/%m/%Y}")
+    elif ends_at <= starts_at:
         problems.append("the shift is empty (it lies inside the hour skipped by the clock change)")
     elif ends_at - starts_at > MAX_SINGLE_SHIFT:
         problems.append(f"a single shift lasts at most {MAX_SINGLE_SHIFT.days} days")

@@ -26,13 +26,14 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, object_session
 
 from accounts.models import DepartmentStaff
-from accounts.scope import departments_of_senior
+from accounts.scope import check_assignable, check_manageable, departments_of_senior
 from audit import record, snapshot
 from core import clock
 from core.actor import Actor
 from core.concurrency import lock
 from core.errors import N_, Code, Kind, OperationError
 from core.phones import InvalidPhoneNumber, e164_list, to_e164
+from rota import bounds
 from rota.coverage import duty_timeline, gap_seconds
 from rota.ical import senior_specialty_ids
 from rota.imports import ShiftRow
@@ -53,7 +54,6 @@ from rota.models import (
     SwapStatus,
 )
 from rota.patterns import check_calendar, parse_weekdays, weekdays_text
-from rota.precedence import MAX_SINGLE_SHIFT
 from rota.queries import require_aware
 
 CONFLICT, NOT_FOUND = Kind.CONFLICT, Kind.NOT_FOUND
@@ -87,7 +87,11 @@ class RotaError(OperationError):
         "leave_started": Code(N_("This leave has started: ask your head of department."), CONFLICT),
         # periods
         "period_order": Code(N_("The period must end after it starts."), field="ends_at"),
-        "shift_too_long": Code(N_("A single shift lasts at most {days} days: use a rotation or several shifts."), field="ends_at"),
+        "shift_too_long": Code(bounds.TOO_LONG["shift"], field="ends_at"),
+        "leave_too_long": Code(bounds.TOO_LONG["leave"], field="ends_at"),
+        "swap_too_long": Code(bounds.TOO_LONG["swap"], field="ends_at"),
+        "override_too_long": Code(bounds.TOO_LONG["override"], field="ends_at"),
+        "out_of_range": Code(bounds.OUT_OF_RANGE, field="starts_at"),
         "layer": Code(N_("The layer is either primary or backup."), field="layer"),
         # departments and specialties
         "department_name": Code(N_("A department needs a name."), field="name"),
@@ -183,9 +187,23 @@ def _audit(
 
 def _interval(starts_at: datetime, ends_at: datetime, end_field: str = "ends_at") -> tuple[datetime, datetime]:
     starts_at, ends_at = require_aware(starts_at), require_aware(ends_at)
+    _in_range(starts_at, "return_starts_at" if end_field == "return_ends_at" else "starts_at")
+    _in_range(ends_at, end_field)
     if ends_at <= starts_at:
         raise RotaError("period_order", field=end_field)
     return starts_at, ends_at
+
+
+def _in_range(at: datetime | None, field: str) -> None:
+    """Within the dates Recours plans (rota.bounds), before any arithmetic or expansion."""
+    if at is not None and not bounds.instant_in_range(at):
+        raise RotaError("out_of_range", field=field, **bounds.range_params())
+
+
+def _bounded(kind: str, starts_at: datetime, ends_at: datetime, end_field: str = "ends_at") -> None:
+    """No longer than rota.bounds allows a ``kind`` of period."""
+    if bounds.too_long(kind, starts_at, ends_at):
+        raise RotaError(f"{kind}_too_long", field=end_field, days=bounds.LONGEST[kind].days)
 
 
 def _senior(session: Session, senior_id: int, field: str = "senior_id") -> Senior:
@@ -211,8 +229,7 @@ def _layer(layer: Layer | str) -> Layer:
 
 def _shift_period(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
     starts_at, ends_at = _interval(starts_at, ends_at)
-    if ends_at - starts_at > MAX_SINGLE_SHIFT:
-        raise RotaError("shift_too_long", days=MAX_SINGLE_SHIFT.days)
+    _bounded("shift", starts_at, ends_at)
     return starts_at, ends_at
 
 
@@ -394,6 +411,7 @@ def _specialty_settings(session: Session, specialty: Specialty, settings: Specia
 def create_specialty(session: Session, actor: Actor, department_id: int, settings: SpecialtySettings) -> Specialty:
     if session.get(Department, department_id) is None:
         raise RotaError("unknown_department", department_id=department_id)
+    check_assignable(session, actor, [("last_resort_senior_id", settings.last_resort_senior_id)])
     specialty = Specialty(department_id=department_id)
     _specialty_settings(session, specialty, settings)
     session.add(specialty)
@@ -409,6 +427,8 @@ def update_specialty(
         session, Specialty, specialty_id, specialty_values, expected, RotaError("unknown_specialty", specialty_id=specialty_id)
     )
     before = specialty_values(specialty)
+    if settings.last_resort_senior_id != specialty.last_resort_senior_id:
+        check_assignable(session, actor, [("last_resort_senior_id", settings.last_resort_senior_id)])
     _specialty_settings(session, specialty, settings)
     session.flush()
     _audit(
@@ -502,6 +522,8 @@ def update_senior(
     """Change a senior's name, numbers (in order of preference), active flag or staff lists; only the
     arguments given change, and only the staff lists of ``managed`` departments (None: all)."""
     senior = lock(session, Senior, senior_id, senior_values, expected, RotaError("unknown_senior", senior_id=senior_id))
+    # Only when every department the senior belongs to is the actor's (or it is the senior's own numbers).
+    check_manageable(session, actor, senior_id, "phones" if phones is not None else "senior_id")
     before, departments_before = senior_values(senior), departments_of_senior(session, senior_id)
     if full_name is not None:
         if not full_name.strip():
@@ -551,8 +573,12 @@ def _rotation_columns(
         if value is not None and value.tzinfo is not None:
             raise RotaError("wall_clock", field=field)
     valid_from = require_aware(valid_from)
+    _in_range(valid_from, "valid_from")
+    if not bounds.day_in_range(anchor):
+        raise RotaError("out_of_range", field="anchor", **bounds.range_params())
     if valid_until is not None:
         valid_until = require_aware(valid_until)
+        _in_range(valid_until, "valid_until")
         if valid_until <= valid_from:
             raise RotaError("valid_until_order")
     for senior_id in members:
@@ -611,6 +637,7 @@ def add_rotation(
         valid_from=valid_from,
         valid_until=valid_until,
     )
+    check_assignable(session, actor, [("members", senior_id) for senior_id in members])
     rotation = Rotation(specialty_id=specialty_id, **columns)
     session.add(rotation)
     _set_members(session, rotation, members)
@@ -633,6 +660,8 @@ def update_rotation(session: Session, actor: Actor, rotation_id: int, *, expecte
     are all those of :func:`add_rotation` but the specialty, by name, checked by the same validator."""
     rotation = lock(session, Rotation, rotation_id, rotation_values, expected, RotaError("unknown_rotation", rotation_id=rotation_id))
     before = rotation_values(rotation)
+    turns = {m.senior_id for m in rotation.members}  # only those given turns now must be members
+    check_assignable(session, actor, [("members", senior_id) for senior_id in fields["members"] if senior_id not in turns])
     for key, value in _rotation_columns(session, **fields).items():
         setattr(rotation, key, value)
     _set_members(session, rotation, fields["members"])
@@ -665,6 +694,7 @@ def add_shift(
     starts_at, ends_at = _shift_period(starts_at, ends_at)
     specialty = _specialty(session, specialty_id)
     senior = _senior(session, senior_id)
+    check_assignable(session, actor, [("senior_id", senior_id)])
     shift = DutySlot(specialty_id=specialty_id, senior_id=senior_id, layer=_layer(layer), starts_at=starts_at, ends_at=ends_at)
     session.add(shift)
     session.flush()
@@ -696,6 +726,8 @@ def update_shift(
     before = shift_values(shift)
     starts_at, ends_at = _shift_period(starts_at, ends_at)
     senior = _senior(session, senior_id)
+    if senior_id != shift.senior_id:
+        check_assignable(session, actor, [("senior_id", senior_id)])
     shift.senior_id, shift.layer, shift.starts_at, shift.ends_at = senior_id, _layer(layer), starts_at, ends_at
     session.flush()
     specialty = shift.specialty
@@ -775,11 +807,13 @@ def add_override(
 ) -> DutyOverride:
     """``replacing_senior_id`` takes every duty ``replaced_senior_id`` has for the specialty over the interval."""
     starts_at, ends_at = _interval(starts_at, ends_at)
+    _bounded("override", starts_at, ends_at)
     if replaced_senior_id == replacing_senior_id:
         raise RotaError("self_replacement")
     specialty = _specialty(session, specialty_id)
     _senior(session, replaced_senior_id, "replaced_senior_id")
     _senior(session, replacing_senior_id, "replacing_senior_id")
+    check_assignable(session, actor, [("replacing_senior_id", replacing_senior_id)])
     override = DutyOverride(
         specialty_id=specialty_id,
         replaced_senior_id=replaced_senior_id,
@@ -816,10 +850,13 @@ def update_override(
     override = _unswapped_override(session, override_id, expected)
     before = override_values(override)
     starts_at, ends_at = _interval(starts_at, ends_at)
+    _bounded("override", starts_at, ends_at)
     if replaced_senior_id == replacing_senior_id:
         raise RotaError("self_replacement")
     _senior(session, replaced_senior_id, "replaced_senior_id")
     _senior(session, replacing_senior_id, "replacing_senior_id")
+    if replacing_senior_id != override.replacing_senior_id:
+        check_assignable(session, actor, [("replacing_senior_id", replacing_senior_id)])
     override.replaced_senior_id, override.replacing_senior_id = replaced_senior_id, replacing_senior_id
     override.starts_at, override.ends_at, override.note = starts_at, ends_at, note
     session.flush()
@@ -843,7 +880,9 @@ def remove_override(session: Session, actor: Actor, override_id: int, *, expecte
 def add_leave(session: Session, actor: Actor, senior_id: int, starts_at: datetime, ends_at: datetime, reason: str = "") -> Leave:
     """The senior is never rung over the interval, for any specialty."""
     starts_at, ends_at = _interval(starts_at, ends_at)
+    _bounded("leave", starts_at, ends_at)
     senior = _senior(session, senior_id)
+    check_manageable(session, actor, senior_id)
     leave = Leave(senior_id=senior_id, starts_at=starts_at, ends_at=ends_at, reason=reason[:120])
     session.add(leave)
     session.flush()
@@ -855,8 +894,10 @@ def update_leave(
     session: Session, actor: Actor, leave_id: int, *, expected: str | None = None, starts_at: datetime, ends_at: datetime, reason: str
 ) -> Leave:
     leave = lock(session, Leave, leave_id, leave_values, expected, RotaError("unknown_leave", leave_id=leave_id))
+    check_manageable(session, actor, leave.senior_id)
     before = leave_values(leave)
     leave.starts_at, leave.ends_at = _interval(starts_at, ends_at)
+    _bounded("leave", leave.starts_at, leave.ends_at)
     leave.reason = reason[:120]
     session.flush()
     _audit(
@@ -875,6 +916,7 @@ def update_leave(
 def remove_leave(session: Session, actor: Actor, leave_id: int, *, expected: str | None = None) -> Leave:
     """Returns the removed row (detached), for the caller's message."""
     leave = lock(session, Leave, leave_id, leave_values, expected, RotaError("unknown_leave", leave_id=leave_id))
+    check_manageable(session, actor, leave.senior_id)
     before, departments = leave_values(leave), departments_of_senior(session, leave.senior_id)
     session.delete(leave)
     session.flush()
@@ -882,21 +924,37 @@ def remove_leave(session: Session, actor: Actor, leave_id: int, *, expected: str
     return leave
 
 
-def declare_leave(session: Session, actor: Actor, senior_id: int, starts_at: datetime, ends_at: datetime, reason: str = "") -> Leave:
+def declare_leave(
+    session: Session,
+    actor: Actor,
+    senior_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+    *,
+    reader: Session | None = None,
+) -> Leave:
     """Leave a senior declares themselves: in force at once (there is no approval step for leave), so
-    refused when it starts in the past or would leave one of their specialties without a primary."""
+    refused when it starts in the past or would leave one of their specialties without a primary.
+
+    The leave is judged before anything is written — the rota expanded with and without it, the leave
+    counted as if saved — in ``reader`` when given (a session that only reads: on SQLite it never holds
+    the write lock, so the write that follows lasts milliseconds whatever was expanded)."""
     starts_at, ends_at = _interval(starts_at, ends_at)
+    _bounded("leave", starts_at, ends_at)
     if starts_at < clock.now():
         raise RotaError("own_leave_past")
-    specialty_ids = senior_specialty_ids(session, senior_id)
-    gaps_before = gap_seconds(session, specialty_ids, starts_at, ends_at) if specialty_ids else {}
-    leave = add_leave(session, actor, senior_id, starts_at, ends_at, reason)
-    gaps_after = gap_seconds(session, specialty_ids, starts_at, ends_at) if specialty_ids else {}
+    judge = reader or session
+    specialty_ids = senior_specialty_ids(judge, senior_id)
+    gaps_before = gap_seconds(judge, specialty_ids, starts_at, ends_at) if specialty_ids else {}
+    gaps_after = gap_seconds(judge, specialty_ids, starts_at, ends_at, [(senior_id, starts_at, ends_at)]) if specialty_ids else {}
     uncovered = [sid for sid in specialty_ids if gaps_after.get(sid, 0) > gaps_before.get(sid, 0)]
     if uncovered:
-        names = ", ".join(session.scalars(select(Specialty.name_fr).where(Specialty.id.in_(uncovered)).order_by(Specialty.name_fr)))
-        raise RotaError("leave_uncovers", names=names)  # the caller rolls back: the leave and its entry go
-    return leave
+        names = ", ".join(judge.scalars(select(Specialty.name_fr).where(Specialty.id.in_(uncovered)).order_by(Specialty.name_fr)))
+        raise RotaError("leave_uncovers", names=names)
+    if reader is not None:
+        reader.rollback()  # the read is over before the write begins
+    return add_leave(session, actor, senior_id, starts_at, ends_at, reason)
 
 
 def withdraw_leave(session: Session, actor: Actor, leave_id: int, *, expected: str | None = None) -> Leave:
@@ -932,15 +990,19 @@ def request_swap(
     """``requester`` asks ``counterpart`` to take their duty over ``[starts_at, ends_at)``, and offers to
     take the counterpart's over ``[return_starts_at, return_ends_at)`` if given (a give-away otherwise)."""
     starts_at, ends_at = _interval(starts_at, ends_at)
+    _bounded("swap", starts_at, ends_at)
     if requester_id == counterpart_id:
         raise RotaError("swap_same_senior")
     if (return_starts_at is None) != (return_ends_at is None):
         raise RotaError("swap_return_half")
     if return_starts_at is not None and return_ends_at is not None:
         return_starts_at, return_ends_at = _interval(return_starts_at, return_ends_at, "return_ends_at")
+        _bounded("swap", return_starts_at, return_ends_at, "return_ends_at")
     specialty = _specialty(session, specialty_id)
     requester = _senior(session, requester_id, "requester_id")
     counterpart = _senior(session, counterpart_id, "counterpart_id")
+    # The counterpart is given the duty: a member of the specialty's department, like anyone given duty.
+    check_assignable(session, actor, [("counterpart_id", counterpart_id)], department_id=specialty.department_id)
     if not _holds_duty(session, specialty_id, requester_id, starts_at, ends_at):
         raise RotaError("not_on_duty", name=requester.full_name)
     if (

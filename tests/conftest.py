@@ -82,6 +82,8 @@ def settings_for(database_url: str, **overrides: str) -> dict[str, str]:
         "HOTLINE_NUMBER": HOTLINE,
         "FALLBACK_NUMBER": SWITCHBOARD,
         "SECRET_KEY": "test",
+        # The suite is a developer's machine: the log notification backend is allowed (docs/security.md).
+        "RECOURS_ENV": "development",
         **overrides,
     }
 

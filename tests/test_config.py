@@ -8,6 +8,7 @@ from app import create_app
 from core.config import ConfigError, load_settings
 
 GOOD = {
+    "RECOURS_ENV": "development",
     "PUBLIC_BASE_URL": "https://recours.example.org/",
     "HOTLINE_NUMBER": "01 99 00 00 00",
     "FALLBACK_NUMBER": "+33 1 99 00 00 99",
@@ -51,3 +52,45 @@ def test_create_app_refuses_to_start_without_a_hotline_number(monkeypatch):
     monkeypatch.delenv("HOTLINE_NUMBER", raising=False)
     with pytest.raises(ConfigError, match="HOTLINE_NUMBER"):
         create_app({**GOOD, "HOTLINE_NUMBER": ""})
+
+
+PRODUCTION = {key: value for key, value in GOOD.items() if key != "RECOURS_ENV"}
+LIVE = {"NOTIFY_BACKEND": "live", "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "SECRET_KEY": "s" * 40}
+
+
+def test_outside_development_a_missing_secret_key_stops_the_start_saying_what_to_set(tmp_path):
+    with pytest.raises(ConfigError, match=r"SECRET_KEY is not set.*secrets\.token_hex"):
+        load_settings({**PRODUCTION, **LIVE, "SECRET_KEY": ""}, tmp_path)
+    with pytest.raises(ConfigError, match="SECRET_KEY is too short"):
+        load_settings({**PRODUCTION, **LIVE, "SECRET_KEY": "changeme"}, tmp_path)
+    settings = load_settings({**PRODUCTION, **LIVE}, tmp_path)
+    assert settings.secret_key == "s" * 40 and settings.environment == "production" and not settings.development
+
+
+def test_outside_development_the_log_notification_backend_is_refused(tmp_path):
+    for backend in ({}, {"NOTIFY_BACKEND": "log"}):  # the default is "log" too
+        with pytest.raises(ConfigError, match=r"NOTIFY_BACKEND is 'log'.*set NOTIFY_BACKEND=live"):
+            load_settings({**PRODUCTION, **LIVE, **{"NOTIFY_BACKEND": ""}, **backend}, tmp_path)
+
+
+def test_development_is_only_what_recours_env_says(tmp_path):
+    development = load_settings(GOOD, tmp_path)
+    assert development.development and development.notify.backend == "log" and len(development.secret_key) == 64
+    with pytest.raises(ConfigError, match="RECOURS_ENV must be one of production, development"):
+        load_settings({**GOOD, "RECOURS_ENV": "dev"}, tmp_path)
+
+
+def test_the_development_env_file_is_private_and_says_development(tmp_path):
+    import stat
+
+    from core import devenv
+
+    path = tmp_path / ".env"
+    devenv.write(str(path))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    values = dict(line.split("=", 1) for line in path.read_text().splitlines() if line and not line.startswith("#"))
+    assert values["RECOURS_ENV"] == "development" and len(values["SECRET_KEY"]) == 64
+    settings = load_settings(values, tmp_path)
+    assert settings.development and settings.secret_key == values["SECRET_KEY"]
+    with pytest.raises(FileExistsError):  # never overwrites someone's settings
+        devenv.write(str(path))

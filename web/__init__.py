@@ -17,9 +17,11 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from accounts.access import Target
+from core import db
 from web import errors, formatting, i18n
 from web.i18n import N_, _, choose_language, language, ngettext
-from web.security import allowed, csrf, login_manager, signed_in_user
+from web.params import BadParameter
+from web.security import allowed, csrf, install_transport_security, login_manager, signed_in_user
 
 web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/assets")
 
@@ -37,6 +39,8 @@ NAVIGATION = [
     ("reports.summary_page", N_("Reports"), "reports.view"),
 ]
 
+MAX_BODY_BYTES = 1024 * 1024
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
@@ -49,11 +53,18 @@ SECURITY_HEADERS = {
 
 
 @web.before_request
-def _before() -> None:
+def _before():
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
         csrf.protect()  # raises CSRFError (400) without a valid token
     user = signed_in_user()
     g.language = choose_language(user.language if user is not None else None)
+    if user is not None and user.must_change_password and request.endpoint not in CHANGING_PASSWORD:
+        return redirect(url_for("web.auth.account"))
+    return None
+
+
+# What an account that must choose its own password may still open.
+CHANGING_PASSWORD = {"web.auth.account", "web.auth.sign_out", "web.auth.language", "web.static"}
 
 
 @web.after_request
@@ -75,6 +86,11 @@ def _csrf_error(error: CSRFError):
     ), 400
 
 
+@web.errorhandler(BadParameter)
+def _bad_parameter(error: BadParameter):
+    return render_template("web/error.html", title=_("This address cannot be shown"), message=error.description), 400
+
+
 def _register_children() -> None:
     from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, users
 
@@ -94,10 +110,20 @@ def init_app(app: Flask) -> None:
         # Only the web blueprints are checked (see _before); a token lives as long as the sign-in.
         WTF_CSRF_CHECK_DEFAULT=False,
         WTF_CSRF_TIME_LIMIT=settings.web.session_hours * 3600,
+        # No form, JSON body or webhook needs more (imports go through the CLI): past it, 413 at once.
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         WTF_I18N_ENABLED=False,
     )
     i18n.init_app(app)
     errors.init_app(app)
+    install_transport_security(app)
+
+    @app.before_request
+    def _reads_only() -> None:
+        # Pages, reports, feeds and API reads never take SQLite's write lock (core.db.reads_only).
+        if request.method in {"GET", "HEAD"}:
+            db.reads_only()
+
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "web.auth.sign_in"

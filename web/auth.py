@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import EqualTo, InputRequired, Length
 
@@ -14,11 +13,11 @@ from accounts.access import Target
 from accounts.throttle import ThrottlePolicy
 from audit import record
 from core import clock, db
-from core.actor import Actor
+from core.actor import Actor, ActorKind
 from web.editing import show_on_form
 from web.forms import Form, options
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES, _, lazy
-from web.security import client_ip, public, requires, signed_in_user
+from web.security import client_ip, end_session, public, requires, signed_in_user, start_session
 
 blueprint = Blueprint("auth", __name__)
 
@@ -50,7 +49,15 @@ class LanguageForm(Form):
 
 def _safe_next(target: str | None) -> str:
     """Only a path on this site: an open redirect would make a phishing link look like ours."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc and "\\" not in target:
+    if (
+        target
+        and len(target) <= 2000
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and target.isprintable()  # CR/LF would split the Location header
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("web.board.index")
 
@@ -75,12 +82,22 @@ def sign_in():
             record(
                 db_session, Actor.for_user(result.user, client_ip()), action="user.sign_in", target_type="user", target_id=result.user.id
             )
+            start_session(db_session, result.user)
             db_session.commit()
-            session.clear()  # a fresh session (and CSRF secret) for the signed-in user
-            session.permanent = True
-            login_user(result.user)
+            if result.user.must_change_password:
+                flash(_("Choose your own password before going on: the one you used was given to you."), "error")
+                return redirect(url_for("web.auth.account"))
             return redirect(_safe_next(request.args.get("next")))
-        db_session.commit()  # the failure counters
+        # The attempt is audited without the password, with the address typed (a known account or not).
+        record(
+            db_session,
+            Actor(ActorKind.SYSTEM, "sign-in form", remote_addr=client_ip()),
+            action="user.sign_in_failed",
+            target_type="user",
+            target_id=None,
+            summary=(form.email.data or "")[:254] + (" (locked)" if result.locked_for is not None else ""),
+        )
+        db_session.commit()  # the failure counters and the audit entry
         if result.locked_for is not None:
             form.form_errors.append(
                 _(
@@ -98,9 +115,12 @@ def sign_in():
 @blueprint.post("/sign-out")
 @requires("account.manage")
 def sign_out():
-    """Forget the sign-in in this browser."""
-    logout_user()
-    session.clear()
+    """End the sign-in of this browser, server-side: a copy of its cookie is worth nothing after this."""
+    db_session = db.session()
+    user = signed_in_user()
+    record(db_session, Actor.for_user(user, client_ip()), action="user.sign_out", target_type="user", target_id=user.id)
+    end_session(db_session)
+    db_session.commit()
     flash(_("You are signed out."), "success")
     return redirect(url_for("web.auth.sign_in"))
 
@@ -142,8 +162,8 @@ def account():
                 show_on_form(form, exc, {"password": "new"})
             else:
                 record(db_session, Actor.for_user(user, client_ip()), action="user.password", target_type="user", target_id=user.id)
+                start_session(db_session, user)  # every session ended: this browser gets a new one
                 db_session.commit()
-                login_user(user)  # the session id carries the new session version
                 flash(_("Password changed. Other browsers where you were signed in are signed out."), "success")
                 return redirect(url_for("web.auth.account"))
     return render_template("auth/account.html", form=form, user=user)

@@ -9,10 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
 from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Optional
+from wtforms.validators import InputRequired, Optional, ValidationError
 
+from rota import bounds
 from rota.patterns import instant
-from web.i18n import lazy, wtforms_translations
+from web.i18n import _, lazy, wtforms_translations
 
 
 class Form(FlaskForm):
@@ -41,8 +42,24 @@ def to_instant(local: datetime, zone: ZoneInfo) -> datetime:
     return instant(local.date(), local.time(), zone)
 
 
+def within_planned_dates(_form, field) -> None:
+    """A typed date or date-time within the dates Recours plans (:mod:`rota.bounds`), before any arithmetic."""
+    day = field.data.date() if isinstance(field.data, datetime) else field.data
+    if day is not None and not bounds.day_in_range(day):
+        raise ValidationError(_(bounds.OUT_OF_RANGE, **bounds.range_params()))
+
+
+def check_length(kind: str, starts: datetime | None, ends: datetime | None) -> None:
+    """For a form's ``validate_ends_at``: no longer than the rota accepts for ``kind``, said in the
+    reader's language (the operation checks the same limit again, for the API, CLI and imports)."""
+    if starts is not None and ends is not None and ends - starts > bounds.LONGEST[kind]:
+        raise ValidationError(_(bounds.TOO_LONG[kind], days=bounds.LONGEST[kind].days))
+
+
 def local_datetime_field(label: str, required: bool = True) -> DateTimeLocalField:
-    return DateTimeLocalField(lazy(label), format="%Y-%m-%dT%H:%M", validators=[InputRequired() if required else Optional()])
+    return DateTimeLocalField(
+        lazy(label), format="%Y-%m-%dT%H:%M", validators=[InputRequired() if required else Optional(), within_planned_dates]
+    )
 
 
 def senior_field(label: str, required: bool = True) -> SelectField:

@@ -13,6 +13,7 @@ from core import db
 from core.phones import try_e164
 from directory.models import GeneralPractitioner, GpPhone
 from directory.operations import create_gp, delete_gp, gp_values, update_gp
+from web import params
 from web.editing import act, current_values, fingerprint, submit
 from web.forms import ConfirmForm, EditForm
 from web.i18n import _, lazy
@@ -48,7 +49,7 @@ def index():
         if number:
             conditions.append(GeneralPractitioner.id.in_(select(GpPhone.gp_id).where(GpPhone.e164 == number)))
         query = query.where(or_(*conditions))
-    page = max(1, request.args.get("page", 1, type=int))
+    page = params.page_number()
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     gps = session.scalars(query.limit(PAGE).offset((page - 1) * PAGE)).all()
     return render_template("gps/index.html", gps=gps, q=text, page=page, pages=max(1, (total + PAGE - 1) // PAGE), total=total)

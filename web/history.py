@@ -14,6 +14,7 @@ from audit.operations import changed_keys
 from audit.queries import entries
 from core import db
 from rota.models import Department
+from web import params
 from web.audit_words import KINDS, AuditReader
 from web.i18n import current_words, translate
 from web.security import requires, visible_departments
@@ -40,8 +41,8 @@ def index():
     """The newest changes first, by department and kind of change."""
     session = db.session()
     visible = visible_departments("audit.view")
-    page = max(1, request.args.get("page", 1, type=int))
-    department_id = request.args.get("department", type=int)
+    page = params.page_number()
+    department_id = params.optional_id("department")
     kind = (request.args.get("kind") or "").strip() or None
     rows, total = entries(session, visible, department_id=department_id, action_prefix=kind, limit=PAGE, offset=(page - 1) * PAGE)
     query = select(Department.id, Department.name).order_by(Department.name)

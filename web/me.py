@@ -20,10 +20,11 @@ from core import clock, db
 from rota import operations
 from rota.ical import senior_specialty_ids, to_ics
 from rota.models import Leave, Senior, Specialty, SwapRequest, SwapStatus
+from web import params
 from web.auditing import log_change
 from web.editing import act, current_values, fingerprint, submit
 from web.formatting import local_datetime
-from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
+from web.forms import ConfirmForm, EditForm, Form, check_length, local_datetime_field, local_input, options, senior_field, to_instant
 from web.i18n import _, lazy
 from web.my_duty import duties_of
 from web.phones_field import PhoneListField
@@ -151,9 +152,14 @@ def new_leave():
     )
     if form.validate_on_submit():
         starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
+        # Judged in a session that only reads, before the write (see operations.declare_leave): the
+        # reads above end here, so the write holds the database for milliseconds.
+        db.session().commit()
         done, _status = submit(
             form,
-            lambda session, who: operations.declare_leave(session, who, senior.id, starts, ends, form.reason.data or ""),
+            lambda session, who: operations.declare_leave(
+                session, who, senior.id, starts, ends, form.reason.data or "", reader=db.read_session()
+            ),
             done=lambda leave: (_("Leave added."), url_for(".index")),
         )
         if done is not None:
@@ -187,12 +193,14 @@ class SwapForm(Form):
     def validate_ends_at(self, field) -> None:
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:
             raise ValidationError(_("Must be after the start."))
+        check_length("swap", self.starts_at.data, field.data)
 
     def validate_return_ends_at(self, field) -> None:
         if bool(field.data) != bool(self.return_starts_at.data):
             raise ValidationError(_("Give both ends of the duty taken in return, or neither."))
         if field.data and self.return_starts_at.data and field.data <= self.return_starts_at.data:
             raise ValidationError(_("Must be after the start."))
+        check_length("swap", self.return_starts_at.data, field.data)
 
 
 @blueprint.route("/me/swaps/new", methods=["GET", "POST"])
@@ -211,11 +219,10 @@ def new_swap():
     )
     form.counterpart_id.choices = [c for c in senior_choices(blank=True) if c.value != senior.id]
     if request.method == "GET":
-        start = request.args.get("start")
-        end = request.args.get("end")
+        start, end = params.instant_or_none("start"), params.instant_or_none("end")
         if start and end:
-            form.starts_at.data = local_input(datetime.fromisoformat(start), zone)
-            form.ends_at.data = local_input(datetime.fromisoformat(end), zone)
+            form.starts_at.data = local_input(start, zone)
+            form.ends_at.data = local_input(end, zone)
         if request.args.get("specialty", type=int) in ids:
             form.specialty_id.data = request.args.get("specialty", type=int)
     if form.validate_on_submit():
@@ -280,10 +287,9 @@ def cancel_swap(swap_id: int):
 @blueprint.get("/me/calendar")
 @requires("self.ical", target=own)
 def calendar_link():
-    """My iCal link, for the phone's calendar."""
+    """My iCal link, for the phone's calendar (shown once, when made: only its hash is kept)."""
     user = signed_in_user()
-    url = url_for("web.me.ical_feed", token=user.ical_token, _external=True) if user.ical_token else None
-    return render_template("me/calendar.html", url=url, form=Form())
+    return render_template("me/calendar.html", url=None, has_link=user.ical_token_hash is not None, form=Form())
 
 
 @blueprint.post("/me/calendar/new")
@@ -294,11 +300,13 @@ def new_calendar_link():
     if not Form().validate_on_submit():
         abort(400)
     user = session.get(User, signed_in_user().id)
-    accounts_operations.new_ical_token(session, user)
+    secret = accounts_operations.new_ical_token(session, user)
     log_change(session, "user.ical", "user", user.id, [], None, None, "new iCal link")
     session.commit()
     flash(_("New link made: the previous one no longer works."), "success")
-    return redirect(url_for(".calendar_link"))
+    # Shown in this answer only; a reload does not post again (the browser asks first).
+    url = url_for("web.me.ical_feed", token=secret, _external=True)
+    return render_template("me/calendar.html", url=url, has_link=True, form=Form())
 
 
 @blueprint.post("/me/calendar/revoke")
@@ -321,7 +329,7 @@ def revoke_calendar_link():
 def ical_feed(token: str):
     """The senior's duties from a week ago to three months ahead; the secret in the URL is the key."""
     session = db.session()
-    user = session.scalars(select(User).where(User.ical_token == token, User.active.is_(True))).first() if len(token) >= 32 else None
+    user = accounts_operations.user_of_ical_secret(session, token)
     if user is None or user.senior_id is None:
         abort(404)
     now = clock.now()

@@ -19,10 +19,21 @@ from core import clock, db
 from rota import operations
 from rota.models import DutyOverride, DutySlot, Leave, Rotation, Senior, Specialty
 from rota.precedence import MAX_SINGLE_SHIFT
-from web import calendar
+from web import calendar, params
 from web.editing import act, current_values, fingerprint, submit
 from web.formatting import local_datetime, local_day
-from web.forms import ConfirmForm, EditForm, Form, local_datetime_field, local_input, options, senior_field, to_instant
+from web.forms import (
+    ConfirmForm,
+    EditForm,
+    Form,
+    check_length,
+    local_datetime_field,
+    local_input,
+    options,
+    senior_field,
+    to_instant,
+    within_planned_dates,
+)
 from web.i18n import LazyWeekday, _, lazy, month_name, weekday_name
 from web.security import allowed, requires
 
@@ -60,7 +71,7 @@ def override_target(override_id: int) -> Target:
 
 def senior_target(senior_id: int) -> Target:
     _get(Senior, senior_id)
-    return Target.of_department_ids(departments_of_senior(db.session(), senior_id))
+    return Target.senior_record(departments_of_senior(db.session(), senior_id))
 
 
 def leave_target(leave_id: int) -> Target:
@@ -79,13 +90,6 @@ def senior_choices(blank: bool = False) -> list:
 
 
 # -- calendars ----------------------------------------------------------------------------------------
-
-
-def _parse_day(text: str | None, default: date) -> date:
-    try:
-        return date.fromisoformat(text) if text else default
-    except ValueError:
-        return default
 
 
 def _entries(specialty: Specialty, start: datetime, end: datetime) -> dict:
@@ -147,7 +151,7 @@ def week(specialty_id: int):
     """Seven days of the specialty's rota, primary and backup layers, gaps and conflicts marked."""
     specialty = _get(Specialty, specialty_id)
     today = clock.now().astimezone(_zone(specialty)).date()
-    first = calendar.monday_of(_parse_day(request.args.get("start"), today))
+    first = calendar.monday_of(params.day("start", today))
     context = _calendar_context(specialty, first, first + timedelta(days=6))
     return render_template(
         "rota/week.html", first=first, previous=first - timedelta(days=7), following=first + timedelta(days=7), **context
@@ -160,11 +164,7 @@ def month(specialty_id: int):
     """A month of the specialty's rota as a calendar grid."""
     specialty = _get(Specialty, specialty_id)
     today = clock.now().astimezone(_zone(specialty)).date()
-    try:
-        year, number = (int(x) for x in request.args.get("month", "").split("-"))
-        shown = date(year, number, 1)
-    except ValueError:
-        shown = today.replace(day=1)
+    shown = params.month("month", today.replace(day=1))
     first, last = calendar.month_grid(shown.year, shown.month)
     previous = (shown - timedelta(days=1)).replace(day=1)
     following = (shown + timedelta(days=32)).replace(day=1)
@@ -190,7 +190,7 @@ class RotationForm(EditForm):
     end_time = TimeField(lazy("Ends at"), validators=[InputRequired()])
     turn_days = IntegerField(lazy("Days per turn"), default=7, validators=[InputRequired(), NumberRange(min=1, max=366)])
     handoff_time = TimeField(lazy("Handover time"), validators=[Optional()])
-    anchor_date = DateField(lazy("First turn starts on"), validators=[InputRequired()])
+    anchor_date = DateField(lazy("First turn starts on"), validators=[InputRequired(), within_planned_dates])
     members = FieldList(senior_field("Turn", required=False), min_entries=1, max_entries=40)
     valid_from = local_datetime_field("In force from")
     valid_until = local_datetime_field("In force until", required=False)
@@ -237,6 +237,7 @@ class OverrideForm(EditForm):
     def validate_ends_at(self, field) -> None:
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:
             raise ValidationError(_("Must be after the start."))
+        check_length("override", self.starts_at.data, field.data)
 
 
 class LeaveFields(Form):
@@ -249,6 +250,7 @@ class LeaveFields(Form):
     def validate_ends_at(self, field) -> None:
         if field.data and self.starts_at.data and field.data <= self.starts_at.data:
             raise ValidationError(_("Must be after the start."))
+        check_length("leave", self.starts_at.data, field.data)
 
 
 class LeaveForm(EditForm, LeaveFields):

@@ -11,24 +11,72 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, g, redirect, request, url_for
-from flask_login import LoginManager, current_user
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from accounts.access import Principal, Target, can, visible_department_ids
+from accounts import sessions
+from accounts.access import Principal, Target, authority_of, can, visible_department_ids
 from accounts.models import User
 from accounts.operations import load_session_user
 from accounts.scope import principal_of
-from core import db
+from core import clock, db
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.session_protection = "basic"
 
 
+SESSION_SECRET = "recours_sid"  # the key of the server-side session's secret in Flask's signed cookie
+
+
+def _lifetime() -> sessions.Lifetime:
+    return sessions.Lifetime.from_settings(current_app.config["SETTINGS"].web)
+
+
 @login_manager.user_loader
 def _load_user(cookie_id: str) -> User | None:
-    return load_session_user(db.session(), cookie_id)
+    """The user of a cookie, when both the account (active, same session version) and the server-side
+    session (not ended, not idle, not past its absolute end) are still good."""
+    db_session = db.session()
+    user = load_session_user(db_session, cookie_id)
+    if user is None:
+        return None
+    secret = session.get(SESSION_SECRET)
+    now = clock.now()
+    verdict = sessions.check(db_session, secret, user.id, now, _lifetime())
+    if not verdict.live:
+        session.clear()
+        return None
+    if verdict.needs_touch:
+        if db.reading():  # the request's session only reads: activity is written in a short one of its own
+            with db.database().sessions() as writer:
+                sessions.touch(writer, secret, now)
+                writer.commit()
+        else:
+            sessions.touch(db_session, secret, now)
+    # Ends the loader's transaction: on SQLite a request that will write holds the lock only from its
+    # own first statement, not through everything it reads and computes before.
+    db_session.commit()
+    return user
+
+
+def start_session(db_session, user: User) -> None:
+    """Sign ``user`` in on this browser: a fresh cookie (and CSRF secret) and a new server-side session,
+    in the caller's transaction (the caller commits, then answers)."""
+    secret = sessions.open_session(db_session, user.id, clock.now(), _lifetime())
+    session.clear()
+    session.permanent = True
+    session[SESSION_SECRET] = secret
+    login_user(user)
+
+
+def end_session(db_session) -> None:
+    """Sign this browser out, server-side first (the caller commits)."""
+    sessions.end(db_session, session.get(SESSION_SECRET))
+    logout_user()
+    session.clear()
 
 
 def signed_in_user() -> User | None:
@@ -49,6 +97,12 @@ def allowed(action: str, target: Target | None = None) -> bool:
     return can(principal(), action, target)
 
 
+def authority() -> frozenset[int] | None:
+    """The departments the signed-in user may change (None: all), for the membership rule."""
+    who = principal()
+    return frozenset() if who is None else authority_of(who)
+
+
 def visible_departments(action: str) -> frozenset[int] | None:
     """None: every department; else the only departments a list page may show."""
     who = principal()
@@ -56,13 +110,28 @@ def visible_departments(action: str) -> frozenset[int] | None:
 
 
 def client_ip() -> str | None:
-    """The browser's address: the socket's, or the one the trusted proxies say (X-Forwarded-For)."""
-    proxies = current_app.config["SETTINGS"].web.trusted_proxy_count
-    if proxies:
-        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
+    """The browser's address. Behind TRUSTED_PROXY_COUNT proxies Werkzeug's ProxyFix has already put
+    the address they vouch for in ``remote_addr`` (see :func:`install_transport_security`)."""
     return request.remote_addr
+
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def install_transport_security(app: Flask) -> None:
+    """ProxyFix for exactly TRUSTED_PROXY_COUNT hops (X-Forwarded-For and -Proto; never Host or prefix:
+    Twilio's signatures are checked against PUBLIC_BASE_URL, not the Host a proxy passes on), and HSTS
+    on every answer when the public URL is https."""
+    settings = app.config["SETTINGS"]
+    proxies = settings.web.trusted_proxy_count
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0, x_port=0, x_prefix=0)  # type: ignore[method-assign]
+    if settings.public_base_url.startswith("https://"):
+
+        @app.after_request
+        def _hsts(response):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+            return response
 
 
 TargetResolver = Callable[..., Target]

@@ -11,10 +11,11 @@ from wtforms.validators import InputRequired, Length, ValidationError
 
 from accounts.access import Target
 from accounts.models import DepartmentStaff, User
-from accounts.scope import departments_of_senior, senior_ids_of_departments
+from accounts.scope import departments_of_senior, memberships, senior_ids_of_departments
 from core import clock, db
 from rota import operations
 from rota.models import Department, Leave, Senior
+from web import params
 from web.editing import current_values, fingerprint, submit
 from web.formatting import local_datetime
 from web.forms import EditForm, options
@@ -29,7 +30,7 @@ blueprint = Blueprint("seniors", __name__)
 def senior_target(senior_id: int) -> Target:
     if db.session().get(Senior, senior_id) is None:
         abort(404)
-    return Target.of_department_ids(departments_of_senior(db.session(), senior_id))
+    return Target.senior_record(departments_of_senior(db.session(), senior_id))
 
 
 def _staff_of(senior_id: int) -> list[int]:
@@ -62,12 +63,13 @@ def index():
     """Every senior with their numbers; ?department= keeps one department's staff."""
     session = db.session()
     query = select(Senior).options(selectinload(Senior.phones)).order_by(Senior.full_name)
-    department_id = request.args.get("department", type=int)
+    department_id = params.optional_id("department")
     if department_id:
         query = query.where(Senior.id.in_(senior_ids_of_departments(session, frozenset([department_id]))))
     seniors = session.scalars(query).all()
     departments = session.execute(select(Department.id, Department.name).order_by(Department.name)).all()
-    targets = {s.id: Target.of_department_ids(departments_of_senior(session, s.id)) for s in seniors}
+    membership = memberships(session, [s.id for s in seniors])
+    targets = {s.id: Target.senior_record(membership[s.id]) for s in seniors}
     return render_template("seniors/index.html", seniors=seniors, departments=departments, department_id=department_id, targets=targets)
 
 

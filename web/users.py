@@ -32,7 +32,7 @@ def user_target(user_id: int) -> Target:
 
 
 def values_of(user: User) -> dict:
-    return snapshot(user, exclude=("password_hash", "ical_token", "session_version", "version"))
+    return snapshot(user, exclude=("password_hash", "ical_token_hash", "must_change_password", "session_version", "version"))
 
 
 class UserForm(Form):
@@ -123,7 +123,7 @@ def edit(user_id: int):
                 active=form.active.data,
             )
             if form.password.data:
-                operations.set_password(session, user, form.password.data)
+                operations.set_password(session, user, form.password.data, chosen_by_user=False)
                 throttle.unlock(session, user.email)
             session.flush()
         except operations.AccountError as exc:

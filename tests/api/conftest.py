@@ -7,6 +7,7 @@ from datetime import time
 
 import pytest
 
+from accounts.models import DepartmentStaff
 from api.tokens import create_token
 from core.actor import SYSTEM
 from rota import operations
@@ -54,6 +55,15 @@ def world(app, session, frozen_clock) -> World:
         turn_days=7,
         anchor=ANCHOR_MONDAY,
         valid_from=utc(2026, 1, 1),
+    )
+    # Members: Alice and Bob of Neurosciences (they take its turns), Carol of both departments.
+    session.add_all(
+        [
+            DepartmentStaff(department_id=neuro_dept.id, senior_id=alice.id),
+            DepartmentStaff(department_id=neuro_dept.id, senior_id=bob.id),
+            DepartmentStaff(department_id=neuro_dept.id, senior_id=carol.id),
+            DepartmentStaff(department_id=cardio_dept.id, senior_id=carol.id),
+        ]
     )
     _, writer = create_token(session, SYSTEM, "planning", [neuro_dept], read_only=False, at=FIXED_NOW)
     _, reader = create_token(session, SYSTEM, "dashboard", [], read_only=True, at=FIXED_NOW)

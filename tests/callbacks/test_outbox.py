@@ -273,4 +273,8 @@ def test_in_development_everything_is_only_logged(make_app, session, twilio, cap
         db.session().commit()
         report = deliver_due(db.session(), current_notifier(), PUBLIC_BASE_URL, FIXED_NOW)
     assert len(report.sent) == 1 and twilio.requests == []
-    assert f"SMS to {TO}: Recours: dev" in caplog.text
+    from core.logmask import mask_phone
+
+    # Logged, with the number masked and without the text (it may name a GP).
+    assert f"SMS to {mask_phone(TO)} (12 characters, not logged)" in caplog.text
+    assert TO not in caplog.text and "Recours: dev" not in caplog.text

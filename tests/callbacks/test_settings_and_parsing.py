@@ -11,6 +11,7 @@ from callbacks.sms_commands import SmsCommand, parse
 from core.config import ConfigError, load_settings
 
 GOOD = {
+    "RECOURS_ENV": "development",
     "PUBLIC_BASE_URL": "https://recours.example.org",
     "HOTLINE_NUMBER": "01 99 00 00 00",
     "FALLBACK_NUMBER": "01 99 00 00 99",

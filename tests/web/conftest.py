@@ -51,6 +51,7 @@ class World:
     audit_a: int
     audit_b: int
     users: dict[str, int]
+    ical_secret: str = ""  # the senior's iCal link secret (only its hash is stored)
 
 
 def _senior(session, name: str, number: str) -> Senior:
@@ -78,7 +79,15 @@ def build_world(session, now=FIXED_NOW) -> World:
     head_b = _senior(session, "Pr Marc Rousseau", "+33199000119")
     rota.update_department(session, SYSTEM, dept_a.id, heads=[head_a.id])
     rota.update_department(session, SYSTEM, dept_b.id, heads=[head_b.id])
-    session.add(DepartmentStaff(department_id=dept_a.id, senior_id=senior_a2.id))
+    # Members (what gives heads authority): the two neurologists of A, the cardiologist of B; heads are
+    # members of the departments they head.
+    session.add_all(
+        [
+            DepartmentStaff(department_id=dept_a.id, senior_id=senior_a.id),
+            DepartmentStaff(department_id=dept_a.id, senior_id=senior_a2.id),
+            DepartmentStaff(department_id=dept_b.id, senior_id=senior_b.id),
+        ]
+    )
     # Weekly turns from the Monday of ``now``'s week: senior_a this week, senior_a2 the next.
     monday = now.astimezone(PARIS).date() - timedelta(days=now.astimezone(PARIS).weekday())
     next_tuesday = datetime.combine(monday + timedelta(days=8), time(8, 30), PARIS).astimezone(UTC)
@@ -138,7 +147,7 @@ def build_world(session, now=FIXED_NOW) -> World:
             session, email=email, full_name=name, role="head" if role == "head_b" else role, password=PASSWORD, senior_id=senior_id, at=now
         )
         users[role] = user.id
-    accounts.new_ical_token(session, session.get(User, users["senior"]))
+    ical_secret = accounts.new_ical_token(session, session.get(User, users["senior"]))
     audit_a = record(
         session,
         SYSTEM,
@@ -163,7 +172,7 @@ def build_world(session, now=FIXED_NOW) -> World:
     return World(
         dept_a.id, dept_b.id, neuro.id, cardio.id, senior_a.id, senior_a2.id, senior_b.id, head_a.id, head_b.id,
         rotation_a.id, rotation_b.id, shift_a.id, shift_b.id, override_a.id, override_b.id, leave_a.id, leave_b.id,
-        swap_a.id, swap_b.id, gp.id, audit_a.id, audit_b.id, users,
+        swap_a.id, swap_b.id, gp.id, audit_a.id, audit_b.id, users, ical_secret,
     )  # fmt: skip
 
 

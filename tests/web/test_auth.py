@@ -227,6 +227,7 @@ def test_cli_refuses_malformed_addresses(runner, email):
     [
         ({"SIGN_IN_LOCK_SECONDS": "600", "SIGN_IN_MAX_LOCK_SECONDS": "60"}, "SIGN_IN_MAX_LOCK_SECONDS"),
         ({"SESSION_HOURS": "0"}, "SESSION_HOURS"),
+        ({"SESSION_HOURS": "24", "SESSION_MAX_HOURS": "12"}, "SESSION_MAX_HOURS"),
         ({"SIGN_IN_FREE_FAILURES": "many"}, "SIGN_IN_FREE_FAILURES"),
         ({"DEFAULT_LANGUAGE": "de"}, "DEFAULT_LANGUAGE"),
         ({"TRUSTED_PROXY_COUNT": "9"}, "TRUSTED_PROXY_COUNT"),
@@ -236,7 +237,12 @@ def test_cli_refuses_malformed_addresses(runner, email):
 def test_web_settings_are_checked_at_start(tmp_path, override, named):
     from core.config import ConfigError, load_settings
 
-    good = {"PUBLIC_BASE_URL": "https://recours.example.org", "HOTLINE_NUMBER": "01 99 00 00 00", "FALLBACK_NUMBER": "01 99 00 00 99"}
+    good = {
+        "RECOURS_ENV": "development",
+        "PUBLIC_BASE_URL": "https://recours.example.org",
+        "HOTLINE_NUMBER": "01 99 00 00 00",
+        "FALLBACK_NUMBER": "01 99 00 00 99",
+    }
     assert load_settings(good, tmp_path).web.sign_in_free_failures == 5
     with pytest.raises(ConfigError, match=named):
         load_settings({**good, **override}, tmp_path)

@@ -267,8 +267,8 @@ def test_english_is_one_click_away(page, live):
 
 
 def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
-    """The head ends the rotation in two days and books a cardiologist in neurology: the week shows the
-    gap and the conflict, and the audit log the rotation before and after."""
+    """The head ends the rotation in two days; a cardiologist is booked in neurology (by an administrator:
+    the head may not); the week shows the gap and the conflict, and the audit log the rotation before and after."""
     base, world = live
     sign_in(page, base, "head")
     day = clock.now().astimezone(PARIS).date() + timedelta(days=2)
@@ -276,11 +276,20 @@ def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
     page.get_by_label("En vigueur jusqu'au").fill(f"{day.isoformat()}T08:30")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url(f"{base}/specialties/{world.neuro}/week")
-    page.goto(f"{base}/specialties/{world.neuro}/shifts/new")
-    page.get_by_label("Senior").select_option(label="Dr Sophie Lambert")
-    page.get_by_label("Début").fill(f"{day.isoformat()}T10:00")
-    page.get_by_label("Fin").fill(f"{day.isoformat()}T12:00")
-    page.get_by_role("button", name="Enregistrer").click()
+
+    def book_the_cardiologist() -> None:
+        page.goto(f"{base}/specialties/{world.neuro}/shifts/new")
+        page.get_by_label("Senior").select_option(label="Dr Sophie Lambert")
+        page.get_by_label("Début").fill(f"{day.isoformat()}T10:00")
+        page.get_by_label("Fin").fill(f"{day.isoformat()}T12:00")
+        page.get_by_role("button", name="Enregistrer").click()
+
+    # She is not a member of the head's department: refused, in French; an administrator may lend her.
+    book_the_cardiologist()
+    assert "n'est pas membre de vos services" in page.inner_text("main")
+    page.get_by_role("button", name="Déconnexion").click()
+    sign_in(page, base, "admin")
+    book_the_cardiologist()
     page.wait_for_url(f"{base}/specialties/{world.neuro}/week*")
     page.goto(f"{base}/specialties/{world.neuro}/week?start={day.isoformat()}")
     assert page.locator(".seg.gap").count() >= 1

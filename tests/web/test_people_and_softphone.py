@@ -235,8 +235,10 @@ def test_a_senior_asks_for_a_swap(app, world, signed_in, read):
 def test_ical_feed_lists_the_seniors_duties(app, world, signed_in, read):
     from accounts.models import User
 
-    with read() as session:
-        token = session.get(User, world.users["senior"]).ical_token
+    token = world.ical_secret
+    with read() as session:  # only a hash of the secret is stored, as for API tokens and feeds
+        stored = session.get(User, world.users["senior"]).ical_token_hash
+        assert stored is not None and token not in stored and len(stored) == 64
     feed = app.test_client().get(f"/ical/{token}.ics")
     assert feed.status_code == 200 and feed.mimetype == "text/calendar"
     text = feed.get_data(as_text=True)
@@ -244,5 +246,8 @@ def test_ical_feed_lists_the_seniors_duties(app, world, signed_in, read):
     assert "DTSTART;TZID=Europe/Paris:20260309T083000" in text and "BEGIN:VTIMEZONE" in text  # Monday 08:30 Paris
     assert app.test_client().get("/ical/" + "x" * 43 + ".ics").status_code == 404
     client = signed_in("senior")
-    client.post("/me/calendar/new", data={"csrf_token": csrf_token(client, "/me/calendar")})
+    made = client.post("/me/calendar/new", data={"csrf_token": csrf_token(client, "/me/calendar")})
     assert app.test_client().get(f"/ical/{token}.ics").status_code == 404  # the old link stopped working
+    new_url = re.search(r'value="(https?://[^"]+\.ics)"', made.get_data(as_text=True)).group(1)
+    assert app.test_client().get(new_url.split("example.org", 1)[-1].split("localhost", 1)[-1]).status_code == 200
+    assert new_url not in client.get("/me/calendar").get_data(as_text=True)  # shown once
