@@ -87,10 +87,11 @@ def authority_of_actor(session: Session, actor: Actor) -> frozenset[int] | None:
         user = session.get(User, actor.user_id) if actor.user_id is not None else None
         return frozenset() if user is None or not user.active else authority_of(principal_of(session, user))
     if actor.kind is ActorKind.TOKEN:
-        from api.models import ApiToken  # the API sits above accounts; only its tokens' departments are needed
+        from api.models import ApiToken  # the API sits above accounts: imported only when a token acts
+        from api.tokens import principal_of_token
 
         token = session.get(ApiToken, actor.token_id) if actor.token_id is not None else None
-        return frozenset() if token is None or token.read_only else frozenset(token.department_ids)
+        return frozenset() if token is None or token.revoked_at is not None else authority_of(principal_of_token(token))
     return None
 
 

@@ -90,11 +90,12 @@ def _authenticate() -> None:
         raise ApiProblem(401, "unauthorized", refusal.detail, [], {"WWW-Authenticate": challenge}) from None
 
 
-def _allow(action: str, target: Target | None = None) -> None:
-    """The token acts like a head of its departments (or an administrator when it covers them all)."""
+def _allow(action: str, target: Target | None = None, field: str | None = None) -> None:
+    """The token acts like a head of its departments (or an administrator when it covers them all);
+    ``field`` names what the refusal is about, when it is one thing of the request."""
     if not can(principal_of_token(g.api_token), action, target):
         detail = "this token is read-only" if g.api_token.read_only else "this token may not make this change"
-        raise ApiProblem(403, "forbidden", detail)
+        raise ApiProblem(403, "forbidden", detail, [FieldError(field, detail)] if field else [])
 
 
 @blueprint.errorhandler(ApiProblem)
@@ -273,7 +274,7 @@ def change_senior(senior_id: int, body: SeniorChange) -> Senior:
     departments change); the fields not sent stay."""
     row = _get(SeniorRow, senior_id, "senior")
     session = db.session()
-    _allow("seniors.edit", Target.of_department_ids(departments_of_senior(session, senior_id)))
+    _allow("seniors.edit", Target.senior_record(departments_of_senior(session, senior_id)), "senior_id")
     managed = _managed()
     given = body.model_dump(exclude_unset=True)
     senior = _act(
@@ -440,7 +441,7 @@ def create_leave(body: LeaveFields) -> LeaveEntry:
     session = db.session()
     if session.get(SeniorRow, body.senior_id) is None:
         raise _invalid("senior_id", f"no senior #{body.senior_id}")
-    _allow("rota.edit", Target.of_department_ids(departments_of_senior(session, body.senior_id)))
+    _allow("rota.edit", Target.senior_record(departments_of_senior(session, body.senior_id)), "senior_id")
     entry = _act(lambda s, who: operations.add_leave(s, who, body.senior_id, body.starts_at, body.ends_at, body.reason))
     return LeaveEntry.of(entry)
 
