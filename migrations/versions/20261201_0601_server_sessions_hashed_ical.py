@@ -1,7 +1,7 @@
 """Server-side web sessions, a must-change-password flag, seniors' iCal secrets hashed.
 
 Revision ID: 0601
-Revises: 0750
+Revises: 0751
 Create Date: 2026-12-01 10:00:00
 
 - ``web_session``: one row per signed-in browser (the SHA-256 of the secret its cookie carries). Nobody
@@ -23,7 +23,7 @@ from alembic import op
 import core.db
 
 revision = "0601"
-down_revision = "0750"
+down_revision = "0751"
 branch_labels = None
 depends_on = None
 

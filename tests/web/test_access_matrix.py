@@ -258,12 +258,15 @@ def test_a_senior_shared_by_two_departments_is_changed_by_an_administrator_only(
 
 def _api(app, world, departments) -> dict[str, str]:
     from api.tokens import create_token
+    from core.actor import SYSTEM
     from rota.models import Department
     from tests.conftest import FIXED_NOW
 
     with app.app_context():
         session = db.session()
-        _token, secret = create_token(session, "planning", [session.get(Department, d) for d in departments], read_only=False, at=FIXED_NOW)
+        _token, secret = create_token(
+            session, SYSTEM, "planning", [session.get(Department, d) for d in departments], read_only=False, at=FIXED_NOW
+        )
         session.commit()
     return {"Authorization": f"Bearer {secret}"}
 

@@ -43,11 +43,12 @@ def test_a_1200_year_leave_is_refused_in_french_at_once(app, world):
 
 def test_a_2000_year_swap_through_the_api_is_a_422_naming_the_field(app, world):
     from api.tokens import create_token
+    from core.actor import SYSTEM
     from rota.models import Department
 
     with app.app_context():
         session = db.session()
-        _token, secret = create_token(session, "planning", [session.get(Department, world.dept_a)], read_only=False, at=world_now())
+        _token, secret = create_token(session, SYSTEM, "planning", [session.get(Department, world.dept_a)], read_only=False, at=world_now())
         session.commit()
     client = app.test_client()
     headers = {"Authorization": f"Bearer {secret}"}

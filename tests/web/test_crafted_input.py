@@ -46,11 +46,12 @@ def test_a_next_parameter_with_crlf_does_not_split_the_redirect(app, world):
 def test_an_api_id_beyond_64_bits_is_a_404_problem(app, world):
     from api.tokens import create_token
     from core import db
+    from core.actor import SYSTEM
     from rota.models import Department
 
     with app.app_context():
         session = db.session()
-        _token, secret = create_token(session, "planning", [session.get(Department, world.dept_a)], read_only=False, at=FIXED_NOW)
+        _token, secret = create_token(session, SYSTEM, "planning", [session.get(Department, world.dept_a)], read_only=False, at=FIXED_NOW)
         session.commit()
     headers = {"Authorization": f"Bearer {secret}"}
     response = app.test_client().post("/api/swaps/9223372036854775808/approve", json={"senior_id": world.head_a_senior}, headers=headers)

@@ -172,12 +172,12 @@ def test_api_tokens_and_feed_links_are_audited(app, runner, world):
     created = runner.invoke(args=["tokens", "create", "--name", "planning", "--read-only"])
     assert created.exit_code == 0, created.output
     with app.app_context():
-        token_id = db.session().scalars(select(AuditEntry.target_id).where(AuditEntry.action == "api_token.create")).one()
+        token_id = db.session().scalars(select(AuditEntry.target_id).where(AuditEntry.action == "token.create")).one()
     assert runner.invoke(args=["tokens", "revoke", str(token_id)]).exit_code == 0
     assert runner.invoke(args=["ical", "link", "senior", str(world.senior_a)]).exit_code == 0
     with app.app_context():
         actions = set(db.session().scalars(select(AuditEntry.action)))
-    assert {"api_token.create", "api_token.revoke", "calendar_feed.create"} <= actions
+    assert {"token.create", "token.revoke", "feed.create"} <= actions
 
 
 def test_hsts_on_https_only(make_app):
