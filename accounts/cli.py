@@ -9,10 +9,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from accounts import operations, throttle
+from accounts import operations
 from accounts.models import Role, User
-from audit import record
-from core import clock, db
+from core import db
 from core.actor import Actor
 
 users_cli = AppGroup("users", help="Web app accounts.")
@@ -38,16 +37,14 @@ def create_command(email: str, full_name: str, role: str, senior_id: int | None,
     session = db.session()
     try:
         user = operations.create_user(
-            session, email=email, full_name=full_name, role=role, password=password, senior_id=senior_id, language=language, at=clock.now()
-        )
-        record(
             session,
-            Actor.cli(f"flask users create {email}"),
-            action="user.create",
-            target_type="user",
-            target_id=user.id,
-            after=_public(user),
-            summary=f"flask users create {user.email}",
+            Actor.command(email),
+            email=email,
+            full_name=full_name,
+            role=role,
+            password=password,
+            senior_id=senior_id,
+            language=language,
         )
         session.commit()
     except operations.AccountError as exc:
@@ -67,19 +64,10 @@ def set_password_command(email: str, password_stdin: bool) -> None:
         raise click.ClickException(f"no account {email}")
     password = _read_password(password_stdin)
     try:
-        operations.set_password(session, user, password)
+        operations.set_password(session, Actor.command(email), user, password)
     except operations.AccountError as exc:
         session.rollback()
         raise click.ClickException(str(exc)) from None
-    throttle.unlock(session, user.email)
-    record(
-        session,
-        Actor.cli(f"flask users set-password {email}"),
-        action="user.password",
-        target_type="user",
-        target_id=user.id,
-        summary=f"flask users set-password {user.email}",
-    )
     session.commit()
     click.echo(f"password of {user.email} changed")
 
@@ -89,9 +77,3 @@ def list_command() -> None:
     """Every account, with its role and whether it is active."""
     for user in db.session().scalars(select(User).order_by(User.email)):
         click.echo(f"{user.id:>4}  {user.email:<40} {user.role.value:<8} {'active' if user.active else 'inactive'}  {user.full_name}")
-
-
-def _public(user: User) -> dict:
-    from audit import snapshot
-
-    return snapshot(user, exclude=("password_hash", "ical_token_hash", "must_change_password", "session_version"))

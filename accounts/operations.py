@@ -1,5 +1,6 @@
-"""Changes to accounts. Each function checks its arguments and flushes; the caller commits once.
-A refusal raises :class:`AccountError` with a code and the field it is about (see :mod:`core.errors`)."""
+"""Changes to accounts. Each function takes the actor, checks its arguments, writes its audit entry (never
+a password or a secret) and flushes; the caller commits once. A refusal raises :class:`AccountError` with a
+code and the field it is about (see :mod:`core.errors`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from sqlalchemy.orm import Session
 from accounts import passwords, sessions, throttle
 from accounts.models import Role, User
 from accounts.sessions import digest
+from audit import record, snapshot
+from core import clock
+from core.actor import Actor, ActorKind
 from core.errors import N_, Code, Kind, OperationError
 from rota.models import Senior
 
@@ -41,7 +45,17 @@ class AccountError(OperationError):
             N_("This password is too easy to guess (common words, names, dates or keyboard sequences). A short sentence works well."),
             field="password",
         ),
+        "unknown_user": Code(N_("There is no account #{user_id}."), Kind.NOT_FOUND),
     }
+
+
+def user_values(user: User) -> dict:
+    """What the audit log keeps of an account: never its password hash or its secrets."""
+    return snapshot(user, exclude=("password_hash", "ical_token_hash", "must_change_password", "session_version", "version"))
+
+
+def _audit(session: Session, actor: Actor, action: str, user: User, before: dict | None, after: dict | None, summary: str = "") -> None:
+    record(session, actor, action=action, target_type="user", target_id=user.id, before=before, after=after, summary=summary or user.email)
 
 
 def _strong(password: str, *, email: str, full_name: str) -> None:
@@ -76,12 +90,13 @@ def _check_role_and_senior(session: Session, role: Role | str, senior_id: int | 
 
 def create_user(
     session: Session,
+    actor: Actor,
     *,
     email: str,
     full_name: str,
     role: Role | str,
     password: str,
-    at: datetime,
+    at: datetime | None = None,
     senior_id: int | None = None,
     language: str = "fr",
     must_change_password: bool = False,
@@ -105,16 +120,34 @@ def create_user(
         password_hash=passwords.hash_password(password),
         session_version=0,
         must_change_password=must_change_password,
-        created_at=at,
+        created_at=at or clock.now(),
     )
     session.add(user)
     session.flush()
+    _audit(session, actor, "user.create", user, None, user_values(user))
     return user
 
 
 def update_user(
-    session: Session, user: User, *, full_name: str, role: Role | str, senior_id: int | None, language: str, active: bool, email: str
+    session: Session,
+    actor: Actor,
+    user_id: int,
+    *,
+    expected_version: int | None = None,
+    full_name: str,
+    role: Role | str,
+    senior_id: int | None,
+    language: str,
+    active: bool,
+    email: str,
 ) -> User:
+    """``expected_version``: the account's ``version`` when the form was opened (``core.changed`` otherwise)."""
+    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
+    if user is None:
+        raise AccountError("unknown_user", user_id=user_id)
+    if expected_version is not None and user.version != expected_version:
+        raise AccountError("changed")
+    before = user_values(user)
     email = normalise_email(email)
     if email != user.email and session.scalar(select(func.count()).select_from(User).where(User.email == email, User.id != user.id)):
         raise AccountError("email_taken", email=email)
@@ -135,33 +168,38 @@ def update_user(
         active,
     )
     session.flush()
+    _audit(session, actor, "user.update", user, before, user_values(user))
     return user
 
 
-def set_password(session: Session, user: User, password: str, *, chosen_by_user: bool = True) -> None:
+def set_password(session: Session, actor: Actor, user: User, password: str, *, chosen_by_user: bool = True) -> None:
     """A new password signs out every browser the user was signed in on (the caller may open a new
-    session for the browser that changed it). A password chosen for someone else (``chosen_by_user``
-    false) must be changed by them at their next sign-in."""
+    session for the browser that changed it) and lifts a sign-in lock. A password chosen for someone
+    else (``chosen_by_user`` false) must be changed by them at their next sign-in."""
     _strong(password, email=user.email, full_name=user.full_name)
     user.password_hash = passwords.hash_password(password)
     user.session_version += 1
     user.must_change_password = not chosen_by_user
     sessions.end_all(session, user.id)
+    throttle.unlock(session, user.email)
     session.flush()
+    _audit(session, actor, "user.password", user, None, None)
 
 
-def new_ical_token(session: Session, user: User) -> str:
+def new_ical_token(session: Session, actor: Actor, user: User) -> str:
     """A new secret for the user's iCal feed, returned once (only its hash is kept); the previous link
     stops working."""
     secret = secrets.token_urlsafe(32)
     user.ical_token_hash = digest(secret)
     session.flush()
+    _audit(session, actor, "user.ical", user, None, None, "new iCal link")
     return secret
 
 
-def revoke_ical_token(session: Session, user: User) -> None:
+def revoke_ical_token(session: Session, actor: Actor, user: User) -> None:
     user.ical_token_hash = None
     session.flush()
+    _audit(session, actor, "user.ical", user, None, None, "iCal link revoked")
 
 
 def user_of_ical_secret(session: Session, secret: str) -> User | None:
@@ -190,13 +228,29 @@ def authenticate(
     matches, new_hash = passwords.verify(user.password_hash if user is not None else None, password)
     if user is None or not matches or not user.active:
         throttle.record_failure(session, policy, key, ip, now)
-        return SignInResult(None, throttle.locked_for(session, policy, key, ip, now))
+        locked_for = throttle.locked_for(session, policy, key, ip, now)
+        # The attempt is audited without the password, with the address typed (a known account or not).
+        record(
+            session,
+            Actor(ActorKind.SYSTEM, "sign-in form", remote_addr=ip),
+            action="user.sign_in_failed",
+            target_type="user",
+            target_id=None,
+            summary=(email or "")[:254] + (" (locked)" if locked_for is not None else ""),
+        )
+        return SignInResult(None, locked_for)
     throttle.record_success(session, key)
     if new_hash is not None:
         user.password_hash = new_hash
     user.last_sign_in_at = now
     session.flush()
+    _audit(session, Actor.for_user(user, ip), "user.sign_in", user, None, None)
     return SignInResult(user)
+
+
+def signed_out(session: Session, actor: Actor, user: User) -> None:
+    """The person ended their sign-in (the caller ends the session itself)."""
+    _audit(session, actor, "user.sign_out", user, None, None)
 
 
 def load_session_user(session: Session, cookie_id: str) -> User | None:

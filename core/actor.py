@@ -66,7 +66,9 @@ class Actor:
         import click
 
         context = click.get_current_context(silent=True)
-        return cls.cli(" ".join([context.command_path if context is not None else "flask", *map(str, details)]))
+        # The root is whatever started the command group (``flask``, ``python -m flask``, a test runner).
+        names = context.command_path.split()[1:] if context is not None else []
+        return cls.cli(" ".join(["flask", *names, *map(str, details)]))
 
     @classmethod
     def scheduler(cls, job: str) -> Actor:

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from accounts.operations import create_user
 from core import clock, db
+from core.actor import Actor
 from demo.seed import PARIS, is_empty, seed_demo
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -30,13 +31,13 @@ def seed_command(days: int) -> None:
     password = secrets.token_urlsafe(12)
     create_user(
         session,
+        Actor.command(),
         email=DEMO_ADMIN,
         full_name="Démo Administrateur",
         role="admin",
         password=password,
         senior_id=None,
         language="fr",
-        at=clock.now(),
         must_change_password=True,  # shown on a terminal: the first sign-in asks for the person's own
     )
     session.commit()

@@ -212,9 +212,7 @@ def import_command(path: str, dry_run: bool, default_senior: str | None, default
         return
     try:
         with click.progressbar(length=len(result.rows), label="writing", hidden=not show_bar, file=sys.stderr) as bar:
-            import_shifts(
-                session, Actor.cli(f"flask rota import {path}"), result.rows, source=os.path.basename(path), on_written=bar.update
-            )
+            import_shifts(session, Actor.command(path), result.rows, source=os.path.basename(path), on_written=bar.update)
         session.commit()
     except Exception:
         session.rollback()

@@ -49,11 +49,16 @@ ACTIONS = {
     "gp.create": N_("GP added to the directory"),
     "gp.update": N_("GP changed in the directory"),
     "gp.delete": N_("GP removed from the directory"),
+    "gp.import": N_("GP directory imported"),
     "user.create": N_("account created"),
     "user.update": N_("account changed"),
     "user.password": N_("password changed"),
     "user.sign_in": N_("signed in"),
     "user.ical": N_("calendar link changed"),
+    "token.create": N_("API token created"),
+    "token.revoke": N_("API token revoked"),
+    "feed.create": N_("calendar link created"),
+    "feed.revoke": N_("calendar link revoked"),
     "softphone.call": N_("simulated call"),
 }
 # The kinds of change the log can be filtered by (the first word of an action).
@@ -68,6 +73,8 @@ KINDS = {
     "department": N_("Departments"),
     "gp": N_("GP directory"),
     "user": N_("Users"),
+    "token": N_("API tokens"),
+    "feed": N_("Calendar links"),
     "softphone": N_("Softphone"),
 }
 FIELDS = {

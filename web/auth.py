@@ -11,9 +11,8 @@ from wtforms.validators import EqualTo, InputRequired, Length
 from accounts import operations
 from accounts.access import Target
 from accounts.throttle import ThrottlePolicy
-from audit import record
 from core import clock, db
-from core.actor import Actor, ActorKind
+from core.actor import Actor
 from web.editing import show_on_form
 from web.forms import Form, options
 from web.i18n import LANGUAGE_COOKIE, LANGUAGES, _, lazy
@@ -79,24 +78,12 @@ def sign_in():
         policy = ThrottlePolicy.from_settings(current_app.config["SETTINGS"].web)
         result = operations.authenticate(db_session, policy, form.email.data, form.password.data, client_ip(), clock.now())
         if result.user is not None:
-            record(
-                db_session, Actor.for_user(result.user, client_ip()), action="user.sign_in", target_type="user", target_id=result.user.id
-            )
             start_session(db_session, result.user)
             db_session.commit()
             if result.user.must_change_password:
                 flash(_("Choose your own password before going on: the one you used was given to you."), "error")
                 return redirect(url_for("web.auth.account"))
             return redirect(_safe_next(request.args.get("next")))
-        # The attempt is audited without the password, with the address typed (a known account or not).
-        record(
-            db_session,
-            Actor(ActorKind.SYSTEM, "sign-in form", remote_addr=client_ip()),
-            action="user.sign_in_failed",
-            target_type="user",
-            target_id=None,
-            summary=(form.email.data or "")[:254] + (" (locked)" if result.locked_for is not None else ""),
-        )
         db_session.commit()  # the failure counters and the audit entry
         if result.locked_for is not None:
             form.form_errors.append(
@@ -118,7 +105,7 @@ def sign_out():
     """End the sign-in of this browser, server-side: a copy of its cookie is worth nothing after this."""
     db_session = db.session()
     user = signed_in_user()
-    record(db_session, Actor.for_user(user, client_ip()), action="user.sign_out", target_type="user", target_id=user.id)
+    operations.signed_out(db_session, Actor.for_user(user, client_ip()), user)
     end_session(db_session)
     db_session.commit()
     flash(_("You are signed out."), "success")
@@ -157,11 +144,10 @@ def account():
             form.current.errors.append(_("This is not your current password."))
         else:
             try:
-                operations.set_password(db_session, user, form.new.data)
+                operations.set_password(db_session, Actor.for_user(user, client_ip()), user, form.new.data)
             except operations.AccountError as exc:
                 show_on_form(form, exc, {"password": "new"})
             else:
-                record(db_session, Actor.for_user(user, client_ip()), action="user.password", target_type="user", target_id=user.id)
                 start_session(db_session, user)  # every session ended: this browser gets a new one
                 db_session.commit()
                 flash(_("Password changed. Other browsers where you were signed in are signed out."), "success")

@@ -29,6 +29,8 @@ from web.security import client_ip, signed_in_user
 T = TypeVar("T")
 
 CHANGED = N_("It was changed by someone else since you opened it. Their version is below; check it, then save again if yours should win.")
+# For a page that cannot show the other person's version.
+RELOAD = N_("It was changed by someone else since you opened it. Reload the page to see their version.")
 DELETED = N_("It was deleted by someone else since you opened it.")
 NOT_REMOVED = N_("Not removed: it was changed by someone else since you opened the page. Check it and try again.")
 STALE = ("core.changed", "core.deleted")
@@ -79,12 +81,14 @@ def submit(
     fields: Mapping[str, str] | None = None,
     current: Callable[[Session], dict[str, Any] | None] | None = None,
     back: str | None = None,
+    changed: str = CHANGED,
 ) -> tuple[Response | None, int]:
     """Make the change and commit; ``done`` gives the success message and where to go then.
 
     On a refusal nothing is kept and ``(None, status)`` comes back for the view to show the form again
     with the errors set. Someone else's change since the form was opened gives 409 and, from
-    ``current``, the fingerprint of their version: saving again then is a choice made knowingly.
+    ``current``, the fingerprint of their version: saving again then is a choice made knowingly (a page
+    that cannot show their version says ``changed`` instead).
     A thing deleted meanwhile sends the person ``back``.
     """
     session = db.session()
@@ -96,7 +100,7 @@ def submit(
             flash(_(DELETED), "error")
             return redirect(back), 200
         if exc.code == "core.changed":
-            form.form_errors.append(_(CHANGED))
+            form.form_errors.append(_(changed))
             values = current(session) if current is not None else None
             if values is not None and "fingerprint" in form._fields:
                 form.fingerprint.data = fingerprint(values)

@@ -21,8 +21,7 @@ from rota import operations
 from rota.ical import senior_specialty_ids, to_ics
 from rota.models import Leave, Senior, Specialty, SwapRequest, SwapStatus
 from web import params
-from web.auditing import log_change
-from web.editing import act, current_values, fingerprint, submit
+from web.editing import RELOAD, act, actor, current_values, fingerprint, submit
 from web.formatting import local_datetime
 from web.forms import ConfirmForm, EditForm, Form, check_length, local_datetime_field, local_input, options, senior_field, to_instant
 from web.i18n import _, lazy
@@ -129,6 +128,7 @@ def phones():
             lambda session, who: operations.update_senior(session, who, senior_id, expected=form.fingerprint.data, phones=form.phones.data),
             done=lambda senior: (_("Your numbers are saved."), url_for(".index")),
             current=current_values(Senior, senior_id, operations.senior_values),
+            changed=RELOAD,
         )
         if done is not None:
             return done
@@ -300,8 +300,7 @@ def new_calendar_link():
     if not Form().validate_on_submit():
         abort(400)
     user = session.get(User, signed_in_user().id)
-    secret = accounts_operations.new_ical_token(session, user)
-    log_change(session, "user.ical", "user", user.id, [], None, None, "new iCal link")
+    secret = accounts_operations.new_ical_token(session, actor(), user)
     session.commit()
     flash(_("New link made: the previous one no longer works."), "success")
     # Shown in this answer only; a reload does not post again (the browser asks first).
@@ -317,8 +316,7 @@ def revoke_calendar_link():
     if not Form().validate_on_submit():
         abort(400)
     user = session.get(User, signed_in_user().id)
-    accounts_operations.revoke_ical_token(session, user)
-    log_change(session, "user.ical", "user", user.id, [], None, None, "iCal link revoked")
+    accounts_operations.revoke_ical_token(session, actor(), user)
     session.commit()
     flash(_("Link removed."), "success")
     return redirect(url_for(".calendar_link"))

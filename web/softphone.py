@@ -37,7 +37,7 @@ from simulator import (
     Speech,
     Voicemail,
 )
-from web.auditing import log_change
+from web.auditing import log_softphone_call
 from web.forms import Form, options
 from web.i18n import N_, _, lazy, wtforms_translations
 from web.security import requires
@@ -189,13 +189,9 @@ def index():
             session.rollback()  # read what the webhooks committed
             call = session.scalars(select(Call).where(Call.sid == result.call_sid)).first()
             outcome = call.outcome.value if call is not None and call.outcome is not None else "?"
-            log_change(
+            log_softphone_call(
                 session,
-                "softphone.call",
-                "call",
                 call.id if call else None,
-                [],
-                None,
                 {"sid": result.call_sid, "from": form.from_number.data, "to": form.to.data, "outcome": outcome},
                 result.call_sid,  # the outcome is a field of the entry, shown in the reader's words
             )

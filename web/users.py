@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from accounts import operations, throttle
+from accounts import operations
 from accounts.access import Target
 from accounts.models import User
-from audit import snapshot
-from core import clock, db
-from web.auditing import log_change
-from web.editing import show_on_form
+from core import db
+from web.editing import RELOAD, submit
 from web.forms import Form, options, senior_field
 from web.i18n import N_, _, lazy
 from web.rota_pages import senior_choices
@@ -29,10 +26,6 @@ def user_target(user_id: int) -> Target:
     if db.session().get(User, user_id) is None:
         abort(404)
     return Target()
-
-
-def values_of(user: User) -> dict:
-    return snapshot(user, exclude=("password_hash", "ical_token_hash", "must_change_password", "session_version", "version"))
 
 
 class UserForm(Form):
@@ -61,29 +54,25 @@ def new():
     form = UserForm()
     form.senior_id.choices = senior_choices(blank=True)
     if form.validate_on_submit():
-        session = db.session()
         if not form.password.data:
             form.password.errors.append(_("A first password is needed."))
         else:
-            try:
-                user = operations.create_user(
+            done, _status = submit(
+                form,
+                lambda session, who: operations.create_user(
                     session,
+                    who,
                     email=form.email.data,
                     full_name=form.full_name.data,
                     role=form.role.data,
                     password=form.password.data,
                     senior_id=form.senior_id.data,
                     language=form.language.data,
-                    at=clock.now(),
-                )
-            except operations.AccountError as exc:
-                session.rollback()
-                show_on_form(form, exc)
-            else:
-                log_change(session, "user.create", "user", user.id, [], None, values_of(user), user.email)
-                session.commit()
-                flash(_("Account {email} created.", email=user.email), "success")
-                return redirect(url_for(".index"))
+                ),
+                done=lambda user: (_("Account {email} created.", email=user.email), url_for(".index")),
+            )
+            if done is not None:
+                return done
     return render_template("users/form.html", form=form, title=_("New account"))
 
 
@@ -108,13 +97,13 @@ def edit(user_id: int):
     form.senior_id.choices = senior_choices(blank=True)
     status = 200
     if form.validate_on_submit():
-        before = values_of(user)
-        try:
-            if str(user.version) != (form.version.data or ""):
-                raise StaleDataError("version")
-            operations.update_user(
+
+        def change(session, who) -> User:
+            changed = operations.update_user(
                 session,
-                user,
+                who,
+                user_id,
+                expected_version=int(form.version.data) if (form.version.data or "").isdigit() else 0,
                 email=form.email.data,
                 full_name=form.full_name.data,
                 role=form.role.data,
@@ -123,29 +112,15 @@ def edit(user_id: int):
                 active=form.active.data,
             )
             if form.password.data:
-                operations.set_password(session, user, form.password.data, chosen_by_user=False)
-                throttle.unlock(session, user.email)
-            session.flush()
-        except operations.AccountError as exc:
-            session.rollback()
-            show_on_form(form, exc)
-        except StaleDataError:
-            session.rollback()
-            user = session.get(User, user_id)
-            form.form_errors.append(_("It was changed by someone else since you opened it. Reload the page to see their version."))
-            status = 409
-        else:
-            log_change(
-                session,
-                "user.update",
-                "user",
-                user.id,
-                [],
-                before,
-                values_of(user),
-                user.email + (" (new password)" if form.password.data else ""),
-            )
-            session.commit()
-            flash(_("Account {email} saved.", email=user.email), "success")
-            return redirect(url_for(".index"))
+                operations.set_password(session, who, changed, form.password.data, chosen_by_user=False)
+            return changed
+
+        done, status = submit(
+            form,
+            change,
+            done=lambda user: (_("Account {email} saved.", email=user.email), url_for(".index")),
+            changed=RELOAD,
+        )
+        if done is not None:
+            return done
     return render_template("users/form.html", form=form, title=user.full_name), status

@@ -144,10 +144,17 @@ def build_world(session, now=FIXED_NOW) -> World:
         ("senior", "senior@hopital.fr", "Dr Claire Martin", senior_a.id),
     ]:
         user = accounts.create_user(
-            session, email=email, full_name=name, role="head" if role == "head_b" else role, password=PASSWORD, senior_id=senior_id, at=now
+            session,
+            SYSTEM,
+            email=email,
+            full_name=name,
+            role="head" if role == "head_b" else role,
+            password=PASSWORD,
+            senior_id=senior_id,
+            at=now,
         )
         users[role] = user.id
-    ical_secret = accounts.new_ical_token(session, session.get(User, users["senior"]))
+    ical_secret = accounts.new_ical_token(session, SYSTEM, session.get(User, users["senior"]))
     audit_a = record(
         session,
         SYSTEM,

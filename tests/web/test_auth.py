@@ -11,6 +11,7 @@ from accounts import operations
 from accounts.models import Role, SignInThrottle, User
 from audit.models import AuditEntry
 from core import db
+from core.actor import SYSTEM
 from tests.web.conftest import EMAILS, PASSWORD, body, csrf_token, sign_in
 
 
@@ -173,7 +174,15 @@ def test_a_deactivated_account_cannot_sign_in_and_is_signed_out(app, world):
         session = db.session()
         user = session.get(User, world.users["senior"])
         operations.update_user(
-            session, user, email=user.email, full_name=user.full_name, role=user.role, senior_id=user.senior_id, language="fr", active=False
+            session,
+            SYSTEM,
+            user.id,
+            email=user.email,
+            full_name=user.full_name,
+            role=user.role,
+            senior_id=user.senior_id,
+            language="fr",
+            active=False,
         )
         session.commit()
     assert client.get("/me").status_code == 302

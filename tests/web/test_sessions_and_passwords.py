@@ -12,6 +12,7 @@ from accounts import operations
 from accounts.models import User, WebSession
 from audit.models import AuditEntry
 from core import db
+from core.actor import SYSTEM
 from tests.web.conftest import EMAILS, PASSWORD, body, csrf_token, sign_in
 
 COOKIE = "recours_session"
@@ -71,7 +72,15 @@ def test_deactivation_ends_the_sessions(app, world):
         session = db.session()
         user = session.get(User, world.users["senior"])
         operations.update_user(
-            session, user, full_name=user.full_name, role=user.role, senior_id=user.senior_id, language="fr", active=False, email=user.email
+            session,
+            SYSTEM,
+            user.id,
+            full_name=user.full_name,
+            role=user.role,
+            senior_id=user.senior_id,
+            language="fr",
+            active=False,
+            email=user.email,
         )
         session.commit()
     assert browser.get("/me").status_code == 302
