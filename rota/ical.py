@@ -11,7 +11,6 @@ UID from one poll to the next and in both feeds, so calendar apps update rather 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
+from core.words import N_, in_language
 from rota.coverage import duty_timeline
 from rota.models import Department, DutyOverride, DutySlot, Rotation, RotationMember, Senior, Specialty
 
@@ -28,7 +28,9 @@ FEED_DAYS_AFTER = 180
 # Duty is computed from this much earlier than asked, so an event in progress at the window's start keeps
 # its real start (and its UID) instead of starting at the window edge, which moves at every poll.
 LOOKBACK = timedelta(days=14)
-LAYER_WORDS = {"primary": "astreinte", "backup": "astreinte (second recours)"}
+# Event titles and calendar names, in the reader's language (a senior's own link follows their account's).
+TITLES = {"primary": N_("On duty: {specialty} (primary)"), "backup": N_("On duty: {specialty} (backup)")}
+CALENDAR_NAME = N_("Duty — {name}")
 
 
 @dataclass(frozen=True)
@@ -98,16 +100,9 @@ def duty_events(
     return sorted((e for e in events if e.ends_at > start), key=lambda e: (e.starts_at, e.specialty_code, e.layer, e.senior_id))
 
 
-def to_ics(
-    events: list[DutyEvent],
-    calendar_name: str,
-    now: datetime,
-    *,
-    title_with_senior: bool,
-    title: Callable[[DutyEvent], str] | None = None,
-) -> bytes:
-    """The events as an iCalendar document; ``title`` overrides the French event titles (a senior's own
-    feed follows the language they chose)."""
+def to_ics(events: list[DutyEvent], calendar_name: str, now: datetime, *, title_with_senior: bool, language: str = "fr") -> bytes:
+    """The events as an iCalendar document, titled in ``language``."""
+    words = in_language(language)
     calendar = Calendar()
     calendar.add("prodid", "-//Recours//duty feed//FR")
     calendar.add("version", "2.0")
@@ -120,7 +115,7 @@ def to_ics(
         event.add("dtstamp", now.astimezone(UTC))
         event.add("dtstart", duty.starts_at.astimezone(zone))
         event.add("dtend", duty.ends_at.astimezone(zone))
-        what = title(duty) if title else f"{LAYER_WORDS.get(duty.layer, duty.layer).capitalize()} {duty.specialty_name}"
+        what = words._(TITLES[duty.layer], specialty=duty.specialty_name)
         event.add("summary", f"{what} — {duty.senior_name}" if title_with_senior else what)
         event.add("categories", [duty.specialty_code, duty.layer])
         event.add("transp", "OPAQUE")
@@ -129,15 +124,29 @@ def to_ics(
     return calendar.to_ical()
 
 
-def senior_calendar(session: Session, senior_id: int, start: datetime, end: datetime, now: datetime) -> bytes:
-    """One senior's duty, across every specialty."""
+def feed_window(now: datetime) -> tuple[datetime, datetime]:
+    """What every feed covers: a month back (duty just done stays visible), six months ahead."""
+    return now - timedelta(days=FEED_DAYS_BEFORE), now + timedelta(days=FEED_DAYS_AFTER)
+
+
+def senior_calendar(
+    session: Session, senior_id: int, now: datetime, language: str = "fr", *, window: tuple[datetime, datetime] | None = None
+) -> bytes:
+    """One senior's duty, across every specialty: the feed of a senior's link, and of their own.
+    ``window`` defaults to :func:`feed_window`."""
+    start, end = window or feed_window(now)
     senior = session.get(Senior, senior_id)
     events = duty_events(session, start, end, senior_specialty_ids(session, senior_id), senior_id)
-    return to_ics(events, f"Astreintes — {senior.full_name if senior else senior_id}", now, title_with_senior=False)
+    name = in_language(language)._(CALENDAR_NAME, name=senior.full_name if senior else senior_id)
+    return to_ics(events, name, now, title_with_senior=False, language=language)
 
 
-def specialty_calendar(session: Session, specialty_id: int, start: datetime, end: datetime, now: datetime) -> bytes:
+def specialty_calendar(
+    session: Session, specialty_id: int, now: datetime, language: str = "fr", *, window: tuple[datetime, datetime] | None = None
+) -> bytes:
     """Everyone's duty for one specialty (primaries and backups)."""
+    start, end = window or feed_window(now)
     specialty = session.get(Specialty, specialty_id)
     events = duty_events(session, start, end, [specialty_id])
-    return to_ics(events, f"Astreintes — {specialty.name_fr if specialty else specialty_id}", now, title_with_senior=True)
+    name = in_language(language)._(CALENDAR_NAME, name=specialty.name_fr if specialty else specialty_id)
+    return to_ics(events, name, now, title_with_senior=True, language=language)

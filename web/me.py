@@ -16,9 +16,10 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from accounts import operations as accounts_operations
 from accounts.access import Target
 from accounts.models import User
+from api.feeds import calendar_response
 from core import clock, db
 from rota import operations
-from rota.ical import senior_specialty_ids, to_ics
+from rota.ical import senior_calendar, senior_specialty_ids
 from rota.models import Leave, Senior, Specialty, SwapRequest, SwapStatus
 from web import params
 from web.editing import RELOAD, act, actor, current_values, fingerprint, submit
@@ -325,19 +326,10 @@ def revoke_calendar_link():
 @blueprint.get("/ical/<token>.ics")
 @public
 def ical_feed(token: str):
-    """The senior's duties from a week ago to three months ahead; the secret in the URL is the key."""
+    """The senior's own feed, the same as a senior's calendar link (:mod:`rota.ical`) in their account's
+    language; the secret in the URL is the key."""
     session = db.session()
     user = accounts_operations.user_of_ical_secret(session, token)
     if user is None or user.senior_id is None:
         abort(404)
-    now = clock.now()
-    duties = duties_of(session, user.senior_id, now - timedelta(days=7), now + timedelta(days=92))
-    titles = (
-        {"primary": "Garde {specialty} (primaire)", "backup": "Garde {specialty} (second)"}
-        if user.language == "fr"
-        else {"primary": "On duty: {specialty} (primary)", "backup": "On duty: {specialty} (backup)"}
-    )
-    body = to_ics(
-        duties, "Recours", now, title_with_senior=False, title=lambda duty: titles[duty.layer].format(specialty=duty.specialty_name)
-    )
-    return Response(body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"})
+    return calendar_response(senior_calendar(session, user.senior_id, clock.now(), user.language))

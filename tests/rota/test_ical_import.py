@@ -150,9 +150,9 @@ def test_the_feeds_recours_exports_import_back(runner, session, ward, tmp_path):
     session.commit()
     before = sorted((s.senior_id, s.layer, s.starts_at, s.ends_at) for s in session.scalars(select(DutySlot)))
     feed = tmp_path / "cardiology.ics"
-    feed.write_bytes(specialty_calendar(session, other, FIXED_NOW, FIXED_NOW + timedelta(days=60), FIXED_NOW))
+    feed.write_bytes(specialty_calendar(session, other, FIXED_NOW, window=(FIXED_NOW, FIXED_NOW + timedelta(days=60))))
     mine = tmp_path / "hugo.ics"
-    mine.write_bytes(senior_calendar(session, b, FIXED_NOW, FIXED_NOW + timedelta(days=60), FIXED_NOW))
+    mine.write_bytes(senior_calendar(session, b, FIXED_NOW, window=(FIXED_NOW, FIXED_NOW + timedelta(days=60))))
 
     same = runner.invoke(args=["rota", "import", str(feed)])
     assert same.exit_code == 0 and "0 shift(s) added, 3 already in Recours" in same.output, same.output
