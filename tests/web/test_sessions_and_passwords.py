@@ -155,7 +155,8 @@ def test_sign_in_failed_sign_in_sign_out_and_password_change_are_audited(make_ap
     browser.post("/account", data={"csrf_token": csrf_token(browser, "/account"), "current": PASSWORD, "new": new, "confirm": new})
     browser.post("/sign-out", data={"csrf_token": csrf_token(browser, "/account")}, environ_base=proxy, headers=forwarded)
     with app.app_context():
-        entries = db.session().scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        # The world's accounts were made by the system (the test's set-up): what the browser did follows.
+        entries = db.session().scalars(select(AuditEntry).where(AuditEntry.actor != "system").order_by(AuditEntry.id)).all()
         actions = [e.action for e in entries if e.action.startswith("user.")]
         assert actions == ["user.sign_in_failed", "user.sign_in", "user.password", "user.sign_out"]
         failed = next(e for e in entries if e.action == "user.sign_in_failed")
