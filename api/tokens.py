@@ -42,6 +42,11 @@ class TokenError(OperationError):
     }
 
 
+def bearer_challenge(invalid_token: bool) -> str:
+    """The ``WWW-Authenticate`` value of a 401 from the API or a report endpoint (RFC 6750)."""
+    return 'Bearer realm="recours"' + (', error="invalid_token"' if invalid_token else "")
+
+
 class TokenRefused(Exception):
     """An ``Authorization`` header that names no live token: the request is unauthenticated (401)."""
 

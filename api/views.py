@@ -55,7 +55,7 @@ from api.schemas import (
     Window,
 )
 from api.spec import route
-from api.tokens import TokenRefused, principal_of_token, token_of_request
+from api.tokens import TokenRefused, bearer_challenge, principal_of_token, token_of_request
 from core import clock, db
 from core.actor import Actor
 from core.errors import Kind, OperationError
@@ -73,7 +73,6 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIST = 1000
 MAX_COVERAGE_DAYS = bounds.MAX_COVERAGE.days
 PUBLIC_ENDPOINTS = {"api.openapi_document"}
-CHALLENGE = 'Bearer realm="recours"'
 
 
 # -- authentication, authorisation, errors ------------------------------------------------------------
@@ -86,7 +85,7 @@ def _authenticate() -> None:
     try:
         g.api_token = token_of_request(db.session(), request.headers.get("Authorization"))
     except TokenRefused as refusal:
-        challenge = CHALLENGE + (', error="invalid_token"' if refusal.invalid_token else "")
+        challenge = bearer_challenge(refusal.invalid_token)
         raise ApiProblem(401, "unauthorized", refusal.detail, [], {"WWW-Authenticate": challenge}) from None
 
 

@@ -37,6 +37,21 @@ class AttemptResult(enum.StrEnum):
     FAILED = "failed"
     CALLER_HUNG_UP = "caller_hung_up"
 
+    @classmethod
+    def of_unanswered_leg(cls, twilio_status: str) -> AttemptResult | None:
+        """What a senior's leg that Twilio reports ended in ``twilio_status`` means, when nobody
+        accepted it: the one mapping of Twilio's final call statuses (``None`` for "completed" and the
+        others, which say the leg was picked up)."""
+        return _RESULT_OF_UNANSWERED_STATUS.get(twilio_status)
+
+
+_RESULT_OF_UNANSWERED_STATUS = {
+    "busy": AttemptResult.BUSY,
+    "no-answer": AttemptResult.NO_ANSWER,
+    "failed": AttemptResult.FAILED,
+    "canceled": AttemptResult.CALLER_HUNG_UP,
+}
+
 
 class CallbackStatus(enum.StrEnum):
     OPEN = "open"

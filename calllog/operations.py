@@ -35,14 +35,6 @@ STATUS_RANK = {
 }
 TERMINAL = 4
 
-# What a senior's leg ending in this state means when the IVR has not already classified it.
-_RESULT_OF_FINAL_STATUS = {
-    "busy": AttemptResult.BUSY,
-    "no-answer": AttemptResult.NO_ANSWER,
-    "failed": AttemptResult.FAILED,
-    "canceled": AttemptResult.CALLER_HUNG_UP,
-}
-
 
 def _earliest(current: datetime | None, reported: datetime) -> datetime:
     """Several reports may stamp the same moment (our own webhook, Twilio's callback with a
@@ -247,7 +239,7 @@ def _advance_attempt(call: Call, attempt: Attempt, report: StatusReport, rank: i
                 # Answered without the acceptance key reaching us: a voicemail or an ignored announcement.
                 attempt.result = AttemptResult.NOT_ACCEPTED
             else:
-                attempt.result = _RESULT_OF_FINAL_STATUS.get(report.status, AttemptResult.FAILED)
+                attempt.result = AttemptResult.of_unanswered_leg(report.status) or AttemptResult.FAILED
     attempt.status_rank = max(attempt.status_rank, rank)
 
 

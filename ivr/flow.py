@@ -176,14 +176,9 @@ def classify_miss(call: Call, rank: int, dial_call_status: str) -> AttemptResult
         return attempt.result
     if attempt is not None and attempt.answered_at is not None:
         return AttemptResult.NOT_ACCEPTED
-    return {
-        "busy": AttemptResult.BUSY,
-        "no-answer": AttemptResult.NO_ANSWER,
-        "failed": AttemptResult.FAILED,
-        "canceled": AttemptResult.CALLER_HUNG_UP,
-        "completed": AttemptResult.NOT_ACCEPTED,
-        "answered": AttemptResult.NOT_ACCEPTED,
-    }.get(dial_call_status, AttemptResult.NO_ANSWER)
+    if dial_call_status in ("completed", "answered"):
+        return AttemptResult.NOT_ACCEPTED
+    return AttemptResult.of_unanswered_leg(dial_call_status) or AttemptResult.NO_ANSWER
 
 
 def dial_result(ctx: Context, call: Call, rank: int, dial_call_status: str) -> Step:
@@ -272,14 +267,7 @@ def record_callback(ctx: Context, language: str, before: str | None = None) -> S
     if before:
         _say(ctx, response, language, before)
     _say(ctx, response, language, prompts.text(language, "recording_notice"))
-    response.record(
-        action=ctx.links.recording(),
-        method="POST",
-        max_length=ctx.settings.record_max_length,
-        timeout=5,
-        finish_on_key="#",
-        play_beep="true",
-    )
+    _record(response, ctx.settings, ctx.links)
     # Reached when nothing was recorded: the request stands without a message.
     _say(ctx, response, language, prompts.text(language, "callback_saved"))
     response.hangup()
@@ -293,13 +281,33 @@ def recording_saved(ctx: Context, call: Call, url: str | None, sid: str | None, 
     return Step(response, [ev.RecordingReceived(url, sid, seconds), ev.CallFinished()])
 
 
+def _record(response: VoiceResponse, settings: Settings, links: Links) -> None:
+    """The GP's callback message: up to RECORD_MAX_LENGTH seconds, ended by # or 5 s of silence."""
+    response.record(
+        action=links.recording(),
+        method="POST",
+        max_length=settings.record_max_length,
+        timeout=5,
+        finish_on_key="#",
+        play_beep="true",
+    )
+
+
 # -- the switchboard --------------------------------------------------------------------------------
+
+
+def _dial_switchboard(response: VoiceResponse, settings: Settings, action: str | None = None) -> None:
+    """Ring the switchboard for 30 s; with ``action``, Twilio tells us how it went."""
+    if action is None:
+        response.dial(settings.fallback_number, timeout=30)
+    else:
+        response.dial(settings.fallback_number, action=action, method="POST", timeout=30)
 
 
 def to_switchboard(ctx: Context, language: str, before: str | None = None) -> Step:
     response = VoiceResponse()
     _say(ctx, response, language, " ".join(filter(None, [before, prompts.text(language, "to_switchboard")])))
-    response.dial(ctx.settings.fallback_number, action=ctx.links.switchboard_result(), method="POST", timeout=30)
+    _dial_switchboard(response, ctx.settings, action=ctx.links.switchboard_result())
     return Step(response, [ev.TransferredToSwitchboard()])
 
 
@@ -319,12 +327,10 @@ def fallback(settings: Settings, links: Links, language: str = "fr") -> VoiceRes
     response = VoiceResponse()
     say = prompts.voice(settings, language)
     response.say(prompts.text(language, "incident"), **say)
-    response.dial(settings.fallback_number, timeout=30)
+    _dial_switchboard(response, settings)
     response.say(prompts.text(language, "switchboard_missed"), **say)
     response.say(prompts.text(language, "recording_notice"), **say)
-    response.record(
-        action=links.recording(), method="POST", max_length=settings.record_max_length, timeout=5, finish_on_key="#", play_beep="true"
-    )
+    _record(response, settings, links)
     response.say(prompts.text(language, "callback_saved"), **say)
     response.hangup()
     return response

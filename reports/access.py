@@ -21,13 +21,11 @@ from flask import abort, current_app, redirect, request, url_for
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from api.tokens import bearer_challenge
 from core import db
 
 MODES = ("accounts", "off", "open")
 ACTION = "reports.view"
-
-
-CHALLENGE = 'Bearer realm="recours"'
 
 
 class NotAuthenticated(HTTPException):
@@ -37,7 +35,7 @@ class NotAuthenticated(HTTPException):
 
     def __init__(self, detail: str, *, invalid_token: bool = False) -> None:
         super().__init__(detail)
-        self.challenge = CHALLENGE + (', error="invalid_token"' if invalid_token else "")
+        self.challenge = bearer_challenge(invalid_token)
 
 
 class SignInNeeded(HTTPException):

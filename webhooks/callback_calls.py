@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, current_app, request
+from flask import Response, request
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -18,38 +18,30 @@ from callbacks.models import CallbackCall
 from callbacks.queries import senior_name
 from calllog.models import CallbackStatus
 from core import clock, db
-from core.config import Settings
 from core.words import in_language
 from directory.queries import gp_name
 from ivr import callback_call as ivr
 from ivr.prompts import STAFF_LANGUAGE
 from rota.queries import specialty_name
+from webhooks import glue
 from webhooks.forms import small_int, text
 from webhooks.views import blueprint, on_failure_answer
 
 log = logging.getLogger(__name__)
 
 
-def _settings() -> Settings:
-    return current_app.config["SETTINGS"]
-
-
 def _links() -> ivr.CallbackCallLinks:
-    return ivr.CallbackCallLinks(_settings().public_base_url)
-
-
-def _twiml(response: VoiceResponse) -> Response:
-    return Response(str(response), status=200, mimetype="text/xml")
+    return ivr.CallbackCallLinks(glue.settings().public_base_url)
 
 
 def _hangup() -> Response:
     response = VoiceResponse()
     response.hangup()
-    return _twiml(response)
+    return glue.twiml(response)
 
 
 def _refused() -> Response:
-    return _twiml(ivr.refused(_settings()))
+    return glue.twiml(ivr.refused(glue.settings()))
 
 
 def _callback_call(session: Session) -> CallbackCall | None:
@@ -83,9 +75,9 @@ def callback_call_answered() -> Response:
     if call is None:
         return _refused()
     operations.senior_answered(call, text(request.form, "CallSid", 64) or None, clock.now())
-    twiml = ivr.senior_answered(_settings(), _links(), _briefing(session, call))
+    twiml = ivr.senior_answered(glue.settings(), _links(), _briefing(session, call))
     session.commit()
-    return _twiml(twiml)
+    return glue.twiml(twiml)
 
 
 @blueprint.post(ivr.CALLBACK_CALL_CHOICE)
@@ -100,9 +92,9 @@ def callback_call_choice() -> Response:
     briefing = _briefing(session, call)
     if ivr.wants_gp(briefing, digits):
         operations.gp_dialled(call, clock.now())
-    twiml = ivr.senior_choice(_settings(), _links(), briefing, digits)
+    twiml = ivr.senior_choice(glue.settings(), _links(), briefing, digits)
     session.commit()
-    return _twiml(twiml)
+    return glue.twiml(twiml)
 
 
 @blueprint.post(ivr.CALLBACK_CALL_SCREEN)
@@ -113,9 +105,9 @@ def callback_call_screen() -> Response:
     call = _callback_call(session)
     if call is None:
         return _hangup()
-    twiml = ivr.gp_screen(_settings(), _links(), _briefing(session, call))
+    twiml = ivr.gp_screen(glue.settings(), _links(), _briefing(session, call))
     session.commit()
-    return _twiml(twiml)
+    return glue.twiml(twiml)
 
 
 @blueprint.post(ivr.CALLBACK_CALL_SCREEN_ANSWER)
@@ -130,7 +122,7 @@ def callback_call_screen_answer() -> Response:
     if ivr.gp_accepted(digits):
         operations.mark_called_back(session, call, clock.now())
     session.commit()
-    return _twiml(ivr.gp_screen_answer(digits))
+    return glue.twiml(ivr.gp_screen_answer(digits))
 
 
 @blueprint.post(ivr.CALLBACK_CALL_DIAL_RESULT)
@@ -141,13 +133,13 @@ def callback_call_dial_result() -> Response:
     call = _callback_call(session)
     if call is None:
         return _hangup()
-    twiml = ivr.dial_result(_settings(), _briefing(session, call), bridged=call.bridged_at is not None)
+    twiml = ivr.dial_result(glue.settings(), _briefing(session, call), bridged=call.bridged_at is not None)
     session.commit()
-    return _twiml(twiml)
+    return glue.twiml(twiml)
 
 
 @blueprint.post(ivr.CALLBACK_CALL_STATUS)
-@on_failure_answer(lambda: _twiml(VoiceResponse()))
+@on_failure_answer(lambda: glue.twiml(VoiceResponse()))
 def callback_call_status() -> Response:
     """Status callbacks of the senior's leg (``leg=senior``, from calls.create) and of the GP's leg
     (``leg=gp``, from the Number). Repeated or late ones change nothing."""
@@ -159,4 +151,4 @@ def callback_call_status() -> Response:
             session, call, leg, text(request.form, "CallStatus", 20), text(request.form, "CallSid", 64) or None, clock.now()
         )
         session.commit()
-    return _twiml(VoiceResponse())
+    return glue.twiml(VoiceResponse())

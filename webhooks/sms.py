@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Response, current_app, request
+from flask import Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callbacks import messages
@@ -16,19 +16,15 @@ from callbacks.queries import senior_by_number
 from callbacks.replies import answer
 from callbacks.sms_commands import parse
 from core import clock, db
-from core.config import Settings
 from core.phones import try_e164
 from notify.models import MessageStatus
 from notify.outbox import SMS_STATUS_WEBHOOK, SMS_WEBHOOK, deliver_one, record_sms_status
 from notify.providers import current_notifier
+from webhooks import glue
 from webhooks.forms import small_int, text
 from webhooks.views import blueprint, on_failure_answer
 
 log = logging.getLogger(__name__)
-
-
-def _settings() -> Settings:
-    return current_app.config["SETTINGS"]
 
 
 def _messaging(reply: str | None = None) -> Response:
@@ -45,7 +41,7 @@ def sms_received() -> Response:
     the GP, "LISTE" lists what is open. Unknown senders get no answer at all."""
     session = db.session()
     now = clock.now()
-    settings = _settings()
+    settings = glue.settings()
     sender = try_e164(text(request.form, "From", 64))
     senior = senior_by_number(session, sender)
     if senior is None or sender is None:

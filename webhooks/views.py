@@ -17,12 +17,12 @@ from werkzeug.exceptions import HTTPException
 from calllog import operations
 from calllog.models import Call
 from core import clock, db
-from core.config import Settings
 from core.phones import try_e164
 from directory.queries import gp_name
 from ivr import flow, links
 from ivr.links import Links
 from ivr.menu import HotlineMenu
+from webhooks import glue
 from webhooks.forms import CallFields, MalformedRequest, small_int, text, timestamp
 from webhooks.signature import is_signed_by_twilio, public_url
 
@@ -45,17 +45,8 @@ def on_failure_answer(answer: Callable[[], Response]) -> Callable[[Callable[...,
     return register
 
 
-def _settings() -> Settings:
-    return current_app.config["SETTINGS"]
-
-
-def _twiml(response: VoiceResponse) -> Response:
-    # No XML declaration: nothing may precede it, and Twilio does not need it.
-    return Response(str(response), status=200, mimetype="text/xml")
-
-
 def _context() -> flow.Context:
-    settings = _settings()
+    settings = glue.settings()
     menu = current_app.extensions.setdefault("recours.menu", HotlineMenu())
     return flow.Context(settings=settings, links=Links(settings.public_base_url), session=db.session(), now=clock.now(), menu=menu)
 
@@ -67,13 +58,13 @@ def _call_for(fields: CallFields, ctx: flow.Context) -> Call:
 def _finish(ctx: flow.Context, call: Call, step: flow.Step) -> Response:
     operations.apply(ctx.session, call, step.events, ctx.now)
     ctx.session.commit()
-    return _twiml(step.twiml)
+    return glue.twiml(step.twiml)
 
 
 @blueprint.before_request
 def require_twilio_signature() -> None:
     """403 for anything not signed with our Auth Token, before any work or write."""
-    settings = _settings()
+    settings = glue.settings()
     url = public_url(settings.public_base_url, request.path, request.query_string)
     signature = request.headers.get("X-Twilio-Signature")
     if not is_signed_by_twilio(
@@ -169,7 +160,7 @@ def switchboard_result() -> Response:
 
 
 @blueprint.post(links.STATUS)
-@on_failure_answer(lambda: _twiml(VoiceResponse()))
+@on_failure_answer(lambda: glue.twiml(VoiceResponse()))
 def status() -> Response:
     """Status callbacks of the GP's call (account "call status changes") and of each senior's leg
     (``?rank=N``). Idempotent and order-independent; see :func:`calllog.operations.record_status`."""
@@ -187,7 +178,7 @@ def status() -> Response:
         )
         operations.record_status(session, report, received_at)
         session.commit()
-    return _twiml(VoiceResponse())
+    return glue.twiml(VoiceResponse())
 
 
 @blueprint.post(links.FALLBACK)
@@ -207,8 +198,8 @@ def fallback() -> Response:
 
 
 def _fallback_twiml() -> Response:
-    settings = _settings()
-    return _twiml(flow.fallback(settings, Links(settings.public_base_url)))
+    settings = glue.settings()
+    return glue.twiml(flow.fallback(settings, Links(settings.public_base_url)))
 
 
 def _screen_refused() -> Response:
@@ -216,7 +207,7 @@ def _screen_refused() -> Response:
     # move on to the next senior.
     response = VoiceResponse()
     response.hangup()
-    return _twiml(response)
+    return glue.twiml(response)
 
 
 def _note_failure(error: str) -> None:
