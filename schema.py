@@ -9,6 +9,7 @@ import calllog.models  # noqa: F401
 import directory.models  # noqa: F401
 import notify.models  # noqa: F401
 import reports.models  # noqa: F401
+import ringing.models  # noqa: F401
 import rota.models  # noqa: F401
 import scheduler.models  # noqa: F401
 from core.db import Base

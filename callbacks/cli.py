@@ -1,4 +1,4 @@
-"""``flask callbacks list|deadline|done``: the callback promise as IT and department heads see it."""
+"""``flask callbacks list|deadline|defer|done``: the callback promise as IT and department heads see it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from callbacks.models import CallbackCall, CallbackPolicy
 from callbacks.queries import open_requests, senior_name
 from calllog.models import CallbackRequest, CallbackStatus
 from core import clock, db
+from core.actor import Actor
 from directory.queries import gp_name
 from notify.models import OutboundMessage
+from ringing.models import CallPolicy
+from ringing.operations import RingingError, set_defer_minutes
 from rota.models import Specialty
 from rota.queries import find_specialty
 
@@ -107,6 +110,31 @@ def deadline_command(specialty: str, minutes: int | None, use_default: bool) -> 
         raise click.ClickException(str(exc)) from None
     session.commit()
     click.echo(f"{found.name_fr}: {default if use_default else minutes} min for new callback requests")
+
+
+@callbacks_cli.command("defer")
+@click.argument("specialty")
+@click.argument("minutes", required=False, type=int)
+@click.option("--default", "use_default", is_flag=True, help="Back to CALLBACK_DEFER_MINUTES.")
+def defer_command(specialty: str, minutes: int | None, use_default: bool) -> None:
+    """Show or set the minutes within which a senior of SPECIALTY who presses 3 promises to call back."""
+    session = db.session()
+    found = find_specialty(session, specialty)
+    if found is None:
+        raise click.ClickException(f"no specialty {specialty!r}")
+    default = current_app.config["SETTINGS"].callbacks.defer_minutes
+    if minutes is None and not use_default:
+        policy = session.get(CallPolicy, found.id)
+        own = policy.defer_minutes if policy is not None else None
+        click.echo(f"{found.name_fr}: {own or default} min" + ("" if own else " (default)"))
+        return
+    try:
+        actor = Actor.command(specialty, "--default" if use_default else minutes)
+        set_defer_minutes(session, actor, found.id, None if use_default else minutes, clock.now())
+    except RingingError as exc:
+        raise click.ClickException(exc.message) from None
+    session.commit()
+    click.echo(f"{found.name_fr}: a deferred call is called back within {default if use_default else minutes} min")
 
 
 @callbacks_cli.command("done")

@@ -72,6 +72,27 @@ def new_request(code: str, gp: str, specialty: str, deadline: str, hidden: bool,
     )
 
 
+def promise_to_senior(code: str, gp: str, specialty: str, deadline: str, language: str = DEFAULT_LANGUAGE) -> str:
+    return _sms(
+        language,
+        "Recours: you promised to call back {gp} ({specialty}) before {deadline}, code {code}. R {code} to be put through.",
+        gp=gp,
+        specialty=specialty,
+        code=code,
+        deadline=deadline,
+    )
+
+
+def promise_to_gp(senior: str, specialty: str, deadline: str, language: str = DEFAULT_LANGUAGE) -> str:
+    return _sms(
+        language,
+        "Recours: {senior} ({specialty}) will call you back before {deadline}.",
+        senior=senior,
+        specialty=specialty,
+        deadline=deadline,
+    )
+
+
 def escalation(
     code: str, gp: str, specialty: str, requested: str, deadline: str, acknowledged_by: str | None, language: str = DEFAULT_LANGUAGE
 ) -> str:

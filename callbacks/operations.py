@@ -20,6 +20,8 @@ from callbacks.queries import deadline_minutes, department_heads, senior_name, s
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallbackStatus, CallOutcome
 from calllog.operations import STATUS_RANK, TERMINAL
 from core.config import Settings
+from core.names import titled
+from core.phones import is_mobile
 from core.words import in_language
 from directory.queries import gp_name
 from ivr.callback_call import CallbackCallLinks
@@ -82,13 +84,68 @@ def announce_new_requests(session: Session, settings: Settings, now: datetime) -
         .with_for_update(of=CallbackRequest)
     ).all()
     for request in fresh:
-        minutes = deadline_minutes(session, request.specialty_id, settings.callbacks.deadline_minutes)
+        promised = request.promised_minutes is not None
+        minutes = (
+            request.promised_minutes if promised else deadline_minutes(session, request.specialty_id, settings.callbacks.deadline_minutes)
+        )
         request.deadline_at = request.requested_at + timedelta(minutes=minutes)
         request.code = _new_code(session)
         request.announced_at = now
         session.flush()
+        if promised:
+            _hold_to_promise(session, settings, request, now)
         log.info("callback request #%d announced: code %s, deadline %s", request.id, request.code, request.deadline_at.isoformat())
     return list(fresh)
+
+
+def _hold_to_promise(session: Session, settings: Settings, request: CallbackRequest, now: datetime) -> None:
+    """A deferred call: the request is the promising senior's from the start (nobody else is told; the
+    head is alerted at the deadline), they get the code by SMS, and the GP gets the promise in writing
+    when their number is a mobile."""
+    assert request.code is not None and request.deadline_at is not None
+    senior_id = request.promised_by_senior_id
+    if senior_id is not None and request.acknowledged_at is None:
+        request.acknowledged_at, request.acknowledged_by_senior_id = now, senior_id
+    zone = zone_of(session, request.specialty_id)
+    deadline = messages.hhmm(request.deadline_at, zone)
+    number = session.scalar(
+        select(Attempt.number)
+        .where(Attempt.call_id == request.call_id, Attempt.result == AttemptResult.DEFERRED)
+        .order_by(Attempt.rank)
+        .limit(1)
+    )
+    if senior_id is not None and number:
+        language = messages.senior_language(session, senior_id, settings.web.default_language)
+        gp, specialty = _labels(session, request, language)
+        enqueue(
+            session,
+            dedup_key=f"callback:{request.id}:promise:{senior_id}",
+            channel=Channel.SMS,
+            purpose="callback_promise",
+            recipient=number,
+            body=messages.promise_to_senior(request.code, gp, specialty, deadline, language=language),
+            senior_id=senior_id,
+            callback_request_id=request.id,
+            now=now,
+            max_attempts=settings.notify.max_attempts,
+            expires_at=request.deadline_at,
+        )
+    if is_mobile(request.caller_e164):
+        call_language = session.scalar(select(Call.language).where(Call.id == request.call_id)) or settings.web.default_language
+        specialty = specialty_name(session, request.specialty_id, call_language) or ""
+        enqueue(
+            session,
+            dedup_key=f"callback:{request.id}:promise-gp",
+            channel=Channel.SMS,
+            purpose="callback_promise_gp",
+            recipient=request.caller_e164,
+            body=messages.promise_to_gp(titled(senior_name(session, senior_id)), specialty, deadline, language=call_language),
+            callback_request_id=request.id,
+            now=now,
+            max_attempts=settings.notify.max_attempts,
+            expires_at=request.deadline_at,
+        )
+    session.flush()
 
 
 def tell_seniors_on_duty(session: Session, settings: Settings, now: datetime) -> int:

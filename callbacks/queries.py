@@ -19,7 +19,7 @@ from rota.queries import LAST_RESORT, on_duty, on_duty_hunt_list
 DEFAULT_ZONE = ZoneInfo("Europe/Paris")
 
 # Outbound-message purposes that tell a senior about a request, and so let them act on it by SMS.
-NOTICE_PURPOSES = ("callback_new", "callback_escalation")
+NOTICE_PURPOSES = ("callback_new", "callback_escalation", "callback_promise")
 
 
 @dataclass(frozen=True)

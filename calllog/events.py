@@ -52,6 +52,14 @@ class AttemptDeclined:
 
 
 @dataclass(frozen=True)
+class AttemptDeferred:
+    """The senior pressed the defer key: they will call the GP back within ``minutes``."""
+
+    rank: int
+    minutes: int
+
+
+@dataclass(frozen=True)
 class AttemptEnded:
     rank: int
     result: AttemptResult
@@ -87,6 +95,7 @@ LogEvent = (
     | AttemptAnswered
     | AttemptAccepted
     | AttemptDeclined
+    | AttemptDeferred
     | AttemptEnded
     | TransferredToSwitchboard
     | CallbackRequested

@@ -25,11 +25,16 @@ class CallOutcome(enum.StrEnum):
     ABANDONED_WHILE_HUNTING = "abandoned_while_hunting"
     NOBODY_ON_DUTY = "nobody_on_duty"
     FAILED = "failed"
+    # A senior answered and promised to call back within their specialty's minutes: neither missed
+    # nor connected (ivr/defer.py).
+    DEFERRED = "deferred"
 
 
 class AttemptResult(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
+    # Answered and promised to call the GP back (the defer key of the announcement).
+    DEFERRED = "deferred"
     # Answered but no acceptance key: a voicemail, or a senior who let the announcement run out.
     NOT_ACCEPTED = "not_accepted"
     NO_ANSWER = "no_answer"
@@ -163,6 +168,10 @@ class CallbackRequest(Base):
     done_by_senior_id: Mapped[int | None] = mapped_column(ForeignKey("senior.id", ondelete="SET NULL"))
     done_via: Mapped[str | None] = mapped_column(String(16))
     recording_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # -- a deferral: the senior who answered promised to call back within ``promised_minutes`` (written
+    # once, with the request, by the call log's writer; callbacks.operations turns it into the deadline).
+    promised_by_senior_id: Mapped[int | None] = mapped_column(ForeignKey("senior.id", ondelete="SET NULL"), index=True)
+    promised_minutes: Mapped[int | None] = mapped_column(Integer)
 
     call: Mapped[Call] = relationship(back_populates="callback")
 

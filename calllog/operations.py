@@ -108,6 +108,12 @@ def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: date
             case ev.AttemptDeclined(rank):
                 if (attempt := call.attempt(rank)) is not None and attempt.result is None:
                     attempt.result = AttemptResult.DECLINED
+            case ev.AttemptDeferred(rank, minutes):
+                if (attempt := call.attempt(rank)) is not None and attempt.result is None:
+                    attempt.answered_at = _earliest(attempt.answered_at, at)
+                    attempt.result = AttemptResult.DEFERRED
+                    callback = _ensure_callback(call, at)
+                    callback.promised_by_senior_id, callback.promised_minutes = attempt.senior_id, minutes
             case ev.AttemptEnded(rank, result):
                 if (attempt := call.attempt(rank)) is not None:
                     attempt.result = attempt.result or result
@@ -144,6 +150,8 @@ def derive_outcome(call: Call) -> CallOutcome:
     """The call's outcome from what happened, best first: a GP who reached a human counts as connected."""
     if call.connected_at is not None:
         return CallOutcome.CONNECTED
+    if call.callback is not None and call.callback.promised_minutes is not None:
+        return CallOutcome.DEFERRED
     if call.callback is not None:
         return CallOutcome.CALLBACK_REQUESTED
     if call.switchboard_at is not None:

@@ -54,6 +54,8 @@ class CallbackSettings:
     notify_missed_calls: bool = False
     # Minutes before a duty starts that the senior gets a reminder; 0 turns reminders off.
     shift_reminder_minutes: int = 60
+    # The N of the screening's "3: I will call back within N minutes", unless `flask callbacks defer` set a specialty's own.
+    defer_minutes: int = 20
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def _callback_settings(env: Mapping[str, str]) -> CallbackSettings:
         unrouted_numbers=_phones(env, "CALLBACK_UNROUTED_NUMBERS"),
         notify_missed_calls=_bool(env, "NOTIFY_MISSED_CALLS", False),
         shift_reminder_minutes=_count(env, "SHIFT_REMINDER_MINUTES", 60, 0, 24 * 60, "minutes"),
+        defer_minutes=_count(env, "CALLBACK_DEFER_MINUTES", 20, 5, 240, "minutes"),
     )
 
 

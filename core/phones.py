@@ -67,3 +67,22 @@ def national(e164: str) -> str:
 def spoken_digits(e164: str) -> str:
     """The national number as separate digits, for a voice prompt to read one by one."""
     return " ".join(ch for ch in national(e164) if ch.isdigit())
+
+
+def spoken_last_digits(e164: str, count: int = 4) -> str:
+    """The last ``count`` digits of the national number, separated: enough for a senior to recognise a
+    number, far shorter to hear than all ten (issue 14)."""
+    digits = [ch for ch in national(e164) if ch.isdigit()]
+    return " ".join(digits[-count:])
+
+
+def is_mobile(e164: str | None) -> bool:
+    """Whether the number can receive an SMS: a mobile (or a number its plan does not tell apart)."""
+    if not e164:
+        return False
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    kind = phonenumbers.number_type(parsed)
+    return kind in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)

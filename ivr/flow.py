@@ -17,8 +17,8 @@ from twilio.twiml.voice_response import VoiceResponse
 from calllog import events as ev
 from calllog.models import AttemptResult, Call
 from core.config import Settings
-from core.phones import spoken_digits
-from ivr import prompts
+from core.phones import spoken_last_digits
+from ivr import defer, prompts
 from ivr.links import Links
 from ivr.menu import HotlineMenu
 from ivr.speech import match_command, match_specialty, speech_hints
@@ -188,6 +188,8 @@ def dial_result(ctx: Context, call: Call, rank: int, dial_call_status: str) -> S
         response = VoiceResponse()
         response.hangup()
         return Step(response, [ev.AttemptEnded(rank, AttemptResult.ACCEPTED), ev.CallFinished()])
+    if attempt is not None and attempt.result is AttemptResult.DEFERRED and call.ended_at is None:
+        return defer.promise(ctx, call, rank)
     result = classify_miss(call, rank, dial_call_status)
     events: list[ev.LogEvent] = [ev.AttemptEnded(rank, result)]
     if call.ended_at is not None or result is AttemptResult.CALLER_HUNG_UP:
@@ -212,21 +214,23 @@ def screen(ctx: Context, call: Call, rank: int, gp_name: str | None) -> Step:
         gather.say(prompts.WHISPER["known_gp"].format(gp=gp_name, specialty=specialty), **voice)
     elif call.caller_e164:
         say = gather.say(prompts.WHISPER["unknown_gp"], **voice)
-        say.say_as(spoken_digits(call.caller_e164), interpret_as="telephone")
+        say.say_as(spoken_last_digits(call.caller_e164), interpret_as="telephone")
         gather.say(prompts.WHISPER["unknown_gp_tail"].format(specialty=specialty), **voice)
     else:
         gather.say(prompts.WHISPER["hidden_gp"].format(specialty=specialty), **voice)
-    gather.say(prompts.WHISPER["press_one"], **voice)
+    gather.say(prompts.WHISPER["press_one"].format(minutes=defer.minutes_for(ctx, call)), **voice)
     response.say(prompts.WHISPER["not_accepted"], **voice)
     response.hangup()
     return Step(response, [ev.AttemptAnswered(rank)])
 
 
 def screen_answer(ctx: Context, call: Call, rank: int, digits: str) -> Step:
-    """1 bridges the GP (an empty document ends the announcement and Twilio connects); anything else
-    ends the senior's leg and the GP's Dial moves on."""
+    """1 bridges the GP (an empty document ends the announcement and Twilio connects); 3 defers with a
+    promise (ivr/defer.py); anything else ends the senior's leg and the GP's Dial moves on."""
     if (digits or "").strip() == ACCEPT_KEY and call.ended_at is None:
         return Step(VoiceResponse(), [ev.AttemptAccepted(rank)])
+    if (digits or "").strip() == defer.DEFER_KEY and call.ended_at is None:
+        return defer.deferred(ctx, call, rank)
     response = VoiceResponse()
     response.say(prompts.WHISPER["declined"], **prompts.voice(ctx.settings, prompts.STAFF_LANGUAGE))
     response.hangup()

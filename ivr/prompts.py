@@ -38,6 +38,9 @@ _TEXTS: dict[str, str] = {
     "switchboard_missed": N_("The switchboard is not answering."),
     "incident": N_("A technical problem means we are transferring you to the switchboard."),
     "goodbye": N_("Goodbye."),
+    # A senior deferred the call (ivr/defer.py): the promise, said at once.
+    "promise": N_("{senior}, {specialty}, will call you back within {minutes} minutes."),
+    "promise_by_sms": N_("You will receive this promise by text message."),
 }
 # The offer of the other language is said in that language: a GP who does not understand this one
 # must understand the offer.
@@ -46,10 +49,11 @@ _OTHER_LANGUAGE = {"fr": ("en", N_("For English, press star.")), "en": ("fr", N_
 # The announcement a senior hears before a call is bridged (the whisper).
 _WHISPER: dict[str, str] = {
     "known_gp": N_("Call from the GP hotline, Doctor {gp}, for {specialty}."),
-    "unknown_gp": N_("Call from the GP hotline, a doctor on "),
+    "unknown_gp": N_("Call from the GP hotline, a doctor whose number ends in "),
     "unknown_gp_tail": N_("for {specialty}."),
     "hidden_gp": N_("Call from the GP hotline, a doctor with a hidden number, for {specialty}."),
-    "press_one": N_("Press 1 to accept, 2 to decline."),
+    "press_one": N_("Press 1 to accept, 2 to decline, 3 to call back within {minutes} minutes."),
+    "deferred": N_("Noted: you will call this doctor back within {minutes} minutes. The code comes by text message. Goodbye."),
     "not_accepted": N_("Call not accepted. Goodbye."),
     "declined": N_("Call declined. Goodbye."),
 }

@@ -23,6 +23,8 @@ Calls and outcomes
 outcome, the best thing that happened to it:
 
 - connected: a senior pressed 1 and was put through;
+- deferred: a senior answered, pressed 3 and promised to call the GP back within their specialty's
+  minutes (the callback request is theirs, with that deadline): neither missed nor connected;
 - callback requested: nobody could be reached and the GP asked to be called back;
 - switchboard: the GP was put through to the switchboard (menu failures, key 0, or an error);
 - failed: an error ended the call before the switchboard could take it;
@@ -58,7 +60,8 @@ Attempts
 --------
 An attempt is one senior's phone dialled for one call; it counts in the period and scope of its call.
 Results: accepted (pressed 1); no answer (rang out); busy; not accepted (picked up but nobody pressed 1:
-usually a voicemail); declined (pressed another key); failed (the network could not reach the phone);
+usually a voicemail); declined (pressed another key); deferred (pressed 3: promised to call back, not a
+miss); failed (the network could not reach the phone);
 caller hung up (the GP hung up while this phone rang: not the senior's miss); in progress.
 *Missed* = no answer + busy + not accepted + declined + failed. *Miss rate* = missed ÷ (accepted +
 missed), undefined when both are 0. The seniors with the most missed attempts are ranked by missed
@@ -111,6 +114,7 @@ TEXT = __doc__ or ""
 IN_PROGRESS = "in_progress"
 OUTCOMES: tuple[str, ...] = (
     CallOutcome.CONNECTED.value,
+    CallOutcome.DEFERRED.value,
     CallOutcome.CALLBACK_REQUESTED.value,
     CallOutcome.SWITCHBOARD.value,
     CallOutcome.FAILED.value,
@@ -121,6 +125,7 @@ OUTCOMES: tuple[str, ...] = (
 )
 OUTCOME_LABELS = {
     "connected": N_("connected"),
+    "deferred": N_("deferred with a promise"),
     "callback_requested": N_("callback requested"),
     "switchboard": N_("switchboard"),
     "failed": N_("failed"),
@@ -144,6 +149,7 @@ RESULTS: tuple[str, ...] = (
     AttemptResult.BUSY.value,
     AttemptResult.NOT_ACCEPTED.value,
     AttemptResult.DECLINED.value,
+    AttemptResult.DEFERRED.value,
     AttemptResult.FAILED.value,
     AttemptResult.CALLER_HUNG_UP.value,
     IN_PROGRESS,
@@ -154,6 +160,7 @@ RESULT_LABELS = {
     "busy": N_("busy"),
     "not_accepted": N_("not accepted (voicemail)"),
     "declined": N_("declined"),
+    "deferred": N_("deferred with a promise"),
     "failed": N_("failed"),
     "caller_hung_up": N_("caller hung up"),
     IN_PROGRESS: N_("in progress"),

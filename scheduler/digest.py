@@ -23,6 +23,7 @@ from rota.models import Specialty
 # In the order of the digest; the labels are the reports' (reports/definitions.py), one word for one outcome.
 DIGEST_OUTCOMES = (
     CallOutcome.CONNECTED,
+    CallOutcome.DEFERRED,
     CallOutcome.CALLBACK_REQUESTED,
     CallOutcome.SWITCHBOARD,
     CallOutcome.NOBODY_ON_DUTY,

@@ -214,6 +214,14 @@ class Declines(Accepts):
 
 
 @dataclass(frozen=True)
+class Defers(Accepts):
+    """Answers and presses the "I will call back" key of Recours's screening menu (3)."""
+
+    key: str = "3"
+    talk: float = 0.0
+
+
+@dataclass(frozen=True)
 class AnswersWithoutKey(Callee):
     """Answers, listens, and hangs up without a key when the whisper's Gather prompt ends."""
 

@@ -60,6 +60,7 @@ ACTIONS = {
     "feed.create": N_("calendar link created"),
     "feed.revoke": N_("calendar link revoked"),
     "softphone.call": N_("simulated call"),
+    "ringing.defer_minutes": N_("callback promise minutes changed"),
 }
 # The kinds of change the log can be filtered by (the first word of an action).
 KINDS = {
@@ -78,6 +79,7 @@ KINDS = {
     "softphone": N_("Softphone"),
 }
 FIELDS = {
+    "defer_minutes": N_("minutes of a callback promise"),
     "id": N_("identifier"),
     "created_at": N_("created on"),
     "last_sign_in_at": N_("last signed in"),

@@ -41,6 +41,7 @@ CONNECTED = ("friday_accepted", "across_midnight", "monday_late")
 def zeros(**counts: int) -> dict[str, int]:
     names = (
         "connected",
+        "deferred",
         "callback_requested",
         "switchboard",
         "failed",
@@ -53,7 +54,7 @@ def zeros(**counts: int) -> dict[str, int]:
 
 
 def results(**counts: int) -> dict[str, int]:
-    names = ("accepted", "no_answer", "busy", "not_accepted", "declined", "failed", "caller_hung_up", "in_progress")
+    names = ("accepted", "no_answer", "busy", "not_accepted", "declined", "deferred", "failed", "caller_hung_up", "in_progress")
     return {name: counts.get(name, 0) for name in names}
 
 
