@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.phones import national
+from directory.queries import titled
 from core.words import DEFAULT_LANGUAGE, in_language
 
 _GSM = str.maketrans({"\u00a0": " ", "\u202f": " ", "«": '"', "»": '"', "’": "'", "“": '"', "”": '"'})
@@ -44,7 +45,7 @@ def day_hhmm(at: datetime, zone: ZoneInfo, language: str = DEFAULT_LANGUAGE) -> 
 
 def gp_label(gp_name: str | None, caller_e164: str | None, language: str = DEFAULT_LANGUAGE) -> str:
     if gp_name:
-        return gp_name if gp_name.lower().startswith(("dr ", "pr ", "dr.", "docteur")) else f"Dr {gp_name}"
+        return titled(gp_name)
     if caller_e164:
         return _sms(language, "an unidentified GP ({number})", number=national(caller_e164))
     return _sms(language, "a GP with a hidden number")

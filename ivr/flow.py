@@ -18,6 +18,7 @@ from calllog import events as ev
 from calllog.models import AttemptResult, Call
 from core.config import Settings
 from core.phones import spoken_last_digits
+from directory.queries import titled
 from ivr import defer, prompts
 from ivr.links import Links
 from ivr.menu import HotlineMenu
@@ -211,7 +212,7 @@ def screen(ctx: Context, call: Call, rank: int, gp_name: str | None) -> Step:
     )
     voice = prompts.voice(ctx.settings, prompts.STAFF_LANGUAGE)
     if gp_name:
-        gather.say(prompts.WHISPER["known_gp"].format(gp=gp_name, specialty=specialty), **voice)
+        gather.say(prompts.WHISPER["known_gp"].format(gp=titled(gp_name), specialty=specialty), **voice)
     elif call.caller_e164:
         say = gather.say(prompts.WHISPER["unknown_gp"], **voice)
         say.say_as(spoken_last_digits(call.caller_e164), interpret_as="telephone")

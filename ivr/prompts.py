@@ -48,7 +48,8 @@ _OTHER_LANGUAGE = {"fr": ("en", N_("For English, press star.")), "en": ("fr", N_
 
 # The announcement a senior hears before a call is bridged (the whisper).
 _WHISPER: dict[str, str] = {
-    "known_gp": N_("Call from the GP hotline, Doctor {gp}, for {specialty}."),
+    # {gp} carries its title (directory.queries.titled): "Dr Alice Renaud".
+    "known_gp": N_("Call from the GP hotline, {gp}, for {specialty}."),
     "unknown_gp": N_("Call from the GP hotline, a doctor whose number ends in "),
     "unknown_gp_tail": N_("for {specialty}."),
     "hidden_gp": N_("Call from the GP hotline, a doctor with a hidden number, for {specialty}."),

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from calllog.models import AttemptResult, Call, CallbackStatus, CallOutcome, StatusEvent
 from core import clock
+from directory.models import GeneralPractitioner
 from simulator import (
     Accepts,
     AnswersWithoutKey,
@@ -70,7 +71,9 @@ def test_happy_path_primary_accepts(phone):
     assert result.first_ring_at is not None and result.first_ring_at <= 6.0
     assert "Neurologie, je vous mets en relation." in result.heard_text
     whisper = " ".join(result.callee_heard[PRIMARY])
-    assert "docteur Alice Renaud, pour neurologie" in whisper and "Tapez 1 pour accepter" in whisper
+    # The directory keeps "Alice Renaud": the announcement gives her one title, "Dr".
+    assert "Dr Alice Renaud, pour neurologie" in whisper and "Tapez 1 pour accepter" in whisper
+    assert "docteur" not in whisper.lower()
     assert call.outcome is CallOutcome.CONNECTED
     assert results(call) == [(PRIMARY, AttemptResult.ACCEPTED)]
     attempt = call.attempts[0]
@@ -211,6 +214,17 @@ def test_status_callbacks_duplicated_or_out_of_order_log_the_same(phone, session
     distinct = {(r.params["CallSid"], r.params.get("SequenceNumber")) for r in result.status_callbacks}
     stored = session.scalar(select(func.count()).select_from(StatusEvent).where(StatusEvent.call_sid.in_({sid for sid, _ in distinct})))
     assert stored == len(distinct)
+
+
+@pytest.mark.parametrize("kept_as", ["Dr Alice Renaud", "dr. Alice Renaud", "Docteur Alice Renaud"])
+def test_a_gp_whose_name_carries_a_title_is_announced_with_one_title(phone, session, kept_as):
+    gp = session.scalars(select(GeneralPractitioner).where(GeneralPractitioner.full_name == "Alice Renaud")).one()
+    gp.full_name = kept_as
+    session.commit()
+    result, _ = phone(gp=[Key("1")], callees={PRIMARY: Accepts()})
+    whisper = " ".join(result.callee_heard[PRIMARY])
+    assert f"généralistes, {kept_as}, pour neurologie." in whisper
+    assert "docteur dr" not in whisper.lower() and "docteur docteur" not in whisper.lower()
 
 
 def test_unknown_gp_is_announced_by_the_last_digits_of_their_number(phone):
