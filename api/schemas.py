@@ -371,6 +371,14 @@ class Query(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
+class Confirmation(Query):
+    confirm: bool = Field(
+        False,
+        description="Save despite a finding that needs confirming (rota.rules): two primaries at once, a period "
+        "that ended over 31 days ago. Without it such a change is refused with its code (409 or 422).",
+    )
+
+
 class BySpecialty(Query):
     specialty: Code | None = Field(None, description="Only this specialty (code).")
 

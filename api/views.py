@@ -10,7 +10,7 @@ An operation's refusal becomes a problem document by its code: its kind gives th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, g, request
@@ -23,6 +23,7 @@ from accounts.scope import departments_of_senior
 from api.problems import ApiProblem, FieldError
 from api.schemas import (
     BySpecialty,
+    Confirmation,
     Coverage,
     CoverageQuery,
     Department,
@@ -116,7 +117,8 @@ PROBLEM_OF_KIND = {Kind.INVALID: "invalid-input", Kind.CONFLICT: "conflict", Kin
 
 def refused(exc: OperationError) -> ApiProblem:
     """An operation's refusal as a problem document naming its code and the field at fault."""
-    error = FieldError(exc.field or "", exc.message, code=exc.code, params=exc.params)
+    params = {k: clock.iso(v) if isinstance(v, datetime) else v for k, v in exc.params.items()}
+    error = FieldError(exc.field or "", exc.message, code=exc.code, params=params)
     return ApiProblem(STATUS_OF_KIND[exc.kind], PROBLEM_OF_KIND[exc.kind], exc.message, [error])
 
 
@@ -361,17 +363,21 @@ def list_shifts(query: ShiftQuery) -> list[Shift]:
     return [Shift.of(s, codes[s.specialty_id]) for s in session.scalars(statement.limit(MAX_LIST))]
 
 
-@route(blueprint, "POST", "/shifts", body=ShiftFields, answer=Shift, status=201, writes=True)
-def create_shift(body: ShiftFields) -> Shift:
-    """Add a single shift ``[starts_at, ends_at)``."""
+@route(blueprint, "POST", "/shifts", query=Confirmation, body=ShiftFields, answer=Shift, status=201, writes=True)
+def create_shift(query: Confirmation, body: ShiftFields) -> Shift:
+    """Add a single shift ``[starts_at, ends_at)``, judged by the rota's overlap rules (rota.rules)."""
     specialty = _specialty(body.specialty)
     _allow("rota.edit", Target.departments(specialty.department_id))
-    shift = _act(lambda s, who: operations.add_shift(s, who, specialty.id, body.senior_id, body.layer, body.starts_at, body.ends_at))
+    shift = _act(
+        lambda s, who: operations.add_shift(
+            s, who, specialty.id, body.senior_id, body.layer, body.starts_at, body.ends_at, confirmed=query.confirm
+        )
+    )
     return Shift.of(shift, specialty.code)
 
 
-@route(blueprint, "PATCH", "/shifts/<int:shift_id>", body=ShiftChange, answer=Shift, writes=True)
-def change_shift(shift_id: int, body: ShiftChange) -> Shift:
+@route(blueprint, "PATCH", "/shifts/<int:shift_id>", query=Confirmation, body=ShiftChange, answer=Shift, writes=True)
+def change_shift(shift_id: int, query: Confirmation, body: ShiftChange) -> Shift:
     """Change a single shift's senior, layer or period; the fields not sent stay."""
     row = _get(DutySlot, shift_id, "shift")
     specialty = row.specialty
@@ -381,7 +387,14 @@ def change_shift(shift_id: int, body: ShiftChange) -> Shift:
     fields = _changed(Shift.of(row, specialty.code), body)
     shift = _act(
         lambda s, who: operations.update_shift(
-            s, who, shift_id, senior_id=fields["senior_id"], layer=fields["layer"], starts_at=fields["starts_at"], ends_at=fields["ends_at"]
+            s,
+            who,
+            shift_id,
+            senior_id=fields["senior_id"],
+            layer=fields["layer"],
+            starts_at=fields["starts_at"],
+            ends_at=fields["ends_at"],
+            confirmed=query.confirm,
         )
     )
     return Shift.of(shift, specialty.code)
@@ -411,14 +424,22 @@ def list_overrides(query: Window) -> list[Override]:
     return [Override.of(o, codes[o.specialty_id]) for o in session.scalars(statement.limit(MAX_LIST))]
 
 
-@route(blueprint, "POST", "/overrides", body=OverrideFields, answer=Override, status=201, writes=True)
-def create_override(body: OverrideFields) -> Override:
+@route(blueprint, "POST", "/overrides", query=Confirmation, body=OverrideFields, answer=Override, status=201, writes=True)
+def create_override(query: Confirmation, body: OverrideFields) -> Override:
     """``replacing_senior_id`` takes every duty of ``replaced_senior_id`` for the specialty over the period."""
     specialty = _specialty(body.specialty)
     _allow("rota.edit", Target.departments(specialty.department_id))
     override = _act(
         lambda s, who: operations.add_override(
-            s, who, specialty.id, body.replaced_senior_id, body.replacing_senior_id, body.starts_at, body.ends_at, body.note
+            s,
+            who,
+            specialty.id,
+            body.replaced_senior_id,
+            body.replacing_senior_id,
+            body.starts_at,
+            body.ends_at,
+            body.note,
+            confirmed=query.confirm,
         )
     )
     return Override.of(override, specialty.code)
@@ -433,15 +454,17 @@ def list_leave(query: LeaveQuery) -> list[LeaveEntry]:
     return [LeaveEntry.of(entry) for entry in db.session().scalars(statement.limit(MAX_LIST))]
 
 
-@route(blueprint, "POST", "/leave", body=LeaveFields, answer=LeaveEntry, status=201, writes=True)
-def create_leave(body: LeaveFields) -> LeaveEntry:
+@route(blueprint, "POST", "/leave", query=Confirmation, body=LeaveFields, answer=LeaveEntry, status=201, writes=True)
+def create_leave(query: Confirmation, body: LeaveFields) -> LeaveEntry:
     """A senior is unavailable over ``[starts_at, ends_at)``, for every specialty. The token must cover
     every department the senior is a member of (rota.operations asks accounts.scope)."""
     session = db.session()
     if session.get(SeniorRow, body.senior_id) is None:
         raise _invalid("senior_id", f"no senior #{body.senior_id}")
     _allow("rota.edit", Target.senior_record(departments_of_senior(session, body.senior_id)), "senior_id")
-    entry = _act(lambda s, who: operations.add_leave(s, who, body.senior_id, body.starts_at, body.ends_at, body.reason))
+    entry = _act(
+        lambda s, who: operations.add_leave(s, who, body.senior_id, body.starts_at, body.ends_at, body.reason, confirmed=query.confirm)
+    )
     return LeaveEntry.of(entry)
 
 

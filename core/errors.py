@@ -21,8 +21,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
+from core.clock import utc_text
 from core.words import N_
 
 __all__ = ["N_", "Code", "Kind", "LineError", "OperationError", "error_types"]
@@ -73,8 +75,8 @@ class OperationError(Exception):
 
     @property
     def message(self) -> str:
-        """In English, for logs, the API and the command line."""
-        return self.template.format(**self.params)
+        """In English, for logs, the API and the command line (instants in UTC, said so)."""
+        return self.template.format(**{k: utc_text(v) if isinstance(v, datetime) else v for k, v in self.params.items()})
 
     def __str__(self) -> str:
         return self.message

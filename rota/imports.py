@@ -14,8 +14,9 @@ Columns (header on line 1, any order, comma or semicolon separated, UTF-8): ``da
 - ``layer``: ``primary``/``principal`` (the default when empty) or ``backup``/``secours``.
 
 A line identical to a shift already in Recours is left alone, so a file can be imported again after
-fixing it. A shift overlapping another of the same senior for the same specialty — in the file or in
-Recours — is an error; a senior on two specialties at once is only a warning.
+fixing it. The rules of :mod:`rota.rules` apply, as on the pages and in the API: a shift overlapping
+another of the same senior for the same specialty — in the file or in Recours — is an error; two
+primaries at once, a senior on two specialties at once and a shift far in the past are warnings.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ from sqlalchemy.orm import Session
 from core.clock import utc_text
 from core.errors import LineError
 from core.phones import try_e164
-from rota import bounds
-from rota.models import Department, DutySlot, Layer, Senior, SeniorPhone, Specialty
+from rota import bounds, rules
+from rota.models import Department, Layer, Senior, SeniorPhone, Specialty
 from rota.patterns import instant, is_nonexistent
 from rota.precedence import MAX_SINGLE_SHIFT
 
@@ -274,48 +275,52 @@ def finish(session: Session, rows: list[ShiftRow], errors: list[LineError], dire
 
 
 def _check_overlaps(session: Session, result: ImportResult, names: dict[int, str]) -> None:
-    """Overlaps of one senior's shifts, within the file and against Recours; drops identical existing ones."""
+    """The rules of :mod:`rota.rules` between the file's shifts and against Recours (refused ones are
+    errors; confirm-first ones and two specialties are warnings: IT importing a file means it), and
+    identical existing shifts left alone."""
     if not result.rows:
         return
-    low = min(r.starts_at for r in result.rows) - MAX_SINGLE_SHIFT
-    high = max(r.ends_at for r in result.rows)
-    seniors = {r.senior_id for r in result.rows}
-    existing: dict[int, list[tuple[datetime, datetime, int, int, Layer]]] = defaultdict(list)
-    query = select(DutySlot.id, DutySlot.specialty_id, DutySlot.senior_id, DutySlot.layer, DutySlot.starts_at, DutySlot.ends_at).where(
-        DutySlot.starts_at < high, DutySlot.starts_at > low, DutySlot.senior_id.in_(seniors)
-    )
-    for slot_id, specialty_id, senior_id, layer, s, e in session.execute(query):
-        existing[senior_id].append((s, e, specialty_id, slot_id, Layer(layer)))
+    plans = {row.line: rules.ShiftPlan(row.specialty_id, row.senior_id, row.layer, row.starts_at, row.ends_at) for row in result.rows}
+    existing = rules.existing_shifts(session, plans.values())
     kept: list[ShiftRow] = []
-    by_senior: dict[int, list[ShiftRow]] = defaultdict(list)
+    seen: list[tuple[ShiftRow, rules.ShiftPlan]] = []
     for row in sorted(result.rows, key=lambda r: r.line):
-        same = [x for x in existing[row.senior_id] if (x[0], x[1], x[2], x[4]) == (row.starts_at, row.ends_at, row.specialty_id, row.layer)]
-        if same:
+        plan = plans[row.line]
+        key = (plan.specialty_id, plan.senior_id, plan.layer, plan.starts_at, plan.ends_at)
+        if any((x.specialty_id, x.senior_id, x.layer, x.starts_at, x.ends_at) == key for x in existing):
             result.unchanged += 1
             continue
         bad = False
-        for s, e, specialty_id, slot_id, _ in existing[row.senior_id]:
-            if s < row.ends_at and row.starts_at < e:
-                if specialty_id == row.specialty_id:
-                    result.errors.append(
-                        LineError(row.line, f"overlaps single shift #{slot_id} of {names[row.senior_id]} ({utc_text(s)} → {utc_text(e)})")
-                    )
-                    bad = True
-                else:
-                    result.warnings.append(
-                        LineError(row.line, f"{names[row.senior_id]} is also on duty for another specialty (single shift #{slot_id})")
-                    )
-        for other in by_senior[row.senior_id]:
-            if other.starts_at < row.ends_at and row.starts_at < other.ends_at:
-                if other.specialty_id == row.specialty_id:
-                    what = "repeats" if (other.starts_at, other.ends_at) == (row.starts_at, row.ends_at) else "overlaps"
-                    result.errors.append(LineError(row.line, f"{what} line {other.line} ({names[row.senior_id]})"))
-                    bad = True
-                else:
-                    result.warnings.append(
-                        LineError(row.line, f"{names[row.senior_id]} is also on duty for another specialty on line {other.line}")
-                    )
-        by_senior[row.senior_id].append(row)
+        name = names[row.senior_id]
+        for other in existing:
+            code = rules.pair(plan, other)
+            if code == "shift_overlap":
+                when = f"{utc_text(other.starts_at)} → {utc_text(other.ends_at)}"
+                result.errors.append(LineError(row.line, f"overlaps single shift #{other.shift_id} of {name} ({when})"))
+                bad = True
+            elif code == "two_specialties":
+                also = f"{name} is also on duty for another specialty (single shift #{other.shift_id})"
+                result.warnings.append(LineError(row.line, also))
+            elif code == "second_primary":
+                other_name = names.get(other.senior_id, other.senior_id)
+                result.warnings.append(
+                    LineError(row.line, f"{other_name} is already primary then (single shift #{other.shift_id}): both will be rung")
+                )
+        for other_row, other in seen:
+            code = rules.pair(plan, other)
+            if code == "shift_overlap":
+                what = "repeats" if (other.starts_at, other.ends_at) == (plan.starts_at, plan.ends_at) else "overlaps"
+                result.errors.append(LineError(row.line, f"{what} line {other_row.line} ({name})"))
+                bad = True
+            elif code == "two_specialties":
+                result.warnings.append(LineError(row.line, f"{name} is also on duty for another specialty on line {other_row.line}"))
+            elif code == "second_primary":
+                result.warnings.append(
+                    LineError(row.line, f"{names[other_row.senior_id]} is already primary then on line {other_row.line}: both will be rung")
+                )
+        if rules.long_past(plan.ends_at) is not None:
+            result.warnings.append(LineError(row.line, f"the shift ended more than {rules.PAST_DAYS} days ago"))
+        seen.append((row, plan))
         if not bad:
             kept.append(row)
     result.rows = kept

@@ -33,7 +33,7 @@ from core.actor import Actor
 from core.concurrency import lock
 from core.errors import N_, Code, Kind, OperationError
 from core.phones import InvalidPhoneNumber, e164_list, to_e164
-from rota import bounds
+from rota import bounds, rules
 from rota.coverage import duty_timeline, gap_seconds
 from rota.ical import senior_specialty_ids
 from rota.imports import ShiftRow
@@ -93,6 +93,24 @@ class RotaError(OperationError):
         "override_too_long": Code(bounds.TOO_LONG["override"], field="ends_at"),
         "out_of_range": Code(bounds.OUT_OF_RANGE, field="starts_at"),
         "layer": Code(N_("The layer is either primary or backup."), field="layer"),
+        # the overlap rules (rota.rules decides them)
+        "shift_overlap": Code(
+            N_("{name} already has a single shift here from {starts_at} to {ends_at} (#{shift_id}): change that one instead."),
+            CONFLICT,
+            "starts_at",
+        ),
+        "second_primary": Code(
+            N_(
+                "{name} is already primary from {starts_at} to {ends_at} (single shift #{shift_id}): "
+                "make this one a backup, or confirm two primaries."
+            ),
+            CONFLICT,
+            "layer",
+        ),
+        "leave_overlap": Code(
+            N_("Already on leave from {starts_at} to {ends_at} (leave #{leave_id}): change that leave instead."), CONFLICT, "starts_at"
+        ),
+        "long_past": Code(N_("This ended more than {days} days ago: check the year, or confirm to change the past."), field="starts_at"),
         # departments and specialties
         "department_name": Code(N_("A department needs a name."), field="name"),
         "department_name_taken": Code(N_("Another department is already called {name}."), CONFLICT, "name"),
@@ -231,6 +249,17 @@ def _shift_period(starts_at: datetime, ends_at: datetime) -> tuple[datetime, dat
     starts_at, ends_at = _interval(starts_at, ends_at)
     _bounded("shift", starts_at, ends_at)
     return starts_at, ends_at
+
+
+def _judged(findings: list[rules.Finding], actor: Actor, confirmed: bool | None) -> None:
+    """Refuse the change when one of :mod:`rota.rules`' findings stops it."""
+    stop = rules.blocking(findings, actor, confirmed)
+    if stop is not None:
+        raise RotaError(stop.code, field=stop.field, **stop.params)
+
+
+def _shift_rules(session: Session, actor: Actor, plan: rules.ShiftPlan, confirmed: bool | None) -> None:
+    _judged(rules.shift_findings(session, plan), actor, confirmed)
 
 
 def department_of_specialty(session: Session, specialty_id: int) -> int | None:
@@ -688,13 +717,23 @@ def remove_rotation(session: Session, actor: Actor, rotation_id: int, *, expecte
 
 
 def add_shift(
-    session: Session, actor: Actor, specialty_id: int, senior_id: int, layer: Layer | str, starts_at: datetime, ends_at: datetime
+    session: Session,
+    actor: Actor,
+    specialty_id: int,
+    senior_id: int,
+    layer: Layer | str,
+    starts_at: datetime,
+    ends_at: datetime,
+    *,
+    confirmed: bool | None = None,
 ) -> DutySlot:
-    """A single shift. At most :data:`rota.precedence.MAX_SINGLE_SHIFT` long (longer duty is a rotation)."""
+    """A single shift. At most :data:`rota.precedence.MAX_SINGLE_SHIFT` long (longer duty is a rotation);
+    judged by :mod:`rota.rules` (``confirmed``: the person said they mean a confirm-first finding)."""
     starts_at, ends_at = _shift_period(starts_at, ends_at)
     specialty = _specialty(session, specialty_id)
     senior = _senior(session, senior_id)
     check_assignable(session, actor, [("senior_id", senior_id)])
+    _shift_rules(session, actor, rules.ShiftPlan(specialty_id, senior_id, _layer(layer), starts_at, ends_at), confirmed)
     shift = DutySlot(specialty_id=specialty_id, senior_id=senior_id, layer=_layer(layer), starts_at=starts_at, ends_at=ends_at)
     session.add(shift)
     session.flush()
@@ -721,6 +760,7 @@ def update_shift(
     layer: Layer | str,
     starts_at: datetime,
     ends_at: datetime,
+    confirmed: bool | None = None,
 ) -> DutySlot:
     shift = lock(session, DutySlot, shift_id, shift_values, expected, RotaError("unknown_shift", shift_id=shift_id))
     before = shift_values(shift)
@@ -728,6 +768,8 @@ def update_shift(
     senior = _senior(session, senior_id)
     if senior_id != shift.senior_id:
         check_assignable(session, actor, [("senior_id", senior_id)])
+    plan = rules.ShiftPlan(shift.specialty_id, senior_id, _layer(layer), starts_at, ends_at, shift.id)
+    _shift_rules(session, actor, plan, confirmed)
     shift.senior_id, shift.layer, shift.starts_at, shift.ends_at = senior_id, _layer(layer), starts_at, ends_at
     session.flush()
     specialty = shift.specialty
@@ -804,10 +846,13 @@ def add_override(
     starts_at: datetime,
     ends_at: datetime,
     note: str = "",
+    *,
+    confirmed: bool | None = None,
 ) -> DutyOverride:
     """``replacing_senior_id`` takes every duty ``replaced_senior_id`` has for the specialty over the interval."""
     starts_at, ends_at = _interval(starts_at, ends_at)
     _bounded("override", starts_at, ends_at)
+    _judged(rules.period_findings(ends_at), actor, confirmed)
     if replaced_senior_id == replacing_senior_id:
         raise RotaError("self_replacement")
     specialty = _specialty(session, specialty_id)
@@ -846,11 +891,13 @@ def update_override(
     starts_at: datetime,
     ends_at: datetime,
     note: str,
+    confirmed: bool | None = None,
 ) -> DutyOverride:
     override = _unswapped_override(session, override_id, expected)
     before = override_values(override)
     starts_at, ends_at = _interval(starts_at, ends_at)
     _bounded("override", starts_at, ends_at)
+    _judged(rules.period_findings(ends_at), actor, confirmed)
     if replaced_senior_id == replacing_senior_id:
         raise RotaError("self_replacement")
     _senior(session, replaced_senior_id, "replaced_senior_id")
@@ -877,12 +924,22 @@ def remove_override(session: Session, actor: Actor, override_id: int, *, expecte
 # -- leave ----------------------------------------------------------------------------------------------
 
 
-def add_leave(session: Session, actor: Actor, senior_id: int, starts_at: datetime, ends_at: datetime, reason: str = "") -> Leave:
+def add_leave(
+    session: Session,
+    actor: Actor,
+    senior_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str = "",
+    *,
+    confirmed: bool | None = None,
+) -> Leave:
     """The senior is never rung over the interval, for any specialty."""
     starts_at, ends_at = _interval(starts_at, ends_at)
     _bounded("leave", starts_at, ends_at)
     senior = _senior(session, senior_id)
     check_manageable(session, actor, senior_id)
+    _judged(rules.leave_findings(session, senior_id, starts_at, ends_at), actor, confirmed)
     leave = Leave(senior_id=senior_id, starts_at=starts_at, ends_at=ends_at, reason=reason[:120])
     session.add(leave)
     session.flush()
@@ -891,13 +948,23 @@ def add_leave(session: Session, actor: Actor, senior_id: int, starts_at: datetim
 
 
 def update_leave(
-    session: Session, actor: Actor, leave_id: int, *, expected: str | None = None, starts_at: datetime, ends_at: datetime, reason: str
+    session: Session,
+    actor: Actor,
+    leave_id: int,
+    *,
+    expected: str | None = None,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    confirmed: bool | None = None,
 ) -> Leave:
     leave = lock(session, Leave, leave_id, leave_values, expected, RotaError("unknown_leave", leave_id=leave_id))
     check_manageable(session, actor, leave.senior_id)
     before = leave_values(leave)
-    leave.starts_at, leave.ends_at = _interval(starts_at, ends_at)
-    _bounded("leave", leave.starts_at, leave.ends_at)
+    starts_at, ends_at = _interval(starts_at, ends_at)
+    _bounded("leave", starts_at, ends_at)
+    _judged(rules.leave_findings(session, leave.senior_id, starts_at, ends_at, leave.id), actor, confirmed)
+    leave.starts_at, leave.ends_at = starts_at, ends_at
     leave.reason = reason[:120]
     session.flush()
     _audit(

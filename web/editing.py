@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from flask import flash, redirect
 from sqlalchemy.orm import Session
@@ -22,11 +23,13 @@ from core import db
 from core.actor import Actor, ActorKind
 from core.concurrency import fingerprint
 from core.errors import OperationError
+from rota import rules
 from web.formatting import local_datetime
 from web.i18n import N_, _
 from web.security import client_ip, signed_in_user
 
 T = TypeVar("T")
+UTC_ZONE = ZoneInfo("UTC")
 
 CHANGED = N_("It was changed by someone else since you opened it. Their version is below; check it, then save again if yours should win.")
 # For a page that cannot show the other person's version.
@@ -34,6 +37,9 @@ RELOAD = N_("It was changed by someone else since you opened it. Reload the page
 DELETED = N_("It was deleted by someone else since you opened it.")
 NOT_REMOVED = N_("Not removed: it was changed by someone else since you opened the page. Check it and try again.")
 STALE = ("core.changed", "core.deleted")
+# Findings of rota.rules a person may confirm (two primaries, a period long past): the form shows its
+# "confirm" box with the message, and saving again with it ticked says they mean it.
+CONFIRMABLE = frozenset(f"rota.{code}" for code, severity in rules.SEVERITY.items() if severity == rules.CONFIRM)
 
 
 def actor() -> Actor:
@@ -44,23 +50,24 @@ def actor() -> Actor:
     return Actor.for_user(user, client_ip())
 
 
-def _shown(value: Any) -> Any:
-    return local_datetime(value) if isinstance(value, datetime) else value
+def _shown(value: Any, zone: ZoneInfo) -> Any:
+    return local_datetime(value, zone) if isinstance(value, datetime) else value
 
 
-def message(exc: OperationError) -> str:
-    """The refusal in the reader's language, found by its code (its template), params filled in."""
-    return _(exc.template, **{key: _shown(value) for key, value in exc.params.items()})
+def message(exc: OperationError, zone: ZoneInfo | None = None) -> str:
+    """The refusal in the reader's language, found by its code (its template), params filled in (instants
+    in ``zone``, the department's: UTC, said so, when the page has none)."""
+    return _(exc.template, **{key: _shown(value, zone or UTC_ZONE) for key, value in exc.params.items()})
 
 
-def show_on_form(form: WTForm, exc: OperationError, fields: Mapping[str, str] | None = None) -> None:
+def show_on_form(form: WTForm, exc: OperationError, fields: Mapping[str, str] | None = None, zone: ZoneInfo | None = None) -> None:
     """Next to the field the error names (``fields`` maps an operation's names to the form's), else on top."""
     name = (fields or {}).get(exc.field or "", exc.field)
     field = form._fields.get(name) if name else None
     if field is not None and name not in ("csrf_token", "fingerprint"):
-        field.errors = [*field.errors, message(exc)]
+        field.errors = [*field.errors, message(exc, zone)]
     else:
-        form.form_errors.append(message(exc))
+        form.form_errors.append(message(exc, zone))
 
 
 def current_values(model: type[T], object_id: int, values_of: Callable[[T], dict[str, Any]]) -> Callable[[Session], dict[str, Any] | None]:
@@ -82,6 +89,7 @@ def submit(
     current: Callable[[Session], dict[str, Any] | None] | None = None,
     back: str | None = None,
     changed: str = CHANGED,
+    zone: ZoneInfo | None = None,
 ) -> tuple[Response | None, int]:
     """Make the change and commit; ``done`` gives the success message and where to go then.
 
@@ -105,7 +113,9 @@ def submit(
             if values is not None and "fingerprint" in form._fields:
                 form.fingerprint.data = fingerprint(values)
             return None, 409
-        show_on_form(form, exc, fields)
+        show_on_form(form, exc, fields, zone)
+        if exc.code in CONFIRMABLE and "confirm" in form._fields:
+            form.needs_confirm = True
         return None, 200
     session.commit()
     text, target = done(result)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from wtforms import FieldList, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, FieldList, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.fields import DateField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -209,7 +209,14 @@ class RotationForm(EditForm):
             raise ValidationError(_("Must be after the start."))
 
 
-class ShiftForm(EditForm):
+class ConfirmableForm(EditForm):
+    """A change :mod:`rota.rules` may ask to confirm: the box shows only with the finding's message."""
+
+    confirm = BooleanField(lazy("I have checked: save it as it is"))
+    needs_confirm = False
+
+
+class ShiftForm(ConfirmableForm):
     senior_id = senior_field("Senior")
     layer = SelectField(lazy("Layer"), choices=LAYER_CHOICES)
     starts_at = local_datetime_field("Starts")
@@ -223,7 +230,7 @@ class ShiftForm(EditForm):
                 raise ValidationError(_("A single shift lasts at most {days} days: use a rotation.", days=MAX_SINGLE_SHIFT.days))
 
 
-class OverrideForm(EditForm):
+class OverrideForm(ConfirmableForm):
     replaced_id = senior_field("Senior replaced")
     replacing_id = senior_field("Replaced by")
     starts_at = local_datetime_field("Starts")
@@ -253,7 +260,7 @@ class LeaveFields(Form):
         check_length("leave", self.starts_at.data, field.data)
 
 
-class LeaveForm(EditForm, LeaveFields):
+class LeaveForm(ConfirmableForm, LeaveFields):
     pass
 
 
@@ -351,6 +358,7 @@ def new_rotation(specialty_id: int):
             ),
             done=lambda rotation: (_("Rotation “{name}” added.", name=rotation.name), back),
             fields=ROTATION_FIELDS,
+            zone=zone,
         )
         if done is not None:
             return done
@@ -377,6 +385,7 @@ def edit_rotation(rotation_id: int):
             fields=ROTATION_FIELDS,
             current=current_values(Rotation, rotation_id, operations.rotation_values),
             back=back,
+            zone=zone,
         )
         if done is not None:
             return done
@@ -443,8 +452,11 @@ def new_shift(specialty_id: int):
         starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
         done, _status = submit(
             form,
-            lambda session, who: operations.add_shift(session, who, specialty_id, form.senior_id.data, form.layer.data, starts, ends),
+            lambda session, who: operations.add_shift(
+                session, who, specialty_id, form.senior_id.data, form.layer.data, starts, ends, confirmed=form.confirm.data
+            ),
             done=lambda shift: (_("Shift added."), _week_url(specialty_id, starts, zone)),
+            zone=zone,
         )
         if done is not None:
             return done
@@ -474,10 +486,12 @@ def edit_shift(shift_id: int):
                 layer=form.layer.data,
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
+                confirmed=form.confirm.data,
             ),
             done=lambda row: (_("Shift saved."), _week_url(specialty.id, row.starts_at, zone)),
             current=current_values(DutySlot, shift_id, operations.shift_values),
             back=back,
+            zone=zone,
         )
         if done is not None:
             return done
@@ -515,10 +529,19 @@ def new_override(specialty_id: int):
         done, _status = submit(
             form,
             lambda session, who: operations.add_override(
-                session, who, specialty_id, form.replaced_id.data, form.replacing_id.data, starts, ends, form.note.data or ""
+                session,
+                who,
+                specialty_id,
+                form.replaced_id.data,
+                form.replacing_id.data,
+                starts,
+                ends,
+                form.note.data or "",
+                confirmed=form.confirm.data,
             ),
             done=lambda override: (_("Override added."), _week_url(specialty_id, starts, zone)),
             fields=OVERRIDE_FIELDS,
+            zone=zone,
         )
         if done is not None:
             return done
@@ -557,11 +580,13 @@ def edit_override(override_id: int):
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
                 note=form.note.data or "",
+                confirmed=form.confirm.data,
             ),
             done=lambda row: (_("Override saved."), back),
             fields=OVERRIDE_FIELDS,
             current=current_values(DutyOverride, override_id, operations.override_values),
             back=back,
+            zone=zone,
         )
         if done is not None:
             return done
@@ -615,9 +640,16 @@ def new_leave(senior_id: int):
         done, _status = submit(
             form,
             lambda session, who: operations.add_leave(
-                session, who, senior_id, to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone), form.reason.data or ""
+                session,
+                who,
+                senior_id,
+                to_instant(form.starts_at.data, zone),
+                to_instant(form.ends_at.data, zone),
+                form.reason.data or "",
+                confirmed=form.confirm.data,
             ),
             done=lambda leave: (_("Leave added."), back),
+            zone=zone,
         )
         if done is not None:
             return done
@@ -645,10 +677,12 @@ def edit_leave(leave_id: int):
                 starts_at=to_instant(form.starts_at.data, zone),
                 ends_at=to_instant(form.ends_at.data, zone),
                 reason=form.reason.data or "",
+                confirmed=form.confirm.data,
             ),
             done=lambda row: (_("Leave saved."), back),
             current=current_values(Leave, leave_id, operations.leave_values),
             back=back,
+            zone=zone,
         )
         if done is not None:
             return done

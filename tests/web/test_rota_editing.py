@@ -274,3 +274,29 @@ def test_leave_of_a_senior_of_the_department(app, world, signed_in, read):
         leave = session.scalars(select(Leave).where(Leave.reason == "congés")).one()
         assert leave.starts_at.isoformat() == "2026-03-31T22:00:00+00:00"  # Paris summer time, stored UTC
     assert client.get(f"/seniors/{world.senior_b}/leave/new").status_code == 403
+
+
+def test_a_shift_in_2020_and_a_second_primary_are_saved_only_once_confirmed(app, world, signed_in, read):
+    client = signed_in("head")
+    url = f"/specialties/{world.neuro}/shifts/new"
+    shift = {"fingerprint": "new", "senior_id": world.head_a_senior, "layer": "backup"}
+    shift |= {"starts_at": "2020-03-12T08:30", "ends_at": "2020-03-12T18:30"}
+    page = body(client.post(url, data={"csrf_token": csrf_token(client, url), **shift}))
+    assert "Cela s’est terminé il y a plus de 31 jours : vérifiez l’année, ou confirmez pour changer le passé." in page
+    assert 'name="confirm"' in page
+    saved = client.post(url, data={"csrf_token": csrf_token(client, url), **shift, "confirm": "y"})
+    assert saved.status_code == 302 and "start=2020-03-12" in saved.headers["Location"]
+    # Dr Hugo Bernard is backup by a single shift now (conftest); a second primary over Dr Claire Martin's
+    # rotation is the rotation's place taken (not two primaries), but over a primary shift it must be confirmed.
+    first = {**shift, "layer": "primary", "starts_at": "2026-03-12T08:30", "ends_at": "2026-03-12T18:30"}
+    assert client.post(url, data={"csrf_token": csrf_token(client, url), **first}).status_code == 302
+    second = {**first, "senior_id": world.senior_a, "starts_at": "2026-03-12T12:00"}
+    page = body(client.post(url, data={"csrf_token": csrf_token(client, url), **second}))
+    assert "Pr Anne Chef est déjà principal du" in page and 'id="layer-error"' in page and 'name="confirm"' in page
+    # The same senior twice: refused, with no box to tick.
+    again = {**first, "starts_at": "2026-03-12T10:00"}
+    page = body(client.post(url, data={"csrf_token": csrf_token(client, url), **again, "confirm": "y"}))
+    assert "Pr Anne Chef a déjà une garde ponctuelle ici du" in page and 'name="confirm"' not in page
+    with read() as session:
+        kept = session.scalars(select(DutySlot).where(DutySlot.senior_id.in_([world.head_a_senior, world.senior_a]))).all()
+        assert sorted(s.starts_at.year for s in kept) == [2020, 2026]
