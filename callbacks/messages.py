@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.phones import national
-from directory.queries import titled
 from core.words import DEFAULT_LANGUAGE, in_language
+from directory.queries import titled
 
 _GSM = str.maketrans({"\u00a0": " ", "\u202f": " ", "«": '"', "»": '"', "’": "'", "“": '"', "”": '"'})
 
