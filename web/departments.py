@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from accounts.access import Target
@@ -63,7 +63,8 @@ class DepartmentForm(EditForm):
     )
     swaps_need_approval = BooleanField(lazy("Swaps need a head's approval"), default=True)
     public_holidays = StringField(lazy("Public holidays count as Sundays (calendar)"), validators=[Optional(), Length(max=16)])
-    heads = SelectMultipleField(lazy("Heads of department"), coerce=int)
+    # One choice per head, in order (co-heads): plain selects, no Ctrl-click multi-select.
+    heads = FieldList(senior_field("Head", required=False), min_entries=1, max_entries=10)
 
     def validate_timezone(self, field) -> None:
         if field.data not in available_timezones():
@@ -85,7 +86,12 @@ def _department_form(department: Department | None) -> DepartmentForm:
             heads=[link.senior_id for link in department.head_links],
             fingerprint=fingerprint(department_values(department)),
         )
-    form.heads.choices = senior_choices()
+    while len(form.heads.entries) < len([e for e in form.heads.entries if e.data]) + 1 or len(form.heads.entries) < 2:
+        form.heads.append_entry()
+    choices = senior_choices(blank=True)
+    for index, entry in enumerate(form.heads.entries, start=1):
+        entry.choices = choices
+        entry.label.text = _("Head {n}", n=index)
     return form
 
 
@@ -96,7 +102,7 @@ def _department_arguments(form: DepartmentForm) -> dict:
         "public_holidays": form.public_holidays.data or "",
         "leave_policy": form.leave_policy.data,
         "swaps_need_approval": form.swaps_need_approval.data,
-        "heads": form.heads.data,
+        "heads": [entry.data for entry in form.heads.entries if entry.data],
     }
 
 

@@ -6,10 +6,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
+from wtforms import HiddenField, SelectField, SelectMultipleField
 from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from rota import bounds
 from rota.patterns import instant
@@ -75,3 +76,10 @@ def _int_or_none(value) -> int | None:
 def options(pairs) -> list[SelectChoice]:
     """(value, label) pairs as WTForms options."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as checkboxes (never a list that needs Ctrl-click to choose more than one)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

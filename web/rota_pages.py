@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
-from wtforms import BooleanField, FieldList, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, FieldList, IntegerField, SelectField, StringField
 from wtforms.fields import DateField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from accounts.access import Target
 from accounts.scope import departments_of_senior
@@ -26,6 +25,7 @@ from web.forms import (
     ConfirmForm,
     EditForm,
     Form,
+    MultiCheckboxField,
     check_length,
     local_datetime_field,
     local_input,
@@ -34,7 +34,7 @@ from web.forms import (
     to_instant,
     within_planned_dates,
 )
-from web.i18n import LazyWeekday, _, lazy, month_name, weekday_name
+from web.i18n import N_, LazyWeekday, _, lazy, month_name, weekday_name
 from web.security import allowed, requires
 
 blueprint = Blueprint("rota_pages", __name__)
@@ -87,6 +87,62 @@ def senior_choices(blank: bool = False) -> list:
     choices: list[tuple[int | str, str]] = [("", "—")] if blank else []
     choices += [(sid, name if active else f"{name} ({_('inactive')})") for sid, name, active in rows]
     return options(choices)
+
+
+# -- a row in words (a deletion to confirm, someone else's version) ------------------------------------
+
+
+def _layer_label(layer) -> str:
+    return _("Primary") if getattr(layer, "value", layer) == "primary" else _("Backup")
+
+
+def described(row, zone: ZoneInfo) -> list[tuple[str, str]]:
+    """A rotation, shift, override or leave as a person reads it: (label, value) pairs, local times."""
+    session = db.session()
+
+    def name(senior_id: int | None) -> str:
+        return session.scalar(select(Senior.full_name).where(Senior.id == senior_id)) or "—" if senior_id else "—"
+
+    if isinstance(row, Rotation):
+        lines = [
+            (_("Name"), row.name),
+            (_("Layer"), _layer_label(row.layer)),
+            (_("Days a duty starts on"), ", ".join(weekday_name(date(2026, 1, 4 + int(d))) for d in row.weekdays)),
+            (_("Hours"), f"{row.start_time:%H:%M}–{row.end_time:%H:%M}"),
+            (_("Seniors in turn"), " → ".join(name(m.senior_id) for m in row.members)),
+            (_("In force from"), local_datetime(row.valid_from, zone)),
+        ]
+        return lines + ([(_("In force until"), local_datetime(row.valid_until, zone))] if row.valid_until else [])
+    if isinstance(row, DutySlot):
+        return [
+            (_("Senior"), name(row.senior_id)),
+            (_("Layer"), _layer_label(row.layer)),
+            (_("Starts"), local_datetime(row.starts_at, zone)),
+            (_("Ends"), local_datetime(row.ends_at, zone)),
+        ]
+    if isinstance(row, DutyOverride):
+        lines = [
+            (_("Senior replaced"), name(row.replaced_senior_id)),
+            (_("Replaced by"), name(row.replacing_senior_id)),
+            (_("Starts"), local_datetime(row.starts_at, zone)),
+            (_("Ends"), local_datetime(row.ends_at, zone)),
+        ]
+        return lines + ([(_("Note"), row.note)] if row.note else [])
+    lines = [
+        (_("Senior"), name(row.senior_id)),
+        (_("Starts"), local_datetime(row.starts_at, zone)),
+        (_("Ends"), local_datetime(row.ends_at, zone)),
+    ]
+    return lines + ([(_("Reason"), row.reason)] if row.reason else [])
+
+
+def _their_version(model, object_id: int, status: int, zone: ZoneInfo) -> list[tuple[str, str]] | None:
+    """After a 409: the row as the other person saved it (the form below keeps what *you* typed)."""
+    if status != 409:
+        return None
+    db.session().expire_all()
+    row = db.session().get(model, object_id)
+    return None if row is None else described(row, zone)
 
 
 # -- calendars ----------------------------------------------------------------------------------------
@@ -175,11 +231,6 @@ def month(specialty_id: int):
 
 
 # -- forms ------------------------------------------------------------------------------------------
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RotationForm(EditForm):
@@ -389,13 +440,12 @@ def edit_rotation(rotation_id: int):
         )
         if done is not None:
             return done
-    current = _get(Rotation, rotation_id) if status == 409 else None
     return _render(
         {
             "specialty": specialty,
             "kind": "rotation",
             "delete_url": url_for(".delete_rotation", rotation_id=rotation_id),
-            "current": current and operations.rotation_values(current),
+            "current": _their_version(Rotation, rotation_id, status, zone),
         },
         form,
         _("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name_fr),
@@ -404,11 +454,12 @@ def edit_rotation(rotation_id: int):
     )
 
 
-@blueprint.post("/rotations/<int:rotation_id>/delete")
+@blueprint.route("/rotations/<int:rotation_id>/delete", methods=["GET", "POST"])
 @requires("rota.edit", target=rotation_target)
 def delete_rotation(rotation_id: int):
-    """Remove a rotation altogether (to stop it from a date on, set “in force until” instead)."""
-    return _delete(operations.remove_rotation, rotation_id, _week_url(_get(Rotation, rotation_id).specialty_id))
+    """Remove a rotation altogether, once confirmed (to stop it from a date on, set “in force until” instead)."""
+    rotation = _get(Rotation, rotation_id)
+    return _delete(operations.remove_rotation, rotation, operations.rotation_values, rotation.specialty, _week_url(rotation.specialty_id))
 
 
 # -- single shifts ----------------------------------------------------------------------------------
@@ -496,7 +547,12 @@ def edit_shift(shift_id: int):
         if done is not None:
             return done
     return _render(
-        {"specialty": specialty, "kind": "shift", "delete_url": url_for(".delete_shift", shift_id=shift_id)},
+        {
+            "specialty": specialty,
+            "kind": "shift",
+            "delete_url": url_for(".delete_shift", shift_id=shift_id),
+            "current": _their_version(DutySlot, shift_id, status, zone),
+        },
         form,
         _("Single shift — {specialty}", specialty=specialty.name_fr),
         back,
@@ -504,11 +560,13 @@ def edit_shift(shift_id: int):
     )
 
 
-@blueprint.post("/shifts/<int:shift_id>/delete")
+@blueprint.route("/shifts/<int:shift_id>/delete", methods=["GET", "POST"])
 @requires("rota.edit", target=shift_target)
 def delete_shift(shift_id: int):
-    """Remove a single shift."""
-    return _delete(operations.remove_shift, shift_id, _week_url(_get(DutySlot, shift_id).specialty_id))
+    """Remove a single shift, once confirmed; then back to its week."""
+    shift = _get(DutySlot, shift_id)
+    back = _week_url(shift.specialty_id, shift.starts_at, _zone(shift.specialty))
+    return _delete(operations.remove_shift, shift, operations.shift_values, shift.specialty, back)
 
 
 # -- overrides --------------------------------------------------------------------------------------
@@ -591,7 +649,12 @@ def edit_override(override_id: int):
         if done is not None:
             return done
     return _render(
-        {"specialty": specialty, "kind": "override", "delete_url": url_for(".delete_override", override_id=override_id)},
+        {
+            "specialty": specialty,
+            "kind": "override",
+            "delete_url": url_for(".delete_override", override_id=override_id),
+            "current": _their_version(DutyOverride, override_id, status, zone),
+        },
         form,
         _("Override — {specialty}", specialty=specialty.name_fr),
         back,
@@ -599,11 +662,14 @@ def edit_override(override_id: int):
     )
 
 
-@blueprint.post("/overrides/<int:override_id>/delete")
+@blueprint.route("/overrides/<int:override_id>/delete", methods=["GET", "POST"])
 @requires("rota.edit", target=override_target)
 def delete_override(override_id: int):
-    """Remove an override (not one that is part of an approved swap)."""
-    return _delete(operations.remove_override, override_id, _week_url(_get(DutyOverride, override_id).specialty_id))
+    """Remove an override (not one that is part of an approved swap), once confirmed; then back to its week."""
+    override = _get(DutyOverride, override_id)
+    specialty = _get(Specialty, override.specialty_id)
+    back = _week_url(specialty.id, override.starts_at, _zone(specialty))
+    return _delete(operations.remove_override, override, operations.override_values, specialty, back)
 
 
 # -- leave ------------------------------------------------------------------------------------------
@@ -687,7 +753,12 @@ def edit_leave(leave_id: int):
         if done is not None:
             return done
     return _render(
-        {"senior": senior, "kind": "leave", "delete_url": url_for(".delete_leave", leave_id=leave_id)},
+        {
+            "senior": senior,
+            "kind": "leave",
+            "delete_url": url_for(".delete_leave", leave_id=leave_id),
+            "current": _their_version(Leave, leave_id, status, zone),
+        },
         form,
         _("Leave — {name}", name=senior.full_name),
         back,
@@ -695,20 +766,42 @@ def edit_leave(leave_id: int):
     )
 
 
-@blueprint.post("/leave/<int:leave_id>/delete")
+@blueprint.route("/leave/<int:leave_id>/delete", methods=["GET", "POST"])
 @requires("rota.edit", target=leave_target)
 def delete_leave(leave_id: int):
-    """Remove a leave."""
-    return _delete(operations.remove_leave, leave_id, url_for("web.seniors.edit", senior_id=_get(Leave, leave_id).senior_id))
+    """Remove a leave, once confirmed."""
+    leave = _get(Leave, leave_id)
+    return _delete(operations.remove_leave, leave, operations.leave_values, None, url_for("web.seniors.edit", senior_id=leave.senior_id))
 
 
 # -- deleting ---------------------------------------------------------------------------------------
 
 
-def _delete(remove, object_id: int, back: str):
-    """A delete button: removed only if the row is still as the page showed it (its fingerprint)."""
+DELETE_TITLES = {
+    Rotation: N_("Delete this rotation?"),
+    DutySlot: N_("Delete this single shift?"),
+    DutyOverride: N_("Delete this override?"),
+    Leave: N_("Delete this leave?"),
+}
+
+
+def _delete(remove, row, values_of, specialty: Specialty | None, back: str):
+    """A deletion in two steps: GET shows what goes (in words, local times) and asks; the POST, carrying
+    the fingerprint the page showed, removes it only if it is still as shown, then goes ``back``."""
+    zone = _zone(specialty) if specialty is not None else senior_zone(row.senior_id)
+    if request.method == "GET":
+        form = ConfirmForm(fingerprint=fingerprint(values_of(row)))
+        return render_template(
+            "rota/confirm_delete.html",
+            form=form,
+            title=_(DELETE_TITLES[type(row)]),
+            lines=described(row, zone),
+            action=request.path,
+            back=back,
+            specialty=specialty,
+        )
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("Nothing was removed: the request was incomplete."), "error")
         return redirect(back)
-    return act(lambda session, who: remove(session, who, object_id, expected=form.fingerprint.data), done=_("Removed."), back=back)
+    return act(lambda session, who: remove(session, who, row.id, expected=form.fingerprint.data), done=_("Removed."), back=back)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, SelectMultipleField, StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 from accounts.access import Target
@@ -18,7 +18,7 @@ from rota.models import Department, Leave, Senior
 from web import params
 from web.editing import current_values, fingerprint, submit
 from web.formatting import local_datetime
-from web.forms import EditForm, options
+from web.forms import EditForm, MultiCheckboxField, options
 from web.i18n import _, lazy
 from web.phones_field import PhoneListField
 from web.rota_pages import senior_zone
@@ -41,7 +41,7 @@ class SeniorForm(EditForm):
     full_name = StringField(lazy("Name"), validators=[InputRequired(), Length(max=120)])
     phones = PhoneListField(lazy("Phone numbers"))
     active = BooleanField(lazy("Active (may be rung)"), default=True)
-    staff_of = SelectMultipleField(lazy("Staff of the departments"), coerce=int)
+    staff_of = MultiCheckboxField(lazy("Staff of the departments"), coerce=int)
 
     def validate_phones(self, field) -> None:
         if not field.data:

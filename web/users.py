@@ -19,7 +19,8 @@ from web.security import requires
 
 blueprint = Blueprint("users", __name__)
 
-ROLE_LABELS = {"admin": N_("Administrator"), "head": N_("Head of department"), "manager": N_("Manager"), "senior": N_("Senior")}
+# Least privilege first: a new account is a senior's unless the administrator chooses more.
+ROLE_LABELS = {"senior": N_("Senior"), "manager": N_("Manager"), "head": N_("Head of department"), "admin": N_("Administrator")}
 
 
 def user_target(user_id: int) -> Target:
@@ -31,7 +32,7 @@ def user_target(user_id: int) -> Target:
 class UserForm(Form):
     email = EmailField(lazy("E-mail address"), validators=[InputRequired(), Length(max=254)])
     full_name = StringField(lazy("Name"), validators=[InputRequired(), Length(max=120)])
-    role = SelectField(lazy("Role"), choices=options((k, lazy(v)) for k, v in ROLE_LABELS.items()))
+    role = SelectField(lazy("Role"), choices=options((k, lazy(v)) for k, v in ROLE_LABELS.items()), default="senior")
     senior_id = senior_field("Senior record", required=False)
     language = SelectField(lazy("Language"), choices=options([("fr", "Français"), ("en", "English")]))
     active = BooleanField(lazy("Active (may sign in)"), default=True)

@@ -300,3 +300,55 @@ def test_a_shift_in_2020_and_a_second_primary_are_saved_only_once_confirmed(app,
     with read() as session:
         kept = session.scalars(select(DutySlot).where(DutySlot.senior_id.in_([world.head_a_senior, world.senior_a]))).all()
         assert sorted(s.starts_at.year for s in kept) == [2020, 2026]
+
+
+def test_delete_asks_first_and_returns_to_the_week_of_the_shift(app, world, signed_in, read):
+    client = signed_in("head")
+    edit = f"/shifts/{world.shift_a}/edit"
+    form = body(client.get(edit))
+    # Move the shift three weeks on, then delete it from its edit page.
+    client.post(
+        edit,
+        data={
+            "csrf_token": csrf_token(client, edit),
+            "fingerprint": fingerprint_of(form),
+            "senior_id": world.senior_a2,
+            "layer": "backup",
+            "starts_at": "2026-03-31T09:00",
+            "ends_at": "2026-03-31T17:00",
+        },
+    )
+    page = body(client.get(edit))
+    assert f'href="/shifts/{world.shift_a}/delete"' in page
+    asked = body(client.get(f"/shifts/{world.shift_a}/delete"))
+    assert "Supprimer cette garde ponctuelle ?" in asked and "Dr Hugo Bernard" in asked and "31/03/2026 09:00" in asked
+    with read() as session:
+        assert session.get(DutySlot, world.shift_a) is not None  # asking removed nothing
+    done = client.post(
+        f"/shifts/{world.shift_a}/delete", data={"csrf_token": csrf_token(client, edit), "fingerprint": fingerprint_of(asked)}
+    )
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/specialties/{world.neuro}/week?start=2026-03-31")
+    with read() as session:
+        assert session.get(DutySlot, world.shift_a) is None
+
+
+def test_changed_by_someone_else_shows_their_version_not_yours(app, world, signed_in, read):
+    first, second = signed_in("head"), signed_in("admin")
+    edit = f"/shifts/{world.shift_a}/edit"
+    opened_by_second = fingerprint_of(body(second.get(edit)))
+    shift = {"senior_id": world.senior_a2, "layer": "backup", "starts_at": "2026-03-10T09:00"}
+    theirs = {**shift, "ends_at": "2026-03-10T15:00"}
+    assert (
+        first.post(
+            edit, data={"csrf_token": csrf_token(first, edit), "fingerprint": fingerprint_of(body(first.get(edit))), **theirs}
+        ).status_code
+        == 302
+    )
+    late = second.post(
+        edit, data={"csrf_token": csrf_token(second, edit), "fingerprint": opened_by_second, **shift, "ends_at": "2026-03-10T19:45"}
+    )
+    assert late.status_code == 409
+    page = body(late)
+    theirs_shown = page.split("La version enregistrée par l'autre personne")[1].split("</section>")[0]
+    assert "10/03/2026 15:00" in theirs_shown and "19:45" not in theirs_shown
+    assert 'value="2026-03-10T19:45"' in page  # the form keeps what this person typed
