@@ -49,3 +49,24 @@ def list_command(limit: int, zone: str) -> None:
             cb = call.callback
             message = f"message {cb.recording_seconds}s" if cb.recording_url else "no message"
             click.echo(f"    callback request #{cb.id}: {cb.status}, {message}")
+
+
+@calls_cli.command("journal")
+@click.option("--drain/--no-drain", default=True, show_default=True, help="Store what the journal holds now.")
+def journal_command(drain: bool) -> None:
+    """The local journal of call-log facts: where it is, what is not in the database yet; then store it
+    (facts left by a crashed worker or an outage, if the database answers)."""
+    from flask import current_app
+
+    from calllog import writer
+
+    journal_writer = writer.writer_of(current_app)
+    journal = journal_writer.journal
+    click.echo(f"journal: {journal.directory}")
+    click.echo(f"files: {len(journal.files())}, bytes not yet in the database: {journal.pending()}")
+    if not drain:
+        return
+    report = journal_writer.drain()
+    if report.database_down:
+        raise click.ClickException(f"the database does not answer ({journal_writer.last_error}); nothing stored, try again")
+    click.echo(f"stored {report.applied} facts, {report.waiting} waiting for their call, {report.rejected} set aside (.rejected)")

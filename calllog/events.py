@@ -19,7 +19,10 @@ class LanguageChosen:
 
 @dataclass(frozen=True)
 class MenuFailed:
-    """No input, or an input that matched nothing."""
+    """No input, or an input that matched nothing. ``failures`` counts this one: replayed from the
+    journal, the fact sets the count instead of adding to it."""
+
+    failures: int | None = None
 
 
 @dataclass(frozen=True)

@@ -78,8 +78,8 @@ def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: date
         match event:
             case ev.LanguageChosen(language):
                 call.language = language
-            case ev.MenuFailed():
-                call.menu_failures += 1
+            case ev.MenuFailed(failures):
+                call.menu_failures = call.menu_failures + 1 if failures is None else max(call.menu_failures, failures)
             case ev.SpecialtyChosen(specialty_id, hunt):
                 if call.specialty_id is None:
                     call.specialty_id = specialty_id
@@ -131,6 +131,10 @@ def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: date
                 close_call(call, at)
             case _:  # pragma: no cover - a new event type must be handled here
                 raise TypeError(f"unknown call-log event {event!r}")
+    if call.ended_at is not None:
+        # Facts of one call may arrive in any order (webhooks on two instances, a journal replayed
+        # after an outage): an acceptance recorded after the end still makes the call connected.
+        call.outcome = derive_outcome(call)
     session.flush()
 
 
@@ -179,7 +183,8 @@ def close_call(call: Call, at: datetime) -> None:
 def record_failure(session: Session, sid: str, caller: str, dialled: str, error: str, at: datetime) -> None:
     """Note an internal error or a Twilio fallback on the call, which is being sent to the switchboard."""
     call = open_call(session, sid, caller, dialled, at)
-    call.error = ((call.error + "\n") if call.error else "") + error[:2000]
+    if error[:2000] not in (call.error or ""):  # the same fact replayed from the journal
+        call.error = ((call.error + "\n") if call.error else "") + error[:2000]
     call.switchboard_at = call.switchboard_at or at
     session.flush()
 

@@ -98,6 +98,15 @@ class WebSettings:
     softphone_enabled: bool = True
 
 
+@dataclass(frozen=True)
+class LocalStateSettings:
+    """What each instance keeps on its own disk so that a call survives a database outage
+    (:mod:`calllog.journal`), namespaced by the database."""
+
+    # Append-only, fsync'd journal of call-log facts, drained into the database by the writer thread.
+    journal_dir: str = "instance/journal"
+
+
 ENVIRONMENTS = ("production", "development")
 # Shorter than this, a SECRET_KEY can be guessed offline from one signed cookie.
 MIN_SECRET_KEY_LENGTH = 32
@@ -125,6 +134,7 @@ class Settings:
     callbacks: CallbackSettings = field(default_factory=CallbackSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    local: LocalStateSettings = field(default_factory=LocalStateSettings)
     # "development" only when RECOURS_ENV says so (the .env that `make run` writes): anything else is
     # a real installation, where nothing secret or outbound is left to a default.
     environment: str = "production"
@@ -304,6 +314,12 @@ def _web_settings(env: Mapping[str, str]) -> WebSettings:
     )
 
 
+def _local_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str]) -> LocalStateSettings:
+    return LocalStateSettings(
+        journal_dir=env.get("JOURNAL_DIR", "").strip() or str(Path(instance_path) / "journal"),
+    )
+
+
 def _environment(env: Mapping[str, str]) -> str:
     return _choice(env, "RECOURS_ENV", "production", ENVIRONMENTS)
 
@@ -361,4 +377,5 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
         callbacks=_callback_settings(env),
         scheduler=_scheduler_settings(env, notify),
         web=_web_settings(env),
+        local=_local_settings(env, instance_path),
     )

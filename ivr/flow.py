@@ -112,11 +112,11 @@ def menu_input(ctx: Context, call: Call, digits: str, speech: str) -> Step:
     failures = call.menu_failures + 1
     if failures >= ctx.settings.menu_max_failures or not entries:
         step = to_switchboard(ctx, language, before=prompts.text(language, "not_understood"))
-        step.events.insert(0, ev.MenuFailed())
+        step.events.insert(0, ev.MenuFailed(failures))
         return step
     return Step(
         menu(ctx, language, greeting=False, before=prompts.text(language, "not_understood")),
-        [ev.MenuFailed()],
+        [ev.MenuFailed(failures)],
     )
 
 
@@ -280,10 +280,15 @@ def record_callback(ctx: Context, language: str, before: str | None = None) -> S
 
 
 def recording_saved(ctx: Context, call: Call, url: str | None, sid: str | None, seconds: int | None) -> Step:
+    return Step(goodbye_after_recording(ctx, call.language), [ev.RecordingReceived(url, sid, seconds), ev.CallFinished()])
+
+
+def goodbye_after_recording(ctx: Context, language: str) -> VoiceResponse:
+    """The request is kept (in the log, or in the journal while the database is away): goodbye."""
     response = VoiceResponse()
-    _say(ctx, response, call.language, prompts.text(call.language, "callback_saved"))
+    _say(ctx, response, language, prompts.text(language, "callback_saved"))
     response.hangup()
-    return Step(response, [ev.RecordingReceived(url, sid, seconds), ev.CallFinished()])
+    return response
 
 
 def _record(response: VoiceResponse, settings: Settings, links: Links) -> None:

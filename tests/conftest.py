@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from app import create_app
+from calllog import writer
 from core import clock, db, migrations
 from schema import metadata
 
@@ -40,6 +41,22 @@ def _postgres_reachable() -> str | None:
     except Exception as exc:  # noqa: BLE001 - any failure means "not available here"
         return f"{type(exc).__name__}: {exc}".splitlines()[0]
     return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def local_state_directories(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The journal and the routing snapshots of the suite's apps go to a temporary directory, not to
+    the checkout's instance/ (each is namespaced by its database anyway)."""
+    base = tmp_path_factory.mktemp("local-state")
+    saved = {name: os.environ.get(name) for name in ("JOURNAL_DIR", "ROUTING_SNAPSHOT_DIR")}
+    os.environ["JOURNAL_DIR"] = str(base / "journal")
+    os.environ["ROUTING_SNAPSHOT_DIR"] = str(base / "routing")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -110,6 +127,7 @@ def make_app(database_url: str) -> Iterator:
 
     yield build
     for app in apps:
+        writer.stop(app)
         app.extensions["recours.db"].engine.dispose()
 
 

@@ -14,7 +14,9 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from calllog import operations
+from calllog import events as ev
+from calllog import operations, writer
+from calllog.facts import Fact, FailureFact, StatusFact, StepFact
 from calllog.models import Call
 from core import clock, db
 from core.phones import try_e164
@@ -55,10 +57,35 @@ def _call_for(fields: CallFields, ctx: flow.Context) -> Call:
     return operations.open_call(ctx.session, fields.sid, fields.caller, fields.dialled, ctx.now)
 
 
-def _finish(ctx: flow.Context, call: Call, step: flow.Step) -> Response:
-    operations.apply(ctx.session, call, step.events, ctx.now)
-    ctx.session.commit()
+def _finish(ctx: flow.Context, call: Call, step: flow.Step, *, existing_call: bool = False) -> Response:
+    fact = StepFact(call.sid, ctx.now, tuple(step.events), call.caller, call.dialled, existing_call=existing_call)
+    _store(fact, lambda: operations.apply(ctx.session, call, step.events, ctx.now))
     return glue.twiml(step.twiml)
+
+
+def _store(fact: Fact, write: Callable[[], object]) -> None:
+    """Write ``fact`` in the request's transaction; if the database refuses, keep it in the local
+    journal, from which the writer stores it once the database answers again. The caller's answer to
+    Twilio does not change: the decision is already made."""
+    session = db.session()
+    try:
+        write()
+        session.commit()
+    except Exception:
+        log.exception("call-log write failed for %s; fact kept in the journal", _sid_of(fact))
+        _rollback(session)
+        writer.record(current_app, fact)
+
+
+def _rollback(session) -> None:
+    try:
+        session.rollback()
+    except Exception:
+        log.exception("rollback failed")
+
+
+def _sid_of(fact: Fact) -> str:
+    return fact.report.call_sid if isinstance(fact, StatusFact) else fact.sid
 
 
 @blueprint.before_request
@@ -72,6 +99,12 @@ def require_twilio_signature() -> None:
     ):
         log.warning("refused unsigned or forged request to %s from %s", request.path, request.remote_addr)
         abort(403)
+
+
+@blueprint.before_request
+def resume_journal() -> None:
+    """Facts left in the journal by a process that is gone are drained once this one serves calls."""
+    writer.resume(current_app)
 
 
 @blueprint.post(links.VOICE)
@@ -113,7 +146,7 @@ def screen() -> Response:
     if call is None or rank is None or call.attempt(rank) is None:
         return _screen_refused()
     step = flow.screen(ctx, call, rank, gp_name(ctx.session, call.gp_id))
-    return _finish(ctx, call, step)
+    return _finish(ctx, call, step, existing_call=True)
 
 
 @blueprint.post(links.SCREEN_ANSWER)
@@ -125,7 +158,7 @@ def screen_answer() -> Response:
     call = operations.find_call(ctx.session, text(request.form, "ParentCallSid", 64))
     if call is None or rank is None or call.attempt(rank) is None:
         return _screen_refused()
-    return _finish(ctx, call, flow.screen_answer(ctx, call, rank, text(request.form, "Digits", 32)))
+    return _finish(ctx, call, flow.screen_answer(ctx, call, rank, text(request.form, "Digits", 32)), existing_call=True)
 
 
 @blueprint.post(links.CALLBACK_CHOICE)
@@ -138,16 +171,25 @@ def callback_choice() -> Response:
 
 @blueprint.post(links.RECORDING)
 def recording() -> Response:
-    """The Record action: attach the GP's message to the callback request."""
-    ctx = _context()
-    call = _call_for(CallFields.parse(request.form), ctx)
-    step = flow.recording_saved(
-        ctx,
-        call,
+    """The Record action: attach the GP's message to the callback request. Without the database the
+    request and its message go to the journal (a callback request once the database is back): the GP
+    hears the goodbye either way, never the recording prompt again."""
+    fields = CallFields.parse(request.form)
+    received = ev.RecordingReceived(
         text(request.form, "RecordingUrl", 1000) or None,
         text(request.form, "RecordingSid", 64) or None,
         small_int(request.form.get("RecordingDuration"), high=86_400),
     )
+    ctx = _context()
+    try:
+        call = _call_for(fields, ctx)
+    except Exception:
+        log.exception("recording of call %s: the database does not answer; kept in the journal", fields.sid)
+        _rollback(ctx.session)
+        facts = (ev.CallbackRequested(), received, ev.CallFinished())
+        writer.record(current_app, StepFact(fields.sid, ctx.now, facts, fields.caller, fields.dialled))
+        return glue.twiml(flow.goodbye_after_recording(ctx, "fr"))
+    step = flow.recording_saved(ctx, call, received.url, received.sid, received.seconds)
     return _finish(ctx, call, step)
 
 
@@ -176,8 +218,7 @@ def status() -> Response:
             parent_sid=text(request.form, "ParentCallSid", 64) or None,
             rank=small_int(request.args.get("rank"), high=100),
         )
-        operations.record_status(session, report, received_at)
-        session.commit()
+        _store(StatusFact(report, received_at), lambda: operations.record_status(session, report, received_at))
     return glue.twiml(VoiceResponse())
 
 
@@ -215,11 +256,16 @@ def _note_failure(error: str) -> None:
     sid = text(request.form, "CallSid", 64)
     if not sid or request.form.get("ParentCallSid"):
         return
+    fact = FailureFact(sid, text(request.form, "From", 64), text(request.form, "To", 64), error, clock.now())
     try:
         with db.database().sessions() as session, session.begin():
-            operations.record_failure(session, sid, text(request.form, "From", 64), text(request.form, "To", 64), error, clock.now())
+            operations.record_failure(session, fact.sid, fact.caller, fact.dialled, fact.error, fact.at)
     except Exception:
-        log.exception("could not record the failure of call %s", sid)
+        log.exception("could not record the failure of call %s; kept in the journal", sid)
+        try:
+            writer.record(current_app, fact)
+        except Exception:
+            log.exception("could not journal the failure of call %s either", sid)
 
 
 def _answer_anyway(error: str) -> Response:

@@ -1,0 +1,181 @@
+"""Call-log facts as records that outlive the request: what a webhook learnt or decided, in a form the
+local journal can keep on disk and the writer can apply later, on any instance, any number of times.
+
+A fact is applied by :func:`apply_fact` through :mod:`calllog.operations` only, so a fact replayed from
+the journal after an outage lands exactly as it would have in the webhook's own transaction, with the
+same idempotency keys (the call's sid, an attempt's rank, a status callback's sequence number).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from calllog import events as ev
+from calllog import operations
+from calllog.models import AttemptResult
+from rota.queries import HuntEntry
+
+_EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in ev.LogEvent.__args__}  # type: ignore[attr-defined]
+
+
+def event_to_json(event: ev.LogEvent) -> dict[str, Any]:
+    data: dict[str, Any] = {"type": type(event).__name__}
+    for item in dataclasses.fields(event):
+        value = getattr(event, item.name)
+        if isinstance(value, HuntEntry):
+            value = value.to_json()
+        elif isinstance(value, tuple):
+            value = [v.to_json() for v in value]
+        elif isinstance(value, AttemptResult):
+            value = value.value
+        data[item.name] = value
+    return data
+
+
+def event_from_json(data: dict[str, Any]) -> ev.LogEvent:
+    values = dict(data)
+    cls = _EVENT_TYPES[values.pop("type")]
+    if "hunt" in values:
+        values["hunt"] = tuple(HuntEntry.from_json(h) for h in values["hunt"])
+    if "entry" in values:
+        values["entry"] = HuntEntry.from_json(values["entry"])
+    if "result" in values:
+        values["result"] = AttemptResult(values["result"])
+    return cls(**values)
+
+
+def _instant(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        raise ValueError(f"naive instant {text!r} in a call-log fact")
+    return at
+
+
+@dataclass(frozen=True)
+class StepFact:
+    """What one webhook of the call ``sid`` decided at ``at``. ``caller``/``dialled`` open the call on
+    first sight; a senior's leg (``existing_call``) knows neither, so its facts wait for the call."""
+
+    sid: str
+    at: datetime
+    events: tuple[ev.LogEvent, ...]
+    caller: str = ""
+    dialled: str = ""
+    existing_call: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "step",
+            "sid": self.sid,
+            "at": self.at.isoformat(),
+            "caller": self.caller,
+            "dialled": self.dialled,
+            "existing_call": self.existing_call,
+            "events": [event_to_json(e) for e in self.events],
+        }
+
+
+@dataclass(frozen=True)
+class StatusFact:
+    """A status callback as received (see :func:`calllog.operations.record_status`)."""
+
+    report: operations.StatusReport
+    received_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.report
+        return {
+            "kind": "status",
+            "call_sid": r.call_sid,
+            "status": r.status,
+            "occurred_at": r.occurred_at.isoformat(),
+            "sequence": r.sequence,
+            "parent_sid": r.parent_sid,
+            "rank": r.rank,
+            "received_at": self.received_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class FailureFact:
+    """An internal error or a Twilio fallback: the call went to the switchboard (see
+    :func:`calllog.operations.record_failure`)."""
+
+    sid: str
+    caller: str
+    dialled: str
+    error: str
+    at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "failure",
+            "sid": self.sid,
+            "caller": self.caller,
+            "dialled": self.dialled,
+            "error": self.error,
+            "at": self.at.isoformat(),
+        }
+
+
+Fact = StepFact | StatusFact | FailureFact
+
+
+def fact_from_json(data: dict[str, Any]) -> Fact:
+    kind = data.get("kind")
+    if kind == "step":
+        return StepFact(
+            sid=data["sid"],
+            at=_instant(data["at"]),
+            events=tuple(event_from_json(e) for e in data["events"]),
+            caller=data.get("caller", ""),
+            dialled=data.get("dialled", ""),
+            existing_call=bool(data.get("existing_call")),
+        )
+    if kind == "status":
+        report = operations.StatusReport(
+            call_sid=data["call_sid"],
+            status=data["status"],
+            occurred_at=_instant(data["occurred_at"]),
+            sequence=data.get("sequence"),
+            parent_sid=data.get("parent_sid"),
+            rank=data.get("rank"),
+        )
+        return StatusFact(report, _instant(data["received_at"]))
+    if kind == "failure":
+        return FailureFact(data["sid"], data["caller"], data["dialled"], data["error"], _instant(data["at"]))
+    raise ValueError(f"unknown call-log fact kind {kind!r}")
+
+
+def waits_for_call(session: Session, fact: Fact) -> bool:
+    """True when the fact concerns a call (or a senior's attempt) the log does not hold yet: the facts
+    of another webhook of the same call, maybe on another instance, are still on their way."""
+    if isinstance(fact, StepFact) and fact.existing_call:
+        call = operations.find_call(session, fact.sid)
+        ranks = {e.rank for e in fact.events if hasattr(e, "rank") and not isinstance(e, ev.AttemptDialled)}
+        return call is None or any(call.attempt(rank) is None for rank in ranks)
+    if isinstance(fact, StatusFact) and fact.report.parent_sid and fact.report.rank is not None:
+        call = operations.find_call(session, fact.report.parent_sid)
+        return call is None or call.attempt(fact.report.rank) is None
+    return False
+
+
+def apply_fact(session: Session, fact: Fact) -> None:
+    """Record ``fact`` in the session's transaction (the caller commits). Safe to repeat."""
+    if isinstance(fact, StepFact):
+        if fact.existing_call:
+            call = operations.find_call(session, fact.sid)
+            if call is None:
+                return
+        else:
+            call = operations.open_call(session, fact.sid, fact.caller, fact.dialled, fact.at)
+        operations.apply(session, call, fact.events, fact.at)
+    elif isinstance(fact, StatusFact):
+        operations.record_status(session, fact.report, fact.received_at)
+    else:
+        operations.record_failure(session, fact.sid, fact.caller, fact.dialled, fact.error, fact.at)

@@ -1,0 +1,264 @@
+"""The writer that drains the local journal into the database, off the request path.
+
+One daemon thread per process and application wakes on every append (and every second), applies the
+journal's facts in batches, one transaction a batch, through :func:`calllog.facts.apply_fact`, and moves
+each file's ``.done`` offset. It also drains the files of processes that are gone (a SIGKILLed worker,
+an instance restarted), so after an outage or a crash the log is completed by whichever instance sees
+the file first.
+
+- The database does not answer: nothing moves, the thread tries again a second later.
+- A fact about a senior's leg (or a status callback) whose call is not in the log yet waits: the call's
+  own facts are on their way from another webhook, maybe from another instance's journal. After
+  :data:`WAIT_LIMIT` seconds it is applied anyway (what the webhook would have done without a journal).
+- A fact the database refuses on its own (the database answering ``SELECT 1`` meanwhile) is moved to
+  ``<file>.rejected`` for the operator and logged: it never blocks the facts after it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import text
+
+from calllog.facts import Fact, apply_fact, waits_for_call
+from calllog.journal import Entry, Journal, done_offset, journal_directory, mark_done, read_entries, remove_drained
+from core.db import READS_ONLY, Database
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+WAIT_LIMIT = 600.0  # seconds a fact waits for its call before being applied as it is
+IDLE_WAKE = 1.0
+
+
+@dataclass
+class DrainReport:
+    applied: int = 0
+    waiting: int = 0
+    rejected: int = 0
+    database_down: bool = False
+    files: list[str] = field(default_factory=list)
+
+
+class JournalWriter:
+    """Drains one application's journal. :meth:`drain` may be called from any thread (tests, the CLI)."""
+
+    def __init__(self, database: Database, journal: Journal, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.database = database
+        self.journal = journal
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        # (file, offset) → when first seen waiting for its call; and facts applied past a file's .done
+        # offset (kept there because an older fact still waits), not to apply them again each pass.
+        self._waiting_since: dict[tuple[Path, int], float] = {}
+        self._applied_past_done: set[tuple[Path, int]] = set()
+        self.last_error: str | None = None
+
+    # -- the thread ---------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="calllog-journal-writer", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self.journal.appended.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.journal.appended.wait(IDLE_WAKE)
+            self.journal.appended.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self.drain()
+            except Exception:  # the thread must outlive any failure; logged
+                log.exception("journal writer failed; trying again")
+                self._stop.wait(IDLE_WAKE)
+
+    # -- draining -----------------------------------------------------------------------------------
+
+    def drain(self) -> DrainReport:
+        """Apply every fact of the journal the database does not hold yet; returns what happened."""
+        report = DrainReport()
+        with self._lock:
+            for path in self.journal.files():
+                if report.database_down:
+                    break
+                if path == self.journal.own_path:
+                    self._drain_file(path, report, orphan=False)
+                    continue
+                handle = self.journal.claim_orphan(path)
+                if handle is None:
+                    continue
+                try:
+                    self._drain_file(path, report, orphan=True)
+                finally:
+                    handle.close()
+        return report
+
+    def _database_answers(self) -> bool:
+        try:
+            # A reader's connection: on SQLite it does not queue for the write lock.
+            with self.database.engine.execution_options(**{READS_ONLY: True}).connect() as connection:
+                connection.execute(text("SELECT 1"))
+            return True
+        except Exception as error:  # noqa: BLE001 - any failure means "not now"
+            self.last_error = f"{type(error).__name__}: {error}".splitlines()[0]
+            return False
+
+    def _drain_file(self, path: Path, report: DrainReport, *, orphan: bool) -> None:
+        start = done_offset(path)
+        try:
+            entries = list(read_entries(path, start))
+        except FileNotFoundError:
+            return
+        if not entries:
+            if orphan:
+                remove_drained(path)
+            return
+        report.files.append(path.name)
+        first_waiting: int | None = None
+        for index in range(0, len(entries), BATCH):
+            batch = [e for e in entries[index : index + BATCH] if (path, e.offset) not in self._applied_past_done]
+            outcome = self._apply_batch(batch, report)
+            if outcome is None:  # the database is down: keep the offset where it was
+                report.database_down = True
+                self._save_offset(path, start, first_waiting, None)
+                return
+            for entry in outcome:
+                first_waiting = entry.offset if first_waiting is None else min(first_waiting, entry.offset)
+        end = entries[-1].end
+        self._save_offset(path, start, first_waiting, end)
+        if first_waiting is None:
+            if orphan:
+                remove_drained(path)
+            else:
+                self.journal.rotate_if_drained(path, end)
+
+    def _save_offset(self, path: Path, start: int, first_waiting: int | None, end: int | None) -> None:
+        new = first_waiting if first_waiting is not None else end
+        if new is None or new <= start:
+            return
+        mark_done(path, new)
+        self._applied_past_done = {(p, o) for p, o in self._applied_past_done if p != path or o >= new}
+        self._waiting_since = {(p, o): t for (p, o), t in self._waiting_since.items() if p != path or o >= new}
+
+    def _apply_batch(self, batch: list[Entry], report: DrainReport) -> list[Entry] | None:
+        """Apply ``batch`` in one transaction; the entries left waiting, or None if the database is down."""
+        if not batch:
+            return []
+        try:
+            waiting = self._apply(batch)
+        except Exception as error:  # noqa: BLE001 - sorted out below
+            log.warning("journal batch of %d facts failed (%s); checking the database", len(batch), type(error).__name__)
+            if not self._database_answers():
+                return None
+            # The database answers: find the fact it refuses, keep the others.
+            waiting = []
+            for entry in batch:
+                try:
+                    waiting += self._apply([entry])
+                except Exception:  # logged, the fact is kept aside
+                    if not self._database_answers():
+                        return None
+                    log.exception("journal fact at %s:%d refused by the database; kept in .rejected", entry.path.name, entry.offset)
+                    self._reject(entry)
+                    report.rejected += 1
+                    self._applied_past_done.add((entry.path, entry.offset))
+        applied = [e for e in batch if e not in waiting and (e.path, e.offset) not in self._applied_past_done]
+        for entry in applied:
+            self._applied_past_done.add((entry.path, entry.offset))
+        report.applied += len(applied)
+        report.waiting += len(waiting)
+        self.last_error = None
+        return waiting
+
+    def _apply(self, batch: list[Entry]) -> list[Entry]:
+        waiting: list[Entry] = []
+        with self.database.sessions() as session, session.begin():
+            for entry in batch:
+                fact: Fact | None = entry.fact
+                if fact is None:
+                    self._reject(entry)
+                    continue
+                key = (entry.path, entry.offset)
+                if waits_for_call(session, fact):
+                    first_seen = self._waiting_since.setdefault(key, self._monotonic())
+                    if self._monotonic() - first_seen < WAIT_LIMIT:
+                        waiting.append(entry)
+                        continue
+                    log.warning(
+                        "journal fact at %s:%d waited %.0f s for its call; applied as is", entry.path.name, entry.offset, WAIT_LIMIT
+                    )
+                apply_fact(session, fact)
+        return waiting
+
+    def _reject(self, entry: Entry) -> None:
+        rejected = entry.path.with_name(entry.path.name + ".rejected")
+        with open(rejected, "ab") as handle:
+            handle.write(entry.raw)
+            handle.flush()
+
+
+# -- per application ----------------------------------------------------------------------------------
+
+_SETUP = threading.Lock()
+
+
+def journal_of(app: Flask) -> Journal:
+    return writer_of(app).journal
+
+
+def writer_of(app: Flask) -> JournalWriter:
+    """The application's journal and writer, made on first use (the thread starts with the first fact)."""
+    writer = app.extensions.get("recours.journal_writer")
+    if writer is None:
+        with _SETUP:
+            writer = app.extensions.get("recours.journal_writer")
+            if writer is None:
+                settings = app.config["SETTINGS"]
+                directory = journal_directory(settings.local.journal_dir, settings.database_url)
+                writer = JournalWriter(app.extensions["recours.db"], Journal(directory))
+                app.extensions["recours.journal_writer"] = writer
+    return writer
+
+
+def record(app: Flask, fact: Fact) -> None:
+    """Keep ``fact`` in the journal (durably) and wake the writer."""
+    writer = writer_of(app)
+    writer.journal.append(fact)
+    writer.start()
+
+
+def resume(app: Flask) -> None:
+    """Start the writer once per process if the journal holds files (left by a crash, an outage)."""
+    here = (id(app), os.getpid())
+    if app.extensions.get("recours.journal_resumed") == here:
+        return
+    app.extensions["recours.journal_resumed"] = here
+    writer = writer_of(app)
+    if writer.journal.files():
+        writer.start()
+
+
+def stop(app: Flask) -> None:
+    writer = app.extensions.get("recours.journal_writer")
+    if writer is not None:
+        writer.stop()
+        writer.journal.close()

@@ -1,0 +1,65 @@
+"""A database that stops answering, as the app's engine sees it: every new connection is refused and
+every statement on a pooled one fails with the driver's OperationalError, until the block ends.
+
+(The network-level fault proxy — refuse, hang, slow — lives with the serving tests; this is the
+refused case, enough to prove that no fact is lost and that routing goes on without the database.)
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from flask import Flask
+from sqlalchemy import event, exc
+
+
+class _Refused(exc.OperationalError):
+    def __init__(self) -> None:
+        super().__init__("connect", {}, ConnectionRefusedError(111, "Connection refused (test fault)"))
+
+
+@contextlib.contextmanager
+def database_refused(app: Flask) -> Iterator[None]:
+    engine = app.extensions["recours.db"].engine
+
+    def refuse_connect(*_args, **_kwargs):
+        raise _Refused()
+
+    def refuse_statement(*_args, **_kwargs):
+        raise _Refused()
+
+    engine.dispose()  # pooled connections are gone too, as after a failover
+    event.listen(engine, "do_connect", refuse_connect)
+    event.listen(engine, "before_cursor_execute", refuse_statement)
+    try:
+        yield
+    finally:
+        event.remove(engine, "do_connect", refuse_connect)
+        event.remove(engine, "before_cursor_execute", refuse_statement)
+        engine.dispose()
+
+
+class RefuseAfter:
+    """A simulator transport that lets requests through until one to ``path`` has been answered, then
+    refuses the database (the fault ends with :meth:`close`)."""
+
+    def __init__(self, inner, app: Flask, path: str) -> None:
+        self.inner, self.app, self.path = inner, app, path
+        self._fault: contextlib.AbstractContextManager | None = None
+
+    @property
+    def refusing(self) -> bool:
+        return self._fault is not None
+
+    def request(self, method, public_url, params, headers, public_base_url):
+        answer = self.inner.request(method, public_url, params, headers, public_base_url)
+        if self._fault is None and self.path in public_url:
+            self._fault = database_refused(self.app)
+            self._fault.__enter__()
+        return answer
+
+    def close(self) -> None:
+        if self._fault is not None:
+            self._fault.__exit__(None, None, None)
+            self._fault = None

@@ -1,0 +1,118 @@
+"""The call log loses nothing when the database refuses: the facts wait in the local journal and the
+writer stores them once the database answers again. Calls through the simulator and the real, signed
+webhooks; the log is read back as a manager would."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from callbacks import operations as callback_operations
+from calllog import writer
+from calllog.journal import done_offset
+from calllog.models import AttemptResult, Call, CallbackRequest, CallOutcome, StatusEvent
+from core import clock
+from simulator import Accepts, FlaskTransport, Key, Message, NoAnswer, Simulator
+from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL, SWITCHBOARD
+from tests.durability.faults import RefuseAfter, database_refused
+from tests.hospital import BACKUP, GP_KNOWN, HEAD, PRIMARY, build_hospital
+
+
+@pytest.fixture
+def hospital(session):
+    return build_hospital(session, FIXED_NOW)
+
+
+@pytest.fixture
+def simulator(app):
+    return Simulator(FlaskTransport(app), public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
+
+
+def call(simulator, **options):
+    with clock.use_clock(simulator.now):
+        result = simulator.call(from_=GP_KNOWN, to=HOTLINE, **options)
+    assert result.errors == [], result.transcript()
+    return result
+
+
+def drain(app, session):
+    session.rollback()  # the test's own transaction must not hold SQLite's write lock
+    report = writer.writer_of(app).drain()
+    assert not report.database_down
+    return report
+
+
+def logged(session, sid: str) -> Call:
+    session.rollback()
+    return session.scalars(select(Call).where(Call.sid == sid)).one()
+
+
+def test_a_call_while_the_database_refuses_is_logged_completely_once_it_answers(app, session, hospital, simulator):
+    with database_refused(app):
+        result = call(simulator, gp=[Key("1")], callees={SWITCHBOARD: Accepts(after=2, talk=30)})
+        assert result.bridged_to is not None  # a human, whatever the database
+        assert writer.writer_of(app).drain().database_down
+    report = drain(app, session)  # (the writer's thread may have been quicker)
+    assert report.rejected == 0
+    logged_call = logged(session, result.call_sid)
+    assert logged_call.ended_at is not None and logged_call.switchboard_at is not None
+    assert logged_call.outcome is not None and logged_call.outcome is not CallOutcome.ABANDONED_IN_MENU
+    statuses = session.scalar(select(func.count()).select_from(StatusEvent).where(StatusEvent.call_sid == result.call_sid))
+    assert statuses == len([r for r in result.requests if r.url.endswith("/twilio/status")])
+    # Drained twice (the writer died between the commit and the .done offset): the same log.
+    for path in writer.journal_of(app).files():
+        path.with_name(path.name + ".done").unlink(missing_ok=True)
+    before = (logged_call.outcome, logged_call.ended_at, logged_call.error, logged_call.menu_failures)
+    drain(app, session)
+    again = logged(session, result.call_sid)
+    assert (again.outcome, again.ended_at, again.error, again.menu_failures) == before
+
+
+def test_a_message_left_while_the_database_is_down_becomes_a_callback_request_and_is_announced(app, session, hospital, simulator):
+    with database_refused(app):
+        result = call(simulator, gp=[Key("1"), Message(seconds=15)], default_callee=NoAnswer())
+        assert len(result.recordings) == 1  # recorded once: no loop back to the recording prompt
+        assert len([r for r in result.requests if "/twilio/recording" in r.url]) == 1
+    drain(app, session)
+    logged_call = logged(session, result.call_sid)
+    request = session.scalars(select(CallbackRequest).where(CallbackRequest.call_id == logged_call.id)).one()
+    assert request.recording_sid == result.recordings[0].sid and request.recording_seconds is not None
+    assert logged_call.outcome is CallOutcome.CALLBACK_REQUESTED and logged_call.ended_at is not None
+    settings = app.config["SETTINGS"]
+    with app.app_context():
+        announced = callback_operations.announce_new_requests(session, settings, FIXED_NOW)
+        session.commit()
+    assert request.id in [r.id for r in announced]
+
+
+def test_the_database_failing_mid_call_loses_no_status_and_no_attempt(app, session, hospital):
+    """The hunt starts with the database up; it refuses from then on (the senior's leg, the status
+    callbacks, the end of the call): after recovery every status of the window and the end are logged."""
+    transport = RefuseAfter(FlaskTransport(app), app, "/twilio/menu")
+    simulator = Simulator(transport, public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
+    try:
+        result = call(simulator, gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: NoAnswer(), HEAD: NoAnswer(), SWITCHBOARD: Accepts()})
+        assert transport.refusing
+    finally:
+        transport.close()
+    assert result.bridged_to is not None
+    drain(app, session)
+    logged_call = logged(session, result.call_sid)
+    assert logged_call.ended_at is not None and logged_call.outcome is not None
+    sids = [result.call_sid, *[leg.sid for leg in result.legs]]
+    statuses = session.scalar(select(func.count()).select_from(StatusEvent).where(StatusEvent.call_sid.in_(sids)))
+    assert statuses == len([r for r in result.requests if r.url.split("?")[0].endswith("/twilio/status")])
+    assert logged_call.attempts and logged_call.attempts[0].result is AttemptResult.NO_ANSWER
+
+
+def test_every_journal_line_is_json_with_its_kind(app, session, hospital, simulator):
+    with database_refused(app):
+        call(simulator, gp=[Key("1")], callees={SWITCHBOARD: Accepts()})
+    files = writer.journal_of(app).files()
+    assert files
+    kinds = {json.loads(line)["kind"] for path in files for line in path.read_text().splitlines()}
+    assert kinds <= {"step", "status", "failure"} and "status" in kinds
+    drain(app, session)
+    assert all(done_offset(p) == p.stat().st_size for p in writer.journal_of(app).files())
