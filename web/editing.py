@@ -123,6 +123,13 @@ def submit(
     return redirect(target), 200
 
 
+def refusal_message(exc: OperationError | None) -> str:
+    """A button's refusal as flashed: someone else's change or deletion in this app's words."""
+    if exc is None:
+        return _(NOT_REMOVED)
+    return _(DELETED) if exc.code == "core.deleted" else _(NOT_REMOVED) if exc.code == "core.changed" else message(exc)
+
+
 def act(change: Callable[[Session, Actor], T], *, done: str | Callable[[T], str], back: str) -> Response:
     """A button's change (remove, approve...): the outcome is flashed and the person goes ``back``."""
     session = db.session()
@@ -130,7 +137,7 @@ def act(change: Callable[[Session, Actor], T], *, done: str | Callable[[T], str]
         result = change(session, actor())
     except OperationError as exc:
         session.rollback()
-        flash(_(DELETED) if exc.code == "core.deleted" else _(NOT_REMOVED) if exc.code == "core.changed" else message(exc), "error")
+        flash(refusal_message(exc), "error")
         return redirect(back)
     session.commit()
     flash(done if isinstance(done, str) else done(result), "success")

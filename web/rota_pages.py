@@ -16,10 +16,13 @@ from accounts.access import Target
 from accounts.scope import departments_of_senior
 from core import clock, db
 from rota import operations
+from rota import preview as pv
+from rota.ical import senior_specialty_ids
 from rota.models import DutyOverride, DutySlot, Leave, Rotation, Senior, Specialty
 from rota.precedence import MAX_SINGLE_SHIFT
-from web import calendar, params
+from web import calendar, params, previews
 from web.editing import act, current_values, fingerprint, submit
+from web.editing import refusal_message as editing_message
 from web.formatting import local_datetime, local_day
 from web.forms import (
     ConfirmForm,
@@ -703,22 +706,28 @@ def new_leave(senior_id: int):
     )
     back = url_for("web.seniors.edit", senior_id=senior_id)
     if form.validate_on_submit():
-        done, _status = submit(
+        starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
+
+        def change(session, who):
+            return operations.add_leave(session, who, senior_id, starts, ends, form.reason.data or "", confirmed=form.confirm.data)
+
+        scope = (sorted(senior_specialty_ids(db.session(), senior_id)), *pv.window((starts, ends)))
+        done, status = previews.two_steps(
             form,
-            lambda session, who: operations.add_leave(
-                session,
-                who,
-                senior_id,
-                to_instant(form.starts_at.data, zone),
-                to_instant(form.ends_at.data, zone),
-                form.reason.data or "",
-                confirmed=form.confirm.data,
-            ),
-            done=lambda leave: (_("Leave added."), back),
+            change,
+            scope,
+            lambda: submit(form, change, done=lambda leave: (_("Leave added."), back), zone=zone),
+            title=_("New leave — {name}", name=senior.full_name),
+            summary=lambda: [
+                (_("Senior"), senior.full_name),
+                (_("Starts"), local_datetime(starts, zone)),
+                (_("Ends"), local_datetime(ends, zone)),
+            ],
             zone=zone,
+            back=back,
         )
         if done is not None:
-            return done
+            return done if not isinstance(done, str) else (done, status)
     return _render({"senior": senior, "kind": "leave"}, form, _("New leave — {name}", name=senior.full_name), back)
 
 
@@ -785,23 +794,43 @@ DELETE_TITLES = {
 }
 
 
+def _scope_of(row) -> tuple[list[int], datetime, datetime]:
+    """The specialties and the window a change of ``row`` may touch (rota.preview)."""
+    session = db.session()
+    if isinstance(row, Rotation):
+        return [row.specialty_id], *pv.window((max(clock.now(), row.valid_from), row.valid_until))
+    if isinstance(row, Leave):
+        return sorted(senior_specialty_ids(session, row.senior_id)), *pv.window((row.starts_at, row.ends_at))
+    return [row.specialty_id], *pv.window((row.starts_at, row.ends_at))
+
+
 def _delete(remove, row, values_of, specialty: Specialty | None, back: str):
-    """A deletion in two steps: GET shows what goes (in words, local times) and asks; the POST, carrying
-    the fingerprint the page showed, removes it only if it is still as shown, then goes ``back``."""
+    """A deletion in two steps: GET (or a POST without the preview's version) shows what goes, in words
+    and local times, and what it does to coverage; the confirming POST carries the fingerprint and the
+    version it was shown, and removes the row only if both still hold, then goes ``back``."""
     zone = _zone(specialty) if specialty is not None else senior_zone(row.senior_id)
-    if request.method == "GET":
-        form = ConfirmForm(fingerprint=fingerprint(values_of(row)))
-        return render_template(
-            "rota/confirm_delete.html",
-            form=form,
-            title=_(DELETE_TITLES[type(row)]),
-            lines=described(row, zone),
-            action=request.path,
-            back=back,
-            specialty=specialty,
-        )
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash(_("Nothing was removed: the request was incomplete."), "error")
+    scope = _scope_of(row)
+    if request.method == "POST":
+        form = ConfirmForm()
+        if not form.validate_on_submit():
+            flash(_("Nothing was removed: the request was incomplete."), "error")
+            return redirect(back)
+        if previews.confirming() and previews.still_current(scope):
+            return act(lambda session, who: remove(session, who, row.id, expected=form.fingerprint.data), done=_("Removed."), back=back)
+    expected = request.form.get("fingerprint") or fingerprint(values_of(row))
+    found, refusal = previews.run_preview(None, lambda session, who: remove(session, who, row.id, expected=expected), scope, zone=zone)
+    if found is None:
+        flash(editing_message(refusal), "error")
         return redirect(back)
-    return act(lambda session, who: remove(session, who, row.id, expected=form.fingerprint.data), done=_("Removed."), back=back)
+    return previews.show(
+        found,
+        title=_(DELETE_TITLES[type(row)]),
+        summary=described(row, zone),
+        zone=zone,
+        back=back,
+        button=_("Delete"),
+        moved=previews.confirming(),
+        fields=[("fingerprint", expected)],
+        danger=True,
+        form_behind=False,
+    )

@@ -255,3 +255,20 @@ def body(response) -> str:
     import html
 
     return html.unescape(response.get_data(as_text=True)).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def confirm_preview(client, preview_response):
+    """Press "confirm" on a preview page (rota.preview) as a person would: the same hidden fields, the
+    CSRF token and the version the page carries, ``step=confirm``."""
+    import html
+
+    page = preview_response.get_data(as_text=True)
+    assert 'name="preview_version"' in page, "not a preview page"
+    action = re.search(r'<form method="post" action="([^"]+)" class="stacked">', page).group(1)
+    fields: dict[str, list[str]] = {}
+    for name, value in HIDDEN.findall(page.split('<form method="post" action="' + action)[1]):
+        fields.setdefault(name, []).append(html.unescape(value))
+    return client.post(html.unescape(action), data={**fields, "step": "confirm"})

@@ -17,7 +17,7 @@ from directory.models import GeneralPractitioner
 from rota import operations
 from rota.models import DutyOverride, DutySlot, Leave, Senior, SwapRequest, SwapStatus
 from tests.conftest import FIXED_NOW
-from tests.web.conftest import body, csrf_token
+from tests.web.conftest import body, confirm_preview, csrf_token
 
 
 def test_a_head_edits_a_senior_of_their_department_numbers_in_national_format(app, world, signed_in, read):
@@ -192,7 +192,9 @@ def test_swap_asked_accepted_and_approved(app, world, signed_in, read):
     head_b = signed_in("head")  # head of department A, where swap_a is
     assert "Dr Hugo Bernard" in body(head_b.get("/swaps"))
     assert head_b.post(f"/swaps/{world.swap_b}/approve", data={"csrf_token": csrf_token(head_b, "/swaps")}).status_code == 403
-    assert head_b.post(f"/swaps/{world.swap_a}/approve", data={"csrf_token": csrf_token(head_b, "/swaps")}).status_code == 302
+    preview = head_b.get(f"/swaps/{world.swap_a}/approve")
+    assert preview.status_code == 200 and "Approuver cet échange ?" in body(preview)
+    assert confirm_preview(head_b, preview).status_code == 302
     with read() as session:
         swap = session.get(SwapRequest, world.swap_a)
         assert swap.status is SwapStatus.APPROVED

@@ -11,7 +11,7 @@ from audit.models import AuditEntry
 from rota.models import DutySlot, Leave, Rotation
 from rota.queries import on_duty_hunt_list
 from tests.conftest import FIXED_NOW
-from tests.web.conftest import body, csrf_token
+from tests.web.conftest import body, confirm_preview, csrf_token
 
 FINGERPRINT = re.compile(
     r'name="fingerprint" type="hidden" value="([^"]+)"|id="fingerprint" name="fingerprint" type="hidden" value="([^"]+)"'
@@ -175,12 +175,14 @@ def test_deleting_something_changed_since_is_refused(app, world, signed_in, read
             "ends_at": "2026-03-10T17:00",
         },
     )
+    # Stale: refused at once (the preview runs the removal, which checks the fingerprint).
     response = client.post(f"/shifts/{world.shift_a}/delete", data={"csrf_token": csrf_token(client, edit), "fingerprint": stale})
     assert response.status_code == 302
     with read() as session:
         assert session.get(DutySlot, world.shift_a) is not None
     fresh = fingerprint_of(body(client.get(edit)))
-    client.post(f"/shifts/{world.shift_a}/delete", data={"csrf_token": csrf_token(client, edit), "fingerprint": fresh})
+    asked = client.post(f"/shifts/{world.shift_a}/delete", data={"csrf_token": csrf_token(client, edit), "fingerprint": fresh})
+    assert confirm_preview(client, asked).status_code == 302
     with read() as session:
         assert session.get(DutySlot, world.shift_a) is None
         assert session.scalars(select(AuditEntry).where(AuditEntry.action == "shift.delete")).one().after is None
@@ -269,7 +271,10 @@ def test_leave_of_a_senior_of_the_department(app, world, signed_in, read):
             "reason": "congés",
         },
     )
-    assert response.status_code == 302
+    assert "Ce que cela change" in body(response)  # the effect first
+    with read() as session:
+        assert session.scalars(select(Leave).where(Leave.reason == "congés")).first() is None
+    assert confirm_preview(client, response).status_code == 302
     with read() as session:
         leave = session.scalars(select(Leave).where(Leave.reason == "congés")).one()
         assert leave.starts_at.isoformat() == "2026-03-31T22:00:00+00:00"  # Paris summer time, stored UTC
@@ -306,7 +311,7 @@ def test_delete_asks_first_and_returns_to_the_week_of_the_shift(app, world, sign
     client = signed_in("head")
     edit = f"/shifts/{world.shift_a}/edit"
     form = body(client.get(edit))
-    # Move the shift three weeks on, then delete it from its edit page.
+    # Move the shift two weeks on (Dr Claire Martin's turn: Dr Hugo Bernard is her backup), then delete it.
     client.post(
         edit,
         data={
@@ -314,20 +319,21 @@ def test_delete_asks_first_and_returns_to_the_week_of_the_shift(app, world, sign
             "fingerprint": fingerprint_of(form),
             "senior_id": world.senior_a2,
             "layer": "backup",
-            "starts_at": "2026-03-31T09:00",
-            "ends_at": "2026-03-31T17:00",
+            "starts_at": "2026-03-24T09:00",
+            "ends_at": "2026-03-24T17:00",
         },
     )
     page = body(client.get(edit))
     assert f'href="/shifts/{world.shift_a}/delete"' in page
-    asked = body(client.get(f"/shifts/{world.shift_a}/delete"))
-    assert "Supprimer cette garde ponctuelle ?" in asked and "Dr Hugo Bernard" in asked and "31/03/2026 09:00" in asked
+    response = client.get(f"/shifts/{world.shift_a}/delete")
+    asked = body(response)
+    assert "Supprimer cette garde ponctuelle ?" in asked and "Dr Hugo Bernard" in asked and "24/03/2026 09:00" in asked
+    # Its effect: Dr Hugo Bernard was the backup then; nobody is after.
+    assert "plus de secours (c’était Dr Hugo Bernard)" in asked and "Revenir au formulaire" not in asked
     with read() as session:
         assert session.get(DutySlot, world.shift_a) is not None  # asking removed nothing
-    done = client.post(
-        f"/shifts/{world.shift_a}/delete", data={"csrf_token": csrf_token(client, edit), "fingerprint": fingerprint_of(asked)}
-    )
-    assert done.status_code == 302 and done.headers["Location"].endswith(f"/specialties/{world.neuro}/week?start=2026-03-31")
+    done = confirm_preview(client, response)
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/specialties/{world.neuro}/week?start=2026-03-24")
     with read() as session:
         assert session.get(DutySlot, world.shift_a) is None
 
