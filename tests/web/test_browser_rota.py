@@ -1,0 +1,167 @@
+"""Rota changes in Chromium (the harness of test_browser.py: Debian's Chromium through Playwright, the app
+served over HTTP in a thread, SQLite): a head approving a swap sees first what it does to coverage — here
+the backup it takes away, by name — and the preview page has no critical or serious accessibility
+violation (axe-core) on a desktop (1366 px) and on a phone (390 px).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from app import create_app
+from core import clock, db, migrations
+from core.actor import SYSTEM
+from rota import operations as rota
+from rota.models import Layer, Senior
+from rota.queries import on_duty
+from tests.conftest import settings_for
+from tests.web.conftest import PARIS, World, build_world
+from tests.web.test_browser import _free_port, browser, shots, sign_in  # noqa: F401 - fixtures of the harness
+
+SERIOUS = ("critical", "serious")
+
+
+@dataclass
+class Live:
+    base: str
+    world: World
+    app: object
+
+    def arrange(self, change):
+        """Change the served database as an administrator would from the CLI (SYSTEM), committed."""
+        with self.app.app_context():
+            session = db.session()
+            result = change(session)
+            session.commit()
+            return result
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory, browser) -> Iterator[Live]:  # noqa: F811 - the harness's fixture
+    from argon2 import PasswordHasher
+    from werkzeug.serving import make_server
+
+    from accounts import passwords
+
+    previous = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser-rota') / 'recours.sqlite3'}"
+    app = create_app(settings_for(url, PUBLIC_BASE_URL=base))
+    with app.app_context():
+        migrations.upgrade(db.database().engine)
+        world = build_world(db.session(), clock.now())
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Live(base, world, app)
+    finally:
+        server.shutdown()
+        thread.join(5)
+        app.extensions["recours.db"].engine.dispose()
+        passwords.use_hasher(previous)
+
+
+@pytest.fixture
+def page(browser, live):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in SERIOUS
+    ]
+
+
+def text(page, selector: str = "main") -> str:
+    return page.inner_text(selector).replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _day_after_tomorrow(hour: int) -> datetime:
+    day = clock.now().astimezone(PARIS).date() + timedelta(days=2)
+    return datetime.combine(day, time(hour), PARIS)
+
+
+def test_a_swap_preview_names_the_backup_it_takes_away(page, live, shots):  # noqa: F811
+    """Neurology's primary of a morning gives it to the colleague who is that morning's backup; both
+    agreed. The head's preview says the slot loses its backup, naming them, before anything is saved."""
+    starts, ends = _day_after_tomorrow(10), _day_after_tomorrow(12)
+    neuro = live.world.neuro
+
+    def swap_with_the_backup(session):
+        primary = on_duty(session, neuro, starts).decision.layer(Layer.PRIMARY)[0].senior_id
+        backup = next(s for s in (live.world.senior_a, live.world.senior_a2) if s != primary)
+        rota.add_shift(session, SYSTEM, neuro, backup, "backup", starts, ends)
+        swap = rota.request_swap(session, SYSTEM, neuro, primary, backup, starts, ends)
+        rota.accept_swap(session, SYSTEM, swap.id, backup, clock.now())
+        return swap.id, session.get(Senior, primary).full_name, session.get(Senior, backup).full_name
+
+    swap_id, primary_name, backup_name = live.arrange(swap_with_the_backup)
+    sign_in(page, live.base, "head")
+    page.goto(f"{live.base}/swaps")
+    page.locator(f"a[href='/swaps/{swap_id}/approve']").click()
+    page.wait_for_url(f"{live.base}/swaps/{swap_id}/approve")
+    assert text(page, "h1") == "Approuver cet échange ?"
+    warning = text(page, ".warnbox")
+    assert f"plus de secours (c’était {backup_name})" in warning, warning
+    assert "10:00" in warning and "12:00" in warning  # in the department's local time
+    assert f"principal : {primary_name} → {backup_name}" in text(page, ".effect")
+    page.screenshot(path=shots / "swap-preview.png", full_page=True)
+    assert serious_violations(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the preview scrolls sideways on a phone"
+    assert serious_violations(page) == []
+    page.screenshot(path=shots / "phone-swap-preview.png", full_page=True)
+    # Nothing was saved by looking; confirming saves it.
+    assert live.arrange(lambda session: session.get(rota.SwapRequest, swap_id).status) == rota.SwapStatus.ACCEPTED
+    page.get_by_role("button", name="Valider").click()
+    page.wait_for_url(f"{live.base}/swaps")
+    assert "Échange validé : il est en vigueur." in text(page, ".flashes")
+    assert live.arrange(lambda session: session.get(rota.SwapRequest, swap_id).status) == rota.SwapStatus.APPROVED
+
+
+def _axe_at_both_widths(page) -> None:
+    for width, height in ((1366, 900), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert serious_violations(page) == [], (width, page.url)
+
+
+def test_leave_and_deletion_previews_pass_axe_and_save_only_when_confirmed(page, live):  # noqa: F811
+    """A head enters a neurologist's leave: the preview says who stands in; "back to the form" keeps what
+    was typed; confirming saves it. Deleting a shift first shows what goes. No serious axe finding."""
+    world = live.world
+    sign_in(page, live.base, "head")
+    page.goto(f"{live.base}/seniors/{world.senior_a}/leave/new")
+    page.get_by_label("Début").fill(_day_after_tomorrow(8).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Fin").fill(_day_after_tomorrow(18).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Motif").fill("congrès")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("heading", name="Ce que cela change").wait_for()
+    assert "Dr Claire Martin" in text(page, ".effect")
+    _axe_at_both_widths(page)
+    page.get_by_role("button", name="Revenir au formulaire").click()
+    assert page.get_by_label("Motif").input_value() == "congrès"
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Confirmer et enregistrer").click()
+    page.wait_for_url(f"{live.base}/seniors/{world.senior_a}/edit")
+    assert "Absence ajoutée." in text(page, ".flashes")
+
+    page.goto(f"{live.base}/shifts/{world.shift_a}/delete")
+    assert "Ce que cela change" in text(page)
+    _axe_at_both_widths(page)
