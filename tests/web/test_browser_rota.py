@@ -142,7 +142,7 @@ def _axe_at_both_widths(page) -> None:
         assert serious_violations(page) == [], (width, page.url)
 
 
-def test_leave_and_deletion_previews_pass_axe_and_save_only_when_confirmed(page, live):  # noqa: F811
+def test_leave_and_deletion_previews_pass_axe_and_save_only_when_confirmed(page, live):
     """A head enters a neurologist's leave: the preview says who stands in; "back to the form" keeps what
     was typed; confirming saves it. Deleting a shift first shows what goes. No serious axe finding."""
     world = live.world
