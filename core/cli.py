@@ -1,11 +1,46 @@
-"""``flask db ...``: database maintenance for IT."""
+"""The words of the ``flask`` commands, and ``flask db ...`` (database maintenance for IT).
+
+Every message a command writes for a person — what it did, what it found, why it refuses — comes from
+the one catalogue (:mod:`core.words`) in the language of whoever reads the terminal: ``CLI_LANGUAGE``,
+else ``DEFAULT_LANGUAGE`` (French). ``CLI_LANGUAGE=en flask rota gaps`` asks one command in English.
+What scripts read is the same in every language: ``flask report --csv``, a token's secret or a feed's
+URL alone on standard output, ids and codes.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from core import db, migrations
+from core.errors import OperationError
+from core.words import Words, in_language
+
+__all__ = ["cli_words", "local_time", "refusal"]
+
+
+def cli_words() -> Words:
+    """The catalogue, numbers and dates of the terminal's reader (inside a command: the app is loaded)."""
+    return in_language(current_app.config["SETTINGS"].cli_language)
+
+
+def local_time(at: datetime, zone: ZoneInfo, words: Words, pattern: str = "EEE dd/MM/y HH:mm") -> str:
+    """``mar. 31/03/2026 02:30 CEST``: a local instant with the zone's abbreviation, so a DST change shows."""
+    return f"{words.instant(at, zone, pattern)} {at.astimezone(zone).tzname()}"
+
+
+def refusal(exc: OperationError, words: Words | None = None) -> click.ClickException:
+    """An operation's refusal as the command's error, found by its code and said in the reader's
+    language (instants in the scheduler's zone, the hospital's)."""
+    words = words or cli_words()
+    zone = ZoneInfo(current_app.config["SETTINGS"].scheduler.timezone)
+    values = {k: local_time(v, zone, words, "dd/MM/y HH:mm") if isinstance(v, datetime) else v for k, v in exc.params.items()}
+    return click.ClickException(words._(exc.template, **values))
+
 
 db_cli = AppGroup("db", help="Database schema.")
 
@@ -15,4 +50,5 @@ db_cli = AppGroup("db", help="Database schema.")
 def upgrade_command(revision: str) -> None:
     """Apply the migrations (creates the schema on an empty database)."""
     migrations.upgrade(db.database().engine, revision)
-    click.echo(f"database at {revision}: {db.database().engine.url.render_as_string(hide_password=True)}")
+    url = db.database().engine.url.render_as_string(hide_password=True)
+    click.echo(cli_words()._("database at {revision}: {url}", revision=revision, url=url))

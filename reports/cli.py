@@ -19,6 +19,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from core import clock, db
+from core.cli import cli_words
 from reports import summaries
 from reports.export import to_csv, to_text
 from reports.figures import callback_default_deadline, summary_report, unanswered_report
@@ -84,10 +85,16 @@ def report_cli(ctx: click.Context, first_day, last_day, specialty, department, a
                 click.echo(("\n" if n else "") + f"# {t.name}")
             click.echo(to_csv(t), nl=False)
         return
-    period = scope.period
-    click.echo(f"Call report: {scope.label}, {period.first_day} to {period.last_day} inclusive ({period.zone.key})")
+    period, words = scope.period, cli_words()
+    from reports.views import SCOPE_LABELS
+
+    label = words._(SCOPE_LABELS[scope.label]) if scope.label in SCOPE_LABELS else scope.label
+    first, last = (words.day(d, "d MMMM y") for d in (period.first_day, period.last_day))
+    click.echo(
+        words._("Call report: {scope}, {first} to {last} inclusive ({zone})", scope=label, first=first, last=last, zone=period.zone.key)
+    )
     for t in chosen:
-        click.echo("\n" + to_text(t))
+        click.echo("\n" + to_text(t, words))
 
 
 @report_cli.command("summarise")
@@ -102,6 +109,15 @@ def summarise_command(first_day, last_day, specialty, department, rebuild: bool)
         summaries.forget(session, period.zone, period.first_day, period.last_day)
     started = time.perf_counter()
     count = summaries.summarise(session, period.zone, period.first_day, period.last_day, clock.now())
+    words = cli_words()
     click.echo(
-        f"summarised {count} day(s) of {period.first_day} to {period.last_day} ({period.zone.key}) in {time.perf_counter() - started:.1f} s"
+        words.ngettext(
+            "summarised {count} day of {first} to {last} ({zone}) in {seconds}",
+            "summarised {count} days of {first} to {last} ({zone}) in {seconds}",
+            count,
+            first=period.first_day,
+            last=period.last_day,
+            zone=period.zone.key,
+            seconds=words.seconds(time.perf_counter() - started),
+        )
     )
