@@ -13,8 +13,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import click
-from flask import current_app
-from flask.cli import AppGroup
+from flask import current_app, has_app_context
+from flask.cli import AppGroup, ScriptInfo
 
 from core import db, migrations
 from core.errors import OperationError
@@ -24,8 +24,15 @@ __all__ = ["cli_words", "local_time", "refusal"]
 
 
 def cli_words() -> Words:
-    """The catalogue, numbers and dates of the terminal's reader (inside a command: the app is loaded)."""
-    return in_language(current_app.config["SETTINGS"].cli_language)
+    """The catalogue, numbers and dates of the terminal's reader: the app's ``CLI_LANGUAGE``, also while
+    click still parses the arguments (before the command's application context), else French."""
+    if has_app_context():
+        return in_language(current_app.config["SETTINGS"].cli_language)
+    context = click.get_current_context(silent=True)
+    info = context.find_object(ScriptInfo) if context is not None else None
+    if info is None:
+        return in_language(None)
+    return in_language(info.load_app().config["SETTINGS"].cli_language)
 
 
 def local_time(at: datetime, zone: ZoneInfo, words: Words, pattern: str = "EEE dd/MM/y HH:mm") -> str:

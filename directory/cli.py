@@ -33,7 +33,7 @@ def import_command(path: str) -> None:
     if errors:
         session.rollback()
         for error in errors:
-            click.echo(f"{path}: {error}", err=True)
+            click.echo(words._("{path}: line {line}: {message}", path=path, line=error.line, message=error.in_words(words)), err=True)
         raise click.ClickException(
             words.ngettext("{count} problem; nothing was imported", "{count} problems; nothing was imported", len(errors))
         )

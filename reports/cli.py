@@ -36,7 +36,7 @@ def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> date
     try:
         return parse_day(value, "--from" if param.name == "first_day" else "--to")
     except PeriodError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(cli_words()._(exc.template, **exc.params)) from None
 
 
 def scope_options(command: Callable) -> Callable:
@@ -56,7 +56,7 @@ def _scope(first_day: date | None, last_day: date | None, specialty: str | None,
     try:
         return resolve_scope(db.session(), first_day, last_day, specialty=specialty, department=department, now=clock.now())
     except PeriodError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(cli_words()._(exc.template, **exc.params)) from None
 
 
 @click.group("report", cls=AppGroup, invoke_without_command=True)

@@ -230,11 +230,13 @@ def import_command(path: str, dry_run: bool, default_senior: str | None, default
         else:
             result = parse_shift_csv(session, content, on_line=bar.update)
     for warning in result.warnings:
-        click.echo(words._("{path}: warning: line {line}: {message}", path=path, line=warning.line, message=warning.message), err=True)
+        click.echo(
+            words._("{path}: warning: line {line}: {message}", path=path, line=warning.line, message=warning.in_words(words)), err=True
+        )
     if result.errors:
         session.rollback()
         for error in result.errors:
-            click.echo(words._("{path}: line {line}: {message}", path=path, line=error.line, message=error.message), err=True)
+            click.echo(words._("{path}: line {line}: {message}", path=path, line=error.line, message=error.in_words(words)), err=True)
         raise click.ClickException(
             words.ngettext("{count} problem; nothing was imported", "{count} problems; nothing was imported", len(result.errors))
         )

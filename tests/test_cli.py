@@ -63,7 +63,7 @@ def test_gp_import_refuses_a_file_without_the_columns(runner, tmp_path):
     path = tmp_path / "gps.csv"
     path.write_text("nom,telephone\nX,0199000201\n", encoding="utf-8")
     result = runner.invoke(args=["gps", "import", str(path)])
-    assert result.exit_code != 0 and "line 1: missing column(s): name, rpps, phones" in result.output
+    assert result.exit_code != 0 and "line 1: missing columns: name, rpps, phones" in result.output
 
 
 def test_calls_list_shows_calls_with_their_attempts(app, runner, frozen_clock):

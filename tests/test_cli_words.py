@@ -38,11 +38,21 @@ def test_refusals_and_file_problems_in_french(french_cli, tmp_path):
     broken.write_text("name;rpps;phones\nDr Alice Renaud;123;01 99 00 02 01\nDr Bruno Caron;10001234568;\n", encoding="utf-8")
     result = french_cli("gps", "import", str(broken))
     assert result.exit_code == 1
+    assert f"{broken}{NBSP}: ligne 2{NBSP}: le RPPS «{NBSP}123{NBSP}» doit compter 11 chiffres\n" in result.output
+    assert f"{broken}{NBSP}: ligne 3{NBSP}: aucun numéro\n" in result.output
     assert f"Error: 2 problèmes{NBSP}; rien n’a été importé" in result.output
+    no_rpps = tmp_path / "columns.csv"
+    no_rpps.write_text("name;phones\nDr Alice Renaud;01 99 00 02 01\n", encoding="utf-8")
+    columns = french_cli("gps", "import", str(no_rpps)).output
+    assert f"ligne 1{NBSP}: colonne manquante{NBSP}: rpps (attendues{NBSP}: name, rpps, phones)" in columns
     latin1 = tmp_path / "latin1.csv"
     latin1.write_bytes("name;rpps;phones\nDr Inès Petit;10001234567;0199000201\n".encode("latin-1"))
     result = french_cli("gps", "import", str(latin1))
     assert f"n’est pas du texte UTF-8{NBSP}: exportez le tableur en CSV UTF-8" in result.output
+    period = french_cli("report", "--from", "2026-03-02", "--to", "2026-03-01")
+    assert period.exit_code == 2 and "la période se termine (2026-03-01) avant de commencer (2026-03-02)" in period.output
+    day = french_cli("report", "--from", "2026-02-30")
+    assert day.exit_code == 2 and f"--from doit être une date AAAA-MM-JJ, reçu «{NBSP}2026-02-30{NBSP}»" in day.output
     assert french_cli("notifications", "retry", "987654").output.endswith("aucun message n°987654\n")
     assert f"aucune spécialité «{NBSP}dermato{NBSP}»" in french_cli("callbacks", "deadline", "dermato").output
 

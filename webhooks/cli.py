@@ -32,8 +32,8 @@ Recours hotline {number} — configure the Twilio number with:
 Signatures are checked against {base}: it must be the URL Twilio uses.
 {warning}
 Try a call without Twilio (another terminal, while the server runs):
-  {flask} call simulate --url http://127.0.0.1:5000 --press 1 --default-callee accepts
-  {flask} call simulate --say "la neuro s'il vous plaît" --default-callee voicemail
+  {try_keys}
+  {try_speech}
   {flask} calls list
 Web pages: {base}/sign-in ; the scheduler (SMS, reminders, retention) runs
 apart: {flask} scheduler run
@@ -46,5 +46,7 @@ apart: {flask} scheduler run
             base=base,
             warning=warning,
             flask=flask,
+            try_keys=f"{flask} call simulate --url http://127.0.0.1:5000 --press 1 --default-callee accepts",
+            try_speech=f'{flask} call simulate --say "la neuro s\'il vous plaît" --default-callee voicemail',
         )
     )

@@ -217,14 +217,15 @@ def test_unanswered_json_is_paged(get):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("from=2026-13-01&to=2026-03-30", "from must be a date"),
-        ("from=2026-03-30&to=2026-03-01", "before it starts"),
-        (f"{QUERY}&specialty=nope", "no specialty with code 'nope'"),
-        (f"{QUERY}&department=99", "no department '99'"),
-        ("from=2000-01-01&to=2026-01-01", "at most"),
+        ("from=2026-13-01&to=2026-03-30", "from doit être une date AAAA-MM-JJ, reçu «\u00a02026-13-01\u00a0»"),
+        ("from=2026-03-30&to=2026-03-01", "la période se termine (2026-03-01) avant de commencer (2026-03-30)"),
+        (f"{QUERY}&specialty=nope", "aucune spécialité de code «\u00a0nope\u00a0»"),
+        (f"{QUERY}&department=99", "aucun service «\u00a099\u00a0»"),
+        ("from=2000-01-01&to=2026-01-01", "un rapport couvre au plus 1830\u00a0jours"),
     ],
 )
 def test_bad_parameters_are_a_400_that_says_why(get, query, message):
+    """In the reader's language: here the hospital's default, French (the API: Accept-Language)."""
     response = get(f"/api/reports/summary?{query}")
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
     assert message in response.get_json()["detail"]

@@ -214,7 +214,7 @@ def test_missing_columns_and_non_utf8_files(runner, ward, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("date,start,senior\n", encoding="utf-8")
     result = runner.invoke(args=["rota", "import", str(path)])
-    assert result.exit_code != 0 and "line 1: missing column(s): end, specialty" in result.stderr
+    assert result.exit_code != 0 and "line 1: missing columns: end, specialty" in result.stderr
     path.write_bytes("date,start,end,senior,specialty\n16/03/2026,08:30,18:30,Inès Petit,neurology\n".encode("latin-1"))
     result = runner.invoke(args=["rota", "import", str(path)])
     assert result.exit_code != 0 and "is not UTF-8" in result.output
@@ -274,10 +274,25 @@ def test_import_in_french(french_cli, ward, tmp_path):
     good, bad = "14/03/2026;8h30;18h30;Dr Claire Martin;neurology;backup\n", "31/02/2026;8h30;18h30;X;neurology;\n"
     path.write_text("date;start;end;senior;specialty;layer\n" + good + bad, encoding="utf-8")
     broken = french_cli("rota", "import", str(path))
-    assert broken.exit_code == 1 and f"{path}{NBSP}: ligne 3{NBSP}: " in broken.stderr
+    assert broken.exit_code == 1
+    assert f"{path}{NBSP}: ligne 3{NBSP}: la date «{NBSP}31/02/2026{NBSP}» n’existe pas\n" in broken.stderr
+    assert f"{path}{NBSP}: ligne 3{NBSP}: aucun senior nommé «{NBSP}X{NBSP}»\n" in broken.stderr
     assert broken.stderr.endswith(f"Error: 2 problèmes{NBSP}; rien n’a été importé\n")
     path.write_text("date;start;end;senior;specialty;layer\n" + good, encoding="utf-8")
     assert french_cli("rota", "import", str(path), "--dry-run").output == (
         f"1 garde à ajouter, 0 déjà dans Recours (essai{NBSP}: rien n’est écrit)\n"
     )
     assert french_cli("rota", "import", str(path)).output == "1 garde ajoutée, 0 déjà dans Recours\n"
+
+
+def test_a_calendar_file_is_checked_in_french(french_cli, ward, tmp_path):
+    path = tmp_path / "duty.ics"
+    event = "BEGIN:VEVENT\r\nUID:1\r\nDTSTART;VALUE=DATE:20260316\r\nSUMMARY:Astreinte — Dr Claire Martin\r\n"
+    event += "CATEGORIES:neurology\r\nEND:VEVENT\r\n"
+    path.write_text("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//FR\r\n" + event + "END:VCALENDAR\r\n", encoding="utf-8")
+    result = french_cli("rota", "import", str(path))
+    assert result.exit_code == 1
+    assert (
+        f"ligne 4{NBSP}: événement sur la journée (DTSTART est une date){NBSP}: une garde a une heure de début et de fin" in result.stderr
+    )
+    assert "all-day" not in result.stderr
