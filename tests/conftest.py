@@ -154,9 +154,9 @@ def french_cli(make_app):
     in that app's own context (a command joins the context already pushed, e.g. by ``session``)."""
     french = make_app(CLI_LANGUAGE="fr")
 
-    def invoke(*args: str):
+    def invoke(*args: str, input: str | None = None):
         with french.app_context():
-            return french.test_cli_runner().invoke(args=list(args))
+            return french.test_cli_runner().invoke(args=list(args), input=input)
 
     return invoke
 

@@ -53,6 +53,9 @@ def test_refusals_and_file_problems_in_french(french_cli, tmp_path):
     assert period.exit_code == 2 and "la période se termine (2026-03-01) avant de commencer (2026-03-02)" in period.output
     day = french_cli("report", "--from", "2026-02-30")
     assert day.exit_code == 2 and f"--from doit être une date AAAA-MM-JJ, reçu «{NBSP}2026-02-30{NBSP}»" in day.output
+    # An operation's refusal, found by its code and said in French (accounts.operations.AccountError).
+    account = french_cli("users", "create", "not-an-email", "--name", "X", "--password-stdin", input="Correct-Horse-Battery-9\n")
+    assert account.exit_code == 1 and account.output.endswith("Error: not-an-email n'est pas une adresse e-mail.\n")
     assert french_cli("notifications", "retry", "987654").output.endswith("aucun message n°987654\n")
     assert f"aucune spécialité «{NBSP}dermato{NBSP}»" in french_cli("callbacks", "deadline", "dermato").output
 
