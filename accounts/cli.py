@@ -6,16 +6,15 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from accounts import operations
 from accounts.models import Role, User
 from core import db
 from core.actor import Actor
-from core.cli import cli_words, refusal
+from core.cli import CommandGroup, cli_words, refusal
 
-users_cli = AppGroup("users", help="Web app accounts.")
+users_cli = CommandGroup("users", help="Web app accounts.")
 
 
 def _read_password(from_stdin: bool) -> str:

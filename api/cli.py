@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from api.models import ApiToken, CalendarFeed, FeedKind
 from api.tokens import TokenError, create_feed, create_token, find_department, revoke_feed, revoke_token
 from core import db
 from core.actor import Actor
-from core.cli import cli_words, refusal
+from core.cli import CommandGroup, cli_words, refusal
 from core.clock import utc_text
 from core.words import N_
 from rota.queries import find_specialty
 
-tokens_cli = AppGroup("tokens", help="API tokens for /api/.")
-ical_cli = AppGroup("ical", help="Calendar (iCal) feed links for a senior or a specialty.")
+tokens_cli = CommandGroup("tokens", help="API tokens for /api/.")
+ical_cli = CommandGroup("ical", help="Calendar (iCal) feed links for a senior or a specialty.")
 
 
 # Some refusals are said in the command's own terms (its options), by code.

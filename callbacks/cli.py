@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from callbacks import messages, operations
@@ -15,7 +14,7 @@ from callbacks.queries import open_requests, senior_name
 from calllog.models import CallbackRequest, CallbackStatus
 from core import clock, db
 from core.actor import Actor
-from core.cli import cli_words, refusal
+from core.cli import CommandGroup, cli_words, refusal
 from core.words import Words
 from directory.queries import gp_name
 from notify.models import OutboundMessage
@@ -24,7 +23,7 @@ from ringing.operations import RingingError, set_defer_minutes
 from rota.models import Specialty
 from rota.queries import find_specialty
 
-callbacks_cli = AppGroup("callbacks", help="Callback requests: open, overdue, deadlines.")
+callbacks_cli = CommandGroup("callbacks", help="Callback requests: open, overdue, deadlines.")
 
 
 def _minutes(seconds: float) -> str:

@@ -5,17 +5,16 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import click
-from flask.cli import AppGroup
 
 from calllog.queries import recent_calls, seconds_between
 from core import db
-from core.cli import cli_words
+from core.cli import CommandGroup, cli_words
 from core.phones import national
 from core.words import Words
 from reports.definitions import CALLBACK_LABELS, IN_PROGRESS, LAYER_LABELS, OUTCOME_LABELS, RESULT_LABELS
 from rota.models import Senior, Specialty
 
-calls_cli = AppGroup("calls", help="The call log.")
+calls_cli = CommandGroup("calls", help="The call log.")
 
 
 def _secs(words: Words, value: float | None) -> str:

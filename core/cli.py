@@ -9,6 +9,7 @@ URL alone on standard output, ids and codes.
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from core import db, migrations
 from core.errors import OperationError
 from core.words import Words, in_language
 
-__all__ = ["cli_words", "local_time", "refusal"]
+__all__ = ["Command", "CommandGroup", "cli_words", "local_time", "refusal"]
 
 
 def cli_words() -> Words:
@@ -49,7 +50,48 @@ def refusal(exc: OperationError, words: Words | None = None) -> click.ClickExcep
     return click.ClickException(words._(exc.template, **values))
 
 
-db_cli = AppGroup("db", help="Database schema.")
+class _SaidInWords:
+    """Help texts (a command's docstring, its options' ``help=``) shown in the reader's language: the
+    English written in the code is the catalogue's key (``make translations`` reads them from every
+    ``cli.py``, see ``scripts/translations.py``), translated when ``--help`` or a group's list shows it."""
+
+    help: str | None
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        words = cli_words()
+        written = [(param, param.help) for param in self.get_params(ctx) if getattr(param, "help", None)]
+        own = self.help
+        try:
+            self.help = words._(inspect.cleandoc(own)) if own else own
+            for param, text in written:
+                param.help = words._(text)
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+        finally:
+            self.help = own
+            for param, text in written:
+                param.help = text
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        own = self.help
+        try:
+            self.help = cli_words()._(inspect.cleandoc(own)) if own else own
+            return super().get_short_help_str(limit)  # type: ignore[misc]
+        finally:
+            self.help = own
+
+
+class Command(_SaidInWords, click.Command):
+    """A ``flask`` command whose help is said in the reader's language."""
+
+
+class CommandGroup(_SaidInWords, AppGroup):
+    """A group of ``flask`` commands (``flask rota ...``): its commands' help in the reader's language."""
+
+    command_class = Command
+    group_class = type  # a sub-group is a CommandGroup too
+
+
+db_cli = CommandGroup("db", help="Database schema.")
 
 
 @db_cli.command("upgrade")

@@ -5,16 +5,15 @@ from __future__ import annotations
 import secrets
 
 import click
-from flask.cli import AppGroup
 
 from accounts.operations import create_user
 from core import clock, db
 from core.actor import Actor
-from core.cli import cli_words
+from core.cli import CommandGroup, cli_words
 from core.words import Words
 from demo.seed import PARIS, is_empty, seed_demo
 
-demo_cli = AppGroup("demo", help="Demo data.")
+demo_cli = CommandGroup("demo", help="Demo data.")
 
 DEMO_ADMIN = "admin@recours.example.org"
 

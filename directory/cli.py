@@ -5,15 +5,14 @@ from __future__ import annotations
 import os
 
 import click
-from flask.cli import AppGroup
 
 from core import db
 from core.actor import Actor
-from core.cli import cli_words
+from core.cli import CommandGroup, cli_words
 from directory.imports import parse_gp_csv
 from directory.operations import import_gps
 
-gps_cli = AppGroup("gps", help="The GP directory.")
+gps_cli = CommandGroup("gps", help="The GP directory.")
 
 
 @gps_cli.command("import")

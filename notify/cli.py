@@ -5,16 +5,15 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core import clock, db
-from core.cli import cli_words
+from core.cli import CommandGroup, cli_words
 from core.words import Words
 from notify.models import PROBLEM_STATUSES, OutboundMessage
 from notify.outbox import problem_messages, retry
 
-notifications_cli = AppGroup("notifications", help="Outbound SMS, calls and e-mail.")
+notifications_cli = CommandGroup("notifications", help="Outbound SMS, calls and e-mail.")
 
 
 def _line(message: OutboundMessage, tz: ZoneInfo, words: Words) -> str:

@@ -16,10 +16,10 @@ from datetime import date
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from core import clock, db
-from core.cli import cli_words
+from core.cli import CommandGroup, cli_words
 from reports import summaries
 from reports.export import to_csv, to_text
 from reports.figures import callback_default_deadline, summary_report, unanswered_report
@@ -59,7 +59,7 @@ def _scope(first_day: date | None, last_day: date | None, specialty: str | None,
         raise click.UsageError(cli_words()._(exc.template, **exc.params)) from None
 
 
-@click.group("report", cls=AppGroup, invoke_without_command=True)
+@click.group("report", cls=CommandGroup, invoke_without_command=True)
 @scope_options
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of text; with --table, one plain CSV file.")
 @click.option("--table", type=click.Choice(ALL_TABLES), help="Only this table.")

@@ -15,12 +15,11 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core import clock, db
 from core.actor import Actor
-from core.cli import cli_words, local_time
+from core.cli import CommandGroup, cli_words, local_time
 from core.clock import utc_text
 from core.phones import national
 from core.words import Words
@@ -33,7 +32,7 @@ from rota.operations import import_shifts
 from rota.patterns import instant, is_ambiguous, is_nonexistent
 from rota.queries import find_specialty, on_duty_hunt_list
 
-rota_cli = AppGroup("rota", help="Duty rotas: who is on duty, gaps and conflicts, importing shifts.")
+rota_cli = CommandGroup("rota", help="Duty rotas: who is on duty, gaps and conflicts, importing shifts.")
 
 # Files with more lines than this show a progress bar while they are checked and written.
 PROGRESS_FROM_LINES = 500

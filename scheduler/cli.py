@@ -8,16 +8,15 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core import db
-from core.cli import cli_words
+from core.cli import CommandGroup, cli_words
 from scheduler import runner
 from scheduler.jobs import JOBS, job_specs, run_job
 from scheduler.models import SchedulerLock, SchedulerRun
 
-scheduler_cli = AppGroup("scheduler", help="Periodic jobs: callbacks, reminders, gap alerts, digest, retention.")
+scheduler_cli = CommandGroup("scheduler", help="Periodic jobs: callbacks, reminders, gap alerts, digest, retention.")
 
 
 @scheduler_cli.command("run")

@@ -4,6 +4,7 @@ else French. Run through Flask's CLI runner as IT would; what scripts read stays
 from __future__ import annotations
 
 import ast
+import inspect
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,50 @@ def test_no_command_writes_a_sentence_outside_the_catalogue():
                 if name in WRITERS and node.args:
                     found += [f"{path.relative_to(ROOT)}:{node.lineno}: {text!r}" for text in _literal_words(node.args[0])]
     assert found == []
+
+
+# -- help texts -------------------------------------------------------------------------------------------
+
+FLASK_OWN = {"run", "shell", "routes", "call"}  # Flask's commands, and the simulator's (in Twilio's terms)
+
+
+def test_help_is_said_in_french(make_app):
+    runner = make_app(CLI_LANGUAGE="fr").test_cli_runner()
+    listing = runner.invoke(args=["--help"]).output
+    # click shortens a help to its first words, joined by plain spaces.
+    assert "Tableaux de garde : qui est de garde, trous et conflits,..." in listing
+    assert "Comptes de l’application web." in listing
+    assert "Duty rotas" not in listing
+    rota = runner.invoke(args=["rota", "--help"]).output
+    assert "Qui la ligne appelle pour SPECIALTY" in rota and "Who the hotline rings" not in rota
+    gaps = runner.invoke(args=["rota", "gaps", "--help"])
+    assert gaps.exit_code == 0 and "Les plages sans titulaire" in gaps.output and "Durée de la période examinée." in gaps.output
+    assert "Stretches with nobody primary" not in gaps.output
+    # The same command object, asked in English right after: nothing of the French stuck to it.
+    english = make_app(CLI_LANGUAGE="en").test_cli_runner().invoke(args=["rota", "gaps", "--help"]).output
+    assert "Stretches with nobody primary" in english and "Length of the period scanned." in english
+
+
+def _commands(group, path=()):
+    for name, command in group.commands.items():
+        if not path and name in FLASK_OWN:
+            continue
+        yield (*path, name), command
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*path, name))
+
+
+def test_every_command_and_option_has_its_help_in_french(app):
+    from core.cli import Command, CommandGroup
+    from core.words import in_language
+
+    french = in_language("fr")
+    untranslated = []
+    for path, command in _commands(app.cli):
+        assert isinstance(command, Command | CommandGroup), f"flask {' '.join(path)} does not say its help in words"
+        texts = [command.help] + [getattr(p, "help", None) for p in command.params]
+        for text in filter(None, texts):
+            cleaned = inspect.cleandoc(text)
+            if french._(cleaned) == cleaned:
+                untranslated.append((" ".join(path), cleaned))
+    assert untranslated == []

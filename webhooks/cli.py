@@ -6,13 +6,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from core.cli import cli_words
+from core.cli import Command, cli_words
 from core.phones import national
 from ivr.links import Links
 from notify.outbox import SMS_WEBHOOK
 
 
-@click.command("twilio-setup")
+@click.command("twilio-setup", cls=Command)
 @with_appcontext
 def twilio_setup_command() -> None:
     """Print the webhook URLs to configure on the Twilio number."""
