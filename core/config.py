@@ -138,6 +138,8 @@ class Settings:
     # "development" only when RECOURS_ENV says so (the .env that `make run` writes): anything else is
     # a real installation, where nothing secret or outbound is left to a default.
     environment: str = "production"
+    # The language of the ``flask`` commands' messages (core.cli): CLI_LANGUAGE, else DEFAULT_LANGUAGE.
+    cli_language: str = "fr"
 
     @property
     def development(self) -> bool:
@@ -378,4 +380,5 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
         scheduler=_scheduler_settings(env, notify),
         web=_web_settings(env),
         local=_local_settings(env, instance_path),
+        cli_language=_choice(env, "CLI_LANGUAGE", env.get("DEFAULT_LANGUAGE", "").strip().lower() or "fr", ("fr", "en")),
     )
