@@ -107,6 +107,48 @@ class LocalStateSettings:
     journal_dir: str = "instance/journal"
 
 
+@dataclass(frozen=True)
+class WebhookBudget:
+    """How long a webhook may take, and every database wait derived from it (README, "Bad days").
+
+    Twilio waits 15 s for an answer; a GP waits much less. Past the budget the webhook answers from
+    degraded mode, so each wait below is a share of it: a request that meets several of them (a pool
+    checkout, a connection, statements, a lock) is still cut at the budget itself by :mod:`core.deadline`.
+    """
+
+    seconds: float = 3.0
+
+    @property
+    def connect_timeout(self) -> int:
+        # libpq's unit is whole seconds, 2 at least; core.pgdeadline cuts a connection at the budget anyway.
+        return max(2, int(self.seconds))
+
+    @property
+    def statement_timeout_ms(self) -> int:
+        # The server stops a statement the webhook has stopped waiting for, and releases its locks.
+        return int(self.seconds * 1000)
+
+    @property
+    def lock_timeout_ms(self) -> int:
+        # A call row locked by a stuck transaction of another webhook: give up at half the budget.
+        return int(self.seconds * 500)
+
+    @property
+    def pool_timeout(self) -> float:
+        # Waiting for a pooled connection means the database is already in trouble.
+        return self.seconds / 4
+
+    @property
+    def sqlite_busy_timeout(self) -> float:
+        # SQLite's write lock is held for milliseconds by a healthy writer.
+        return self.seconds / 2
+
+    @property
+    def readiness_timeout(self) -> float:
+        # /readyz answers a load balancer's probe, itself on a timeout of a second or two.
+        return min(1.0, self.seconds / 2)
+
+
 ENVIRONMENTS = ("production", "development")
 # Shorter than this, a SECRET_KEY can be guessed offline from one signed cookie.
 MIN_SECRET_KEY_LENGTH = 32
@@ -135,6 +177,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     web: WebSettings = field(default_factory=WebSettings)
     local: LocalStateSettings = field(default_factory=LocalStateSettings)
+    budget: WebhookBudget = field(default_factory=WebhookBudget)
     # "development" only when RECOURS_ENV says so (the .env that `make run` writes): anything else is
     # a real installation, where nothing secret or outbound is left to a default.
     environment: str = "production"
@@ -185,6 +228,19 @@ def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int,
         raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high} {unit}, got {value}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds such as 3 or 1.5, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds, got {raw}")
     return value
 
 
@@ -378,4 +434,6 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
         scheduler=_scheduler_settings(env, notify),
         web=_web_settings(env),
         local=_local_settings(env, instance_path),
+        # Far under Twilio's 15 s, over a healthy webhook's few milliseconds.
+        budget=WebhookBudget(_seconds(env, "WEBHOOK_BUDGET_SECONDS", 3.0, 0.5, 10.0)),
     )

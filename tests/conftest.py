@@ -128,7 +128,7 @@ def make_app(database_url: str) -> Iterator:
     yield build
     for app in apps:
         writer.stop(app)
-        app.extensions["recours.db"].engine.dispose()
+        app.extensions["recours.db"].dispose()
 
 
 @pytest.fixture

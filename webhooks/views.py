@@ -18,7 +18,7 @@ from calllog import events as ev
 from calllog import operations, writer
 from calllog.facts import Fact, FailureFact, StatusFact, StepFact
 from calllog.models import Call
-from core import clock, db
+from core import clock, db, deadline
 from core.phones import try_e164
 from directory.queries import gp_name
 from ivr import flow, links
@@ -86,6 +86,19 @@ def _rollback(session) -> None:
 
 def _sid_of(fact: Fact) -> str:
     return fact.report.call_sid if isinstance(fact, StatusFact) else fact.sid
+
+
+# A Twilio form is a few kB (a long SpeechResult included): anything bigger is refused (413) from its
+# Content-Length, before a byte of it is read, let alone parsed for the signature check.
+MAX_WEBHOOK_BODY_BYTES = 32 * 1024
+
+
+@blueprint.before_request
+def start_the_budget() -> None:
+    """Bound the request before anything reads it: body size, then the time its database work may take."""
+    request.max_content_length = MAX_WEBHOOK_BODY_BYTES
+    db.serves_webhook()  # the deadline ends when the request's sessions are closed (core.db)
+    deadline.start(glue.settings().budget.seconds)
 
 
 @blueprint.before_request
@@ -224,14 +237,17 @@ def status() -> Response:
 
 @blueprint.post(links.FALLBACK)
 def fallback() -> Response:
-    """The number's Fallback URL: Twilio could not use our answer. Switchboard, and note why."""
-    log.error(
-        "Twilio fallback for call %s: error %s at %s",
-        text(request.form, "CallSid", 64),
-        text(request.form, "ErrorCode", 16),
-        text(request.form, "ErrorUrl", 500),
-    )
-    _note_failure(f"Twilio error {text(request.form, 'ErrorCode', 16)} at {text(request.form, 'ErrorUrl', 500)}")
+    """The number's Fallback URL: Twilio could not use our answer (often: the database held the webhook
+    up). Switchboard at once, without touching the database — the one thing that may be failing: the
+    failure is noted in the local journal, which the writer stores when the database answers."""
+    sid, code, url = text(request.form, "CallSid", 64), text(request.form, "ErrorCode", 16), text(request.form, "ErrorUrl", 500)
+    log.error("Twilio fallback for call %s: error %s at %s; the caller goes to the switchboard", sid, code, url)
+    if sid and not request.form.get("ParentCallSid"):
+        fact = FailureFact(sid, text(request.form, "From", 64), text(request.form, "To", 64), f"Twilio error {code} at {url}", clock.now())
+        try:
+            writer.record(current_app, fact)
+        except Exception:
+            log.exception("could not journal the fallback of call %s", sid)
     return _fallback_twiml()
 
 
@@ -252,13 +268,21 @@ def _screen_refused() -> Response:
 
 
 def _note_failure(error: str) -> None:
-    """Record the failure on the call if the database lets us; never raise from here."""
+    """Record the failure on the call if the database lets us within the budget; never raise from here."""
     sid = text(request.form, "CallSid", 64)
     if not sid or request.form.get("ParentCallSid"):
         return
     fact = FailureFact(sid, text(request.form, "From", 64), text(request.form, "To", 64), error, clock.now())
+    if deadline.spent():
+        # The database already had the whole budget: the note goes straight to the journal.
+        log.error("call %s goes to the switchboard after %s; the budget is spent, the note is journaled", sid, error)
+        try:
+            writer.record(current_app, fact)
+        except Exception:
+            log.exception("could not journal the failure of call %s", sid)
+        return
     try:
-        with db.database().sessions() as session, session.begin():
+        with db.database().webhook_sessions() as session, session.begin():
             operations.record_failure(session, fact.sid, fact.caller, fact.dialled, fact.error, fact.at)
     except Exception:
         log.exception("could not record the failure of call %s; kept in the journal", sid)
