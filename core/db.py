@@ -206,9 +206,7 @@ def init_app(app: Flask, url: str, budget: WebhookBudget | None = None) -> Datab
             db_session = g.pop(name, None)
             if db_session is not None:
                 db_session.close()
-        if g.pop("db_webhook", False):
-            # After the close: giving a connection back is bounded by the deadline too.
-            deadline.clear()
+        end_webhook()
 
     return database
 
@@ -225,6 +223,7 @@ def session() -> Session:
         db = database()
         if g.get("db_webhook"):
             g.db_session = db.webhook_read_sessions() if g.get("db_reads_only") else db.webhook_sessions()
+            g.setdefault("db_webhook_opened", set()).add("db_session")
         else:
             g.db_session = db.read_sessions() if g.get("db_reads_only") else db.sessions()
     return g.db_session
@@ -232,8 +231,21 @@ def session() -> Session:
 
 def serves_webhook() -> None:
     """Declare that this request is a webhook: its sessions use the webhooks' engine, whose waits are
-    bounded by the budget (start the request's deadline with :func:`core.deadline.start`)."""
+    bounded by the budget (start the request's deadline with :func:`core.deadline.start`, end the
+    request with :func:`end_webhook`)."""
     g.db_webhook = True
+
+
+def end_webhook() -> None:
+    """At the end of a webhook: close its sessions — giving their connections back is still bounded by
+    the deadline — then lift the deadline. (A request served inside an application context that was
+    already open, as in tests, leaves that context's own session alone.)"""
+    for name in g.pop("db_webhook_opened", ()):
+        db_session = g.pop(name, None)
+        if db_session is not None:
+            db_session.close()
+    if g.pop("db_webhook", False):
+        deadline.clear()
 
 
 def reads_only() -> None:
@@ -251,7 +263,11 @@ def read_session() -> Session:
     (expanding the rota to judge it): the change's own transaction then lasts milliseconds."""
     if "db_read_session" not in g:
         db = database()
-        g.db_read_session = db.webhook_read_sessions() if g.get("db_webhook") else db.read_sessions()
+        if g.get("db_webhook"):
+            g.db_read_session = db.webhook_read_sessions()
+            g.setdefault("db_webhook_opened", set()).add("db_read_session")
+        else:
+            g.db_read_session = db.read_sessions()
     return g.db_read_session
 
 

@@ -97,8 +97,13 @@ MAX_WEBHOOK_BODY_BYTES = 32 * 1024
 def start_the_budget() -> None:
     """Bound the request before anything reads it: body size, then the time its database work may take."""
     request.max_content_length = MAX_WEBHOOK_BODY_BYTES
-    db.serves_webhook()  # the deadline ends when the request's sessions are closed (core.db)
+    db.serves_webhook()
     deadline.start(glue.settings().budget.seconds)
+
+
+@blueprint.teardown_request
+def end_the_budget(_exc: BaseException | None) -> None:
+    db.end_webhook()
 
 
 @blueprint.before_request
