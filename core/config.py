@@ -74,6 +74,8 @@ class SchedulerSettings:
     retention_recording_months: int = 6
     # "anonymise" keeps the statistics of old calls without any number or name; "delete" removes the rows.
     retention_mode: str = "anonymise"
+    # A call still open this long after it started is looked up at Twilio and closed (reconcile-calls).
+    reconcile_after_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -345,6 +347,8 @@ def _scheduler_settings(env: Mapping[str, str], notify: NotifySettings) -> Sched
         # Recordings hold patient talk: never kept longer than the call log that points to them.
         retention_recording_months=_count(env, "RETENTION_RECORDING_MONTHS", min(6, call_log_months), 1, call_log_months, "months"),
         retention_mode=_choice(env, "RETENTION_MODE", "anonymise", ("anonymise", "delete")),
+        # Twilio ends every call after 4 hours: past that, nothing can still be in progress.
+        reconcile_after_minutes=_count(env, "CALL_RECONCILE_MINUTES", 60, 5, 240, "minutes"),
     )
 
 
