@@ -332,6 +332,27 @@ def switchboard_result(ctx: Context, call: Call, dial_call_status: str) -> Step:
     return record_callback(ctx, call.language, before=prompts.text(call.language, "switchboard_missed"))
 
 
+def goodbye_after_failed_recording(settings: Settings, language: str = "fr") -> VoiceResponse:
+    """The message could not be attached to a callback request now (it is kept for later): goodbye,
+    never the recording prompt again — a failing Record action must not become a loop."""
+    response = VoiceResponse()
+    response.say(prompts.text(language, "callback_saved"), **prompts.voice(settings, language))
+    response.hangup()
+    return response
+
+
+def message_after_switchboard(settings: Settings, links: Links, language: str = "fr") -> VoiceResponse:
+    """The switchboard was tried and its result could not be handled: take a message, do not ring it again."""
+    response = VoiceResponse()
+    say = prompts.voice(settings, language)
+    response.say(prompts.text(language, "switchboard_missed"), **say)
+    response.say(prompts.text(language, "recording_notice"), **say)
+    _record(response, settings, links)
+    response.say(prompts.text(language, "callback_saved"), **say)
+    response.hangup()
+    return response
+
+
 def fallback(settings: Settings, links: Links, language: str = "fr") -> VoiceResponse:
     """For Twilio's Fallback URL and for any internal failure: needs neither the database nor the rota."""
     response = VoiceResponse()

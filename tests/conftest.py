@@ -90,6 +90,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         admin.dispose()
 
 
+@pytest.fixture
+def fault_proxy(database_url: str):
+    """A TCP proxy in front of the test's PostgreSQL database that can refuse, hang or slow it
+    (tests/faultproxy.py). The faults are PostgreSQL's: the SQLite run of such a test is skipped."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the TCP fault proxy stands in front of PostgreSQL")
+    from tests.faultproxy import FaultProxy
+
+    url = make_url(database_url)
+    with FaultProxy((url.host or "127.0.0.1", url.port or 5432)) as proxy:
+        yield proxy
+
+
 def settings_for(database_url: str, **overrides: str) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,

@@ -15,12 +15,10 @@ from xml.etree import ElementTree
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 
 from calllog.models import Call
 from core.config import WebhookBudget
 from tests.conftest import PUBLIC_BASE_URL, SWITCHBOARD, settings_for, sign, signed_post
-from tests.faultproxy import FaultProxy
 from tests.hospital import GP_KNOWN, build_hospital
 
 CALL = {"CallSid": "CA" + "5" * 32, "AccountSid": "AC" + "0" * 32, "From": GP_KNOWN, "To": "+33199000000", "CallStatus": "ringing"}
@@ -34,16 +32,6 @@ MARGIN = 1.0
 @pytest.fixture
 def hospital(session, frozen_clock):
     return build_hospital(session, frozen_clock[0])
-
-
-@pytest.fixture
-def fault_proxy(database_url):
-    """A FaultProxy in front of the test's PostgreSQL database (the faults are PostgreSQL's)."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the TCP fault proxy stands in front of PostgreSQL")
-    url = make_url(database_url)
-    with FaultProxy((url.host or "127.0.0.1", url.port or 5432)) as proxy:
-        yield proxy
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
@@ -188,6 +189,7 @@ def callback_choice() -> Response:
 
 
 @blueprint.post(links.RECORDING)
+@on_failure_answer(lambda: _recording_failed())
 def recording() -> Response:
     """The Record action: attach the GP's message to the callback request. Without the database the
     request and its message go to the journal (a callback request once the database is back): the GP
@@ -212,6 +214,7 @@ def recording() -> Response:
 
 
 @blueprint.post(links.SWITCHBOARD_RESULT)
+@on_failure_answer(lambda: _switchboard_result_failed())
 def switchboard_result() -> Response:
     """The switchboard's Dial ended."""
     ctx = _context()
@@ -243,16 +246,22 @@ def status() -> Response:
 @blueprint.post(links.FALLBACK)
 def fallback() -> Response:
     """The number's Fallback URL: Twilio could not use our answer (often: the database held the webhook
-    up). Switchboard at once, without touching the database — the one thing that may be failing: the
-    failure is noted in the local journal, which the writer stores when the database answers."""
+    up). Answered at once, without touching the database — the one thing that may be failing: the
+    failure is noted in the local journal, which the writer stores when the database answers — and never
+    by ringing the switchboard again or re-recording a message that was already recorded."""
     sid, code, url = text(request.form, "CallSid", 64), text(request.form, "ErrorCode", 16), text(request.form, "ErrorUrl", 500)
-    log.error("Twilio fallback for call %s: error %s at %s; the caller goes to the switchboard", sid, code, url)
+    log.error("Twilio fallback for call %s: error %s at %s", sid, code, url)
     if sid and not request.form.get("ParentCallSid"):
         fact = FailureFact(sid, text(request.form, "From", 64), text(request.form, "To", 64), f"Twilio error {code} at {url}", clock.now())
         try:
             writer.record(current_app, fact)
         except Exception:
             log.exception("could not journal the fallback of call %s", sid)
+    failed_path = urlsplit(url).path
+    if failed_path.endswith(links.RECORDING):
+        return _recording_failed()
+    if failed_path.endswith(links.SWITCHBOARD_RESULT):
+        return _switchboard_result_failed()
     return _fallback_twiml()
 
 
@@ -262,6 +271,36 @@ def fallback() -> Response:
 def _fallback_twiml() -> Response:
     settings = glue.settings()
     return glue.twiml(flow.fallback(settings, Links(settings.public_base_url)))
+
+
+def _recording_failed() -> Response:
+    """The Record action failed: the request and its message go to the journal (a callback request once
+    the database answers), the GP hears goodbye — never the recording prompt again."""
+    sid, recording_sid = text(request.form, "CallSid", 64), text(request.form, "RecordingSid", 64)
+    log.error("the message of call %s (recording %s) could not be stored now; kept in the journal", sid, recording_sid)
+    if sid:
+        received = ev.RecordingReceived(
+            text(request.form, "RecordingUrl", 1000) or None,
+            recording_sid or None,
+            small_int(request.form.get("RecordingDuration"), high=86_400),
+        )
+        facts = (ev.CallbackRequested(), received, ev.CallFinished())
+        try:
+            writer.record(current_app, StepFact(sid, clock.now(), facts, text(request.form, "From", 64), text(request.form, "To", 64)))
+        except Exception:
+            log.exception("could not journal the message of call %s", sid)
+    return glue.twiml(flow.goodbye_after_failed_recording(glue.settings()))
+
+
+def _switchboard_result_failed() -> Response:
+    """The switchboard's Dial ended and we could not handle it: a conversation ends; after a miss, a
+    message is taken — the switchboard is not rung again."""
+    if text(request.form, "DialCallStatus", 20) in ("completed", "answered"):
+        response = VoiceResponse()
+        response.hangup()
+        return glue.twiml(response)
+    settings = glue.settings()
+    return glue.twiml(flow.message_after_switchboard(settings, Links(settings.public_base_url)))
 
 
 def _screen_refused() -> Response:
