@@ -354,14 +354,10 @@ def message_after_switchboard(settings: Settings, links: Links, language: str = 
 
 
 def fallback(settings: Settings, links: Links, language: str = "fr") -> VoiceResponse:
-    """For Twilio's Fallback URL and for any internal failure: needs neither the database nor the rota."""
+    """For Twilio's Fallback URL and for any internal failure: needs neither the database nor the rota.
+    The switchboard's Dial posts to an action that needs no database either: goodbye after a
+    conversation, a message after a miss (:func:`message_after_switchboard`) — never the same Dial again."""
     response = VoiceResponse()
-    say = prompts.voice(settings, language)
-    response.say(prompts.text(language, "incident"), **say)
-    _dial_switchboard(response, settings)
-    response.say(prompts.text(language, "switchboard_missed"), **say)
-    response.say(prompts.text(language, "recording_notice"), **say)
-    _record(response, settings, links)
-    response.say(prompts.text(language, "callback_saved"), **say)
-    response.hangup()
+    response.say(prompts.text(language, "incident"), **prompts.voice(settings, language))
+    _dial_switchboard(response, settings, action=links.fallback_switchboard())
     return response

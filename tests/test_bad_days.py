@@ -93,3 +93,44 @@ def test_database_down_and_switchboard_unanswered_no_loop_and_the_message_become
     assert call.callback.recording_seconds == 15 and call.outcome is CallOutcome.CALLBACK_REQUESTED
     assert call.ended_at is not None and call.error is not None  # the fallback's note, from the journal
     session.rollback()
+
+
+def test_database_refused_then_back_the_log_is_complete_and_right_and_the_reconciler_leaves_none_in_progress(
+    make_app, fault_proxy, database_url, hospital, session
+):
+    from datetime import timedelta
+
+    from notify.providers import use_twilio_http_client
+    from scheduler.jobs import run_job
+
+    app = make_app(DATABASE_URL=fault_proxy.url_for(database_url), WEBHOOK_BUDGET_SECONDS=str(BUDGET), NOTIFY_BACKEND="live")
+    fault_proxy.refuse()
+    talked = _call(FlaskTransport(app), gp=[Key("1")], callees={SWITCHBOARD: Accepts(after=2, talk=30)})
+    message = _call(FlaskTransport(app), gp=[Message(seconds=10)], callees={SWITCHBOARD: NoAnswer()})
+    # Twilio's final status callback of this one is lost as well (it hangs up while the switchboard rings).
+    lost = Simulator(FlaskTransport(app), public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW, status_callback_url=None)
+    with clock.use_clock(lost.now):
+        hung_up = lost.call(from_=GP_KNOWN, to=HOTLINE, callees={SWITCHBOARD: NoAnswer()}, hang_up_at=10.0)
+    assert talked.bridged_to == SWITCHBOARD and message.recordings and hung_up.errors == []
+    fault_proxy.restore()
+    writer.writer_of(app).drain()
+
+    def logged(result):
+        session.rollback()
+        call = session.scalars(select(Call).where(Call.sid == result.call_sid)).one()
+        return call.outcome, call.ended_at, call.callback.recording_sid if call.callback else None
+
+    assert logged(talked) == (CallOutcome.SWITCHBOARD, FIXED_NOW + timedelta(seconds=int(talked.ended_at)), None)
+    outcome, ended_at, recording_sid = logged(message)
+    [recording_action] = message.requests_to("/twilio/recording")
+    assert (outcome, recording_sid) == (CallOutcome.CALLBACK_REQUESTED, message.recordings[0].sid)
+    # Ended by the flow's goodbye once the message was in, before Twilio's own end of the call.
+    assert FIXED_NOW + timedelta(seconds=recording_action.t) <= ended_at <= FIXED_NOW + timedelta(seconds=message.ended_at)
+    assert logged(hung_up)[1] is None  # nothing told us it ended
+    later = FIXED_NOW + timedelta(minutes=61)
+    with use_twilio_http_client(lambda: lost.rest), clock.use_clock(lambda: later), app.app_context():
+        assert run_job("reconcile-calls") == "ok"
+    assert logged(hung_up) == (CallOutcome.SWITCHBOARD, FIXED_NOW + timedelta(seconds=int(hung_up.ended_at)), None)
+    session.rollback()
+    assert session.scalars(select(Call).where(Call.ended_at.is_(None))).all() == []
+    session.rollback()

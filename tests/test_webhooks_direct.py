@@ -94,7 +94,16 @@ def test_database_down_still_answers_switchboard_twiml(make_app, hospital, caplo
     assert response.status_code == 200
     root = ElementTree.fromstring(response.data)
     assert root.find("Dial").text == SWITCHBOARD
-    assert root.find("Record") is not None  # if the switchboard does not answer, a message is still taken
+    assert root.find("Dial").get("action") == "https://recours.example.org/twilio/fallback-switchboard"
+    # If the switchboard does not answer, a message is still taken — without the database either.
+    missed = ElementTree.fromstring(
+        signed_post(app.test_client(), "/twilio/fallback-switchboard", {**CALL, "DialCallStatus": "no-answer"}).data
+    )
+    assert missed.find("Record") is not None and missed.find("Dial") is None
+    answered = ElementTree.fromstring(
+        signed_post(app.test_client(), "/twilio/fallback-switchboard", {**CALL, "DialCallStatus": "completed"}).data
+    )
+    assert [child.tag for child in answered] == ["Hangup"]
     assert "sending the caller to the switchboard" in caplog.text
 
 

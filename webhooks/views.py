@@ -260,9 +260,16 @@ def fallback() -> Response:
     failed_path = urlsplit(url).path
     if failed_path.endswith(links.RECORDING):
         return _recording_failed()
-    if failed_path.endswith(links.SWITCHBOARD_RESULT):
+    if failed_path.endswith((links.SWITCHBOARD_RESULT, links.FALLBACK_SWITCHBOARD)):
         return _switchboard_result_failed()
     return _fallback_twiml()
+
+
+@blueprint.post(links.FALLBACK_SWITCHBOARD)
+def fallback_switchboard() -> Response:
+    """The switchboard's Dial ended after the fallback rang it: goodbye after a conversation, else a
+    message. No database: whatever made us fall back may still be failing."""
+    return _switchboard_result_failed()
 
 
 # -- failures ---------------------------------------------------------------------------------------
