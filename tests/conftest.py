@@ -114,6 +114,9 @@ def settings_for(database_url: str, **overrides: str) -> dict[str, str]:
         "SECRET_KEY": "test",
         # The suite is a developer's machine: the log notification backend is allowed (docs/security.md).
         "RECOURS_ENV": "development",
+        # The longest budget: a webhook of a scenario on a loaded machine must not fall into degraded mode
+        # by chance (SQLite's busy timeout is half of it). The fault tests set their own, short one.
+        "WEBHOOK_BUDGET_SECONDS": "10",
         **overrides,
     }
 

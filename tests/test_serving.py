@@ -24,9 +24,10 @@ from tests.hospital import GP_KNOWN, build_hospital
 CALL = {"CallSid": "CA" + "5" * 32, "AccountSid": "AC" + "0" * 32, "From": GP_KNOWN, "To": "+33199000000", "CallStatus": "ringing"}
 REPO = Path(__file__).resolve().parent.parent
 # A short budget keeps the suite quick; the deadlines are the feature here, so they are measured, with
-# a margin for a loaded machine (the answer after the deadline is pure Python, milliseconds when idle).
+# a generous margin for a loaded machine (the answer after the deadline takes milliseconds when idle;
+# without the deadline these requests would wait for ever). bench.degraded prints the real figures.
 BUDGET = 1.0
-MARGIN = 1.0
+MARGIN = 3.0
 
 
 @pytest.fixture
@@ -190,6 +191,7 @@ def test_every_database_wait_is_derived_from_the_budget():
     assert (budget.statement_timeout_ms, budget.lock_timeout_ms) == (3000, 1500)
     assert budget.pool_timeout < budget.seconds and budget.sqlite_busy_timeout < budget.seconds
     assert budget.readiness_timeout <= 1.0
+    assert budget.database_seconds == 2.7 and WebhookBudget(1.0).database_seconds == 0.9  # the rest: answering
     assert WebhookBudget(0.5).connect_timeout == 2  # libpq's floor; core.pgdeadline cuts at the deadline
 
 

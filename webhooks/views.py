@@ -99,7 +99,7 @@ def start_the_budget() -> None:
     """Bound the request before anything reads it: body size, then the time its database work may take."""
     request.max_content_length = MAX_WEBHOOK_BODY_BYTES
     db.serves_webhook()
-    deadline.start(glue.settings().budget.seconds)
+    deadline.start(glue.settings().budget.database_seconds)
 
 
 @blueprint.teardown_request
