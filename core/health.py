@@ -38,6 +38,16 @@ def _database_check(timeout: float) -> dict[str, object]:
     return {"ok": True, "seconds": round(time.monotonic() - started, 3)}
 
 
+def _journal_pending() -> int | None:
+    try:
+        from calllog import writer
+
+        return writer.journal_of(current_app).pending()
+    except Exception:  # a probe never fails on what it only reports
+        log.exception("readiness: the journal could not be read")
+        return None
+
+
 @blueprint.get("/readyz")
 def readyz() -> tuple[Response, int]:
     """Readiness: 200 when the database answers within the readiness timeout, else 503 (the instance
@@ -45,6 +55,7 @@ def readyz() -> tuple[Response, int]:
     settings = current_app.config["SETTINGS"]
     checks = {"database": _database_check(settings.budget.readiness_timeout)}
     ready = all(check["ok"] for check in checks.values())
-    response = jsonify(status="ready" if ready else "not ready", checks=checks)
+    # For the operator, not for the decision: call-log facts waiting in this instance's journal.
+    response = jsonify(status="ready" if ready else "not ready", checks=checks, journal={"pending_bytes": _journal_pending()})
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if ready else 503

@@ -115,14 +115,17 @@ def test_readyz_is_ready_when_the_database_answers(client):
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ready" and body["checks"]["database"]["ok"] is True
+    assert body["journal"] == {"pending_bytes": 0}
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_readyz_is_not_ready_when_the_database_refuses(proxied_app, fault_proxy):
+def test_readyz_is_not_ready_when_the_database_refuses_and_shows_what_waits_in_the_journal(proxied_app, fault_proxy):
     fault_proxy.refuse()
+    signed_post(proxied_app.test_client(), "/twilio/status", {**CALL, "CallStatus": "completed", "SequenceNumber": "4"})
     response = proxied_app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.get_json()["checks"]["database"]["ok"] is False
+    body = response.get_json()
+    assert body["checks"]["database"]["ok"] is False and body["journal"]["pending_bytes"] > 0
 
 
 def test_readyz_never_hangs_on_a_hung_database(proxied_app, fault_proxy):
