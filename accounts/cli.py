@@ -6,22 +6,27 @@ from __future__ import annotations
 import sys
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from accounts import operations
 from accounts.models import Role, User
 from core import db
 from core.actor import Actor
+from core.cli import CommandGroup, cli_words, refusal
 
-users_cli = AppGroup("users", help="Web app accounts.")
+users_cli = CommandGroup("users", help="Web app accounts.")
 
 
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         # One line: `printf '%s\n' "$PASSWORD" | flask users create ...` (keeps it out of the process list).
         return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    words = cli_words()
+    return click.prompt(
+        words._("Password"),
+        hide_input=True,
+        confirmation_prompt=words._("Repeat for confirmation"),
+    )
 
 
 @users_cli.command("create")
@@ -49,8 +54,8 @@ def create_command(email: str, full_name: str, role: str, senior_id: int | None,
         session.commit()
     except operations.AccountError as exc:
         session.rollback()
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"account #{user.id} created: {user.email} ({user.role.value})")
+        raise refusal(exc) from None
+    click.echo(cli_words()._("account #{id} created: {email} ({role})", id=user.id, email=user.email, role=user.role.value))
 
 
 @users_cli.command("set-password")
@@ -61,19 +66,21 @@ def set_password_command(email: str, password_stdin: bool) -> None:
     session = db.session()
     user = session.scalars(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
-        raise click.ClickException(f"no account {email}")
+        raise click.ClickException(cli_words()._("no account {email}", email=email))
     password = _read_password(password_stdin)
     try:
         operations.set_password(session, Actor.command(email), user, password)
     except operations.AccountError as exc:
         session.rollback()
-        raise click.ClickException(str(exc)) from None
+        raise refusal(exc) from None
     session.commit()
-    click.echo(f"password of {user.email} changed")
+    click.echo(cli_words()._("password of {email} changed", email=user.email))
 
 
 @users_cli.command("list")
 def list_command() -> None:
     """Every account, with its role and whether it is active."""
+    words = cli_words()
     for user in db.session().scalars(select(User).order_by(User.email)):
-        click.echo(f"{user.id:>4}  {user.email:<40} {user.role.value:<8} {'active' if user.active else 'inactive'}  {user.full_name}")
+        state = words._("active") if user.active else words._("inactive")
+        click.echo(f"{user.id:>4}  {user.email:<40} {user.role.value:<8} {state}  {user.full_name}")

@@ -4,23 +4,24 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from api.models import ApiToken, CalendarFeed, FeedKind
 from api.tokens import TokenError, create_feed, create_token, find_department, revoke_feed, revoke_token
 from core import db
 from core.actor import Actor
+from core.cli import CommandGroup, cli_words, refusal
 from core.clock import utc_text
+from core.words import N_
 from rota.queries import find_specialty
 
-tokens_cli = AppGroup("tokens", help="API tokens for /api/.")
-ical_cli = AppGroup("ical", help="Calendar (iCal) feed links for a senior or a specialty.")
+tokens_cli = CommandGroup("tokens", help="API tokens for /api/.")
+ical_cli = CommandGroup("ical", help="Calendar (iCal) feed links for a senior or a specialty.")
 
 
 # Some refusals are said in the command's own terms (its options), by code.
 IN_COMMAND_TERMS = {
-    "tokens.scope": "give the departments the token may change (--department), or make it --read-only or --all-departments",
+    "tokens.scope": N_("give the departments the token may change (--department), or make it --read-only or --all-departments"),
 }
 
 
@@ -33,7 +34,9 @@ def _commit_or_fail(action, *details: object):
         return result
     except TokenError as exc:
         session.rollback()
-        raise click.ClickException(IN_COMMAND_TERMS.get(exc.code, exc.message)) from None
+        if exc.code in IN_COMMAND_TERMS:
+            raise click.ClickException(cli_words()._(IN_COMMAND_TERMS[exc.code])) from None
+        raise refusal(exc) from None
 
 
 @tokens_cli.command("create")
@@ -48,12 +51,13 @@ def create_command(name: str, departments: tuple[str, ...], read_only: bool, all
     for text in departments:
         department = find_department(session, text)
         if department is None:
-            raise click.ClickException(f"no department {text!r}")
+            raise click.ClickException(cli_words()._("no department '{name}'", name=text))
         found.append(department)
     token, secret = _commit_or_fail(
         lambda s, who: create_token(s, who, name, found, read_only=read_only, all_departments=all_departments), repr(name)
     )
-    click.echo(f"token #{token.id} {token.name!r} created; its secret, shown only now:", err=True)
+    # The secret alone on standard output, for a script to read; the sentence for the person on stderr.
+    click.echo(cli_words()._("token #{id} '{name}' created; its secret, shown only now:", id=token.id, name=token.name), err=True)
     click.echo(secret)
 
 
@@ -61,19 +65,21 @@ def create_command(name: str, departments: tuple[str, ...], read_only: bool, all
 def list_command() -> None:
     """Every token, revoked ones too, with what it may do (never the secret: it is not stored)."""
     session = db.session()
+    words = cli_words()
     tokens = session.scalars(select(ApiToken).order_by(ApiToken.id)).all()
     if not tokens:
-        click.echo("no tokens")
+        click.echo(words._("no tokens"))
     for token in tokens:
         scope = (
-            "read-only"
+            words._("read-only")
             if token.read_only
-            else "writes in every department"
+            else words._("writes in every department")
             if token.all_departments
-            else "writes in " + ", ".join(d.name for d in token.departments)
+            else words._("writes in {departments}", departments=", ".join(d.name for d in token.departments))
         )
-        state = f"revoked {utc_text(token.revoked_at)}" if token.revoked_at else "active"
-        click.echo(f"#{token.id}  {token.name}  {scope}  created {utc_text(token.created_at)}  {state}")
+        state = words._("revoked {at}", at=utc_text(token.revoked_at)) if token.revoked_at else words._("active")
+        created = words._("created {at}", at=utc_text(token.created_at))
+        click.echo(f"#{token.id}  {token.name}  {scope}  {created}  {state}")
 
 
 @tokens_cli.command("revoke")
@@ -81,7 +87,7 @@ def list_command() -> None:
 def revoke_command(token_id: int) -> None:
     """Revoke a token: requests using it get 401 from now on."""
     token = _commit_or_fail(lambda s, who: revoke_token(s, who, token_id), token_id)
-    click.echo(f"token #{token.id} {token.name!r} revoked")
+    click.echo(cli_words()._("token #{id} '{name}' revoked", id=token.id, name=token.name))
 
 
 def feed_url(secret: str) -> str:
@@ -97,14 +103,14 @@ def link_command(kind: str, target: str) -> None:
     if kind == FeedKind.SPECIALTY:
         specialty = find_specialty(session, target)
         if specialty is None:
-            raise click.ClickException(f"no specialty {target!r}")
+            raise click.ClickException(cli_words()._("no specialty '{name}'", name=target))
         target_id = specialty.id
     elif target.isdigit():
         target_id = int(target)
     else:
-        raise click.BadParameter("a senior is given by id", param_hint="TARGET")
+        raise click.BadParameter(cli_words()._("a senior is given by id"), param_hint="TARGET")
     feed, secret = _commit_or_fail(lambda s, who: create_feed(s, who, kind, target_id), kind, target)
-    click.echo(f"feed #{feed.id} created; its URL, shown only now:", err=True)
+    click.echo(cli_words()._("feed #{id} created; its URL, shown only now:", id=feed.id), err=True)
     click.echo(feed_url(secret))
 
 
@@ -112,13 +118,15 @@ def link_command(kind: str, target: str) -> None:
 def feed_list_command() -> None:
     """Every feed link (never the URL: it is not stored)."""
     session = db.session()
+    words = cli_words()
     feeds = session.scalars(select(CalendarFeed).order_by(CalendarFeed.id)).all()
     if not feeds:
-        click.echo("no calendar feeds")
+        click.echo(words._("no calendar feeds"))
     for feed in feeds:
         target = feed.senior.full_name if feed.senior else feed.specialty.code if feed.specialty else "?"
-        state = f"revoked {utc_text(feed.revoked_at)}" if feed.revoked_at else "active"
-        click.echo(f"#{feed.id}  {feed.kind.value} {target}  created {utc_text(feed.created_at)}  {state}")
+        state = words._("revoked {at}", at=utc_text(feed.revoked_at)) if feed.revoked_at else words._("active")
+        created = words._("created {at}", at=utc_text(feed.created_at))
+        click.echo(f"#{feed.id}  {feed.kind.value} {target}  {created}  {state}")
 
 
 @ical_cli.command("revoke")
@@ -126,4 +134,4 @@ def feed_list_command() -> None:
 def feed_revoke_command(feed_id: int) -> None:
     """Revoke a feed link: calendar apps polling it get 404 from now on."""
     feed = _commit_or_fail(lambda s, who: revoke_feed(s, who, feed_id), feed_id)
-    click.echo(f"calendar feed #{feed.id} revoked")
+    click.echo(cli_words()._("calendar feed #{id} revoked", id=feed.id))

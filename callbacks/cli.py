@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from callbacks import messages, operations
@@ -15,6 +14,8 @@ from callbacks.queries import open_requests, senior_name
 from calllog.models import CallbackRequest, CallbackStatus
 from core import clock, db
 from core.actor import Actor
+from core.cli import CommandGroup, cli_words, refusal
+from core.words import Words
 from directory.queries import gp_name
 from notify.models import OutboundMessage
 from ringing.models import CallPolicy
@@ -22,7 +23,7 @@ from ringing.operations import RingingError, set_defer_minutes
 from rota.models import Specialty
 from rota.queries import find_specialty
 
-callbacks_cli = AppGroup("callbacks", help="Callback requests: open, overdue, deadlines.")
+callbacks_cli = CommandGroup("callbacks", help="Callback requests: open, overdue, deadlines.")
 
 
 def _minutes(seconds: float) -> str:
@@ -30,15 +31,20 @@ def _minutes(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
 
 
-def _state(request: CallbackRequest, now, tz: ZoneInfo, session) -> str:
+def _state(request: CallbackRequest, now, tz: ZoneInfo, session, words: Words) -> str:
     if request.status is CallbackStatus.DONE and request.done_at is not None:
-        who = senior_name(session, request.done_by_senior_id) if request.done_by_senior_id else "by hand"
-        late = " (LATE)" if request.deadline_at and request.done_at > request.deadline_at else ""
-        return f"done {request.done_at.astimezone(tz):%d/%m %H:%M} by {who} via {request.done_via}{late}"
+        at = request.done_at.astimezone(tz).strftime("%d/%m %H:%M")
+        late = request.deadline_at is not None and request.done_at > request.deadline_at
+        if request.done_by_senior_id:
+            who = senior_name(session, request.done_by_senior_id)
+            done = words._("done {at} by {name} via {via}", at=at, name=who, via=request.done_via)
+        else:
+            done = words._("done {at} by hand via {via}", at=at, via=request.done_via)
+        return words._("{done} (LATE)", done=done) if late else done
     if request.deadline_at is None:
-        return "new: SMS not sent yet"
+        return words._("new: SMS not sent yet")
     left = (request.deadline_at - now).total_seconds()
-    return f"OVERDUE by {_minutes(left)}" if left < 0 else f"due in {_minutes(left)}"
+    return words._("OVERDUE by {time}", time=_minutes(left)) if left < 0 else words._("due in {time}", time=_minutes(left))
 
 
 @callbacks_cli.command("list")
@@ -48,6 +54,7 @@ def _state(request: CallbackRequest, now, tz: ZoneInfo, session) -> str:
 def list_command(show_all: bool, overdue: bool, zone: str) -> None:
     """Open callback requests, oldest first, with their deadline, who was told and what was tried."""
     session = db.session()
+    words = cli_words()
     tz = ZoneInfo(zone)
     now = clock.now()
     if show_all:
@@ -57,17 +64,28 @@ def list_command(show_all: bool, overdue: bool, zone: str) -> None:
     if overdue:
         requests = [r for r in requests if r.status is CallbackStatus.OPEN and r.deadline_at is not None and r.deadline_at < now]
     if not requests:
-        click.echo("no overdue callback request" if overdue else "no open callback request")
+        click.echo(words._("no overdue callback request") if overdue else words._("no open callback request"))
         return
-    names = dict(session.execute(select(Specialty.id, Specialty.name_fr)).all())
+    names = {s.id: s.name(words.language) for s in session.scalars(select(Specialty))}
     for request in requests:
         deadline = f"{request.deadline_at.astimezone(tz):%H:%M}" if request.deadline_at else "-"
+        specialty = names.get(request.specialty_id) or words._("(no specialty)")
         click.echo(
-            f"#{request.id} code {request.code or '-':<5} {names.get(request.specialty_id, '(no specialty)'):<14} "
-            f"requested {request.requested_at.astimezone(tz):%Y-%m-%d %H:%M}  deadline {deadline}  {_state(request, now, tz, session)}"
+            words._(
+                "#{id} code {code} {specialty} requested {requested}  deadline {deadline}  {state}",
+                id=request.id,
+                code=f"{request.code or '-':<5}",
+                specialty=f"{specialty:<14}",
+                requested=f"{request.requested_at.astimezone(tz):%Y-%m-%d %H:%M}",
+                deadline=deadline,
+                state=_state(request, now, tz, session, words),
+            )
         )
-        message = f"message {request.recording_seconds or 0}s" if request.recording_url else "no message"
-        click.echo(f"    from {messages.gp_label(gp_name(session, request.gp_id), request.caller_e164, 'en')}, {message}")
+        gp = messages.gp_label(gp_name(session, request.gp_id), request.caller_e164, words.language)
+        if request.recording_url:
+            click.echo(words._("    from {gp}, message {seconds} s", gp=gp, seconds=request.recording_seconds or 0))
+        else:
+            click.echo(words._("    from {gp}, no message", gp=gp))
         told = session.scalars(
             select(OutboundMessage)
             .where(OutboundMessage.callback_request_id == request.id, OutboundMessage.purpose != "callback_call")
@@ -78,15 +96,21 @@ def list_command(show_all: bool, overdue: bool, zone: str) -> None:
                 f"{senior_name(session, m.senior_id) if m.senior_id else m.recipient} ({m.purpose.removeprefix('callback_')}: {m.status})"
                 for m in told
             ]
-            click.echo("    SMS: " + ", ".join(sent))
+            click.echo(words._("    SMS: {sent}", sent=", ".join(sent)))
         if request.acknowledged_at:
             who = senior_name(session, request.acknowledged_by_senior_id)
-            click.echo(f"    acknowledged by {who} at {request.acknowledged_at.astimezone(tz):%H:%M}")
+            click.echo(words._("    acknowledged by {name} at {time}", name=who, time=f"{request.acknowledged_at.astimezone(tz):%H:%M}"))
         if request.escalated_at:
-            click.echo(f"    head alerted at {request.escalated_at.astimezone(tz):%H:%M}")
+            click.echo(words._("    head alerted at {time}", time=f"{request.escalated_at.astimezone(tz):%H:%M}"))
         for call in session.scalars(select(CallbackCall).where(CallbackCall.callback_request_id == request.id).order_by(CallbackCall.id)):
-            outcome = "GP took the call" if call.bridged_at else f"senior {call.senior_status}, GP {call.gp_status or 'not rung'}"
-            click.echo(f"    call {call.requested_at.astimezone(tz):%H:%M} by {senior_name(session, call.senior_id)}: {outcome}")
+            if call.bridged_at:
+                outcome = words._("GP took the call")
+            elif call.gp_status:
+                outcome = words._("senior {senior}, GP {gp}", senior=call.senior_status, gp=call.gp_status)
+            else:
+                outcome = words._("senior {senior}, GP not rung", senior=call.senior_status)
+            at = f"{call.requested_at.astimezone(tz):%H:%M}"
+            click.echo(words._("    call {time} by {name}: {outcome}", time=at, name=senior_name(session, call.senior_id), outcome=outcome))
 
 
 @callbacks_cli.command("deadline")
@@ -96,20 +120,26 @@ def list_command(show_all: bool, overdue: bool, zone: str) -> None:
 def deadline_command(specialty: str, minutes: int | None, use_default: bool) -> None:
     """Show or set the minutes SPECIALTY has to call a GP back (new requests only)."""
     session = db.session()
+    words = cli_words()
     found = find_specialty(session, specialty)
     if found is None:
-        raise click.ClickException(f"no specialty {specialty!r}")
+        raise click.ClickException(words._("no specialty '{name}'", name=specialty))
+    name = found.name(words.language)
     default = current_app.config["SETTINGS"].callbacks.deadline_minutes
     if minutes is None and not use_default:
         policy = session.get(CallbackPolicy, found.id)
-        click.echo(f"{found.name_fr}: {policy.deadline_minutes if policy else default} min" + ("" if policy else " (default)"))
+        if policy:
+            click.echo(words._("{specialty}: {minutes} min", specialty=name, minutes=policy.deadline_minutes))
+        else:
+            click.echo(words._("{specialty}: {minutes} min (default)", specialty=name, minutes=default))
         return
     try:
         operations.set_deadline(session, found.id, None if use_default else minutes, clock.now())
     except operations.CallbackError as exc:
         raise click.ClickException(str(exc)) from None
     session.commit()
-    click.echo(f"{found.name_fr}: {default if use_default else minutes} min for new callback requests")
+    chosen = default if use_default else minutes
+    click.echo(words._("{specialty}: {minutes} min for new callback requests", specialty=name, minutes=chosen))
 
 
 @callbacks_cli.command("defer")
@@ -118,23 +148,28 @@ def deadline_command(specialty: str, minutes: int | None, use_default: bool) -> 
 @click.option("--default", "use_default", is_flag=True, help="Back to CALLBACK_DEFER_MINUTES.")
 def defer_command(specialty: str, minutes: int | None, use_default: bool) -> None:
     """Show or set the minutes within which a senior of SPECIALTY who presses 3 promises to call back."""
-    session = db.session()
+    session, words = db.session(), cli_words()
     found = find_specialty(session, specialty)
     if found is None:
-        raise click.ClickException(f"no specialty {specialty!r}")
+        raise click.ClickException(words._("no specialty '{name}'", name=specialty))
+    name = found.name(words.language)
     default = current_app.config["SETTINGS"].callbacks.defer_minutes
     if minutes is None and not use_default:
         policy = session.get(CallPolicy, found.id)
         own = policy.defer_minutes if policy is not None else None
-        click.echo(f"{found.name_fr}: {own or default} min" + ("" if own else " (default)"))
+        if own:
+            click.echo(words._("{specialty}: {minutes} min", specialty=name, minutes=own))
+        else:
+            click.echo(words._("{specialty}: {minutes} min (default)", specialty=name, minutes=default))
         return
     try:
         actor = Actor.command(specialty, "--default" if use_default else minutes)
         set_defer_minutes(session, actor, found.id, None if use_default else minutes, clock.now())
     except RingingError as exc:
-        raise click.ClickException(exc.message) from None
+        raise refusal(exc, words) from None
     session.commit()
-    click.echo(f"{found.name_fr}: a deferred call is called back within {default if use_default else minutes} min")
+    chosen = default if use_default else minutes
+    click.echo(words._("{specialty}: a deferred call is called back within {minutes} min", specialty=name, minutes=chosen))
 
 
 @callbacks_cli.command("done")
@@ -144,10 +179,10 @@ def done_command(request_id: int) -> None:
     session = db.session()
     request = session.get(CallbackRequest, request_id)
     if request is None:
-        raise click.ClickException(f"no callback request #{request_id}")
+        raise click.ClickException(cli_words()._("no callback request #{id}", id=request_id))
     try:
         operations.close_by_hand(session, request, clock.now())
     except operations.CallbackError as exc:
         raise click.ClickException(str(exc)) from None
     session.commit()
-    click.echo(f"callback request #{request_id} closed")
+    click.echo(cli_words()._("callback request #{id} closed", id=request_id))

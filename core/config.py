@@ -189,6 +189,8 @@ class Settings:
     # "development" only when RECOURS_ENV says so (the .env that `make run` writes): anything else is
     # a real installation, where nothing secret or outbound is left to a default.
     environment: str = "production"
+    # The language of the ``flask`` commands' messages (core.cli): CLI_LANGUAGE, else DEFAULT_LANGUAGE.
+    cli_language: str = "fr"
 
     @property
     def development(self) -> bool:
@@ -446,4 +448,5 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
         local=_local_settings(env, instance_path),
         # Far under Twilio's 15 s, over a healthy webhook's few milliseconds.
         budget=WebhookBudget(_seconds(env, "WEBHOOK_BUDGET_SECONDS", 3.0, 0.5, 10.0)),
+        cli_language=_choice(env, "CLI_LANGUAGE", env.get("DEFAULT_LANGUAGE", "").strip().lower() or "fr", ("fr", "en")),
     )

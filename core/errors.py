@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
 from core.clock import utc_text
-from core.words import N_
+from core.words import N_, Words
 
-__all__ = ["N_", "Code", "Kind", "LineError", "OperationError", "error_types"]
+__all__ = ["N_", "Code", "Kind", "LineError", "OperationError", "Problem", "error_types"]
 
 
 class Kind(enum.StrEnum):
@@ -85,13 +85,39 @@ class OperationError(Exception):
 @dataclass(frozen=True)
 class LineError:
     """A problem on one line of a file being imported (a spreadsheet's line number: the header is 1).
-    Imports report every one at once and write nothing (``flask rota import``, ``flask gps import``)."""
+    Imports report every one at once and write nothing (``flask rota import``, ``flask gps import``).
+
+    ``message`` is English with ``{name}`` fields filled from ``params``, marked for the catalogue
+    (``LineError(3, N_("RPPS {rpps} must be 11 digits"), {"rpps": raw})``), so :meth:`in_words` says it
+    in the reader's language; a message the catalogue does not hold is shown as written."""
 
     line: int
     message: str
+    params: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def text(self) -> str:
+        """In English, for logs and tests."""
+        return self.message.format(**self.params) if self.params else self.message
+
+    def in_words(self, words: Words) -> str:
+        return words._(self.message, **self.params)
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.message}"
+        return f"line {self.line}: {self.text}"
+
+
+class Problem(ValueError):
+    """A value that cannot be read (a date in a file, a period asked for): English with ``{name}``
+    fields (``template``, marked for the catalogue) and their ``params``, said in the reader's language
+    where it is shown (``words._(exc.template, **exc.params)``); ``str()`` is the English, for logs."""
+
+    def __init__(self, template: str, **params: object) -> None:
+        super().__init__(template.format(**params) if params else template)
+        self.template, self.params = template, params
+
+    def on_line(self, line: int) -> LineError:
+        return LineError(line, self.template, self.params)
 
 
 def error_types() -> Iterator[type[OperationError]]:

@@ -76,13 +76,13 @@ class Words:
         self.language = supported(language)
         self.locale = Locale.parse(LOCALES[self.language])
 
-    def _(self, text: str, **values: object) -> str:
+    def _(self, text: str, /, **values: object) -> str:
         """``text`` translated, then filled with ``values`` (``str.format`` names)."""
         if not text:  # gettext("") is the catalogue's header
             return text
         return _fill(catalogue(self.language).gettext(text), values)
 
-    def ngettext(self, singular: str, plural: str, count: int, **values: object) -> str:
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: object) -> str:
         """The form for ``count`` ("1 trou", "0 trou", "3 trous"); ``{count}`` is the number, written
         as the language writes it (``1 234``)."""
         values.setdefault("count", self.number(count))

@@ -5,16 +5,32 @@ from __future__ import annotations
 import secrets
 
 import click
-from flask.cli import AppGroup
 
 from accounts.operations import create_user
 from core import clock, db
 from core.actor import Actor
+from core.cli import CommandGroup, cli_words
+from core.words import Words
 from demo.seed import PARIS, is_empty, seed_demo
 
-demo_cli = AppGroup("demo", help="Demo data.")
+demo_cli = CommandGroup("demo", help="Demo data.")
 
 DEMO_ADMIN = "admin@recours.example.org"
+
+
+def _counted(words: Words, what: str, count: int) -> str:
+    """``12 seniors``: one count of what the seed made, with its plural."""
+    if what == "specialties":
+        return words.ngettext("{count} specialty", "{count} specialties", count)
+    if what == "seniors":
+        return words.ngettext("{count} senior", "{count} seniors", count)
+    if what == "duty_slots":
+        return words.ngettext("{count} duty slot", "{count} duty slots", count)
+    if what == "gps":
+        return words.ngettext("{count} GP", "{count} GPs", count)
+    if what == "calls":
+        return words.ngettext("{count} call", "{count} calls", count)
+    return f"{words.number(count)} {what.replace('_', ' ')}"  # a count the seed learnt since: its code
 
 
 @demo_cli.command("seed")
@@ -22,8 +38,9 @@ DEMO_ADMIN = "admin@recours.example.org"
 def seed_command(days: int) -> None:
     """Fill an empty database with a demo hospital (does nothing if specialties exist)."""
     session = db.session()
+    words = cli_words()
     if not is_empty(session):
-        click.echo("database already has specialties: demo data not added")
+        click.echo(words._("database already has specialties: demo data not added"))
         return
     counts = seed_demo(session, clock.now().astimezone(PARIS).date(), days)
     # A demo administrator, so the web pages can be tried at once. The password is random and shown
@@ -41,5 +58,7 @@ def seed_command(days: int) -> None:
         must_change_password=True,  # shown on a terminal: the first sign-in asks for the person's own
     )
     session.commit()
-    click.echo("demo data added: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
-    click.echo(f"demo administrator: {DEMO_ADMIN} / {password}  (sign in at /sign-in; shown only now)")
+    click.echo(words._("demo data added: {counts}", counts=", ".join(_counted(words, k, v) for k, v in counts.items())))
+    click.echo(
+        words._("demo administrator: {email} / {password}  (sign in at /sign-in; shown only now)", email=DEMO_ADMIN, password=password)
+    )

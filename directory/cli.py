@@ -5,25 +5,26 @@ from __future__ import annotations
 import os
 
 import click
-from flask.cli import AppGroup
 
 from core import db
 from core.actor import Actor
+from core.cli import CommandGroup, cli_words
 from directory.imports import parse_gp_csv
 from directory.operations import import_gps
 
-gps_cli = AppGroup("gps", help="The GP directory.")
+gps_cli = CommandGroup("gps", help="The GP directory.")
 
 
 @gps_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_command(path: str) -> None:
     """Import GPs from a CSV file (columns name, rpps, phones). Nothing is written if any line is wrong."""
+    words = cli_words()
     try:
         with open(path, encoding="utf-8-sig") as handle:
             content = handle.read()
     except UnicodeDecodeError:
-        raise click.ClickException(f"{path} is not UTF-8 text: export the spreadsheet as CSV UTF-8") from None
+        raise click.ClickException(words._("{path} is not UTF-8 text: export the spreadsheet as CSV UTF-8", path=path)) from None
     rows, errors = parse_gp_csv(content)
     session = db.session()
     if not errors:
@@ -31,7 +32,10 @@ def import_command(path: str) -> None:
     if errors:
         session.rollback()
         for error in errors:
-            click.echo(f"{path}: {error}", err=True)
-        raise click.ClickException(f"{len(errors)} problem(s); nothing was imported")
+            click.echo(words._("{path}: line {line}: {message}", path=path, line=error.line, message=error.in_words(words)), err=True)
+        raise click.ClickException(
+            words.ngettext("{count} problem; nothing was imported", "{count} problems; nothing was imported", len(errors))
+        )
     session.commit()
-    click.echo(f"{counts['created']} GP(s) created, {counts['updated']} updated")
+    created = words.ngettext("{count} GP created", "{count} GPs created", counts["created"])
+    click.echo(words.ngettext("{created}, {count} updated", "{created}, {count} updated", counts["updated"], created=created))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from core.errors import LineError
 from core.phones import InvalidPhoneNumber, to_e164
+from core.words import N_
 
 REQUIRED_COLUMNS = ("name", "rpps", "phones")
 RPPS = re.compile(r"^\d{11}$")
@@ -37,7 +38,12 @@ def parse_gp_csv(content: str) -> tuple[list[GpRow], list[LineError]]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        return [], [LineError(1, f"missing column(s): {', '.join(missing)} (expected {', '.join(REQUIRED_COLUMNS)})")]
+        problem = (
+            N_("missing columns: {missing} (expected {expected})")
+            if len(missing) > 1
+            else N_("missing column: {missing} (expected {expected})")
+        )
+        return [], [LineError(1, problem, {"missing": ", ".join(missing), "expected": ", ".join(REQUIRED_COLUMNS)})]
     reader.fieldnames = header
     rows: list[GpRow] = []
     errors: list[LineError] = []
@@ -48,29 +54,29 @@ def parse_gp_csv(content: str) -> tuple[list[GpRow], list[LineError]]:
         name = (record.get("name") or "").strip()
         rpps = (record.get("rpps") or "").strip()
         raw_phones = [p for p in re.split(r"[|;/]", record.get("phones") or "") if p.strip()]
-        problems = []
+        problems: list[tuple[str, dict[str, object]]] = []
         if not name:
-            problems.append("name is empty")
+            problems.append((N_("name is empty"), {}))
         if not RPPS.match(rpps):
-            problems.append(f"RPPS {rpps!r} must be 11 digits")
+            problems.append((N_("RPPS '{rpps}' must be 11 digits"), {"rpps": rpps}))
         elif rpps in seen_rpps:
-            problems.append(f"RPPS {rpps} already on line {seen_rpps[rpps]}")
+            problems.append((N_("RPPS {rpps} already on line {other}"), {"rpps": rpps, "other": seen_rpps[rpps]}))
         phones: list[str] = []
         if not raw_phones:
-            problems.append("no phone number")
+            problems.append((N_("no phone number"), {}))
         for raw in raw_phones:
             try:
                 e164 = to_e164(raw)
-            except InvalidPhoneNumber as exc:
-                problems.append(str(exc))
+            except InvalidPhoneNumber:
+                problems.append((N_("'{number}' is not a phone number"), {"number": raw.strip()}))
                 continue
             if e164 in seen_phone:
-                problems.append(f"phone {raw.strip()} already on line {seen_phone[e164]}")
+                problems.append((N_("phone {number} already on line {other}"), {"number": raw.strip(), "other": seen_phone[e164]}))
             else:
                 seen_phone[e164] = line
                 phones.append(e164)
         if problems:
-            errors.extend(LineError(line, p) for p in problems)
+            errors.extend(LineError(line, message, params) for message, params in problems)
             continue
         seen_rpps[rpps] = line
         rows.append(GpRow(line, name, rpps, tuple(phones)))

@@ -127,7 +127,7 @@ def import_gps(session: Session, actor: Actor, rows: list[GpRow], *, source: str
         )
     }
     errors = [
-        LineError(r.line, f"phone {p} belongs to the GP with RPPS {owners[p]}")
+        LineError(r.line, N_("phone {number} belongs to the GP with RPPS {rpps}"), {"number": national(p), "rpps": owners[p]})
         for r in rows
         for p in r.phones
         if p in owners and owners[p] != r.rpps

@@ -5,22 +5,31 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core import clock, db
+from core.cli import CommandGroup, cli_words
+from core.words import Words
 from notify.models import PROBLEM_STATUSES, OutboundMessage
 from notify.outbox import problem_messages, retry
 
-notifications_cli = AppGroup("notifications", help="Outbound SMS, calls and e-mail.")
+notifications_cli = CommandGroup("notifications", help="Outbound SMS, calls and e-mail.")
 
 
-def _line(message: OutboundMessage, tz: ZoneInfo) -> str:
+def _line(message: OutboundMessage, tz: ZoneInfo, words: Words) -> str:
     error = f"\n      {message.error}" if message.error else ""
-    return (
-        f"#{message.id} {message.created_at.astimezone(tz):%Y-%m-%d %H:%M} {message.channel:<16} {message.purpose:<20} "
-        f"to {message.recipient:<16} {message.status} after {message.attempts} attempt(s){error}"
+    line = words.ngettext(
+        "#{id} {created} {channel} {purpose} to {recipient} {status} after {count} attempt",
+        "#{id} {created} {channel} {purpose} to {recipient} {status} after {count} attempts",
+        message.attempts,
+        id=message.id,
+        created=f"{message.created_at.astimezone(tz):%Y-%m-%d %H:%M}",
+        channel=f"{message.channel:<16}",
+        purpose=f"{message.purpose:<20}",
+        recipient=f"{message.recipient:<16}",
+        status=message.status,
     )
+    return line + error
 
 
 @notifications_cli.command("failed")
@@ -28,13 +37,14 @@ def _line(message: OutboundMessage, tz: ZoneInfo) -> str:
 @click.option("--zone", default="Europe/Paris", show_default=True)
 def failed_command(limit: int, zone: str) -> None:
     """Messages given up on (bad number, refused, too many failures), expired, or of unknown fate."""
+    words = cli_words()
     messages = problem_messages(db.session(), limit)
     if not messages:
-        click.echo("no failed message")
+        click.echo(words._("no failed message"))
         return
     tz = ZoneInfo(zone)
     for message in messages:
-        click.echo(_line(message, tz))
+        click.echo(_line(message, tz, words))
 
 
 @notifications_cli.command("list")
@@ -42,21 +52,21 @@ def failed_command(limit: int, zone: str) -> None:
 @click.option("--zone", default="Europe/Paris", show_default=True)
 def list_command(limit: int, zone: str) -> None:
     """The latest messages, newest first."""
-    tz = ZoneInfo(zone)
+    tz, words = ZoneInfo(zone), cli_words()
     for message in db.session().scalars(select(OutboundMessage).order_by(OutboundMessage.id.desc()).limit(limit)):
-        click.echo(_line(message, tz))
+        click.echo(_line(message, tz, words))
 
 
 @notifications_cli.command("retry")
 @click.argument("message_id", type=int)
 def retry_command(message_id: int) -> None:
     """Send a failed, expired or unknown message again (at the scheduler's next tick)."""
-    session = db.session()
+    session, words = db.session(), cli_words()
     message = session.get(OutboundMessage, message_id)
     if message is None:
-        raise click.ClickException(f"no message #{message_id}")
+        raise click.ClickException(words._("no message #{id}", id=message_id))
     if message.status not in PROBLEM_STATUSES:
-        raise click.ClickException(f"message #{message_id} is {message.status}: nothing to retry")
+        raise click.ClickException(words._("message #{id} is {status}: nothing to retry", id=message_id, status=message.status))
     retry(session, message, clock.now())
     session.commit()
-    click.echo(f"message #{message_id} queued again")
+    click.echo(words._("message #{id} queued again", id=message_id))

@@ -16,9 +16,10 @@ from datetime import date
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from core import clock, db
+from core.cli import CommandGroup, cli_words
 from reports import summaries
 from reports.export import to_csv, to_text
 from reports.figures import callback_default_deadline, summary_report, unanswered_report
@@ -35,7 +36,7 @@ def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> date
     try:
         return parse_day(value, "--from" if param.name == "first_day" else "--to")
     except PeriodError as exc:
-        raise click.BadParameter(str(exc)) from None
+        raise click.BadParameter(cli_words()._(exc.template, **exc.params)) from None
 
 
 def scope_options(command: Callable) -> Callable:
@@ -55,10 +56,10 @@ def _scope(first_day: date | None, last_day: date | None, specialty: str | None,
     try:
         return resolve_scope(db.session(), first_day, last_day, specialty=specialty, department=department, now=clock.now())
     except PeriodError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(cli_words()._(exc.template, **exc.params)) from None
 
 
-@click.group("report", cls=AppGroup, invoke_without_command=True)
+@click.group("report", cls=CommandGroup, invoke_without_command=True)
 @scope_options
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of text; with --table, one plain CSV file.")
 @click.option("--table", type=click.Choice(ALL_TABLES), help="Only this table.")
@@ -84,10 +85,16 @@ def report_cli(ctx: click.Context, first_day, last_day, specialty, department, a
                 click.echo(("\n" if n else "") + f"# {t.name}")
             click.echo(to_csv(t), nl=False)
         return
-    period = scope.period
-    click.echo(f"Call report: {scope.label}, {period.first_day} to {period.last_day} inclusive ({period.zone.key})")
+    period, words = scope.period, cli_words()
+    from reports.views import SCOPE_LABELS
+
+    label = words._(SCOPE_LABELS[scope.label]) if scope.label in SCOPE_LABELS else scope.label
+    first, last = (words.day(d, "d MMMM y") for d in (period.first_day, period.last_day))
+    click.echo(
+        words._("Call report: {scope}, {first} to {last} inclusive ({zone})", scope=label, first=first, last=last, zone=period.zone.key)
+    )
     for t in chosen:
-        click.echo("\n" + to_text(t))
+        click.echo("\n" + to_text(t, words))
 
 
 @report_cli.command("summarise")
@@ -102,6 +109,15 @@ def summarise_command(first_day, last_day, specialty, department, rebuild: bool)
         summaries.forget(session, period.zone, period.first_day, period.last_day)
     started = time.perf_counter()
     count = summaries.summarise(session, period.zone, period.first_day, period.last_day, clock.now())
+    words = cli_words()
     click.echo(
-        f"summarised {count} day(s) of {period.first_day} to {period.last_day} ({period.zone.key}) in {time.perf_counter() - started:.1f} s"
+        words.ngettext(
+            "summarised {count} day of {first} to {last} ({zone}) in {seconds}",
+            "summarised {count} days of {first} to {last} ({zone}) in {seconds}",
+            count,
+            first=period.first_day,
+            last=period.last_day,
+            zone=period.zone.key,
+            seconds=words.seconds(time.perf_counter() - started),
+        )
     )

@@ -39,18 +39,24 @@ def to_csv(table: Table, words: Words | None = None) -> str:
     return out.getvalue()
 
 
-def to_text(table: Table) -> str:
-    """The table for a terminal: a title line, then columns aligned (numbers to the right)."""
-    header = table.column_titles()
-    body = [[format_cell(v, k) for v, k in zip(row, table.kinds(n), strict=True)] for n, row in enumerate(table.rows)]
+def to_text(table: Table, words: Words | None = None) -> str:
+    """The table for a terminal: a title line, then columns aligned (numbers to the right). With
+    ``words`` (``flask report``), titles, labels and numbers in the reader's language."""
+    header = table.column_titles(words)
+
+    def cell(value, kind, column) -> str:
+        text = format_cell(value, kind, words)
+        return column.text_for(words, text) if words is not None and kind == "text" and isinstance(value, str) else text
+
+    body = [[cell(v, k, c) for v, k, c in zip(row, table.kinds(n), table.columns, strict=True)] for n, row in enumerate(table.rows)]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
     numeric = [c.kind != "text" for c in table.columns]
 
     def line(cells: list[str], right: list[bool]) -> str:
         return "  ".join(cell.rjust(w) if r else cell.ljust(w) for cell, w, r in zip(cells, widths, right, strict=True)).rstrip()
 
-    lines = [table.heading(), line(header, numeric), line(["-" * w for w in widths], numeric)]
+    lines = [table.heading(words), line(header, numeric), line(["-" * w for w in widths], numeric)]
     lines += [line(cells, [k != "text" for k in table.kinds(n)]) for n, cells in enumerate(body)]
     if not body:
-        lines.append("(none)")
+        lines.append(words._("(none)") if words is not None else "(none)")
     return "\n".join(lines)

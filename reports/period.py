@@ -14,6 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from core import clock
+from core.errors import Problem
+from core.words import N_
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 EPOCH_DAY = date(1970, 1, 1)
@@ -24,7 +26,7 @@ MICROSECONDS_PER_HOUR = 3_600_000_000
 MAX_DAYS = 5 * 366
 
 
-class PeriodError(ValueError):
+class PeriodError(Problem):
     """A period that cannot be reported on; the message says why in the user's terms."""
 
 
@@ -58,9 +60,9 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.last_day < self.first_day:
-            raise PeriodError(f"the period ends ({self.last_day}) before it starts ({self.first_day})")
+            raise PeriodError(N_("the period ends ({last}) before it starts ({first})"), last=self.last_day, first=self.first_day)
         if (self.last_day - self.first_day).days + 1 > MAX_DAYS:
-            raise PeriodError(f"a report covers at most {MAX_DAYS} days")
+            raise PeriodError(N_("a report covers at most {days} days"), days=MAX_DAYS)
 
     @property
     def start(self) -> datetime:
@@ -140,7 +142,7 @@ def parse_day(raw: str, name: str) -> date:
     try:
         day = date.fromisoformat(raw.strip())
     except ValueError:
-        raise PeriodError(f"{name} must be a date as YYYY-MM-DD, got {raw!r}") from None
+        raise PeriodError(N_("{name} must be a date as YYYY-MM-DD, got '{raw}'"), name=name, raw=raw) from None
     if not FIRST_DAY <= day <= LAST_DAY:  # the rota's limits (rota.bounds): no arithmetic overflows past them
-        raise DayOutOfRange(f"{name} must be between {FIRST_DAY} and {LAST_DAY}, got {day}")
+        raise DayOutOfRange(N_("{name} must be between {first} and {last}, got {day}"), name=name, first=FIRST_DAY, last=LAST_DAY, day=day)
     return day

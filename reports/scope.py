@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
+from core.words import N_
 from reports.period import Period, PeriodError
 from rota.models import Department, Specialty
 
@@ -82,7 +83,7 @@ def resolve_scope(
         last = last_day
         if last is None:
             if now is None:
-                raise PeriodError("give the last day of the period")
+                raise PeriodError(N_("give the last day of the period"))
             last = now.astimezone(zone).date()
         return Period(first_day or last - timedelta(days=27), last, zone)
 
@@ -98,13 +99,13 @@ def resolve_scope(
     if specialty:
         chosen = next((s for s in all_specialties if s.code == specialty.strip()), None)
         if chosen is None or not may_see(chosen.department_id):
-            raise ScopeError(f"no specialty with code {specialty!r}")
+            raise ScopeError(N_("no specialty with code '{code}'"), code=specialty)
         zone = _zone_of([departments[chosen.department_id]])
         return Scope(period(zone), (chosen,), False, f"{chosen.name} ({chosen.code})", specialty_code=chosen.code)
     if department:
         found = _find_department(departments, department.strip())
         if found is None or not may_see(found.id):
-            raise ScopeError(f"no department {department!r}")
+            raise ScopeError(N_("no department '{name}'"), name=department)
         mine = tuple(s for s in all_specialties if s.department_id == found.id)
         return Scope(period(_zone_of([found])), mine, False, found.name, department_id=found.id)
     if visible is None:

@@ -64,7 +64,7 @@ def _scope(api: bool) -> Scope:
     except DayOutOfRange:
         raise ReportRequestError(current_words()._(bounds.OUT_OF_RANGE, **bounds.range_params())) from None
     except PeriodError as exc:
-        raise ReportRequestError(str(exc)) from None
+        raise ReportRequestError(current_words()._(exc.template, **exc.params)) from None
 
 
 def _report(scope: Scope) -> Report:

@@ -15,13 +15,15 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core import clock, db
 from core.actor import Actor
+from core.cli import CommandGroup, cli_words, local_time
 from core.clock import utc_text
 from core.phones import national
+from core.words import Words
+from reports.definitions import LAYER_LABELS
 from rota.coverage import coverage, duty_timeline
 from rota.ical_import import count_events, looks_like_ical, parse_shift_ics
 from rota.imports import count_lines, parse_date, parse_shift_csv, parse_time
@@ -30,17 +32,17 @@ from rota.operations import import_shifts
 from rota.patterns import instant, is_ambiguous, is_nonexistent
 from rota.queries import find_specialty, on_duty_hunt_list
 
-rota_cli = AppGroup("rota", help="Duty rotas: who is on duty, gaps and conflicts, importing shifts.")
+rota_cli = CommandGroup("rota", help="Duty rotas: who is on duty, gaps and conflicts, importing shifts.")
 
 # Files with more lines than this show a progress bar while they are checked and written.
 PROGRESS_FROM_LINES = 500
 
 
-def local(at: datetime, zone: ZoneInfo) -> str:
-    return at.astimezone(zone).strftime("%a %d/%m/%Y %H:%M %Z")
+def local(at: datetime, zone: ZoneInfo, words: Words) -> str:
+    return local_time(at, zone, words)
 
 
-def parse_when(text: str, zone: ZoneInfo) -> tuple[datetime, str | None]:
+def parse_when(text: str, zone: ZoneInfo, words: Words) -> tuple[datetime, str | None]:
     """An instant typed by a person, and a note when the local time needed the DST rule.
 
     ISO with an offset (``2026-03-29T01:30Z``, ``...+02:00``) is taken as is; without one
@@ -60,13 +62,16 @@ def parse_when(text: str, zone: ZoneInfo) -> tuple[datetime, str | None]:
         try:
             day = parse_date(parts[0])
             wall = parse_time(parts[1])[0] if len(parts) > 1 else time(0, 0)
-        except ValueError as exc:
-            raise click.BadParameter(f"{exc}; expected e.g. 2026-03-29 14:30, 29/03/2026 14h30 or 2026-03-29T12:30Z") from None
+        except ValueError:
+            raise click.BadParameter(
+                words._("'{typed}' is not an instant; expected e.g. 2026-03-29 14:30, 29/03/2026 14h30 or 2026-03-29T12:30Z", typed=text)
+            ) from None
     note = None
+    known = {"time": f"{wall:%H:%M}", "day": f"{day:%d/%m/%Y}", "zone": zone.key}
     if is_nonexistent(day, wall, zone):
-        note = f"{wall:%H:%M} does not exist on {day:%d/%m/%Y} in {zone.key}: read as the instant the clocks jump"
+        note = words._("{time} does not exist on {day} in {zone}: read as the instant the clocks jump", **known)
     elif is_ambiguous(day, wall, zone):
-        note = f"{wall:%H:%M} happens twice on {day:%d/%m/%Y} in {zone.key}: read as the first (summer time)"
+        note = words._("{time} happens twice on {day} in {zone}: read as the first (summer time)", **known)
     return instant(day, wall, zone), note
 
 
@@ -79,30 +84,37 @@ def _zone_of(specialty: Specialty) -> ZoneInfo:
 @click.option("--at", "when", help="Instant to ask about (default: now); local time of the department unless an offset is given.")
 def who_command(specialty: str, when: str | None) -> None:
     """Who the hotline rings for SPECIALTY (code or name), in order, and why."""
-    session = db.session()
+    session, words = db.session(), cli_words()
     found = find_specialty(session, specialty)
     if found is None:
         known = ", ".join(session.scalars(select(Specialty.code).order_by(Specialty.code)))
-        raise click.ClickException(f"no specialty {specialty!r}; known: {known or 'none'}")
+        if known:
+            raise click.ClickException(words._("no specialty '{name}'; known: {known}", name=specialty, known=known))
+        raise click.ClickException(words._("no specialty '{name}'; none is known yet", name=specialty))
     zone = _zone_of(found)
-    at, note = parse_when(when, zone) if when else (clock.now(), None)
+    at, note = parse_when(when, zone, words) if when else (clock.now(), None)
     if note:
-        click.echo(f"note: {note}")
-    click.echo(f"{found.name_fr} ({found.code}) at {local(at, zone)} [{utc_text(at)}]")
+        click.echo(words._("note: {note}", note=note))
+    name = found.name(words.language)
+    click.echo(
+        words._("{specialty} ({code}) at {local} [{utc}]", specialty=name, code=found.code, local=local(at, zone, words), utc=utc_text(at))
+    )
     entries = on_duty_hunt_list(session, found.id, at)
     if not entries:
-        click.echo("  nobody on duty and no last resort: the hotline offers a callback")
+        click.echo(words._("  nobody on duty and no last resort: the hotline offers a callback"))
     for rank, entry in enumerate(entries, 1):
-        click.echo(f"  {rank}. {entry.layer:<11} {entry.name:<24} {national(entry.number):<16} {entry.reason}")
+        layer = words._(LAYER_LABELS[entry.layer]) if entry.layer in LAYER_LABELS else entry.layer
+        click.echo(f"  {rank}. {layer:<11} {entry.name:<24} {national(entry.number):<16} {entry.reason}")
     periods = duty_timeline(session, at, at + timedelta(days=8), [found.id]).get(found.id, [])
     if periods and periods[0].ends_at < at + timedelta(days=8):
-        click.echo(f"  next change: {local(periods[0].ends_at, zone)}")
+        click.echo(words._("  next change: {at}", at=local(periods[0].ends_at, zone, words)))
 
 
-def _duration(delta: timedelta) -> str:
+def _duration(delta: timedelta, words: Words) -> str:
     minutes = int(delta.total_seconds() // 60)
     days, minutes = divmod(minutes, 24 * 60)
-    return (f"{days}d " if days else "") + f"{minutes // 60}h{minutes % 60:02d}"
+    rest = f"{minutes // 60}h{minutes % 60:02d}"
+    return words.ngettext("{count} day {rest}", "{count} days {rest}", days, rest=rest) if days else rest
 
 
 @rota_cli.command("gaps")
@@ -112,42 +124,57 @@ def _duration(delta: timedelta) -> str:
 def gaps_command(days: int, since: str | None, specialties: tuple[str, ...]) -> None:
     """Stretches with nobody primary, and conflicts (a senior on two specialties at once, a senior on
     leave still scheduled), for every specialty over the next DAYS days."""
-    session = db.session()
+    session, words = db.session(), cli_words()
     chosen: list[Specialty] = []
     for text in specialties:
         found = find_specialty(session, text)
         if found is None:
-            raise click.ClickException(f"no specialty {text!r}")
+            raise click.ClickException(words._("no specialty '{name}'", name=text))
         chosen.append(found)
     default_zone = ZoneInfo(session.scalar(select(Department.timezone).order_by(Department.id)) or "Europe/Paris")
-    start = parse_when(since, default_zone)[0] if since else clock.now()
+    start = parse_when(since, default_zone, words)[0] if since else clock.now()
     # N calendar days, not N x 24 h: a period from midnight ends at midnight across a DST change.
     local_start = start.astimezone(default_zone)
     end = instant(local_start.date() + timedelta(days=days), local_start.time().replace(tzinfo=None), default_zone)
     report = coverage(session, start, end, [s.id for s in chosen] if chosen else None)
     names = dict(session.execute(select(Senior.id, Senior.full_name)).all())
     by_id = {s.id: s for s in session.scalars(select(Specialty).where(Specialty.id.in_(report.specialty_ids)))}
-    all_names = dict(session.execute(select(Specialty.id, Specialty.name_fr)).all())
-    click.echo(f"from {local(start, default_zone)} to {local(end, default_zone)} ({days} days)")
+    all_names = {s.id: s.name(words.language) for s in session.scalars(select(Specialty))}
+    period = words.ngettext("{count} day", "{count} days", days)
+    click.echo(
+        words._("from {start} to {end} ({days})", start=local(start, default_zone, words), end=local(end, default_zone, words), days=period)
+    )
     for specialty_id in report.specialty_ids:
         specialty = by_id[specialty_id]
         zone = _zone_of(specialty)
         gaps, conflicts = report.gaps_of(specialty_id), report.conflicts_of(specialty_id)
-        status = "covered" if not gaps and not conflicts else f"{len(gaps)} gap(s), {len(conflicts)} conflict(s)"
-        click.echo(f"{specialty.name_fr} ({specialty.code}): {status}")
+        status = words._("covered") if not gaps and not conflicts else _gaps_and_conflicts(words, len(gaps), len(conflicts))
+        click.echo(words._("{specialty} ({code}): {status}", specialty=specialty.name(words.language), code=specialty.code, status=status))
         for gap in gaps:
-            click.echo(
-                f"  gap       {local(gap.starts_at, zone)} → {local(gap.ends_at, zone)}  "
-                f"({_duration(gap.ends_at - gap.starts_at)}, nobody primary)"
-            )
+            span = f"{local(gap.starts_at, zone, words)} → {local(gap.ends_at, zone, words)}"
+            why = words._("({duration}, nobody primary)", duration=_duration(gap.ends_at - gap.starts_at, words))
+            click.echo(words._("  gap       {span}  {why}", span=span, why=why))
         for c in conflicts:
-            who = names.get(c.senior_id, f"senior #{c.senior_id}")
+            who = names.get(c.senior_id) or words._("senior #{id}", id=c.senior_id)
             if c.kind == "two_specialties":
-                what = f"{who} also on duty for {all_names.get(c.other_specialty_id, c.other_specialty_id)}"
+                what = words._(
+                    "{name} also on duty for {specialty}", name=who, specialty=all_names.get(c.other_specialty_id, c.other_specialty_id)
+                )
             else:
-                what = f"{who} on leave but scheduled ({c.detail})"
-            click.echo(f"  conflict  {local(c.starts_at, zone)} → {local(c.ends_at, zone)}  {what}")
-    click.echo(f"{len(report.gaps)} gap(s), {len(report.conflicts)} conflict(s) in {len(report.specialty_ids)} specialties")
+                what = words._("{name} on leave but scheduled ({detail})", name=who, detail=c.detail)
+            span = f"{local(c.starts_at, zone, words)} → {local(c.ends_at, zone, words)}"
+            click.echo(words._("  conflict  {span}  {what}", span=span, what=what))
+    total = _gaps_and_conflicts(words, len(report.gaps), len(report.conflicts))
+    click.echo(words.ngettext("{total} in {count} specialty", "{total} in {count} specialties", len(report.specialty_ids), total=total))
+
+
+def _gaps_and_conflicts(words: Words, gaps: int, conflicts: int) -> str:
+    """``2 trous, 1 conflit``."""
+    return words._(
+        "{gaps}, {conflicts}",
+        gaps=words.ngettext("{count} gap", "{count} gaps", gaps),
+        conflicts=words.ngettext("{count} conflict", "{count} conflicts", conflicts),
+    )
 
 
 @rota_cli.command("import")
@@ -182,39 +209,48 @@ def import_command(path: str, dry_run: bool, default_senior: str | None, default
       occurrences as single events; cancelled events are skipped. Feeds
       exported by Recours import back (give --senior for a senior's feed).
     """
+    words = cli_words()
     try:
         with open(path, encoding="utf-8-sig") as handle:
             content = handle.read()
     except UnicodeDecodeError:
-        raise click.ClickException(f"{path} is not UTF-8 text: export the spreadsheet as CSV UTF-8") from None
+        raise click.ClickException(words._("{path} is not UTF-8 text: export the spreadsheet as CSV UTF-8", path=path)) from None
     is_ical = looks_like_ical(content)
     if not is_ical and (default_senior or default_specialty):
-        raise click.UsageError("--senior and --specialty apply to iCalendar files only")
+        raise click.UsageError(words._("--senior and --specialty apply to iCalendar files only"))
     session = db.session()
     lines = count_lines(content)
     show_bar = lines > PROGRESS_FROM_LINES
     with click.progressbar(
-        length=count_events(content) if is_ical else lines, label="checking", hidden=not show_bar, file=sys.stderr
+        length=count_events(content) if is_ical else lines, label=words._("checking"), hidden=not show_bar, file=sys.stderr
     ) as bar:
         if is_ical:
             result = parse_shift_ics(session, content, bar.update, senior=default_senior, specialty=default_specialty)
         else:
             result = parse_shift_csv(session, content, on_line=bar.update)
     for warning in result.warnings:
-        click.echo(f"{path}: warning: {warning}", err=True)
+        click.echo(
+            words._("{path}: warning: line {line}: {message}", path=path, line=warning.line, message=warning.in_words(words)), err=True
+        )
     if result.errors:
         session.rollback()
         for error in result.errors:
-            click.echo(f"{path}: {error}", err=True)
-        raise click.ClickException(f"{len(result.errors)} problem(s); nothing was imported")
+            click.echo(words._("{path}: line {line}: {message}", path=path, line=error.line, message=error.in_words(words)), err=True)
+        raise click.ClickException(
+            words.ngettext("{count} problem; nothing was imported", "{count} problems; nothing was imported", len(result.errors))
+        )
+    to_add = words.ngettext("{count} shift to add", "{count} shifts to add", len(result.rows))
     if dry_run:
-        click.echo(f"{len(result.rows)} shift(s) to add, {result.unchanged} already in Recours (dry run: nothing written)")
+        click.echo(
+            words._("{shifts}, {unchanged} already in Recours (dry run: nothing written)", shifts=to_add, unchanged=result.unchanged)
+        )
         return
     try:
-        with click.progressbar(length=len(result.rows), label="writing", hidden=not show_bar, file=sys.stderr) as bar:
+        with click.progressbar(length=len(result.rows), label=words._("writing"), hidden=not show_bar, file=sys.stderr) as bar:
             import_shifts(session, Actor.command(path), result.rows, source=os.path.basename(path), on_written=bar.update)
         session.commit()
     except Exception:
         session.rollback()
         raise
-    click.echo(f"{len(result.rows)} shift(s) added, {result.unchanged} already in Recours")
+    added = words.ngettext("{count} shift added", "{count} shifts added", len(result.rows))
+    click.echo(words._("{shifts}, {unchanged} already in Recours", shifts=added, unchanged=result.unchanged))

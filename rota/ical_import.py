@@ -43,6 +43,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Calendar
 from sqlalchemy.orm import Session
 
+from core.errors import Problem
+from core.words import N_
 from rota.imports import LAYERS, Directory, ImportResult, LineError, ShiftRow, _attempt, _plain, finish, local_instant, shift_row
 from rota.models import Layer
 
@@ -91,7 +93,7 @@ def _senior(event: Any, defaults: _Defaults) -> int:
         return directory.senior(explicit)
     attendees = _all(event, "ATTENDEE")
     if len(attendees) > 1:
-        raise ValueError(f"{len(attendees)} ATTENDEEs: an event is one senior's shift (or set X-RECOURS-SENIOR)")
+        raise Problem(N_("{count} ATTENDEEs: an event is one senior's shift (or set X-RECOURS-SENIOR)"), count=len(attendees))
     if attendees:
         name = str(attendees[0].params.get("CN", "")).strip()
         if name:
@@ -99,13 +101,13 @@ def _senior(event: Any, defaults: _Defaults) -> int:
         address = str(attendees[0]).strip()
         if address.lower().startswith("tel:"):
             return directory.senior(address[4:])
-        raise ValueError(f"ATTENDEE {address!r} has no CN (name)")
+        raise Problem(N_("ATTENDEE '{address}' has no CN (name)"), address=address)
     if defaults.senior:
         return directory.senior(defaults.senior)
     summary = _text(event, "SUMMARY")
     if summary:
         return directory.senior(SUMMARY_DASH.split(summary)[-1])
-    raise ValueError("no senior: give X-RECOURS-SENIOR, an ATTENDEE with CN, --senior or a SUMMARY")
+    raise Problem(N_("no senior: give X-RECOURS-SENIOR, an ATTENDEE with CN, --senior or a SUMMARY"))
 
 
 def _specialty(event: Any, categories: list[str], defaults: _Defaults) -> tuple[int, ZoneInfo]:
@@ -118,24 +120,29 @@ def _specialty(event: Any, categories: list[str], defaults: _Defaults) -> tuple[
         if found is not None:
             named.setdefault(found[0], (category, found))
     if len(named) > 1:
-        raise ValueError(f"CATEGORIES name {len(named)} specialties ({', '.join(c for c, _ in named.values())}): keep one")
+        shown = ", ".join(c for c, _ in named.values())
+        raise Problem(N_("CATEGORIES name {count} specialties ({names}): keep one"), count=len(named), names=shown)
     if named:
         return next(iter(named.values()))[1]
     if defaults.specialty:
         return directory.specialty(defaults.specialty)
-    shown = f"CATEGORIES {', '.join(categories)} name no specialty" if categories else "no CATEGORIES"
-    raise ValueError(f"no specialty: {shown} (set X-RECOURS-SPECIALTY or --specialty)")
+    if categories:
+        raise Problem(
+            N_("no specialty: CATEGORIES {categories} name no specialty (set X-RECOURS-SPECIALTY or --specialty)"),
+            categories=", ".join(categories),
+        )
+    raise Problem(N_("no specialty: no CATEGORIES (set X-RECOURS-SPECIALTY or --specialty)"))
 
 
 def _layer(event: Any, categories: list[str]) -> Layer:
     if explicit := _text(event, "X-RECOURS-LAYER"):
         layer = LAYERS.get(_plain(explicit))
         if layer is None:
-            raise ValueError(f"X-RECOURS-LAYER {explicit!r} is not primary or backup")
+            raise Problem(N_("X-RECOURS-LAYER '{layer}' is not primary or backup"), layer=explicit)
         return layer
     layers = {LAYERS[_plain(c)] for c in categories if _plain(c) in LAYERS}
     if len(layers) > 1:
-        raise ValueError("CATEGORIES say both primary and backup")
+        raise Problem(N_("CATEGORIES say both primary and backup"))
     return layers.pop() if layers else Layer.PRIMARY
 
 
@@ -144,7 +151,7 @@ def _instant(event: Any, name: str, zone: ZoneInfo) -> datetime:
     prop = event.get(name)
     value = prop.dt
     if not isinstance(value, datetime):
-        raise ValueError(f"all-day event ({name} is a date): a duty needs start and end times")
+        raise Problem(N_("all-day event ({name} is a date): a duty needs start and end times"), name=name)
     what = "start" if name == "DTSTART" else "end"
     if value.tzinfo is None:
         tzid = prop.params.get("TZID")
@@ -152,32 +159,32 @@ def _instant(event: Any, name: str, zone: ZoneInfo) -> datetime:
             try:
                 zone = ZoneInfo(str(tzid))
             except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"{name} has an unknown time zone {str(tzid)!r}") from None
+                raise Problem(N_("{name} has an unknown time zone '{zone}'"), name=name, zone=str(tzid)) from None
         return local_instant(value.date(), value.time(), zone, what)
     if isinstance(value.tzinfo, ZoneInfo) and value.tzinfo.key not in ("UTC", "Etc/UTC"):
         return local_instant(value.date(), value.time().replace(tzinfo=None), value.tzinfo, what)
     return value.astimezone(UTC)
 
 
-def _event_row(event: Any, line: int, defaults: _Defaults, problems: list[str]) -> ShiftRow | None:
+def _event_row(event: Any, line: int, defaults: _Defaults, problems: list[Problem]) -> ShiftRow | None:
     if event.errors:
-        problems.extend(f"{name}: {message}" for name, message in event.errors)
+        problems.extend(Problem(N_("{name}: {message}"), name=name, message=message) for name, message in event.errors)
         return None
     for name in ("RRULE", "RDATE", "RECURRENCE-ID"):
         if event.get(name) is not None:
-            problems.append(f"recurring event ({name}): export its occurrences as single events")
+            problems.append(Problem(N_("recurring event ({name}): export its occurrences as single events"), name=name))
             return None
     if event.get("DTSTART") is None:
-        problems.append("no DTSTART")
+        problems.append(Problem(N_("no DTSTART")))
         return None
     if not isinstance(event.get("DTSTART").dt, datetime):
-        problems.append("all-day event (DTSTART is a date): a duty needs start and end times")
+        problems.append(Problem(N_("all-day event ({name} is a date): a duty needs start and end times"), name="DTSTART"))
         return None
     if event.get("DTEND") is not None and event.get("DURATION") is not None:
-        problems.append("both DTEND and DURATION")
+        problems.append(Problem(N_("both DTEND and DURATION")))
         return None
     if event.get("DTEND") is None and event.get("DURATION") is None:
-        problems.append("no DTEND or DURATION: a duty needs an end")
+        problems.append(Problem(N_("no DTEND or DURATION: a duty needs an end")))
         return None
     categories = _categories(event)
     senior_id = _attempt(problems, _senior, event, defaults)
@@ -210,12 +217,12 @@ def parse_shift_ics(
     try:
         calendars = Calendar.from_ical(content, multiple=True)
     except ValueError as exc:
-        return ImportResult([], [LineError(1, f"not a valid iCalendar file: {str(exc).splitlines()[0]}")], [])
+        return ImportResult([], [LineError(1, N_("not a valid iCalendar file: {reason}"), {"reason": str(exc).splitlines()[0]})], [])
     events = [event for calendar in calendars for event in calendar.walk("VEVENT")]
     lines = _event_lines(content)
     if len(lines) != len(events):  # icalendar drops a badly nested event: never misattribute a line
-        message = f"not a valid iCalendar file: {len(lines)} BEGIN:VEVENT but {len(events)} complete event(s) (check BEGIN/END pairs)"
-        return ImportResult([], [LineError(1, message)], [])
+        message = N_("not a valid iCalendar file: {begins} {begin} but {complete} complete events (check BEGIN/END pairs)")
+        return ImportResult([], [LineError(1, message, {"begins": len(lines), "begin": "BEGIN:VEVENT", "complete": len(events)})], [])
     directory = Directory(session)
     defaults = _Defaults(directory, senior, specialty)
     rows: list[ShiftRow] = []
@@ -225,13 +232,13 @@ def parse_shift_ics(
         if on_event is not None:
             on_event(1)
         if _text(event, "STATUS").upper() == "CANCELLED":
-            warnings.append(LineError(line, "cancelled event skipped"))
+            warnings.append(LineError(line, N_("cancelled event skipped")))
             continue
-        problems: list[str] = []
+        problems: list[Problem] = []
         row = _event_row(event, line, defaults, problems)
         if row is not None:
             rows.append(row)
-        errors.extend(LineError(line, p) for p in problems)
+        errors.extend(p.on_line(line) for p in problems)
     result = finish(session, rows, errors, directory)
     result.warnings = sorted(warnings + result.warnings, key=lambda w: w.line)
     return result

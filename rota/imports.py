@@ -37,8 +37,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import utc_text
-from core.errors import LineError
+from core.errors import LineError, Problem
 from core.phones import try_e164
+from core.words import N_
 from rota import bounds, rules
 from rota.models import Department, Layer, Senior, SeniorPhone, Specialty
 from rota.patterns import instant, is_nonexistent
@@ -110,23 +111,23 @@ def parse_date(text: str) -> date:
     elif match := FRENCH_DATE.match(text):
         day, month, year = (int(g) for g in match.groups())
     else:
-        raise ValueError(f"date {text!r} is not dd/mm/yyyy or yyyy-mm-dd")
+        raise Problem(N_("date '{text}' is not dd/mm/yyyy or yyyy-mm-dd"), text=text)
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"date {text!r} does not exist") from None
+        raise Problem(N_("date '{text}' does not exist"), text=text) from None
 
 
 def parse_time(text: str) -> tuple[time, bool]:
     """``08:30``, ``8h30``, ``8h``; returns the time and whether it was ``24:00`` (next midnight)."""
     match = TIME.match(text.strip())
     if not match:
-        raise ValueError(f"time {text.strip()!r} is not HH:MM")
+        raise Problem(N_("time '{text}' is not written as {form}"), text=text.strip(), form="HH:MM")
     hour, minute, second = int(match.group(1)), int(match.group(2) or 0), int(match.group(3) or 0)
     if (hour, minute, second) == (24, 0, 0):
         return time(0, 0), True
     if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"time {text.strip()!r} does not exist")
+        raise Problem(N_("time '{text}' does not exist"), text=text.strip())
     return time(hour, minute, second), False
 
 
@@ -149,40 +150,46 @@ class Directory:
 
     def senior(self, text: str) -> int:
         if not text.strip():
-            raise ValueError("senior is empty")
+            raise Problem(N_("senior is empty"))
         number = try_e164(text) if any(ch.isdigit() for ch in text) else None
         if number is not None:
             if number in self.phones:
                 return self.phones[number]
-            raise ValueError(f"no senior has the number {text.strip()}")
+            raise Problem(N_("no senior has the number {number}"), number=text.strip())
         found = self.seniors.get(_person(text), [])
         if len(found) == 1:
             return found[0]
         if not found:
-            raise ValueError(f"no senior named {text.strip()!r}")
-        raise ValueError(f"{len(found)} seniors are named {text.strip()!r}: use a phone number instead")
+            raise Problem(N_("no senior named '{name}'"), name=text.strip())
+        raise Problem(N_("{count} seniors are named '{name}': use a phone number instead"), count=len(found), name=text.strip())
 
     def specialty(self, text: str) -> tuple[int, ZoneInfo]:
         if not text.strip():
-            raise ValueError("specialty is empty")
+            raise Problem(N_("specialty is empty"))
         found = self.specialties.get(_plain(text))
         if found is None:
-            raise ValueError(f"no specialty {text.strip()!r}")
+            raise Problem(N_("no specialty '{name}'"), name=text.strip())
         return found
 
 
-def _attempt(problems: list[str], function: Callable[..., Any], *args: Any) -> Any:
-    """``function(*args)``, or None with its ValueError's message added to ``problems``."""
+def _attempt(problems: list[Problem], function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``, or None with its ValueError added to ``problems``."""
     try:
         return function(*args)
     except ValueError as exc:
-        problems.append(str(exc))
+        problems.append(exc if isinstance(exc, Problem) else Problem(str(exc)))
         return None
 
 
 def local_instant(day: date, wall: time, zone: ZoneInfo, what: str) -> datetime:
     if is_nonexistent(day, wall, zone):
-        raise ValueError(f"{what} {wall:%H:%M} does not exist on {day:%d/%m/%Y} in {zone.key} (the clocks jump forward)")
+        raise Problem(
+            N_("{what} {time} does not exist on {day} in {zone} (the clocks jump forward)"),
+            what=what,
+            time=f"{wall:%H:%M}",
+            day=f"{day:%d/%m/%Y}",
+            zone=zone.key,
+        )
     return instant(day, wall, zone)
 
 
@@ -209,7 +216,12 @@ def parse_shift_csv(session: Session, content: str, on_line: Callable[[int], Non
     reader = csv.DictReader(io.StringIO(content), dialect=dialect)
     header, missing = _header(reader.fieldnames)
     if missing:
-        return ImportResult([], [LineError(1, f"missing column(s): {', '.join(missing)} (expected {', '.join(COLUMNS)})")], [])
+        problem = (
+            N_("missing columns: {missing} (expected {expected})")
+            if len(missing) > 1
+            else N_("missing column: {missing} (expected {expected})")
+        )
+        return ImportResult([], [LineError(1, problem, {"missing": ", ".join(missing), "expected": ", ".join(COLUMNS)})], [])
     reader.fieldnames = header
     directory = Directory(session)
     rows: list[ShiftRow] = []
@@ -221,9 +233,9 @@ def parse_shift_csv(session: Session, content: str, on_line: Callable[[int], Non
         values = {k: (v or "").strip() for k, v in record.items() if isinstance(k, str)}
         if not any(values.values()):
             continue  # blank line
-        problems: list[str] = []
+        problems: list[Problem] = []
         if None in record:
-            problems.append("more cells than columns")
+            problems.append(Problem(N_("more cells than columns")))
         attempt = functools.partial(_attempt, problems)
         day = attempt(parse_date, values.get("date", ""))
         start = attempt(parse_time, values.get("start", ""))
@@ -232,9 +244,9 @@ def parse_shift_csv(session: Session, content: str, on_line: Callable[[int], Non
         specialty = attempt(directory.specialty, values.get("specialty", ""))
         layer = LAYERS.get(_plain(values.get("layer", "")))
         if layer is None:
-            problems.append(f"layer {values.get('layer')!r} is not primary or backup")
+            problems.append(Problem(N_("layer '{layer}' is not primary or backup"), layer=values.get("layer", "")))
         if start is not None and start[1]:
-            problems.append("start 24:00: write 00:00 on the next day")
+            problems.append(Problem(N_("start 24:00: write 00:00 on the next day")))
         if not problems and day and start and end and specialty:
             specialty_id, zone = specialty
             end_time, end_is_midnight = end
@@ -246,20 +258,20 @@ def parse_shift_csv(session: Session, content: str, on_line: Callable[[int], Non
                 row = shift_row(problems, line, specialty_id, senior_id, layer, starts_at, ends_at)
                 if row is not None:
                     rows.append(row)
-        errors.extend(LineError(line, p) for p in problems)
+        errors.extend(p.on_line(line) for p in problems)
     return finish(session, rows, errors, directory)
 
 
 def shift_row(
-    problems: list[str], line: int, specialty_id: int, senior_id: int, layer: Layer, starts_at: datetime, ends_at: datetime
+    problems: list[Problem], line: int, specialty_id: int, senior_id: int, layer: Layer, starts_at: datetime, ends_at: datetime
 ) -> ShiftRow | None:
     """The row a line or an event makes, or None with why not added to ``problems`` (every import's rules)."""
     if not (bounds.instant_in_range(starts_at) and bounds.instant_in_range(ends_at)):
-        problems.append(f"dates are planned from {bounds.EARLIEST_DAY:%d/%m/%Y} to {bounds.LATEST_DAY:%d/%m/%Y}")
+        problems.append(Problem(N_("dates are planned from {first} to {last}"), **bounds.range_params()))
     elif ends_at <= starts_at:
-        problems.append("the shift is empty (it lies inside the hour skipped by the clock change)")
+        problems.append(Problem(N_("the shift is empty (it lies inside the hour skipped by the clock change)")))
     elif ends_at - starts_at > MAX_SINGLE_SHIFT:
-        problems.append(f"a single shift lasts at most {MAX_SINGLE_SHIFT.days} days")
+        problems.append(Problem(N_("a single shift lasts at most {days} days"), days=MAX_SINGLE_SHIFT.days))
     else:
         return ShiftRow(line, specialty_id, senior_id, layer, starts_at, ends_at)
     return None
@@ -296,30 +308,31 @@ def _check_overlaps(session: Session, result: ImportResult, names: dict[int, str
             code = rules.pair(plan, other)
             if code == "shift_overlap":
                 when = f"{utc_text(other.starts_at)} → {utc_text(other.ends_at)}"
-                result.errors.append(LineError(row.line, f"overlaps single shift #{other.shift_id} of {name} ({when})"))
+                said = {"id": other.shift_id, "name": name, "when": when}
+                result.errors.append(LineError(row.line, N_("overlaps single shift #{id} of {name} ({when})"), said))
                 bad = True
             elif code == "two_specialties":
-                also = f"{name} is also on duty for another specialty (single shift #{other.shift_id})"
-                result.warnings.append(LineError(row.line, also))
+                also = N_("{name} is also on duty for another specialty (single shift #{id})")
+                result.warnings.append(LineError(row.line, also, {"name": name, "id": other.shift_id}))
             elif code == "second_primary":
                 other_name = names.get(other.senior_id, other.senior_id)
-                result.warnings.append(
-                    LineError(row.line, f"{other_name} is already primary then (single shift #{other.shift_id}): both will be rung")
-                )
+                both = N_("{name} is already primary then (single shift #{id}): both will be rung")
+                result.warnings.append(LineError(row.line, both, {"name": other_name, "id": other.shift_id}))
         for other_row, other in seen:
             code = rules.pair(plan, other)
             if code == "shift_overlap":
-                what = "repeats" if (other.starts_at, other.ends_at) == (plan.starts_at, plan.ends_at) else "overlaps"
-                result.errors.append(LineError(row.line, f"{what} line {other_row.line} ({name})"))
+                same = (other.starts_at, other.ends_at) == (plan.starts_at, plan.ends_at)
+                what = N_("repeats line {other} ({name})") if same else N_("overlaps line {other} ({name})")
+                result.errors.append(LineError(row.line, what, {"other": other_row.line, "name": name}))
                 bad = True
             elif code == "two_specialties":
-                result.warnings.append(LineError(row.line, f"{name} is also on duty for another specialty on line {other_row.line}"))
+                also = N_("{name} is also on duty for another specialty on line {other}")
+                result.warnings.append(LineError(row.line, also, {"name": name, "other": other_row.line}))
             elif code == "second_primary":
-                result.warnings.append(
-                    LineError(row.line, f"{names[other_row.senior_id]} is already primary then on line {other_row.line}: both will be rung")
-                )
+                both = N_("{name} is already primary then on line {other}: both will be rung")
+                result.warnings.append(LineError(row.line, both, {"name": names[other_row.senior_id], "other": other_row.line}))
         if rules.long_past(plan.ends_at) is not None:
-            result.warnings.append(LineError(row.line, f"the shift ended more than {rules.PAST_DAYS} days ago"))
+            result.warnings.append(LineError(row.line, N_("the shift ended more than {days} days ago"), {"days": rules.PAST_DAYS}))
         seen.append((row, plan))
         if not bad:
             kept.append(row)

@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from core import db
+from core.cli import CommandGroup, cli_words
 from scheduler import runner
 from scheduler.jobs import JOBS, job_specs, run_job
 from scheduler.models import SchedulerLock, SchedulerRun
 
-scheduler_cli = AppGroup("scheduler", help="Periodic jobs: callbacks, reminders, gap alerts, digest, retention.")
+scheduler_cli = CommandGroup("scheduler", help="Periodic jobs: callbacks, reminders, gap alerts, digest, retention.")
 
 
 @scheduler_cli.command("run")
@@ -24,13 +24,15 @@ scheduler_cli = AppGroup("scheduler", help="Periodic jobs: callbacks, reminders,
 def run_command(heartbeat: float) -> None:
     """Run the jobs until stopped (SIGTERM, Ctrl-C). Start exactly one per deployment; a second instance
     only stands by, and takes over if the first stops."""
-    settings = current_app.config["SETTINGS"]
+    settings, words = current_app.config["SETTINGS"], cli_words()
     if settings.notify.backend == "log":
-        click.echo("NOTIFY_BACKEND=log: SMS, calls and e-mail are only written to the log (set NOTIFY_BACKEND=live to send).", err=True)
+        click.echo(
+            words._("NOTIFY_BACKEND=log: SMS, calls and e-mail are only written to the log (set NOTIFY_BACKEND=live to send)."), err=True
+        )
     stop = threading.Event()
 
     def request_stop(signum, _frame) -> None:
-        click.echo(f"signal {signum}: stopping after the running jobs", err=True)
+        click.echo(words._("signal {signal}: stopping after the running jobs", signal=signum), err=True)
         stop.set()
 
     signal.signal(signal.SIGTERM, request_stop)
@@ -53,16 +55,33 @@ def run_job_command(job_id: str) -> None:
 @click.option("--zone", default="Europe/Paris", show_default=True)
 def status_command(zone: str) -> None:
     """Who holds the scheduler lock, each job's trigger and last run."""
-    session = db.session()
+    session, words = db.session(), cli_words()
     tz = ZoneInfo(zone)
     lock = session.get(SchedulerLock, "scheduler")
     if lock is None or lock.holder is None:
-        click.echo("no scheduler instance is running")
+        click.echo(words._("no scheduler instance is running"))
     else:
         since, heartbeat = lock.acquired_at.astimezone(tz), lock.heartbeat_at.astimezone(tz)
-        click.echo(f"running: {lock.holder}, since {since:%Y-%m-%d %H:%M:%S}, heartbeat {heartbeat:%H:%M:%S}")
+        click.echo(
+            words._(
+                "running: {holder}, since {since}, heartbeat {heartbeat}",
+                holder=lock.holder,
+                since=f"{since:%Y-%m-%d %H:%M:%S}",
+                heartbeat=f"{heartbeat:%H:%M:%S}",
+            )
+        )
     for spec in job_specs(current_app.config["SETTINGS"]):
         last = session.scalars(select(SchedulerRun).where(SchedulerRun.job_id == spec.id).order_by(SchedulerRun.id.desc()).limit(1)).first()
-        ran = f"last run {last.started_at.astimezone(tz):%Y-%m-%d %H:%M:%S} {last.outcome or 'running'}" if last else "never run"
-        grace = f"{spec.misfire_grace_time} s" if spec.misfire_grace_time else "unlimited"
-        click.echo(f"  {spec.id:<16} {spec.trigger}  (misfire grace: {grace})  {ran}")
+        if last is None:
+            ran = words._("never run")
+        else:
+            # The outcome is a code scripts read (ok, error); "running" while it has none yet.
+            ran = words._(
+                "last run {at} {outcome}",
+                at=f"{last.started_at.astimezone(tz):%Y-%m-%d %H:%M:%S}",
+                outcome=last.outcome or words._("running"),
+            )
+        grace = words.seconds(spec.misfire_grace_time, 0) if spec.misfire_grace_time else words._("unlimited")
+        click.echo(
+            words._("  {job} {trigger}  (misfire grace: {grace})  {ran}", job=f"{spec.id:<16}", trigger=spec.trigger, grace=grace, ran=ran)
+        )

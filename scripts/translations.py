@@ -67,6 +67,36 @@ def extract_definitions(fileobj, keywords, comment_tags, options):
                 yield 1, None, text, []
 
 
+def extract_cli(fileobj, keywords, comment_tags, options):
+    """A ``cli.py``: its marked messages, and the help texts ``--help`` shows (core.cli.CommandGroup
+    translates them when shown): each command's docstring and every ``help="..."``, cleaned as click
+    cleans them."""
+    import ast
+    import inspect
+    from io import BytesIO
+
+    from babel.messages.extract import extract_python
+
+    source = fileobj.read()
+    yield from extract_python(BytesIO(source), keywords, comment_tags, options)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and any(_makes_a_command(d) for d in node.decorator_list):
+            if (doc := ast.get_docstring(node, clean=False)) is not None:
+                yield node.lineno, None, inspect.cleandoc(doc), []
+        elif isinstance(node, ast.Call):
+            for keyword in node.keywords:
+                if keyword.arg == "help" and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+                    yield keyword.value.lineno, None, inspect.cleandoc(keyword.value.value), []
+
+
+def _makes_a_command(decorator) -> bool:
+    """``@group.command(...)``, ``@click.command(...)``, ``@click.group(...)``."""
+    import ast
+
+    call = decorator.func if isinstance(decorator, ast.Call) else decorator
+    return isinstance(call, ast.Attribute) and call.attr in ("command", "group")
+
+
 def po_path(language: str) -> Path:
     return TRANSLATIONS / language / "LC_MESSAGES" / "messages.po"
 

@@ -117,6 +117,8 @@ def settings_for(database_url: str, **overrides: str) -> dict[str, str]:
         # The longest budget: a webhook of a scenario on a loaded machine must not fall into degraded mode
         # by chance (SQLite's busy timeout is half of it). The fault tests set their own, short one.
         "WEBHOOK_BUDGET_SECONDS": "10",
+        # The commands' messages in English, which the CLI tests read; tests/test_cli_words.py reads French.
+        "CLI_LANGUAGE": "en",
         **overrides,
     }
 
@@ -160,6 +162,19 @@ def client(app: Flask):
 @pytest.fixture
 def runner(app: Flask):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def french_cli(make_app):
+    """Runs a command as a French reader of the terminal would (``CLI_LANGUAGE=fr``), on the test database,
+    in that app's own context (a command joins the context already pushed, e.g. by ``session``)."""
+    french = make_app(CLI_LANGUAGE="fr")
+
+    def invoke(*args: str, input: str | None = None):
+        with french.app_context():
+            return french.test_cli_runner().invoke(args=list(args), input=input)
+
+    return invoke
 
 
 @pytest.fixture

@@ -27,10 +27,10 @@ def test_gp_import_creates_and_updates_by_rpps(runner, session, tmp_path):
     )
     result = runner.invoke(args=["gps", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "2 GP(s) created, 0 updated" in result.output
+    assert "2 GPs created, 0 updated" in result.output
     path.write_text("name,rpps,phones\nDr Alice Renaud-Martin,10001234567,01 99 00 02 03\n", encoding="utf-8")
     result = runner.invoke(args=["gps", "import", str(path)])
-    assert "0 GP(s) created, 1 updated" in result.output
+    assert "0 GPs created, 1 updated" in result.output
     session.rollback()
     alice = session.scalars(select(GeneralPractitioner).where(GeneralPractitioner.rpps == "10001234567")).one()
     assert alice.full_name == "Dr Alice Renaud-Martin"
@@ -63,7 +63,7 @@ def test_gp_import_refuses_a_file_without_the_columns(runner, tmp_path):
     path = tmp_path / "gps.csv"
     path.write_text("nom,telephone\nX,0199000201\n", encoding="utf-8")
     result = runner.invoke(args=["gps", "import", str(path)])
-    assert result.exit_code != 0 and "line 1: missing column(s): name, rpps, phones" in result.output
+    assert result.exit_code != 0 and "line 1: missing columns: name, rpps, phones" in result.output
 
 
 def test_calls_list_shows_calls_with_their_attempts(app, runner, frozen_clock):
@@ -74,7 +74,7 @@ def test_calls_list_shows_calls_with_their_attempts(app, runner, frozen_clock):
     signed_post(client, "/twilio/menu", {**call, "Digits": "1"})
     result = runner.invoke(args=["calls", "list"])
     assert result.exit_code == 0, result.output
-    assert "CA7777" in result.output and "from 01 99 00 02 01" in result.output and "neurologie" in result.output
+    assert "CA7777" in result.output and "from 01 99 00 02 01" in result.output and "neurology" in result.output
     assert "#1 primary" in result.output and "in progress" in result.output
 
 

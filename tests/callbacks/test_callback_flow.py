@@ -103,7 +103,7 @@ def test_a_call_whose_end_was_never_reported_is_announced_after_the_longest_mess
 def test_a_specialty_deadline_set_from_the_cli_applies_to_new_requests(hospital, runner, gp_call, job, fresh, rows):
     result = runner.invoke(args=["callbacks", "deadline", "neurology", "30"])
     assert result.exit_code == 0, result.output
-    assert runner.invoke(args=["callbacks", "deadline", "neurologie"]).output.strip() == "neurologie: 30 min"
+    assert runner.invoke(args=["callbacks", "deadline", "neurologie"]).output.strip() == "neurology: 30 min"
     rid = gp_call()
     job("callbacks")
     request = fresh(CallbackRequest, rid)

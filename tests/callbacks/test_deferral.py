@@ -84,7 +84,7 @@ def test_a_fixed_line_gp_hears_the_promise_without_an_sms_and_the_specialty_sets
 ):
     outcome = runner.invoke(args=["callbacks", "defer", "neurology", "45"])
     assert outcome.exit_code == 0, outcome.output
-    assert runner.invoke(args=["callbacks", "defer", "neurologie"]).output.strip() == "neurologie: 45 min"
+    assert runner.invoke(args=["callbacks", "defer", "neurologie"]).output.strip() == "neurology: 45 min"
     assert runner.invoke(args=["callbacks", "defer", "neurology", "500"]).exit_code != 0
 
     result, call = place(app, session, frozen_clock, from_=GP_KNOWN, callees={PRIMARY: NoAnswer(), BACKUP: Defers()})

@@ -52,11 +52,11 @@ def test_flask_report_prints_every_table(cli):
     result = cli("--from", "2026-03-27", "--to", "2026-03-30")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert out.startswith("Call report: whole hotline, 2026-03-27 to 2026-03-30 inclusive (Europe/Paris)")
+    assert out.startswith("Call report: whole hotline, 27 March 2026 to 30 March 2026 inclusive (Europe/Paris)")
     titles = ("Overview", "Calls by outcome", "Seniors with the most missed attempts", "Week by week", "Unanswered calls and their")
     assert all(title in out for title in titles)
-    assert re.search(r"^connected rate +37\.5 %$", out, re.MULTILINE)
-    assert re.search(r"^ +1 +Dr Claire Martin +3 +5 +60\.0 %$", out, re.MULTILINE)
+    assert re.search(r"^connected rate +37\.5%$", out, re.MULTILINE)
+    assert re.search(r"^ +1 +Dr Claire Martin +3 +5 +60\.0%$", out, re.MULTILINE)
 
 
 def test_flask_report_csv_of_one_table(cli):
@@ -217,14 +217,15 @@ def test_unanswered_json_is_paged(get):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("from=2026-13-01&to=2026-03-30", "from must be a date"),
-        ("from=2026-03-30&to=2026-03-01", "before it starts"),
-        (f"{QUERY}&specialty=nope", "no specialty with code 'nope'"),
-        (f"{QUERY}&department=99", "no department '99'"),
-        ("from=2000-01-01&to=2026-01-01", "at most"),
+        ("from=2026-13-01&to=2026-03-30", "from doit être une date AAAA-MM-JJ, reçu «\u00a02026-13-01\u00a0»"),
+        ("from=2026-03-30&to=2026-03-01", "la période se termine (2026-03-01) avant de commencer (2026-03-30)"),
+        (f"{QUERY}&specialty=nope", "aucune spécialité de code «\u00a0nope\u00a0»"),
+        (f"{QUERY}&department=99", "aucun service «\u00a099\u00a0»"),
+        ("from=2000-01-01&to=2026-01-01", "un rapport couvre au plus 1830\u00a0jours"),
     ],
 )
 def test_bad_parameters_are_a_400_that_says_why(get, query, message):
+    """In the reader's language: here the hospital's default, French (the API: Accept-Language)."""
     response = get(f"/api/reports/summary?{query}")
     assert response.status_code == 400 and response.mimetype == "application/problem+json"
     assert message in response.get_json()["detail"]
@@ -281,3 +282,25 @@ def test_the_json_matches_its_openapi_description(get):
     assert conforms({"calls": {"total": "8"}}, summary) != []  # the checker does check
     assert {p["name"] for p in PATHS["/api/reports/summary"]["get"]["parameters"]} == {"from", "to", "specialty", "department"}
     assert all(name.startswith("Report") for name in SCHEMAS)
+
+
+def test_flask_report_in_french_while_its_csv_stays_plain(shared_log, database_url):
+    from app import create_app
+    from tests.conftest import settings_for
+
+    french = create_app(settings_for(database_url, REPORTS_WEB="open", CLI_LANGUAGE="fr"))
+    try:
+        with clock.use_clock(lambda: LATER), french.app_context():
+            text = french.test_cli_runner().invoke(args=["report", "--from", "2026-03-27", "--to", "2026-03-30"])
+            plain = french.test_cli_runner().invoke(
+                args=["report", "--from", "2026-03-27", "--to", "2026-03-30", "--csv", "--table", "most_missed"]
+            )
+    finally:
+        french.extensions["recours.db"].engine.dispose()
+    assert text.exit_code == 0, text.output
+    out = text.output
+    assert out.startswith("Rapport d’appels\u00a0: toute la ligne, du 27 mars 2026 au 30 mars 2026 inclus (Europe/Paris)")
+    assert re.search(r"^taux de mise en relation +37,5\u00a0%$", out, re.MULTILINE), out
+    assert "Calls by outcome" not in out and "connected rate" not in out
+    # Machines read the CSV: the same bytes whatever the reader's language.
+    assert rows(plain.output)[:2] == [["rank", "senior", "missed", "attempts", "miss rate"], ["1", "Dr Claire Martin", "3", "5", "0.6000"]]

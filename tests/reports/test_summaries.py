@@ -80,7 +80,7 @@ def test_a_summarised_day_is_rebuilt_on_demand(in_app, report_session, runner_fo
     assert calls_on(in_app, TUESDAY, later) == (1, 1)  # a summarised day is not revisited...
     result = runner_for(later, ["report", "summarise", "--from", "2026-03-09", "--to", "2026-03-10", "--rebuild"])
     assert result.exit_code == 0, result.output
-    assert "summarised 2 day(s) of 2026-03-09 to 2026-03-10 (Europe/Paris)" in result.output
+    assert "summarised 2 days of 2026-03-09 to 2026-03-10 (Europe/Paris)" in result.output
     assert calls_on(in_app, TUESDAY, later) == (0, 1)  # ...until rebuilt
     assert calls_on(in_app, TUESDAY - timedelta(days=1), later) == (1, 1)
 

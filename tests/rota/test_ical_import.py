@@ -40,7 +40,7 @@ def test_ics_import_writes_every_event_then_is_idempotent(runner, session, ward,
     path.write_text(GOOD, encoding="utf-8", newline="")
     result = runner.invoke(args=["rota", "import", str(path)])
     assert result.exit_code == 0, result.output
-    assert "3 shift(s) added, 0 already in Recours" in result.output
+    assert "3 shifts added, 0 already in Recours" in result.output
     slots = {s.senior_id: s for s in session.scalars(select(DutySlot))}
     claire, hugo, ines = slots[ward["A"].id], slots[ward["B"].id], slots[ward["C"].id]
     assert (claire.specialty_id, claire.layer, claire.starts_at, claire.ends_at) == (
@@ -57,7 +57,7 @@ def test_ics_import_writes_every_event_then_is_idempotent(runner, session, ward,
         paris(2026, 3, 17, 18, 30),
     )
     again = runner.invoke(args=["rota", "import", str(path)])
-    assert again.exit_code == 0 and "0 shift(s) added, 3 already in Recours" in again.output
+    assert again.exit_code == 0 and "0 shifts added, 3 already in Recours" in again.output
     assert rows(session) == 3
 
 
@@ -112,7 +112,7 @@ def test_a_broken_ics_reports_every_bad_event_by_line_and_writes_nothing(runner,
         for message in messages:
             assert f"line {begins[event - 1]}: {message}" in errors, (event, message, errors)
     assert f"line {begins[0]}:" not in errors
-    assert "Error: 11 problem(s); nothing was imported" in errors  # event 4: both DTSTART and DTEND zones
+    assert "Error: 11 problems; nothing was imported" in errors  # event 4: both DTSTART and DTEND zones
     assert rows(session) == 0
 
 
@@ -135,7 +135,7 @@ def test_not_a_calendar_cancelled_events_and_options(runner, session, ward, tmp_
     assert "line 4: cancelled event skipped" in result.stderr
     result = runner.invoke(args=["rota", "import", str(path), "--senior", "Dr Inès Petit", "--specialty", "cardiology"])
     assert result.exit_code == 0, result.output
-    assert "1 shift(s) added" in result.output and rows(session) == 1
+    assert "1 shift added" in result.output and rows(session) == 1
     csv = tmp_path / "rota.csv"
     csv.write_text("date,start,end,senior,specialty\n", encoding="utf-8")
     result = runner.invoke(args=["rota", "import", str(csv), "--senior", "Dr Inès Petit"])
@@ -155,12 +155,12 @@ def test_the_feeds_recours_exports_import_back(runner, session, ward, tmp_path):
     mine.write_bytes(senior_calendar(session, b, FIXED_NOW, window=(FIXED_NOW, FIXED_NOW + timedelta(days=60))))
 
     same = runner.invoke(args=["rota", "import", str(feed)])
-    assert same.exit_code == 0 and "0 shift(s) added, 3 already in Recours" in same.output, same.output
+    assert same.exit_code == 0 and "0 shifts added, 3 already in Recours" in same.output, same.output
 
     session.execute(delete(DutySlot))
     session.commit()
     restored = runner.invoke(args=["rota", "import", str(feed)])
-    assert restored.exit_code == 0 and "3 shift(s) added" in restored.output, restored.output
+    assert restored.exit_code == 0 and "3 shifts added" in restored.output, restored.output
     session.rollback()
     assert sorted((s.senior_id, s.layer, s.starts_at, s.ends_at) for s in session.scalars(select(DutySlot))) == before
 
