@@ -24,19 +24,16 @@ def create_app(config: Mapping[str, str] | None = None, *, hotline_only: bool = 
     logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format=logmask.FORMAT)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
-    db.init_app(app, settings.database_url)
+    db.init_app(app, settings.database_url, settings.budget)
 
     from webhooks import blueprint as twilio_webhooks
 
     app.register_blueprint(twilio_webhooks)
     if not hotline_only:
         _add_pages_api_reports_and_commands(app, env)
+    from core import health  # /healthz and /readyz, in the hotline's workers too
 
-    @app.get("/healthz")
-    def healthz() -> tuple[str, int]:
-        """For the reverse proxy and the load balancer: the process is up."""
-        return "ok", 200
-
+    app.register_blueprint(health.blueprint)
     return app
 
 

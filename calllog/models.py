@@ -28,6 +28,8 @@ class CallOutcome(enum.StrEnum):
     # A senior answered and promised to call back within their specialty's minutes: neither missed
     # nor connected (ivr/defer.py).
     DEFERRED = "deferred"
+    # Closed by the reconciler with nothing to tell how it went (scheduler/reconcile.py).
+    UNKNOWN = "unknown"
 
 
 class AttemptResult(enum.StrEnum):
@@ -41,6 +43,7 @@ class AttemptResult(enum.StrEnum):
     BUSY = "busy"
     FAILED = "failed"
     CALLER_HUNG_UP = "caller_hung_up"
+    UNKNOWN = "unknown"  # the call was closed by the reconciler with this leg still open
 
     @classmethod
     def of_unanswered_leg(cls, twilio_status: str) -> AttemptResult | None:

@@ -264,6 +264,55 @@ def _advance_attempt(call: Call, attempt: Attempt, report: StatusReport, rank: i
     attempt.status_rank = max(attempt.status_rank, rank)
 
 
+# -- reconciliation -----------------------------------------------------------------------------------
+# Calls whose final status never arrived, closed by the reconcile-calls job (scheduler/reconcile.py).
+
+# What the log knows for sure of a call, whatever became of it afterwards.
+_DEFINITE_OUTCOMES = frozenset({CallOutcome.CONNECTED, CallOutcome.DEFERRED, CallOutcome.CALLBACK_REQUESTED, CallOutcome.SWITCHBOARD})
+
+
+def open_calls_started_before(session: Session, cutoff: datetime, *, limit: int) -> list[int]:
+    """Ids of calls still open (no end) that started before ``cutoff``, oldest first."""
+    query = select(Call.id).where(Call.ended_at.is_(None), Call.started_at < cutoff).order_by(Call.started_at, Call.id)
+    return list(session.scalars(query.limit(limit)))
+
+
+def lock_open_call(session: Session, call_id: int) -> Call | None:
+    """The call, locked, if it is still open (a late status callback may have closed it meanwhile)."""
+    return session.scalars(select(Call).where(Call.id == call_id, Call.ended_at.is_(None)).with_for_update()).first()
+
+
+def close_from_twilio(session: Session, call: Call, status: str, ended_at: datetime, at: datetime) -> None:
+    """Close ``call`` with the final status Twilio's Call resource reports, as its status callback would have."""
+    call.status_rank = max(call.status_rank, TERMINAL)
+    close_call(call, min(ended_at, at))
+    session.flush()
+
+
+def _last_known_instant(call: Call) -> datetime:
+    instants = [call.started_at, call.first_ringing_at, call.connected_at, call.switchboard_at]
+    for attempt in call.attempts:
+        instants += [attempt.started_at, attempt.ringing_at, attempt.answered_at, attempt.accepted_at, attempt.ended_at]
+    if call.callback is not None:
+        instants.append(call.callback.requested_at)
+    return max(instant for instant in instants if instant is not None)
+
+
+def close_with_outcome_unknown(session: Session, call: Call, at: datetime) -> None:
+    """ "Ended, outcome unknown": nobody can say how or when the call ended. It is closed at the last
+    instant the log knows of; what the log knows for sure (connected, a callback request, the
+    switchboard) stays its outcome, anything else is ``unknown``, and so is any leg still open."""
+    ended_at = min(_last_known_instant(call), at)
+    for attempt in call.attempts:
+        if attempt.result is None:
+            attempt.result = AttemptResult.UNKNOWN
+            attempt.ended_at = _earliest(attempt.ended_at, ended_at)
+    call.ended_at = ended_at
+    derived = derive_outcome(call)
+    call.outcome = derived if derived in _DEFINITE_OUTCOMES else CallOutcome.UNKNOWN
+    session.flush()
+
+
 # -- retention ----------------------------------------------------------------------------------------
 # The retention job (scheduler/retention.py) decides what is due; forgetting it is the call log's own
 # business, so the writes live here with the others.

@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from calllog.facts import Fact, apply_fact, waits_for_call
 from calllog.journal import Entry, Journal, done_offset, journal_directory, mark_done, read_entries, remove_drained
+from core import deadline
 from core.db import READS_ONLY, Database
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,10 @@ class JournalWriter:
 
     def _database_answers(self) -> bool:
         try:
-            # A reader's connection: on SQLite it does not queue for the write lock.
-            with self.database.engine.execution_options(**{READS_ONLY: True}).connect() as connection:
+            # A reader's connection: on SQLite it does not queue for the write lock. The webhooks' engine,
+            # under a deadline: a hung database must not hold the writer for ever (core.deadline).
+            engine = self.database.webhook_engine.execution_options(**{READS_ONLY: True})
+            with deadline.within(self.database.budget.readiness_timeout), engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             return True
         except Exception as error:  # noqa: BLE001 - any failure means "not now"
@@ -191,7 +194,8 @@ class JournalWriter:
 
     def _apply(self, batch: list[Entry]) -> list[Entry]:
         waiting: list[Entry] = []
-        with self.database.sessions() as session, session.begin():
+        # Each statement within the webhook budget (statement_timeout), the batch within ten.
+        with deadline.within(self.database.budget.seconds * 10), self.database.webhook_sessions() as session, session.begin():
             for entry in batch:
                 fact: Fact | None = entry.fact
                 if fact is None:

@@ -74,6 +74,8 @@ class SchedulerSettings:
     retention_recording_months: int = 6
     # "anonymise" keeps the statistics of old calls without any number or name; "delete" removes the rows.
     retention_mode: str = "anonymise"
+    # A call still open this long after it started is looked up at Twilio and closed (reconcile-calls).
+    reconcile_after_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,54 @@ class LocalStateSettings:
     journal_dir: str = "instance/journal"
 
 
+@dataclass(frozen=True)
+class WebhookBudget:
+    """How long a webhook may take, and every database wait derived from it (README, "Bad days").
+
+    Twilio waits 15 s for an answer; a GP waits much less. Past the budget the webhook answers from
+    degraded mode, so each wait below is a share of it: a request that meets several of them (a pool
+    checkout, a connection, statements, a lock) is still cut at the budget itself by :mod:`core.deadline`.
+    """
+
+    seconds: float = 3.0
+
+    @property
+    def database_seconds(self) -> float:
+        # The database gets the budget less a tenth (at most 0.3 s), kept for answering from degraded
+        # mode: the answer itself (TwiML, a journal line fsync'd) lands within the budget.
+        return self.seconds - min(0.3, self.seconds / 10)
+
+    @property
+    def connect_timeout(self) -> int:
+        # libpq's unit is whole seconds, 2 at least; core.pgdeadline cuts a connection at the budget anyway.
+        return max(2, int(self.seconds))
+
+    @property
+    def statement_timeout_ms(self) -> int:
+        # The server stops a statement the webhook has stopped waiting for, and releases its locks.
+        return int(self.seconds * 1000)
+
+    @property
+    def lock_timeout_ms(self) -> int:
+        # A call row locked by a stuck transaction of another webhook: give up at half the budget.
+        return int(self.seconds * 500)
+
+    @property
+    def pool_timeout(self) -> float:
+        # Waiting for a pooled connection means the database is already in trouble.
+        return self.seconds / 4
+
+    @property
+    def sqlite_busy_timeout(self) -> float:
+        # SQLite's write lock is held for milliseconds by a healthy writer.
+        return self.seconds / 2
+
+    @property
+    def readiness_timeout(self) -> float:
+        # /readyz answers a load balancer's probe, itself on a timeout of a second or two.
+        return min(1.0, self.seconds / 2)
+
+
 ENVIRONMENTS = ("production", "development")
 # Shorter than this, a SECRET_KEY can be guessed offline from one signed cookie.
 MIN_SECRET_KEY_LENGTH = 32
@@ -135,6 +185,7 @@ class Settings:
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     web: WebSettings = field(default_factory=WebSettings)
     local: LocalStateSettings = field(default_factory=LocalStateSettings)
+    budget: WebhookBudget = field(default_factory=WebhookBudget)
     # "development" only when RECOURS_ENV says so (the .env that `make run` writes): anything else is
     # a real installation, where nothing secret or outbound is left to a default.
     environment: str = "production"
@@ -187,6 +238,19 @@ def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int,
         raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name} must be between {low} and {high} {unit}, got {value}")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds such as 3 or 1.5, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be between {low:g} and {high:g} seconds, got {raw}")
     return value
 
 
@@ -291,6 +355,8 @@ def _scheduler_settings(env: Mapping[str, str], notify: NotifySettings) -> Sched
         # Recordings hold patient talk: never kept longer than the call log that points to them.
         retention_recording_months=_count(env, "RETENTION_RECORDING_MONTHS", min(6, call_log_months), 1, call_log_months, "months"),
         retention_mode=_choice(env, "RETENTION_MODE", "anonymise", ("anonymise", "delete")),
+        # Twilio ends every call after 4 hours: past that, nothing can still be in progress.
+        reconcile_after_minutes=_count(env, "CALL_RECONCILE_MINUTES", 60, 5, 240, "minutes"),
     )
 
 
@@ -380,5 +446,7 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
         scheduler=_scheduler_settings(env, notify),
         web=_web_settings(env),
         local=_local_settings(env, instance_path),
+        # Far under Twilio's 15 s, over a healthy webhook's few milliseconds.
+        budget=WebhookBudget(_seconds(env, "WEBHOOK_BUDGET_SECONDS", 3.0, 0.5, 10.0)),
         cli_language=_choice(env, "CLI_LANGUAGE", env.get("DEFAULT_LANGUAGE", "").strip().lower() or "fr", ("fr", "en")),
     )

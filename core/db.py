@@ -7,6 +7,7 @@ context and closed at teardown. Handlers commit once at the end of the work; an 
 from __future__ import annotations
 
 import logging
+import weakref
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
@@ -14,6 +15,9 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from core import deadline
+from core.config import WebhookBudget
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -98,10 +102,15 @@ def _transaction_ended(session: Session, transaction) -> None:
         session.info.pop(_WROTE, None)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine tuned for the webhook hot path: pooled connections, SQLite in WAL mode."""
+def make_engine(url: str, budget: WebhookBudget | None = None) -> Engine:
+    """An engine tuned for the webhook hot path: pooled connections, SQLite in WAL mode.
+
+    With a ``budget`` (the webhooks' engine), every wait is bounded by it: connect, pool checkout,
+    statements and locks (PostgreSQL's ``statement_timeout``/``lock_timeout``, SQLite's busy timeout), and
+    no wait outlasts the deadline of the request (:mod:`core.deadline`)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 15})
+        busy_timeout = budget.sqlite_busy_timeout if budget is not None else 15
+        engine = create_engine(url, connect_args={"timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -112,6 +121,9 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+            if budget is not None:
+                # A statement still running at the deadline is interrupted ("interrupted" error).
+                dbapi_connection.set_progress_handler(deadline.spent, 10_000)
 
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection) -> None:
@@ -123,17 +135,50 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READS_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    if budget is None:
+        return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    options = f"-c statement_timeout={budget.statement_timeout_ms} -c lock_timeout={budget.lock_timeout_ms}"
+    engine = create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        pool_timeout=budget.pool_timeout,
+        connect_args={"connect_timeout": budget.connect_timeout, "options": options},
+    )
+    if engine.dialect.driver == "psycopg":
+
+        @event.listens_for(engine, "do_connect")
+        def _connect_within_deadline(_dialect, _record, cargs, cparams):
+            from core.pgdeadline import DeadlineConnection
+
+            return DeadlineConnection.connect(*cargs, **cparams)
+
+    return engine
 
 
 class Database:
-    """The engine and session factory of one application."""
+    """The engines and session factories of one application.
 
-    def __init__(self, url: str) -> None:
+    Webhooks have an engine (and a pool) of their own, every wait bounded by the webhook budget; pages,
+    the API, the CLI and the scheduler use the other, whose long reports and migrations are not cut short.
+    """
+
+    def __init__(self, url: str, budget: WebhookBudget | None = None) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = read_sessions(self.engine)
+        self.budget = budget or WebhookBudget()
+        self.webhook_engine = make_engine(url, self.budget)
+        self.webhook_sessions = sessionmaker(self.webhook_engine, expire_on_commit=False)
+        self.webhook_read_sessions = read_sessions(self.webhook_engine)
+        _databases.add(self)
+
+    def dispose(self, close: bool = True) -> None:
+        """Release both pools (``close=False`` in a forked child: the parent's sockets are left alone)."""
+        self.engine.dispose(close=close)
+        self.webhook_engine.dispose(close=close)
 
 
 def read_sessions(engine: Engine) -> sessionmaker[ReadSession]:
@@ -142,8 +187,17 @@ def read_sessions(engine: Engine) -> sessionmaker[ReadSession]:
     return sessionmaker(engine.execution_options(**{READS_ONLY: True}), class_=ReadSession, expire_on_commit=False)
 
 
-def init_app(app: Flask, url: str) -> Database:
-    database = Database(url)
+_databases: weakref.WeakSet[Database] = weakref.WeakSet()
+
+
+def after_fork() -> None:
+    """In a freshly forked worker (gunicorn's preload_app): never use a connection the parent opened."""
+    for database in list(_databases):
+        database.dispose(close=False)
+
+
+def init_app(app: Flask, url: str, budget: WebhookBudget | None = None) -> Database:
+    database = Database(url, budget)
     app.extensions["recours.db"] = database
 
     @app.teardown_appcontext
@@ -152,6 +206,7 @@ def init_app(app: Flask, url: str) -> Database:
             db_session = g.pop(name, None)
             if db_session is not None:
                 db_session.close()
+        end_webhook()
 
     return database
 
@@ -162,10 +217,35 @@ def database() -> Database:
 
 def session() -> Session:
     """The session of the current application context, opened on first use (a reader's, when the
-    request only reads: see :func:`reads_only`)."""
+    request only reads: see :func:`reads_only`; the webhooks' engine inside a webhook: see
+    :func:`serves_webhook`)."""
     if "db_session" not in g:
-        g.db_session = database().read_sessions() if g.get("db_reads_only") else database().sessions()
+        db = database()
+        if g.get("db_webhook"):
+            g.db_session = db.webhook_read_sessions() if g.get("db_reads_only") else db.webhook_sessions()
+            g.setdefault("db_webhook_opened", set()).add("db_session")
+        else:
+            g.db_session = db.read_sessions() if g.get("db_reads_only") else db.sessions()
     return g.db_session
+
+
+def serves_webhook() -> None:
+    """Declare that this request is a webhook: its sessions use the webhooks' engine, whose waits are
+    bounded by the budget (start the request's deadline with :func:`core.deadline.start`, end the
+    request with :func:`end_webhook`)."""
+    g.db_webhook = True
+
+
+def end_webhook() -> None:
+    """At the end of a webhook: close its sessions — giving their connections back is still bounded by
+    the deadline — then lift the deadline. (A request served inside an application context that was
+    already open, as in tests, leaves that context's own session alone.)"""
+    for name in g.pop("db_webhook_opened", ()):
+        db_session = g.pop(name, None)
+        if db_session is not None:
+            db_session.close()
+    if g.pop("db_webhook", False):
+        deadline.clear()
 
 
 def reads_only() -> None:
@@ -182,7 +262,12 @@ def read_session() -> Session:
     """A second session of the request that only reads, for work done before a change is written
     (expanding the rota to judge it): the change's own transaction then lasts milliseconds."""
     if "db_read_session" not in g:
-        g.db_read_session = database().read_sessions()
+        db = database()
+        if g.get("db_webhook"):
+            g.db_read_session = db.webhook_read_sessions()
+            g.setdefault("db_webhook_opened", set()).add("db_read_session")
+        else:
+            g.db_read_session = db.read_sessions()
     return g.db_read_session
 
 

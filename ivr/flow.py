@@ -332,15 +332,32 @@ def switchboard_result(ctx: Context, call: Call, dial_call_status: str) -> Step:
     return record_callback(ctx, call.language, before=prompts.text(call.language, "switchboard_missed"))
 
 
-def fallback(settings: Settings, links: Links, language: str = "fr") -> VoiceResponse:
-    """For Twilio's Fallback URL and for any internal failure: needs neither the database nor the rota."""
+def goodbye_after_failed_recording(settings: Settings, language: str = "fr") -> VoiceResponse:
+    """The message could not be attached to a callback request now (it is kept for later): goodbye,
+    never the recording prompt again — a failing Record action must not become a loop."""
+    response = VoiceResponse()
+    response.say(prompts.text(language, "callback_saved"), **prompts.voice(settings, language))
+    response.hangup()
+    return response
+
+
+def message_after_switchboard(settings: Settings, links: Links, language: str = "fr") -> VoiceResponse:
+    """The switchboard was tried and its result could not be handled: take a message, do not ring it again."""
     response = VoiceResponse()
     say = prompts.voice(settings, language)
-    response.say(prompts.text(language, "incident"), **say)
-    _dial_switchboard(response, settings)
     response.say(prompts.text(language, "switchboard_missed"), **say)
     response.say(prompts.text(language, "recording_notice"), **say)
     _record(response, settings, links)
     response.say(prompts.text(language, "callback_saved"), **say)
     response.hangup()
+    return response
+
+
+def fallback(settings: Settings, links: Links, language: str = "fr") -> VoiceResponse:
+    """For Twilio's Fallback URL and for any internal failure: needs neither the database nor the rota.
+    The switchboard's Dial posts to an action that needs no database either: goodbye after a
+    conversation, a message after a miss (:func:`message_after_switchboard`) — never the same Dial again."""
+    response = VoiceResponse()
+    response.say(prompts.text(language, "incident"), **prompts.voice(settings, language))
+    _dial_switchboard(response, settings, action=links.fallback_switchboard())
     return response

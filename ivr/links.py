@@ -17,6 +17,8 @@ RECORDING = "/twilio/recording"
 SWITCHBOARD_RESULT = "/twilio/switchboard-result"
 STATUS = "/twilio/status"
 FALLBACK = "/twilio/fallback"
+# The switchboard's Dial action when the fallback rang it: answered without the database.
+FALLBACK_SWITCHBOARD = "/twilio/fallback-switchboard"
 
 
 class Links:
@@ -58,3 +60,6 @@ class Links:
 
     def fallback(self) -> str:
         return self._url(FALLBACK)
+
+    def fallback_switchboard(self) -> str:
+        return self._url(FALLBACK_SWITCHBOARD)

@@ -14,6 +14,7 @@ import smtplib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -54,6 +55,27 @@ class Notifier(Protocol):
 
     def delete_recording(self, sid: str) -> None:
         """Delete a call recording at Twilio; one that no longer exists counts as deleted."""
+
+    def fetch_call(self, sid: str) -> TwilioCall | None:
+        """What Twilio's REST Call resource says of call ``sid``; None when nobody can tell (no REST
+        credentials, or a call Twilio does not know). Raises :class:`SendError` when Twilio could not
+        be asked (the network, a 5xx): try again later."""
+
+
+# Twilio's final call statuses (TWILIO.md).
+FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
+@dataclass(frozen=True)
+class TwilioCall:
+    """The part of Twilio's Call resource that closes a call in the log."""
+
+    status: str
+    ended_at: datetime | None
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_CALL_STATUSES
 
 
 # -- Twilio's HTTP client, replaceable in tests -------------------------------------------------------
@@ -138,6 +160,22 @@ class LiveNotifier:
         except (TwilioException, OSError, ValueError) as exc:
             raise _twilio_error(exc) from exc
 
+    def fetch_call(self, sid: str) -> TwilioCall | None:
+        try:
+            call = self.client.calls(sid).fetch()
+        except TwilioRestException as exc:
+            if exc.status == 404:
+                return None
+            raise _twilio_error(exc) from exc
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _twilio_error(exc) from exc
+        ended_at = call.end_time
+        if isinstance(ended_at, datetime):
+            ended_at = ended_at.astimezone(UTC) if ended_at.tzinfo else ended_at.replace(tzinfo=UTC)
+        else:
+            ended_at = None
+        return TwilioCall(status=str(call.status or ""), ended_at=ended_at)
+
     def send_email(self, to: Sequence[str], subject: str, body: str) -> None:
         notify = self.settings.notify
         if not notify.smtp_host or not notify.mail_from:
@@ -185,6 +223,9 @@ class LogNotifier:
 
     def delete_recording(self, sid: str) -> None:
         log.info("DELETE recording %s", sid)
+
+    def fetch_call(self, sid: str) -> TwilioCall | None:
+        return None  # no REST API here: nobody can tell what became of the call
 
 
 def notifier_for(settings: Settings) -> Notifier:

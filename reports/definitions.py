@@ -121,6 +121,7 @@ OUTCOMES: tuple[str, ...] = (
     CallOutcome.NOBODY_ON_DUTY.value,
     CallOutcome.ABANDONED_WHILE_HUNTING.value,
     CallOutcome.ABANDONED_IN_MENU.value,
+    CallOutcome.UNKNOWN.value,
     IN_PROGRESS,
 )
 OUTCOME_LABELS = {
@@ -132,6 +133,7 @@ OUTCOME_LABELS = {
     "nobody_on_duty": N_("nobody on duty"),
     "abandoned_while_hunting": N_("abandoned while hunting"),
     "abandoned_in_menu": N_("abandoned in the menu"),
+    "unknown": N_("ended, outcome unknown"),
     IN_PROGRESS: N_("in progress"),
 }
 # Unanswered calls: chose a specialty, finished, not connected.
@@ -152,6 +154,7 @@ RESULTS: tuple[str, ...] = (
     AttemptResult.DEFERRED.value,
     AttemptResult.FAILED.value,
     AttemptResult.CALLER_HUNG_UP.value,
+    AttemptResult.UNKNOWN.value,
     IN_PROGRESS,
 )
 RESULT_LABELS = {
@@ -163,6 +166,7 @@ RESULT_LABELS = {
     "deferred": N_("deferred with a promise"),
     "failed": N_("failed"),
     "caller_hung_up": N_("caller hung up"),
+    "unknown": N_("result unknown"),
     IN_PROGRESS: N_("in progress"),
 }
 MISSED_RESULTS: frozenset[str] = frozenset(

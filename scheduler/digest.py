@@ -30,6 +30,7 @@ DIGEST_OUTCOMES = (
     CallOutcome.ABANDONED_IN_MENU,
     CallOutcome.ABANDONED_WHILE_HUNTING,
     CallOutcome.FAILED,
+    CallOutcome.UNKNOWN,
 )
 
 

@@ -20,6 +20,9 @@ retention          daily RETENTION_TIME    None                yes       forgett
 report-summaries   daily 02:30             6 hours             yes       fills the report summary tables
                                                                          before the day's first report;
                                                                          later, the first report does it
+reconcile-calls    every 5 minutes         None                yes       closes calls left open past
+                                                                         CALL_RECONCILE_MINUTES; a late
+                                                                         run closes the same calls
 =================  ======================  ==================  ========  ================================
 
 ``coalesce``: after an outage, all the missed runs of a job become one run. ``max_instances=1``: a
@@ -56,6 +59,7 @@ log = logging.getLogger(__name__)
 # process (a changed trigger would reschedule the job and lose a pending misfire).
 INTERVAL_ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 REMINDER_INTERVAL_MINUTES = 5
+RECONCILE_INTERVAL_MINUTES = 5
 # Local time of the nightly summaries: after midnight's day is over, before the retention job (03:30 by
 # default) and long before managers open their reports.
 REPORT_SUMMARIES_TIME = time(2, 30)
@@ -113,6 +117,13 @@ def report_summaries(session: Session, settings: Settings, now: datetime) -> str
     return ", ".join(f"{count} day(s) summarised in {zone}" for zone, count in done.items())
 
 
+def reconcile_calls(session: Session, settings: Settings, now: datetime) -> str:
+    """Close the calls whose final status never arrived, from Twilio's Call resource when it can be asked."""
+    from scheduler.reconcile import reconcile_open_calls
+
+    return str(reconcile_open_calls(session, settings, current_notifier(), now))
+
+
 JOBS: dict[str, Callable[[Session, Settings, datetime], str]] = {
     "callbacks": callbacks_tick,
     "shift-reminders": shift_reminders,
@@ -120,6 +131,7 @@ JOBS: dict[str, Callable[[Session, Settings, datetime], str]] = {
     "weekly-digest": weekly_digest,
     "retention": retention,
     "report-summaries": report_summaries,
+    "reconcile-calls": reconcile_calls,
 }
 
 
@@ -193,5 +205,10 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             "report-summaries",
             CronTrigger(hour=REPORT_SUMMARIES_TIME.hour, minute=REPORT_SUMMARIES_TIME.minute, timezone=zone),
             misfire_grace_time=6 * 3600,
+        ),
+        JobSpec(
+            "reconcile-calls",
+            IntervalTrigger(minutes=RECONCILE_INTERVAL_MINUTES, start_date=INTERVAL_ANCHOR, timezone=UTC),
+            misfire_grace_time=None,
         ),
     ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class Simulator:
         dial_timeout_slack: float = 0.0,
         max_requests: int = 500,
         sms_url: str | None = "/twilio/sms",
+        webhook_timeout: float = 15.0,
     ):
         if not auth_token:
             raise ValueError("an auth token is needed: Twilio signs every request")
@@ -130,6 +132,8 @@ class Simulator:
         # A TwiML loop (Redirect to itself) would never end on a virtual clock.
         self.max_requests = max_requests
         self.sms_url = self.number_url(sms_url) if sms_url else None
+        # Twilio gives up on a webhook after 15 s (real time) and treats it as a retrieval failure (11200).
+        self.webhook_timeout = webhook_timeout
         self._running: _Call | None = None
         self._thread: int | None = None
         # The account's REST API: install with notify.providers.use_twilio_http_client(lambda: sim.rest).
@@ -138,6 +142,7 @@ class Simulator:
         self.issues: list[SimIssue] = []  # REST problems outside any run
         self._outbound: list[_ApiCallSpec] = []  # REST calls placed between runs, started by run_outbound
         self._api_calls: dict[str, _ApiCallSpec] = {}  # every REST call, by CallSid
+        self._inbound_calls: dict[str, dict[str, object]] = {}  # the Call resource of each GP's call played
 
     def now(self) -> datetime:
         """The virtual instant (aware UTC) of the call being simulated, ``start`` between calls.
@@ -235,7 +240,10 @@ class Simulator:
             waiting, self._outbound = self._outbound, []
             for spec in waiting:
                 call.place(spec)
-            return call.run(hang_up_at)
+            result = call.run(hang_up_at)
+            if call.gp is not None:
+                self._note_inbound(result)
+            return result
         finally:
             self._running = self._thread = None
 
@@ -289,6 +297,26 @@ class Simulator:
 
     def api_call(self, sid: str) -> _ApiCallSpec | None:
         return self._api_calls.get(sid)
+
+    def inbound_call(self, sid: str) -> dict[str, object] | None:
+        """The Call resource of a GP's call this simulator played (``GET …/Calls/{CallSid}.json``)."""
+        return self._inbound_calls.get(sid)
+
+    def _note_inbound(self, result: CallResult) -> None:
+        ended = self.start + timedelta(seconds=result.ended_at or 0.0)
+        self._inbound_calls[result.call_sid] = {
+            "sid": result.call_sid,
+            "account_sid": self.account_sid,
+            "to": result.to,
+            "from": result.from_,
+            "status": result.final_status,
+            "direction": "inbound",
+            "api_version": API_VERSION,
+            "start_time": format_datetime(self.start),
+            "end_time": format_datetime(ended),
+            "duration": str(round(result.ended_at or 0.0)),
+            "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{result.call_sid}.json",
+        }
 
     def update_call(self, spec: _ApiCallSpec, status: str) -> None:
         """``Status=canceled`` ends a queued or ringing leg (and nothing else); ``completed`` ends it whatever its state."""
@@ -700,6 +728,7 @@ class _Call:
 
     def _send(self, who: _Leg | str, kind: str, method: str, url: str, params: dict[str, str]) -> HttpAnswer:
         """One signed request, recorded in the result whatever its fate."""
+        started = time.monotonic()
         over_limit = False
         if kind not in ("status-callback", "conference-callback"):  # callbacks never loop; the app needs them
             self.fetches += 1
@@ -718,6 +747,10 @@ class _Call:
         else:
             headers = self._headers(self.sim.validator.compute_signature(url, params))
             answer = self.sim.transport.request("POST", url, params, headers, self.sim.public_base_url)
+        seconds = time.monotonic() - started
+        if seconds > self.sim.webhook_timeout:
+            # Twilio stopped waiting: whatever came later is not used (11200, then the Fallback URL).
+            answer = HttpAnswer(599, "", f"no answer within {self.sim.webhook_timeout:g} s (took {seconds:.1f} s)")
         self.result.requests.append(
             RequestRecord(
                 self.now,
@@ -729,6 +762,7 @@ class _Call:
                 answer.status,
                 answer.content_type,
                 answer.body,
+                seconds,
             )
         )
         self._event("request", f"{kind} {method} {urlsplit(url).path} -> {answer.status}")

@@ -11,7 +11,8 @@ reaches the simulator instead of the network. What it supports, as Twilio docume
   completed; only ``completed`` by default), ``StatusCallbackMethod``, ``MachineDetection``;
 - ``POST …/Calls/{CallSid}.json`` with ``Status=canceled`` (ends a queued or ringing call, and
   nothing else) or ``Status=completed`` (ends it whatever its state);
-- ``GET …/Calls/{CallSid}.json``;
+- ``GET …/Calls/{CallSid}.json``, for the calls the app placed and for the GPs' calls played (their
+  final ``status``, ``start_time``, ``end_time`` in RFC 2822 and ``duration``, as Twilio answers);
 - ``POST …/Messages.json`` with ``To``, ``From``, ``Body``, ``StatusCallback`` (recorded in
   ``Simulator.sms``).
 
@@ -117,6 +118,9 @@ class RestApi(HttpClient):
             return 201, self._create_call(form)
         if resource == "Calls" and sid is not None:
             spec = sim.api_call(sid)
+            inbound = sim.inbound_call(sid) if spec is None else None
+            if inbound is not None and method == "GET":
+                return 200, inbound
             if spec is None:
                 raise _Refused(404, 20404, f"The requested resource {path} was not found")
             if method == "POST":

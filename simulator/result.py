@@ -35,6 +35,8 @@ class RequestRecord:
     status: int
     content_type: str
     body: str
+    # Real (wall-clock) seconds the app took to answer: the virtual clock does not move meanwhile.
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         admin.dispose()
 
 
+@pytest.fixture
+def fault_proxy(database_url: str):
+    """A TCP proxy in front of the test's PostgreSQL database that can refuse, hang or slow it
+    (tests/faultproxy.py). The faults are PostgreSQL's: the SQLite run of such a test is skipped."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the TCP fault proxy stands in front of PostgreSQL")
+    from tests.faultproxy import FaultProxy
+
+    url = make_url(database_url)
+    with FaultProxy((url.host or "127.0.0.1", url.port or 5432)) as proxy:
+        yield proxy
+
+
 def settings_for(database_url: str, **overrides: str) -> dict[str, str]:
     return {
         "DATABASE_URL": database_url,
@@ -101,6 +114,9 @@ def settings_for(database_url: str, **overrides: str) -> dict[str, str]:
         "SECRET_KEY": "test",
         # The suite is a developer's machine: the log notification backend is allowed (docs/security.md).
         "RECOURS_ENV": "development",
+        # The longest budget: a webhook of a scenario on a loaded machine must not fall into degraded mode
+        # by chance (SQLite's busy timeout is half of it). The fault tests set their own, short one.
+        "WEBHOOK_BUDGET_SECONDS": "10",
         # The commands' messages in English, which the CLI tests read; tests/test_cli_words.py reads French.
         "CLI_LANGUAGE": "en",
         **overrides,
@@ -130,7 +146,7 @@ def make_app(database_url: str) -> Iterator:
     yield build
     for app in apps:
         writer.stop(app)
-        app.extensions["recours.db"].engine.dispose()
+        app.extensions["recours.db"].dispose()
 
 
 @pytest.fixture

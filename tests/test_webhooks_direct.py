@@ -71,14 +71,19 @@ def test_secondary_token_is_accepted_during_rotation(make_app, hospital):
     assert signed_post(app.test_client(), "/twilio/voice", {**CALL, "CallSid": "CA" + "2" * 32}, token="new-token").status_code == 200
 
 
-def test_fallback_url_connects_to_the_switchboard_and_notes_the_error(client, session, hospital):
+def test_fallback_url_connects_to_the_switchboard_and_journals_the_error(app, client, session, hospital, caplog):
+    from calllog import writer
+
     response = signed_post(
         client, "/twilio/fallback", {**CALL, "ErrorCode": "11200", "ErrorUrl": "https://recours.example.org/twilio/menu"}
     )
     assert response.status_code == 200
     root = ElementTree.fromstring(response.data)
     assert root.find("Dial").text == SWITCHBOARD
+    assert "Twilio fallback for call " + CALL["CallSid"] + ": error 11200" in caplog.text
+    # The view itself never waits on the database: the note is stored by the journal's writer.
     session.rollback()
+    writer.writer_of(app).drain()
     call = session.scalars(select(Call)).one()
     assert "11200" in call.error and call.switchboard_at is not None
 
@@ -89,7 +94,16 @@ def test_database_down_still_answers_switchboard_twiml(make_app, hospital, caplo
     assert response.status_code == 200
     root = ElementTree.fromstring(response.data)
     assert root.find("Dial").text == SWITCHBOARD
-    assert root.find("Record") is not None  # if the switchboard does not answer, a message is still taken
+    assert root.find("Dial").get("action") == "https://recours.example.org/twilio/fallback-switchboard"
+    # If the switchboard does not answer, a message is still taken — without the database either.
+    missed = ElementTree.fromstring(
+        signed_post(app.test_client(), "/twilio/fallback-switchboard", {**CALL, "DialCallStatus": "no-answer"}).data
+    )
+    assert missed.find("Record") is not None and missed.find("Dial") is None
+    answered = ElementTree.fromstring(
+        signed_post(app.test_client(), "/twilio/fallback-switchboard", {**CALL, "DialCallStatus": "completed"}).data
+    )
+    assert [child.tag for child in answered] == ["Hangup"]
     assert "sending the caller to the switchboard" in caplog.text
 
 

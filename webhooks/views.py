@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
@@ -18,7 +19,7 @@ from calllog import events as ev
 from calllog import operations, writer
 from calllog.facts import Fact, FailureFact, StatusFact, StepFact
 from calllog.models import Call
-from core import clock, db
+from core import clock, db, deadline
 from core.phones import try_e164
 from directory.queries import gp_name
 from ivr import flow, links
@@ -86,6 +87,24 @@ def _rollback(session) -> None:
 
 def _sid_of(fact: Fact) -> str:
     return fact.report.call_sid if isinstance(fact, StatusFact) else fact.sid
+
+
+# A Twilio form is a few kB (a long SpeechResult included): anything bigger is refused (413) from its
+# Content-Length, before a byte of it is read, let alone parsed for the signature check.
+MAX_WEBHOOK_BODY_BYTES = 32 * 1024
+
+
+@blueprint.before_request
+def start_the_budget() -> None:
+    """Bound the request before anything reads it: body size, then the time its database work may take."""
+    request.max_content_length = MAX_WEBHOOK_BODY_BYTES
+    db.serves_webhook()
+    deadline.start(glue.settings().budget.database_seconds)
+
+
+@blueprint.teardown_request
+def end_the_budget(_exc: BaseException | None) -> None:
+    db.end_webhook()
 
 
 @blueprint.before_request
@@ -170,6 +189,7 @@ def callback_choice() -> Response:
 
 
 @blueprint.post(links.RECORDING)
+@on_failure_answer(lambda: _recording_failed())
 def recording() -> Response:
     """The Record action: attach the GP's message to the callback request. Without the database the
     request and its message go to the journal (a callback request once the database is back): the GP
@@ -194,6 +214,7 @@ def recording() -> Response:
 
 
 @blueprint.post(links.SWITCHBOARD_RESULT)
+@on_failure_answer(lambda: _switchboard_result_failed())
 def switchboard_result() -> Response:
     """The switchboard's Dial ended."""
     ctx = _context()
@@ -224,15 +245,31 @@ def status() -> Response:
 
 @blueprint.post(links.FALLBACK)
 def fallback() -> Response:
-    """The number's Fallback URL: Twilio could not use our answer. Switchboard, and note why."""
-    log.error(
-        "Twilio fallback for call %s: error %s at %s",
-        text(request.form, "CallSid", 64),
-        text(request.form, "ErrorCode", 16),
-        text(request.form, "ErrorUrl", 500),
-    )
-    _note_failure(f"Twilio error {text(request.form, 'ErrorCode', 16)} at {text(request.form, 'ErrorUrl', 500)}")
+    """The number's Fallback URL: Twilio could not use our answer (often: the database held the webhook
+    up). Answered at once, without touching the database — the one thing that may be failing: the
+    failure is noted in the local journal, which the writer stores when the database answers — and never
+    by ringing the switchboard again or re-recording a message that was already recorded."""
+    sid, code, url = text(request.form, "CallSid", 64), text(request.form, "ErrorCode", 16), text(request.form, "ErrorUrl", 500)
+    log.error("Twilio fallback for call %s: error %s at %s", sid, code, url)
+    if sid and not request.form.get("ParentCallSid"):
+        fact = FailureFact(sid, text(request.form, "From", 64), text(request.form, "To", 64), f"Twilio error {code} at {url}", clock.now())
+        try:
+            writer.record(current_app, fact)
+        except Exception:
+            log.exception("could not journal the fallback of call %s", sid)
+    failed_path = urlsplit(url).path
+    if failed_path.endswith(links.RECORDING):
+        return _recording_failed()
+    if failed_path.endswith((links.SWITCHBOARD_RESULT, links.FALLBACK_SWITCHBOARD)):
+        return _switchboard_result_failed()
     return _fallback_twiml()
+
+
+@blueprint.post(links.FALLBACK_SWITCHBOARD)
+def fallback_switchboard() -> Response:
+    """The switchboard's Dial ended after the fallback rang it: goodbye after a conversation, else a
+    message. No database: whatever made us fall back may still be failing."""
+    return _switchboard_result_failed()
 
 
 # -- failures ---------------------------------------------------------------------------------------
@@ -241,6 +278,36 @@ def fallback() -> Response:
 def _fallback_twiml() -> Response:
     settings = glue.settings()
     return glue.twiml(flow.fallback(settings, Links(settings.public_base_url)))
+
+
+def _recording_failed() -> Response:
+    """The Record action failed: the request and its message go to the journal (a callback request once
+    the database answers), the GP hears goodbye — never the recording prompt again."""
+    sid, recording_sid = text(request.form, "CallSid", 64), text(request.form, "RecordingSid", 64)
+    log.error("the message of call %s (recording %s) could not be stored now; kept in the journal", sid, recording_sid)
+    if sid:
+        received = ev.RecordingReceived(
+            text(request.form, "RecordingUrl", 1000) or None,
+            recording_sid or None,
+            small_int(request.form.get("RecordingDuration"), high=86_400),
+        )
+        facts = (ev.CallbackRequested(), received, ev.CallFinished())
+        try:
+            writer.record(current_app, StepFact(sid, clock.now(), facts, text(request.form, "From", 64), text(request.form, "To", 64)))
+        except Exception:
+            log.exception("could not journal the message of call %s", sid)
+    return glue.twiml(flow.goodbye_after_failed_recording(glue.settings()))
+
+
+def _switchboard_result_failed() -> Response:
+    """The switchboard's Dial ended and we could not handle it: a conversation ends; after a miss, a
+    message is taken — the switchboard is not rung again."""
+    if text(request.form, "DialCallStatus", 20) in ("completed", "answered"):
+        response = VoiceResponse()
+        response.hangup()
+        return glue.twiml(response)
+    settings = glue.settings()
+    return glue.twiml(flow.message_after_switchboard(settings, Links(settings.public_base_url)))
 
 
 def _screen_refused() -> Response:
@@ -252,13 +319,21 @@ def _screen_refused() -> Response:
 
 
 def _note_failure(error: str) -> None:
-    """Record the failure on the call if the database lets us; never raise from here."""
+    """Record the failure on the call if the database lets us within the budget; never raise from here."""
     sid = text(request.form, "CallSid", 64)
     if not sid or request.form.get("ParentCallSid"):
         return
     fact = FailureFact(sid, text(request.form, "From", 64), text(request.form, "To", 64), error, clock.now())
+    if deadline.spent():
+        # The database already had the whole budget: the note goes straight to the journal.
+        log.error("call %s goes to the switchboard after %s; the budget is spent, the note is journaled", sid, error)
+        try:
+            writer.record(current_app, fact)
+        except Exception:
+            log.exception("could not journal the failure of call %s", sid)
+        return
     try:
-        with db.database().sessions() as session, session.begin():
+        with db.database().webhook_sessions() as session, session.begin():
             operations.record_failure(session, fact.sid, fact.caller, fact.dialled, fact.error, fact.at)
     except Exception:
         log.exception("could not record the failure of call %s; kept in the journal", sid)

@@ -21,7 +21,9 @@ class _Refused(exc.OperationalError):
 
 @contextlib.contextmanager
 def database_refused(app: Flask) -> Iterator[None]:
-    engine = app.extensions["recours.db"].engine
+    database = app.extensions["recours.db"]
+    # Both engines: the webhooks have their own (core.db, bounded by the webhook budget).
+    engines = (database.engine, database.webhook_engine)
 
     def refuse_connect(*_args, **_kwargs):
         raise _Refused()
@@ -29,15 +31,17 @@ def database_refused(app: Flask) -> Iterator[None]:
     def refuse_statement(*_args, **_kwargs):
         raise _Refused()
 
-    engine.dispose()  # pooled connections are gone too, as after a failover
-    event.listen(engine, "do_connect", refuse_connect)
-    event.listen(engine, "before_cursor_execute", refuse_statement)
+    for engine in engines:
+        engine.dispose()  # pooled connections are gone too, as after a failover
+        event.listen(engine, "do_connect", refuse_connect, insert=True)  # before the engine's own connector
+        event.listen(engine, "before_cursor_execute", refuse_statement)
     try:
         yield
     finally:
-        event.remove(engine, "do_connect", refuse_connect)
-        event.remove(engine, "before_cursor_execute", refuse_statement)
-        engine.dispose()
+        for engine in engines:
+            event.remove(engine, "do_connect", refuse_connect)
+            event.remove(engine, "before_cursor_execute", refuse_statement)
+            engine.dispose()
 
 
 class RefuseAfter:

@@ -163,7 +163,7 @@ def shared_log(database_url) -> Iterator[SharedLog]:
         session.rollback()
     yield SharedLog(app, CallLog(hospital, results, calls))
     _empty_all_tables(app)
-    app.extensions["recours.db"].engine.dispose()
+    app.extensions["recours.db"].dispose()
 
 
 @pytest.fixture

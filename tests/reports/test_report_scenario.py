@@ -48,13 +48,14 @@ def zeros(**counts: int) -> dict[str, int]:
         "nobody_on_duty",
         "abandoned_while_hunting",
         "abandoned_in_menu",
+        "unknown",
         "in_progress",
     )
     return {name: counts.get(name, 0) for name in names}
 
 
 def results(**counts: int) -> dict[str, int]:
-    names = ("accepted", "no_answer", "busy", "not_accepted", "declined", "deferred", "failed", "caller_hung_up", "in_progress")
+    names = ("accepted", "no_answer", "busy", "not_accepted", "declined", "deferred", "failed", "caller_hung_up", "unknown", "in_progress")
     return {name: counts.get(name, 0) for name in names}
 
 

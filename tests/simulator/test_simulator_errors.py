@@ -177,3 +177,29 @@ def test_signatures_cover_query_strings_and_get_requests(sim, twiml_app):
     assert (menu.method, menu.status) == ("GET", 200)
     assert menu.url == f"{PUBLIC}/menu?lang=fr&step=2"
     assert result.heard_text.endswith("Reçu.")
+
+
+def test_a_webhook_slower_than_twilios_timeout_goes_to_the_fallback_url(twiml_app):
+    import time
+
+    def slow(_form):
+        time.sleep(0.3)
+        return twiml("<Say>Trop tard.</Say>")
+
+    twiml_app.on("/voice", slow)
+    twiml_app.on("/fallback", FALLBACK)
+    sim = Simulator(
+        FlaskTransport(twiml_app.app),
+        public_base_url=PUBLIC,
+        auth_token=TOKEN,
+        voice_url="/voice",
+        fallback_url="/fallback",
+        webhook_timeout=0.2,
+    )
+
+    result = sim.call(to=HOTLINE)
+
+    assert result.error_codes == [11200]
+    [voice] = result.requests_to("/voice")
+    assert voice.status == 599 and voice.seconds >= 0.3  # the measured wall-clock time of the webhook
+    assert result.heard_text == "Service dégradé."

@@ -93,7 +93,7 @@ def live(tmp_path_factory, browser) -> Iterator[tuple[str, World]]:
     finally:
         server.shutdown()
         thread.join(5)
-        app.extensions["recours.db"].engine.dispose()
+        app.extensions["recours.db"].dispose()
         passwords.use_hasher(previous)
 
 
