@@ -77,7 +77,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     if not raw:
         return default
     if not raw.isdigit() or not low <= int(raw) <= high:
-        raise ReportRequestError(f"{name} must be a whole number from {low} to {high}, got {raw!r}")
+        words = current_words()
+        said = {"name": name, "low": words.number(low), "high": words.number(high), "raw": raw}
+        raise ReportRequestError(words._("{name} must be a whole number from {low} to {high}, got '{raw}'", **said))
     return int(raw)
 
 

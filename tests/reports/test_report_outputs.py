@@ -232,7 +232,7 @@ def test_bad_parameters_are_a_400_that_says_why(get, query, message):
     page = get(f"/reports/?{query}")
     assert page.status_code == 400 and message in page.get_data(as_text=True).replace("&#39;", "'")
     limit = get(f"/api/reports/unanswered?{QUERY}&limit=0")
-    assert limit.status_code == 400 and "limit must be a whole number from 1 to 500" in limit.get_json()["detail"]
+    assert limit.status_code == 400 and "limit doit être un nombre entier de 1 à 500, reçu «\u00a00\u00a0»" in limit.get_json()["detail"]
 
 
 def test_without_dates_the_last_four_weeks(get):
