@@ -6,10 +6,13 @@ overrides — in a temporary database (a file for SQLite; for PostgreSQL a datab
 ``BENCH_POSTGRES_URL`` or ``TEST_POSTGRES_URL`` and dropped at the end), then measures:
 
 - ``on_duty``: the hotline's question (``on_duty_hunt_list``), for random specialties at random
-  instants of the two years: p50 and p99 (aim: p99 <= 2 ms), wall clock and this process's CPU.
-  Baseline, measured in the same run on the same instants: the same question with the naive interval
-  query ``starts_at <= t AND ends_at > t`` for single shifts, without the lower bound that turns it
-  into a short index range (the hotline's query before the rota engine);
+  instants of the two years: p50 and p99 (aim: p99 <= 2 ms), wall clock and this process's CPU, each
+  call in a read-only session that ends with COMMIT (``core.db.read_sessions``), so psycopg's prepared
+  statement survives from call to call. Baselines, measured in the same run on the same instants,
+  interleaved A B A B: the same question in sessions that end with ROLLBACK (psycopg then forgets the
+  prepared statement: PostgreSQL parses and plans it on every call), and the naive interval query
+  ``starts_at <= t AND ends_at > t`` for single shifts, without the lower bound that turns it into a
+  short index range (the hotline's query before the rota engine);
 - the 30-day gap scan over all specialties (aim: <= 1 s). Baseline: one ``coverage`` call per specialty;
 - memory: the tracemalloc peak of one scan and one batch of ``on_duty`` (measured in a separate run,
   since tracing slows Python down), and the process's maximum RSS.
@@ -230,6 +233,26 @@ def time_on_duty(sessions: sessionmaker, instants: list[tuple[int, datetime]]) -
     return wall_ms, cpu_ms
 
 
+def server_cpu_seconds(engine: Engine) -> float | None:
+    """CPU used so far by the PostgreSQL backends serving this database, read from /proc: the server runs
+    on this machine here. None where that cannot be read (SQLite, a remote server). The backend asking is
+    one of them (the pool's one connection): its own share is a few microseconds."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as connection:
+        pids = connection.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
+        connection.commit()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    except OSError:
+        return None
+    return total
+
+
 @contextmanager
 def naive_interval_query() -> Iterator[None]:
     """The baseline: no lower bound on ``starts_at``, so every past shift of the specialty is a candidate."""
@@ -294,23 +317,51 @@ def run(backend: str, samples: int, seed: int) -> None:
         engine: Engine = db.make_engine(url)
         try:
             migrations.upgrade(engine)
-            sessions = sessionmaker(engine, expire_on_commit=False)
+            sessions = sessionmaker(engine, expire_on_commit=False)  # they end with ROLLBACK
+            readers = db.read_sessions(engine)  # they end with COMMIT, as the hotline's reads do
             rng = random.Random(seed)
             with sessions() as session:
                 built = build(session, rng)
             print(f"\n== {backend}: built in {built.seconds:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in built.rows.items()))
             instants = [(rng.randrange(SPECIALTIES) + 1, START + timedelta(seconds=rng.randrange(DAYS * 86400))) for _ in range(samples)]
-            time_on_duty(sessions, instants[:200])  # warm the pool, the statement caches and the pattern cache
-            fast, fast_cpu = time_on_duty(sessions, instants)
-            with naive_interval_query():
-                time_on_duty(sessions, instants[:200])
-                naive, naive_cpu = time_on_duty(sessions, instants)
+            time_on_duty(readers, instants[:200])  # warm the pool, the statement caches and the pattern cache
+            fast, fast_cpu, rolled, naive, naive_cpu = [], [], [], [], []
+            server = {"commit": 0.0, "rollback": 0.0}
+            # A B A B: four rounds, each timing every variant on its quarter of the instants.
+            for quarter in range(4):
+                part = instants[quarter::4]
+                before = server_cpu_seconds(engine)
+                wall_ms, cpu_ms = time_on_duty(readers, part)
+                middle = server_cpu_seconds(engine)
+                fast += wall_ms
+                fast_cpu += cpu_ms
+                rolled += time_on_duty(sessions, part)[0]
+                after = server_cpu_seconds(engine)
+                if before is not None and middle is not None and after is not None:
+                    server["commit"] += middle - before
+                    server["rollback"] += after - middle
+                with naive_interval_query():
+                    time_on_duty(readers, part[:50])
+                    wall_ms, cpu_ms = time_on_duty(readers, part)
+                naive += wall_ms
+                naive_cpu += cpu_ms
             p50, p99, n50, n99 = _percentile(fast, 0.5), _percentile(fast, 0.99), _percentile(naive, 0.5), _percentile(naive, 0.99)
             c50, c99 = _percentile(fast_cpu, 0.5), _percentile(fast_cpu, 0.99)
             print(
                 f"on_duty ({samples} calls): p50 {p50:.2f} ms, p99 {p99:.2f} ms, mean {statistics.fmean(fast):.2f} ms  [aim: p99 <= 2 ms]"
             )
             print(f"  CPU of this process per call: p50 {c50:.2f} ms, p99 {c99:.2f} ms")
+            r50, r99 = _percentile(rolled, 0.5), _percentile(rolled, 0.99)
+            print(
+                f"  baseline, sessions ending with ROLLBACK (statement never stays prepared): p50 {r50:.2f} ms, p99 {r99:.2f} ms"
+                f"  -> {r50 / p50:.1f}x (p50), {r99 / p99:.1f}x (p99)"
+            )
+            if server["commit"]:
+                print(
+                    f"  PostgreSQL server CPU per call (from /proc, clock-tick resolution): {server['commit'] / samples * 1e3:.2f} ms"
+                    f" prepared vs {server['rollback'] / samples * 1e3:.2f} ms ending with ROLLBACK"
+                    f" -> {server['rollback'] / server['commit']:.1f}x"
+                )
             print(
                 f"  baseline, naive interval query: p50 {n50:.2f} ms, p99 {n99:.2f} ms  -> {n50 / p50:.1f}x (p50), {n99 / p99:.1f}x (p99)"
             )
@@ -352,7 +403,7 @@ def run(backend: str, samples: int, seed: int) -> None:
             one_by_one, _ = best_of(1, scan_one_by_one)
             print(f"  baseline, one coverage() per specialty: {one_by_one:.3f} s  -> {one_by_one / scan_seconds:.1f}x")
             scan_peak = traced_peak(scan)
-            duty_peak = traced_peak(lambda: time_on_duty(sessions, instants[:500]))
+            duty_peak = traced_peak(lambda: time_on_duty(readers, instants[:500]))
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
                 f"memory: scan peak {scan_peak:.1f} MiB, 500 on_duty calls peak {duty_peak:.1f} MiB (tracemalloc); "

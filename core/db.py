@@ -6,10 +6,12 @@ context and closed at teardown. Handlers commit once at the end of the work; an 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -49,8 +51,51 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+log = logging.getLogger(__name__)
+
 # An execution option of the sessions that only read (see :func:`read_session`).
 READS_ONLY = "recours_reads_only"
+
+
+class ReadSession(Session):
+    """A session that only reads, whose transaction ends with COMMIT rather than ROLLBACK.
+
+    psycopg forgets every prepared statement of a connection when it sees a ROLLBACK (it cannot know
+    what the transaction dropped), so a pooled connection whose sessions always rolled back would parse
+    and plan the hotline's rota question anew on each call. Committing a transaction that wrote nothing
+    is as cheap as rolling it back. A session that holds changes, flushed any or executed an INSERT,
+    UPDATE or DELETE, or whose transaction failed, still rolls back: nothing is written by closing it.
+    """
+
+    def close(self) -> None:
+        transaction = self.get_transaction()
+        wrote = self.info.pop(_WROTE, False) or self.new or self.dirty or self.deleted
+        if transaction is not None and transaction.is_active and not wrote:
+            try:
+                self.commit()
+            except SQLAlchemyError:  # a lost connection: close() below rolls back and returns it
+                log.debug("commit of a read-only session failed; rolling back", exc_info=True)
+        super().close()
+
+
+_WROTE = "recours_wrote"
+
+
+@event.listens_for(ReadSession, "after_flush")
+def _flushed(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(ReadSession, "do_orm_execute")
+def _executed(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(ReadSession, "after_commit")
+@event.listens_for(ReadSession, "after_rollback")
+def _transaction_ended(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def make_engine(url: str) -> Engine:
@@ -88,8 +133,13 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Same pool; on SQLite their transactions begin deferred, so reading never holds the write lock.
-        self.read_sessions = sessionmaker(self.engine.execution_options(**{READS_ONLY: True}), expire_on_commit=False)
+        self.read_sessions = read_sessions(self.engine)
+
+
+def read_sessions(engine: Engine) -> sessionmaker[ReadSession]:
+    """Sessions of ``engine`` that only read: on SQLite their transactions begin deferred, so reading
+    never holds the write lock; on PostgreSQL they end with COMMIT (see :class:`ReadSession`)."""
+    return sessionmaker(engine.execution_options(**{READS_ONLY: True}), class_=ReadSession, expire_on_commit=False)
 
 
 def init_app(app: Flask, url: str) -> Database:

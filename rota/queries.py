@@ -7,24 +7,29 @@ gather the facts about one specialty at one instant, :func:`rota.precedence.deci
 from __future__ import annotations
 
 import functools
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
+    CompoundSelect,
     Date,
     Integer,
+    Row,
+    Select,
     String,
     Time,
     and_,
     bindparam,
     cast,
     exists,
-    literal,
+    literal_column,
     null,
     or_,
     select,
@@ -32,7 +37,9 @@ from sqlalchemy import (
     union,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.db import UTCDateTime
 from rota.models import (
@@ -160,25 +167,157 @@ _ROTATION_COLUMNS = (
     _rotation.c.valid_from,
     _rotation.c.valid_until,
 )
-# The hotline's question in ONE round trip: a single UNION ALL statement, each row tagged by its kind, so
-# a call costs one network round trip to PostgreSQL instead of three. Rows are spread over generic typed
-# columns (the first branch types them all: PostgreSQL would read untyped NULLs of two branches as text,
-# and the types of the first SELECT decode every row — aware datetimes, times and dates on SQLite too —
-# hence plain types there, not the enums, whose decoding would refuse the other kinds' values):
-#
-#   kind       n1            n2              n3         n4       s1         s2        s3        s4     tm1-3, d1, ts1-2, b1-2
-#   context    last resort   department      -          -        timezone   policy    holidays  -      -
-#   rotation   rotation id   specialty       turn_days  -        name       layer     weekdays  -      start, end, handoff,
-#                                                                                                       anchor, valid from/until
-#   member     rotation id   senior          position   -        -          -         -         -      -
-#   shift      slot id       senior          -          -        -          layer     -         -      ts1 = starts_at
-#   override   override id   replaced        replacing  swap id  -          -         -         -      ts1 = starts_at
-#   head       department    senior          position   -        -          -         -         -      -
-#   senior     senior id     -               -          -        full name  -         -         number b1 active, b2 on leave
+# The hotline's question in ONE round trip: a single UNION ALL statement whose rows are facts of several
+# kinds (the ``_Read*`` NamedTuples below), each row tagged by its kind, so a call costs one network round trip to
+# PostgreSQL instead of seven. A UNION needs one list of columns, so each kind's fields are laid out over
+# generic columns by type (int0, int1, ..., text0, ..., instant1, flag1): :func:`_tagged_union` works the
+# layout out from the columns given, and reads each row back as its kind's NamedTuple. Every branch casts
+# its columns to the generic types (PostgreSQL would read untyped NULLs as text, and the types of the
+# first SELECT decode every row: aware datetimes, times and dates on SQLite too; plain strings, not the
+# enums, whose decoding would refuse another kind's values).
 #
 # The seniors read are every senior any other row may name (members of every valid rotation, not only
 # those whose turn it is): a few more than needed, filtered in Python, so the statement depends on nothing
 # read before it. A specialty that does not exist gives no context row.
+
+
+class _ReadContext(NamedTuple):
+    last_resort_id: int | None
+    department_id: int
+    timezone: str
+    leave_policy: str
+    public_holidays: str | None
+
+
+class _ReadRotation(NamedTuple):
+    """In the order of ``_ROTATION_COLUMNS``, as :func:`_rotation_row` reads it."""
+
+    rotation_id: int
+    specialty_id: int
+    name: str
+    layer: str
+    weekdays: str
+    start_time: time
+    end_time: time
+    turn_days: int
+    handoff_time: time
+    anchor_date: date
+    valid_from: datetime | None
+    valid_until: datetime | None
+
+
+class _ReadMember(NamedTuple):
+    rotation_id: int
+    senior_id: int
+    position: int
+
+
+class _ReadShift(NamedTuple):
+    slot_id: int
+    senior_id: int
+    layer: str
+    starts_at: datetime
+
+
+class _ReadOverride(NamedTuple):
+    override_id: int
+    replaced_id: int
+    replacing_id: int
+    swap_id: int | None
+
+
+class _ReadHead(NamedTuple):
+    department_id: int
+    senior_id: int
+    position: int
+
+
+class _ReadSenior(NamedTuple):
+    senior_id: int
+    name: str
+    number: str | None
+    active: bool
+    on_leave: bool
+
+
+# The generic columns' types, in the order they are laid out.
+_GENERIC_TYPES: dict[str, type] = {"int": Integer, "text": String, "time": Time, "date": Date, "instant": UTCDateTime, "flag": Boolean}
+
+
+def _generic_type(column: ColumnElement) -> str:
+    kind = column.type
+    for name, generic in (("instant", UTCDateTime), ("flag", Boolean), ("int", Integer), ("text", String), ("time", Time), ("date", Date)):
+        if isinstance(kind, generic):  # an Enum is a String
+            return name
+    raise TypeError(f"no generic column for {column!r} of type {kind!r}")
+
+
+@dataclass(frozen=True)
+class _Branch:
+    """One kind of fact: its NamedTuple, a column per field (in the fields' order), and the FROM/WHERE."""
+
+    fact: type
+    columns: tuple[ColumnElement, ...]
+    finish: Callable[[Select], Select]
+
+
+def _tagged_union(*branches: _Branch) -> tuple[CompoundSelect, dict[str, Callable[[Row], Any]]]:
+    """The UNION ALL of ``branches`` over generic columns, and for each kind tag the reader of its rows."""
+    placed: list[list[tuple[str, int]]] = []
+    widths: dict[str, int] = defaultdict(int)
+    for branch in branches:
+        if len(branch.columns) != len(branch.fact._fields):
+            raise ValueError(f"{branch.fact.__name__}: one column per field")
+        taken: dict[str, int] = defaultdict(int)
+        places = []
+        for column in branch.columns:
+            generic = _generic_type(column)
+            places.append((generic, taken[generic]))
+            taken[generic] += 1
+        for generic, count in taken.items():
+            widths[generic] = max(widths[generic], count)
+        placed.append(places)
+    layout = [(generic, n) for generic in _GENERIC_TYPES for n in range(widths[generic])]
+    position = {place: 1 + k for k, place in enumerate(layout)}  # 0 is the kind
+    selects, readers = [], {}
+    for branch, places in zip(branches, placed, strict=True):
+        given = dict(zip(places, branch.columns, strict=True))
+        columns = [
+            (type_coerce(given[place], _GENERIC_TYPES[place[0]]) if place in given else cast(null(), _GENERIC_TYPES[place[0]])).label(
+                f"{place[0]}{place[1]}"
+            )
+            for place in layout
+        ]
+        kind = branch.fact.__name__
+        selects.append(branch.finish(select(literal_column(f"'{kind}'", String).label("kind"), *columns)))
+        fields = operator.itemgetter(*(position[place] for place in places))
+        readers[kind] = functools.partial(lambda make, fields, row: make(fields(row)), branch.fact._make, fields)
+    return union_all(*selects), readers
+
+
+class _AmongIds(ColumnElement[bool]):
+    """``column`` is one of the ids ``ids`` selects: ``= ANY(ARRAY(...))`` on PostgreSQL, which reads
+    those few rows by primary key (an ``IN``/join of the subquery let the planner scan the whole table),
+    ``IN (...)`` elsewhere."""
+
+    inherit_cache = True
+    type = Boolean()
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("ids", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement, ids: Select | CompoundSelect) -> None:
+        self.column, self.ids = column, ids
+
+
+@compiles(_AmongIds)
+def _among_ids(element: _AmongIds, compiler, **kw) -> str:
+    return f"{compiler.process(element.column, **kw)} IN ({compiler.process(element.ids, asfrom=False, **kw)})"
+
+
+@compiles(_AmongIds, "postgresql")
+def _among_ids_postgresql(element: _AmongIds, compiler, **kw) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY(ARRAY({compiler.process(element.ids, asfrom=False, **kw)}))"
+
+
 _VALID_AT = and_(
     _rotation.c.valid_from <= bindparam("at"), or_(_rotation.c.valid_until.is_(None), _rotation.c.valid_until > bindparam("at"))
 )
@@ -203,104 +342,52 @@ _NAMED = union(
     select(_override.c.replacing_senior_id).where(_OVERRIDES_AT),
     select(_head.c.senior_id).select_from(_HEADS).where(_specialty.c.id == _OF_SPECIALTY),
     select(_specialty.c.last_resort_senior_id).where(_specialty.c.id == _OF_SPECIALTY),
-).subquery("named")
-
-
-def _row(kind: str, **given: Any) -> list[Any]:
-    """One branch's columns in the order above, NULL where the kind has nothing."""
-    return [literal(kind).label("kind"), *(given.get(name, null()) for name in _COLUMN_TYPES)]
-
-
-_COLUMN_TYPES = {
-    "n1": Integer,
-    "n2": Integer,
-    "n3": Integer,
-    "n4": Integer,
-    "s1": String,
-    "s2": String,
-    "s3": String,
-    "s4": String,
-    "tm1": Time,
-    "tm2": Time,
-    "tm3": Time,
-    "d1": Date,
-    "ts1": UTCDateTime,
-    "ts2": UTCDateTime,
-    "b1": Boolean,
-    "b2": Boolean,
-}
-_CONTEXT_COLUMNS = {
-    "n1": _specialty.c.last_resort_senior_id,
-    "n2": _department.c.id,
-    "s1": _department.c.timezone,
-    "s2": _department.c.leave_policy,
-    "s3": _department.c.public_holidays,
-}
-_DUTY_AT = union_all(
-    select(
-        literal("context").label("kind"),
-        *(
-            (type_coerce(_CONTEXT_COLUMNS[name], kind) if name in _CONTEXT_COLUMNS else cast(null(), kind())).label(name)
-            for name, kind in _COLUMN_TYPES.items()
-        ),
-    )
-    .select_from(_specialty)
-    .join(_department, _department.c.id == _specialty.c.department_id)
-    .where(_specialty.c.id == _OF_SPECIALTY),
-    select(
-        *_row(
-            "rotation",
-            n1=_rotation.c.id,
-            n2=_rotation.c.specialty_id,
-            n3=_rotation.c.turn_days,
-            s1=_rotation.c.name,
-            s2=_rotation.c.layer,
-            s3=_rotation.c.weekdays,
-            tm1=_rotation.c.start_time,
-            tm2=_rotation.c.end_time,
-            tm3=_rotation.c.handoff_time,
-            d1=_rotation.c.anchor_date,
-            ts1=_rotation.c.valid_from,
-            ts2=_rotation.c.valid_until,
-        )
-    ).where(_ROTATIONS_OF),
-    select(*_row("member", n1=_member.c.rotation_id, n2=_member.c.senior_id, n3=_member.c.position))
-    .select_from(_MEMBERS)
-    .where(_ROTATIONS_OF),
-    select(*_row("shift", n1=_slot.c.id, n2=_slot.c.senior_id, s2=_slot.c.layer, ts1=_slot.c.starts_at)).where(_SHIFTS_AT),
-    select(
-        *_row(
-            "override",
-            n1=_override.c.id,
-            n2=_override.c.replaced_senior_id,
-            n3=_override.c.replacing_senior_id,
-            n4=_override.c.swap_id,
-            ts1=_override.c.starts_at,
-        )
-    ).where(_OVERRIDES_AT),
-    select(*_row("head", n1=_head.c.department_id, n2=_head.c.senior_id, n3=_head.c.position))
-    .select_from(_HEADS)
-    .where(_specialty.c.id == _OF_SPECIALTY),
-    select(
-        *_row(
-            "senior",
-            n1=_senior.c.id,
-            s1=_senior.c.full_name,
-            s4=select(_phone.c.e164)
-            .where(_phone.c.senior_id == _senior.c.id)
-            .order_by(_phone.c.preference, _phone.c.id)
-            .limit(1)
-            .scalar_subquery(),
-            b1=_senior.c.active,
-            b2=exists().where(
-                _leave.c.senior_id == _senior.c.id, _leave.c.starts_at <= bindparam("at"), _leave.c.ends_at > bindparam("at")
-            ),
-        )
-    )
-    # Joined to the few ids named (a UNION: distinct), so PostgreSQL reads them by primary key rather than
-    # scanning every senior for an IN (subquery).
-    .select_from(_NAMED.join(_senior, _senior.c.id == _NAMED.c.senior_id)),
 )
+_FIRST_NUMBER = (
+    select(_phone.c.e164).where(_phone.c.senior_id == _senior.c.id).order_by(_phone.c.preference, _phone.c.id).limit(1).scalar_subquery()
+)
+_ON_LEAVE = exists().where(_leave.c.senior_id == _senior.c.id, _leave.c.starts_at <= bindparam("at"), _leave.c.ends_at > bindparam("at"))
+
+_DUTY_BRANCHES = (
+    _Branch(
+        _ReadContext,
+        (
+            _specialty.c.last_resort_senior_id,
+            _department.c.id,
+            _department.c.timezone,
+            _department.c.leave_policy,
+            _department.c.public_holidays,
+        ),
+        lambda q: (
+            q.select_from(_specialty)
+            .join(_department, _department.c.id == _specialty.c.department_id)
+            .where(_specialty.c.id == _OF_SPECIALTY)
+        ),
+    ),
+    _Branch(_ReadRotation, _ROTATION_COLUMNS, lambda q: q.where(_ROTATIONS_OF)),
+    _Branch(
+        _ReadMember,
+        (_member.c.rotation_id, _member.c.senior_id, _member.c.position),
+        lambda q: q.select_from(_MEMBERS).where(_ROTATIONS_OF),
+    ),
+    _Branch(_ReadShift, (_slot.c.id, _slot.c.senior_id, _slot.c.layer, _slot.c.starts_at), lambda q: q.where(_SHIFTS_AT)),
+    _Branch(
+        _ReadOverride,
+        (_override.c.id, _override.c.replaced_senior_id, _override.c.replacing_senior_id, _override.c.swap_id),
+        lambda q: q.where(_OVERRIDES_AT),
+    ),
+    _Branch(
+        _ReadHead,
+        (_head.c.department_id, _head.c.senior_id, _head.c.position),
+        lambda q: q.select_from(_HEADS).where(_specialty.c.id == _OF_SPECIALTY),
+    ),
+    _Branch(
+        _ReadSenior,
+        (_senior.c.id, _senior.c.full_name, _FIRST_NUMBER, _senior.c.active, _ON_LEAVE),
+        lambda q: q.where(_AmongIds(_senior.c.id, _NAMED)),
+    ),
+)
+_DUTY_AT, _READ_FACT = _tagged_union(*_DUTY_BRANCHES)
 
 
 def specialty_contexts(session: Session, specialty_ids: Iterable[int] | None = None) -> dict[int, SpecialtyContext]:
@@ -381,46 +468,47 @@ class DutyAnswer:
 def on_duty(session: Session, specialty_id: int, at: datetime) -> DutyAnswer | None:
     """Who holds each place for ``specialty_id`` at instant ``at`` (None for an unknown specialty)."""
     at = require_aware(at)
-    context: SpecialtyContext | None = None
-    last_resort = None
-    rotation_rows: list[tuple[Any, ...]] = []
-    members: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    shift_rows, overrides, heads, senior_rows = [], [], [], []
+    facts: dict[type, list[Any]] = {
+        kind: [] for kind in (_ReadContext, _ReadRotation, _ReadMember, _ReadShift, _ReadOverride, _ReadHead, _ReadSenior)
+    }
     params = {"specialty_id": specialty_id, "at": at, "since": at - MAX_SINGLE_SHIFT}
-    for kind, n1, n2, n3, n4, s1, s2, s3, s4, tm1, tm2, tm3, d1, ts1, ts2, b1, b2 in session.connection().execute(_DUTY_AT, params):
-        if kind == "member":
-            members[n1].append((n3, n2))  # (position, senior) of rotation n1
-        elif kind == "shift":
-            shift_rows.append((ts1, n1, ShiftFact(n1, n2, Layer(s2))))
-        elif kind == "override":
-            overrides.append(OverrideFact(n1, n2, n3, n4))
-        elif kind == "head":
-            heads.append((n3, n2))  # (position, senior)
-        elif kind == "senior":
-            senior_rows.append(SeniorInfo(n1, s1, bool(b1), bool(b2), s4))
-        elif kind == "rotation":  # in the order of _ROTATION_COLUMNS
-            rotation_rows.append((n1, n2, s1, s2, s3, tm1, tm2, n3, tm3, d1, ts1, ts2))
-        else:
-            last_resort = n1
-            context = SpecialtyContext(specialty_id, n2, ZoneInfo(s1), LeavePolicy(s2), s3, last_resort, ())
-    if context is None:
+    for row in session.connection().execute(_DUTY_AT, params):
+        fact = _READ_FACT[row[0]](row)
+        facts[type(fact)].append(fact)
+    if not facts[_ReadContext]:
         return None
-    head_ids = tuple(senior for _, senior in sorted(heads))
+    found: _ReadContext = facts[_ReadContext][0]
+    last_resort = found.last_resort_id
+    context = SpecialtyContext(
+        specialty_id, found.department_id, ZoneInfo(found.timezone), LeavePolicy(found.leave_policy), found.public_holidays, last_resort, ()
+    )
+    members: dict[int, list[_ReadMember]] = defaultdict(list)
+    for member in facts[_ReadMember]:
+        members[member.rotation_id].append(member)
+    heads = sorted(facts[_ReadHead], key=lambda head: (head.position, head.senior_id))
+    overrides = [OverrideFact(o.override_id, o.replaced_id, o.replacing_id, o.swap_id) for o in facts[_ReadOverride]]
+    head_ids = tuple(head.senior_id for head in heads)
     rotations = [
-        _rotation_row(row, context, tuple(senior for _, senior in sorted(members.get(row[0], ()))))
-        for row in sorted(rotation_rows, key=lambda r: r[0])
+        _rotation_row(row, context, tuple(m.senior_id for m in sorted(members[row.rotation_id], key=lambda m: (m.position, m.senior_id))))
+        for row in sorted(facts[_ReadRotation], key=lambda r: r.rotation_id)
     ]
     turns = []
     for rotation in rotations:
         occurrence = occurrence_at(rotation.pattern, at)
         if occurrence is not None:
             turns.append(RotationTurn.of(rotation.rotation_id, rotation.name, rotation.layer, rotation.pattern.members, occurrence.turn))
-    shifts = [fact for _, _, fact in sorted(shift_rows, key=lambda r: (r[0], r[1]))]
+    shifts = [
+        ShiftFact(row.slot_id, row.senior_id, Layer(row.layer)) for row in sorted(facts[_ReadShift], key=lambda r: (r.starts_at, r.slot_id))
+    ]
     candidates = {m for t in turns for m in t.members} | {s.senior_id for s in shifts}
     candidates |= {o.replaced_id for o in overrides} | {o.replacing_id for o in overrides} | set(head_ids)
     if last_resort is not None:
         candidates.add(last_resort)
-    seniors = {info.senior_id: info for info in senior_rows if info.senior_id in candidates}
+    seniors = {
+        s.senior_id: SeniorInfo(s.senior_id, s.name, bool(s.active), bool(s.on_leave), s.number)
+        for s in facts[_ReadSenior]
+        if s.senior_id in candidates
+    }
     unavailable = {sid for sid in candidates if sid not in seniors or not seniors[sid].active or seniors[sid].on_leave}
     decision = decide(turns, shifts, overrides, unavailable, context.leave_policy)
     return DutyAnswer(
