@@ -339,7 +339,7 @@ def summary_report(
         key=lambda s: (-s.attempts.missed, -(s.attempts.miss_rate or 0.0), s.name, s.senior_id or 0),
     )[:MOST_MISSED_LIMIT]
 
-    callbacks, callbacks_by_specialty = _callback_figures(session, scope, specialty, now, default_deadline)
+    callbacks, callbacks_by_specialty = _callback_figures(session, scope, sources, specialty, now, default_deadline)
     session.rollback()  # a report only reads: release SQLite's lock at once
 
     return Report(
@@ -385,12 +385,12 @@ def _ordered_specialties(scope: Scope, specialties: dict[int, SpecialtyFigures])
     return rows
 
 
-def _callback_figures(session: Session, scope: Scope, specialty, now: datetime, default_deadline: timedelta):
+def _callback_figures(session: Session, scope: Scope, sources: queries.Sources, specialty, now: datetime, default_deadline: timedelta):
     overall = CallbackFigures()
     by_code: dict[str, CallbackFigures] = {}
     waits: dict[str, dict[int, int]] = defaultdict(dict)
     all_waits: dict[int, int] = {}
-    for group in queries.callback_groups(session, scope, now, default_deadline):
+    for group in queries.callback_groups(session, scope, sources, now, default_deadline):
         code = specialty(group.specialty_key).code or NO_SPECIALTY
         for figures in (overall, by_code.setdefault(code, CallbackFigures())):
             figures.requested += group.requests

@@ -1,5 +1,5 @@
 """Summary tables: the call log counted per local day, so a year's report reads thousands of rows, not
-millions; and the two indexes the reports add to the call log's own tables.
+millions; and the indexes the reports add to the call log's own tables.
 
 Every row belongs to one reporting time zone (``zone``) and one local day in it (``local_day``, days
 since 1970-01-01 local), and is keyed by specialty (``specialty_key``: the specialty's id, 0 for calls
@@ -9,18 +9,18 @@ the call log itself, through the same grouping, so a report never depends on whe
 
 They hold counts, never a name or a phone number, and are written only by :mod:`reports.summaries`.
 
-Migration ``0301`` creates all of it; declaring the indexes here too keeps the models and the migrations
-in agreement (``schema.py`` imports this module).
+Migrations ``0301`` and ``0550`` (the callbacks' summary and indexes) create all of it; declaring the
+indexes here too keeps the models and the migrations in agreement (``schema.py`` imports this module).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from calllog.models import Attempt, Call
+from calllog.models import Attempt, Call, CallbackRequest
 from core.db import Base, UTCDateTime
 
 
@@ -86,7 +86,28 @@ class AttemptsSummary(Base):
     attempts: Mapped[int] = mapped_column(Integer)
 
 
-SUMMARY_TABLES = (CallsSummary, CallHoursSummary, DurationsSummary, AttemptsSummary)
+class CallbacksSummary(Base):
+    """Callback requests done on the local day ``local_day`` (the day summarised: a request is done once,
+    so it is counted once, on the day it was done), by the local day they were requested on
+    (``requested_day``, what a report's period selects), by ``deadline`` (:data:`NO_DEADLINE`: the
+    request has none of its own, the report applies its default to ``waited_seconds``;
+    :data:`DEADLINE_MET`; :data:`DEADLINE_MISSED`: done at or after it) and by whole seconds waited.
+    Open requests are never summarised: they change until done."""
+
+    __tablename__ = "report_callbacks"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialty_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deadline: Mapped[int] = mapped_column(Integer, primary_key=True)
+    waited_seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requests: Mapped[int] = mapped_column(Integer)
+
+
+NO_DEADLINE, DEADLINE_MET, DEADLINE_MISSED = 0, 1, 2
+
+SUMMARY_TABLES = (CallsSummary, CallHoursSummary, DurationsSummary, AttemptsSummary, CallbacksSummary)
 
 # The days a report reads from the call log itself (the last day or two; every day when nothing is
 # summarised), the summarising of a day and the list of unanswered calls are range scans of
@@ -102,4 +123,11 @@ CALL_REPORT_INDEX = Index(
     postgresql_include=["id"],
 )
 ATTEMPT_REPORT_INDEX = Index("ix_attempt_report", Attempt.call_id, Attempt.senior_id, Attempt.result)
-REPORT_INDEXES = (CALL_REPORT_INDEX, ATTEMPT_REPORT_INDEX)
+# The callback requests a report reads from the log (migration 0550): those done on a day not summarised
+# yet (the last day or two), and those not done, however old (few: a request is done within hours).
+CALLBACK_DONE_INDEX = Index("ix_callback_request_done_at", CallbackRequest.done_at)
+NOT_DONE = "status <> 'done'"
+CALLBACK_NOT_DONE_INDEX = Index(
+    "ix_callback_request_not_done", CallbackRequest.requested_at, sqlite_where=text(NOT_DONE), postgresql_where=text(NOT_DONE)
+)
+REPORT_INDEXES = (CALL_REPORT_INDEX, ATTEMPT_REPORT_INDEX, CALLBACK_DONE_INDEX, CALLBACK_NOT_DONE_INDEX)

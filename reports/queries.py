@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
+    Integer,
     Select,
     String,
     Text,
@@ -32,7 +34,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from calllog.models import Attempt, Call, CallbackRequest, CallbackStatus, CallOutcome
 from reports.definitions import IN_PROGRESS, UNANSWERED_OUTCOMES
-from reports.models import AttemptsSummary, CallHoursSummary, CallsSummary, DurationsSummary
+from reports.models import (
+    DEADLINE_MET,
+    DEADLINE_MISSED,
+    NO_DEADLINE,
+    NOT_DONE,
+    AttemptsSummary,
+    CallbacksSummary,
+    CallHoursSummary,
+    CallsSummary,
+    DurationsSummary,
+)
 from reports.period import MICROSECONDS_PER_DAY, MICROSECONDS_PER_HOUR, Period
 from reports.scope import Scope
 from reports.sql import EpochMicroseconds, integer, local_microseconds
@@ -51,13 +63,16 @@ FIRST_RING, CONNECTION = "first_ring", "connection"
 class Sources:
     """Where a report's rows come from: the summary tables for local days ``first_index`` through
     ``last_index`` of ``zone`` (only summarised days have rows), and the call log over ``live``, the
-    UTC intervals of the days that are not summarised."""
+    UTC intervals of the days that are not summarised. Callback requests are summarised by the day they
+    were done, which may follow the period: ``live_done`` holds the UTC intervals, from the period's
+    first day on, of the days not summarised (the last one without an end)."""
 
     period: Period
     first_index: int
     last_index: int
     live: tuple[tuple[datetime, datetime], ...]
     use_summaries: bool
+    live_done: tuple[tuple[datetime, datetime | None], ...] = ()
 
     @property
     def zone(self) -> str:
@@ -243,7 +258,11 @@ def attempts_by_week(session: Session, scope: Scope, sources: Sources) -> list[t
     return [(w, r, int(n)) for w, r, n in session.execute(query)]
 
 
-# -- callback requests: always from the log (their status changes any time) ---------------------------------
+# -- callback requests: the done ones summarised by the day they were done, the others from the log -------
+
+_DONE = CallbackRequest.status == literal_column("'done'")
+# Spelled as the partial index ix_callback_request_not_done is, so that the planner may use it.
+_NOT_DONE = literal_column(NOT_DONE, Boolean)
 
 
 @dataclass(frozen=True)
@@ -258,17 +277,56 @@ class CallbackGroup:
     requests: int
 
 
-def _requested_in(scope: Scope) -> ColumnElement[bool]:
-    period = _started_in(CallbackRequest.requested_at, [(scope.period.start, scope.period.end)])
-    return period & scope.calls_filter(CallbackRequest.specialty_id)
+def _waited_us() -> ColumnElement[int]:
+    return EpochMicroseconds(CallbackRequest.done_at) - EpochMicroseconds(CallbackRequest.requested_at)
 
 
-def callback_groups(session: Session, scope: Scope, now: datetime, default_deadline: timedelta) -> list[CallbackGroup]:
-    """The requests made in the period, in one pass. Deadlines are compared on the columns themselves
-    (no conversion per row) wherever the request has its own; the default is applied by arithmetic."""
+def callbacks_done_from_log(done_period: Period, requested_period: Period, intervals: Sequence[tuple[datetime, datetime]]) -> Select:
+    """(local_day, specialty_key, requested_day, deadline, waited_seconds, requests) of the requests done
+    in ``intervals``: the rows of :class:`reports.models.CallbacksSummary`. ``local_day`` is the local
+    day they were done on, read with the offsets of ``done_period``; ``requested_day`` the day they were
+    requested on, read with those of ``requested_period`` (from the earliest of them)."""
     request = CallbackRequest
-    waited_us = EpochMicroseconds(request.done_at) - EpochMicroseconds(request.requested_at)
-    default_us = integer(int(default_deadline.total_seconds()) * 1_000_000)
+    if DEADLINE_COLUMN is None:
+        deadline = integer(NO_DEADLINE)
+    else:
+        deadline = case(
+            (DEADLINE_COLUMN.is_(None), integer(NO_DEADLINE)),
+            (request.done_at >= DEADLINE_COLUMN, integer(DEADLINE_MISSED)),
+            else_=integer(DEADLINE_MET),
+        )
+    inner = (
+        select(
+            (local_microseconds(request.done_at, done_period) // integer(MICROSECONDS_PER_DAY)).label("local_day"),
+            _specialty_key(request.specialty_id).label("specialty_key"),
+            (local_microseconds(request.requested_at, requested_period) // integer(MICROSECONDS_PER_DAY)).label("requested_day"),
+            deadline.label("deadline"),
+            (_waited_us() // integer(1_000_000)).label("waited_seconds"),
+        )
+        .where(_DONE, _started_in(request.done_at, intervals))
+        .subquery()
+    )
+    c = inner.c
+    return select(c.local_day, c.specialty_key, c.requested_day, c.deadline, c.waited_seconds, func.count().label("requests")).group_by(
+        c.local_day, c.specialty_key, c.requested_day, c.deadline, c.waited_seconds
+    )
+
+
+def _done_in(column: ColumnElement, intervals: Sequence[tuple[datetime, datetime | None]]) -> ColumnElement[bool]:
+    if not intervals:
+        return false()
+    return or_(*((column >= start) if end is None else ((column >= start) & (column < end)) for start, end in intervals))
+
+
+def callback_groups(session: Session, scope: Scope, sources: Sources, now: datetime, default_deadline: timedelta) -> list[CallbackGroup]:
+    """The requests made in the period, in one statement: the done ones of summarised days from the
+    summary table, the others (open, or done on a day not summarised yet) from the log. Deadlines are
+    compared on the columns themselves (no conversion per row) wherever the request has its own; the
+    default is applied by arithmetic."""
+    request = CallbackRequest
+    waited_us = _waited_us()
+    default_seconds = int(default_deadline.total_seconds())
+    default_us = integer(default_seconds * 1_000_000)
     if DEADLINE_COLUMN is None:
         reached = request.requested_at <= now - default_deadline
         late = waited_us >= default_us
@@ -276,19 +334,48 @@ def callback_groups(session: Session, scope: Scope, now: datetime, default_deadl
         reached = or_(now >= DEADLINE_COLUMN, DEADLINE_COLUMN.is_(None) & (request.requested_at <= now - default_deadline))
         late = or_(request.done_at >= DEADLINE_COLUMN, DEADLINE_COLUMN.is_(None) & (waited_us >= default_us))
     is_open, is_done = request.status == CallbackStatus.OPEN, request.status == CallbackStatus.DONE
-    inner = (
+    requested_in = _started_in(request.requested_at, [(scope.period.start, scope.period.end)]) & scope.calls_filter(request.specialty_id)
+    if sources.use_summaries:
+        # Not summarised: not done, or done on a day not summarised (or, against the rules, without an instant).
+        requested_in &= or_(_NOT_DONE, request.done_at.is_(None), _done_in(request.done_at, sources.live_done))
+    live = (
         select(
             _specialty_key(request.specialty_id).label("key"),
             _text_or(request.status, "").label("status"),
             case((is_open & reached, 1), else_=0).label("overdue"),
             case((is_done & late, 1), else_=0).label("late"),
             case((is_done, waited_us // integer(1_000_000)), else_=None).label("waited"),
+            literal_column("1", Integer).label("requests"),
         )
-        .where(_requested_in(scope))
+        .where(requested_in)
         .subquery()
     )
-    c = inner.c
-    query = select(c.key, c.status, c.overdue, c.late, c.waited, func.count()).group_by(c.key, c.status, c.overdue, c.late, c.waited)
+    parts = [select(*live.c)]
+    if sources.use_summaries:
+        summary = CallbacksSummary
+        parts.append(
+            select(
+                summary.specialty_key.label("key"),
+                literal_column("'done'", String).label("status"),
+                literal_column("0", Integer).label("overdue"),
+                case(
+                    (summary.deadline == integer(DEADLINE_MISSED), 1),
+                    ((summary.deadline == integer(NO_DEADLINE)) & (summary.waited_seconds >= integer(default_seconds)), 1),
+                    else_=0,
+                ).label("late"),
+                summary.waited_seconds.label("waited"),
+                summary.requests.label("requests"),
+            ).where(
+                summary.zone == sources.zone,
+                summary.requested_day >= sources.first_index,
+                summary.requested_day <= sources.last_index,
+                scope.calls_filter(summary.specialty_key),
+            )
+        )
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    c = rows.c
+    keys = (c.key, c.status, c.overdue, c.late, c.waited)
+    query = select(*keys, func.sum(c.requests)).group_by(*keys)
     return [
         CallbackGroup(key, status, bool(overdue), bool(late), waited, int(n))
         for key, status, overdue, late, waited, n in session.execute(query)

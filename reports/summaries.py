@@ -22,11 +22,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
-from calllog.models import Call
+from calllog.models import Call, CallbackRequest
 from core.db import insert_ignoring_duplicates
 from reports import queries
-from reports.models import SUMMARY_TABLES, AttemptsSummary, CallHoursSummary, CallsSummary, DurationsSummary, SummarisedDay
-from reports.period import EPOCH_DAY, Period, local_midnight
+from reports.models import (
+    SUMMARY_TABLES,
+    AttemptsSummary,
+    CallbacksSummary,
+    CallHoursSummary,
+    CallsSummary,
+    DurationsSummary,
+    SummarisedDay,
+)
+from reports.period import EPOCH_DAY, MAX_DAYS, Period, local_midnight
 from reports.scope import DEFAULT_ZONE, Scope
 from rota.models import Department
 
@@ -117,12 +125,30 @@ def _summarise_run(session: Session, period: Period, now: datetime) -> int:
     for first, last in _consecutive(claimed):
         intervals = [(local_midnight(first, period.zone), local_midnight(last + timedelta(days=1), period.zone))]
         for table, from_log in _FROM_LOG:
-            rows = from_log(whole, period, intervals).subquery()
-            names = [c.name for c in table.__table__.columns if c.name != "zone"]
-            session.execute(
-                insert(table).from_select(["zone", *names], select(literal(period.zone.key).label("zone"), *(rows.c[n] for n in names)))
-            )
+            _insert_rows(session, table, period.zone, from_log(whole, period, intervals))
+        _summarise_callbacks(session, period.zone, first, last, intervals[0])
     return len(claimed)
+
+
+def _insert_rows(session: Session, table, zone: ZoneInfo, rows_query) -> None:
+    rows = rows_query.subquery()
+    names = [c.name for c in table.__table__.columns if c.name != "zone"]
+    session.execute(insert(table).from_select(["zone", *names], select(literal(zone.key).label("zone"), *(rows.c[n] for n in names))))
+
+
+def _summarise_callbacks(session: Session, zone: ZoneInfo, first: date, last: date, interval: tuple[datetime, datetime]) -> None:
+    """The callback requests done on days ``first`` to ``last``, counted on the day they were done (a
+    request is done once) by the day they were requested on, which may be weeks before."""
+    request = CallbackRequest
+    earliest = session.scalar(
+        select(func.min(request.requested_at)).where(queries._DONE, request.done_at >= interval[0], request.done_at < interval[1])
+    )
+    if earliest is None:
+        return
+    # A request older than the longest period a report covers is dated with that period's first offset.
+    requested_first = min(max(earliest.astimezone(zone).date(), last - timedelta(days=MAX_DAYS - 1)), first)
+    rows = queries.callbacks_done_from_log(Period(first, last, zone), Period(requested_first, last, zone), [interval])
+    _insert_rows(session, CallbacksSummary, zone, rows)
 
 
 def _consecutive(days: list[date]) -> Iterator[tuple[date, date]]:
@@ -147,12 +173,31 @@ def forget(session: Session, zone: ZoneInfo, first_day: date, last_day: date) ->
 
 def sources_for(session: Session, scope: Scope, now: datetime, *, use_summaries: bool = True) -> queries.Sources:
     """Where the report of ``scope`` reads: after summarising what can be, the summary tables for the
-    summarised days and the call log for the others."""
-    period = scope.period
+    summarised days and the call log for the others.
+
+    Callback requests made in the period may be done on any later day: those done on a summarised day
+    are in the summary, the others are read from the log (``live_done``: the days from the period's
+    first on that are not summarised). The nightly job summarises every sealed day, so that is the last
+    day or two; a report does not summarise the days after its own period."""
+    period, zone = scope.period, scope.period.zone
     if use_summaries:
-        summarise(session, period.zone, period.first_day, period.last_day, now)
-    done = summarised_days(session, period.zone, period.first_day, period.last_day) if use_summaries else set()
+        summarise(session, zone, period.first_day, period.last_day, now)
+    horizon = max(period.last_day, now.astimezone(zone).date())
+    done = summarised_days(session, zone, period.first_day, horizon) if use_summaries else set()
     live = []
     for first, last in _consecutive([d for d in period.days() if d not in done]):
-        live.append((local_midnight(first, period.zone), local_midnight(last + timedelta(days=1), period.zone)))
-    return queries.Sources(period, day_index(period.first_day), day_index(period.last_day), tuple(live), use_summaries and bool(done))
+        live.append((local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone)))
+    live_done: list[tuple[datetime, datetime | None]] = []
+    days = (period.first_day + timedelta(days=n) for n in range((horizon - period.first_day).days + 1))
+    for first, last in _consecutive([d for d in days if d not in done]):
+        live_done.append((local_midnight(first, zone), None if last == horizon else local_midnight(last + timedelta(days=1), zone)))
+    if not live_done or live_done[-1][1] is not None:  # whatever is done after the horizon (a clock ahead)
+        live_done.append((local_midnight(horizon + timedelta(days=1), zone), None))
+    return queries.Sources(
+        period,
+        day_index(period.first_day),
+        day_index(period.last_day),
+        tuple(live),
+        use_summaries and bool(done),
+        tuple(live_done),
+    )

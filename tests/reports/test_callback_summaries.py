@@ -1,0 +1,114 @@
+"""Callback requests in the summaries: a done request is counted on the day it was done, by the day it
+was requested on, so a year's report no longer reads every request of the year. The report says the
+same with and without the summaries, whichever days are summarised: requests done the same day, days
+or weeks later, yesterday and today (not sealed yet), still open, of no specialty, and one requested
+before the period but done in it."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from calllog.models import CallbackRequest, CallbackStatus, CallOutcome
+from reports import summaries
+from reports.figures import summary_report
+from reports.models import CallbacksSummary
+from reports.scope import resolve_scope
+from rota.models import Department, Specialty
+from tests.reports.conftest import PARIS
+from tests.reports.test_report_edges import add_call
+
+FIRST, LAST = date(2026, 3, 2), date(2026, 3, 15)
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=PARIS).astimezone(UTC)
+
+
+NOW = local(20, 15)  # Friday 20 March: the 19th (yesterday) and the 20th (today) are not sealed
+HOUR = timedelta(hours=1)
+
+
+def place_requests(session) -> None:
+    department = Department(name="Neurosciences", timezone="Europe/Paris")
+    neurology = Specialty(code="neurology", department=department, name_fr="neurologie", name_en="neurology", menu_digit="1")
+    session.add_all([department, neurology])
+    session.flush()
+
+    def request(requested_at: datetime, done_at: datetime | None, *, specialty=neurology, deadline_at: datetime | None = None) -> None:
+        call = add_call(session, requested_at - timedelta(minutes=1), specialty=specialty, outcome=CallOutcome.CALLBACK_REQUESTED)
+        session.add(
+            CallbackRequest(
+                call_id=call.id,
+                caller=call.caller,
+                specialty_id=None if specialty is None else specialty.id,
+                requested_at=requested_at,
+                status=CallbackStatus.OPEN if done_at is None else CallbackStatus.DONE,
+                done_at=done_at,
+                deadline_at=deadline_at,
+            )
+        )
+
+    request(local(3, 9), local(3, 9, 30))  # done within the default hour, the same day
+    request(local(3, 10), local(3, 11))  # exactly at the default deadline: late
+    request(local(5, 23, 50), local(6, 0, 20), deadline_at=local(6, 1))  # done after midnight, before its own deadline
+    request(local(9, 8), local(12, 8), deadline_at=local(9, 9))  # three days later, its own deadline missed
+    request(local(14, 12), local(18, 9))  # done on the last sealed day, after the period
+    request(local(15, 23), local(19, 10))  # done yesterday: not sealed
+    request(local(10, 8), NOW - HOUR)  # done today
+    request(local(11, 8), None)  # still open: overdue
+    request(local(12, 8), None, deadline_at=NOW + HOUR)  # open, its own deadline still ahead
+    request(local(13, 8), local(13, 8, 5), specialty=None)  # no specialty
+    request(local(1, 23), local(2, 9))  # requested the day before the period, done in it: not counted
+    request(local(16, 0), local(16, 1))  # requested the day after the period: not counted
+    session.commit()
+
+
+def report(in_app, now: datetime, *, use_summaries: bool, specialty: str | None = None) -> dict:
+    def run(session):
+        return summary_report(session, resolve_scope(session, FIRST, LAST, specialty=specialty), now, use_summaries=use_summaries).as_json()
+
+    return in_app(run)
+
+
+def summarised_requests(in_app) -> int:
+    return in_app(lambda s: s.scalar(select(func.coalesce(func.sum(CallbacksSummary.requests), 0))))
+
+
+def test_summarised_and_live_callback_figures_agree(in_app, report_session):
+    place_requests(report_session)
+    live = report(in_app, NOW, use_summaries=False)
+    assert live["callbacks"]["requested"] == 10
+    assert (live["callbacks"]["done"], live["callbacks"]["done_late"]) == (8, 5)
+    assert (live["callbacks"]["open"], live["callbacks"]["open_overdue"]) == (2, 1)
+    assert live["callbacks"]["time_to_callback"]["count"] == 8
+
+    # What the nightly job does: every sealed day summarised, up to the 18th.
+    assert in_app(lambda s: summaries.summarise_sealed(s, NOW)) == {"Europe/Paris": 18}
+    # The done requests of sealed days are in the summary (the one done on the 2nd included, though
+    # requested before the period); those done yesterday and today are not.
+    assert summarised_requests(in_app) == 8
+    for specialty in (None, "neurology"):
+        summarised = report(in_app, NOW, use_summaries=True, specialty=specialty)
+        assert summarised["summarised_days"] == 14
+        assert summarised["callbacks"] == report(in_app, NOW, use_summaries=False, specialty=specialty)["callbacks"]
+    assert report(in_app, NOW, use_summaries=True)["callbacks"] == live["callbacks"]
+
+    # Days later, yesterday and today are summarised too: each request is still counted once.
+    later = NOW + timedelta(days=3)
+    assert in_app(lambda s: summaries.summarise_sealed(s, later)) == {"Europe/Paris": 3}
+    assert summarised_requests(in_app) == 10
+    after = report(in_app, later, use_summaries=True)
+    assert after["callbacks"] == report(in_app, later, use_summaries=False)["callbacks"]
+    assert (after["callbacks"]["done"], after["callbacks"]["done_late"], after["callbacks"]["open"]) == (8, 5, 2)
+
+
+def test_a_report_reads_the_requests_done_after_its_period_from_the_log(in_app, report_session):
+    """A report summarises its own period's days only; requests done on the days after it that are not
+    summarised yet are read from the log."""
+    place_requests(report_session)
+    summarised = report(in_app, NOW, use_summaries=True)
+    assert summarised["summarised_days"] == 14
+    assert summarised["callbacks"] == report(in_app, NOW, use_summaries=False)["callbacks"]
+    assert summarised_requests(in_app) == 6  # done from the 2nd to the 15th, the period's own days
