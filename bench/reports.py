@@ -1,19 +1,21 @@
 """How long does the call report take on a year of a busy hotline — and without what makes it fast?
 
-    python -m bench.reports                        (1,000,000 attempts; PostgreSQL, then SQLite)
+    python -m bench.reports              (10,000,000 attempts on PostgreSQL, then 1,000,000 on SQLite)
     python -m bench.reports --attempts 200000 --backend postgresql
 
 For each database — a temporary SQLite file; a temporary PostgreSQL database on 127.0.0.1:5432 (user
 postgres, ``BENCH_POSTGRES_URL`` to change), created and dropped by the run — the bench:
 
-1. migrates an empty database (every head) and bulk-loads a generated year (2025, Europe/Paris) of six
-   specialties, 48 seniors, ~670,000 calls, the requested number of attempts and ~50,000 callback
-   requests: ``COPY`` on PostgreSQL, ``executemany`` in one transaction on SQLite;
-2. **baseline**: drops the report's indexes (migration 0301), refreshes the planner's statistics and
-   times the reports read from the call log alone, without the summary tables;
-3. recreates the indexes, VACUUM ANALYZE (index-only scans need the visibility map), summarises the year
-   (what the first report of a never-summarised year does, or ``flask report summarise``), and times the
-   same reports as a manager gets them from then on; prints both and the ratio.
+1. migrates an empty database (every head) and writes a generated year (2025, Europe/Paris) of six
+   specialties, 48 seniors, the requested number of attempts (about 1.76 per call on PostgreSQL, 1.5 on
+   SQLite) and their callback requests: on PostgreSQL by the server itself (``INSERT ... SELECT FROM
+   generate_series``: 10M attempts, 5.7M calls, 1.1M callback requests in minutes), on SQLite from
+   Python (``executemany`` in one transaction);
+2. **baseline**: drops the report's indexes (migrations 0301 and 0550), refreshes the planner's
+   statistics and times the reports read from the call log alone, without the summary tables;
+3. recreates the indexes, VACUUM ANALYZE (index-only scans need the visibility map), summarises every
+   sealed day as the nightly job does (calls of the year, callback requests by the day they were done),
+   and times the same reports as a manager gets them from then on; prints both and the ratio.
 
 "Main report" is :func:`reports.figures.summary_report` for the whole hotline over the whole year: every
 figure of the report page and of ``GET /api/reports/summary`` (the paged list of unanswered calls is timed
@@ -55,7 +57,7 @@ SENIORS_PER_SPECIALTY = 8
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 1, 2, 4, 8, 10, 10, 9, 7, 8, 9, 9, 8, 7, 5, 3, 2, 2, 1, 1)
 # What one senior's phone does when rung.
 RESULT_WEIGHTS = {"accepted": 55, "no_answer": 20, "busy": 7, "not_accepted": 10, "declined": 5, "failed": 3}
-REPORT_INDEX_NAMES = ("ix_call_report", "ix_attempt_report")
+REPORT_INDEX_NAMES = ("ix_call_report", "ix_attempt_report", "ix_callback_request_done_at", "ix_callback_request_not_done")
 LAYERS = ("primary", "backup", "last_resort")
 GP = "+33199000201"
 
@@ -158,6 +160,113 @@ def generate(attempt_target: int, specialty_ids: dict[str, int], senior_ids: dic
              connected, ended if outcome == "switchboard" else None, ended, outcome, None, 4)
         )  # fmt: skip
     return year
+
+
+# -- a generated year, in SQL (PostgreSQL): tens of millions of rows without leaving the server ------------
+
+# One row per call: when, which specialty, what happened and how many seniors were rung. The draws follow
+# the Python generator's shape (a GP's working day, five outcomes, up to three seniors) from setseed().
+_SQL_CALLS = """
+CREATE TEMP TABLE generated_call AS
+SELECT i AS id,
+       (DATE '2025-01-01' + floor(random() * 365)::int
+         + make_interval(hours => CASE WHEN random() < 0.85 THEN 7 + floor(random() * 12)::int ELSE floor(random() * 24)::int END,
+                         mins => floor(random() * 60)::int, secs => random() * 60)
+       ) AT TIME ZONE 'Europe/Paris' AS started_at,
+       1 + floor(random() * :specialties)::int AS specialty_n,
+       random() AS roll, random() AS rings
+FROM generate_series(1, :calls) AS i
+"""
+# roll < 0.05: abandoned in the menu; < 0.07: nobody on duty; < 0.08: a callback with nobody on duty;
+# otherwise a hunt: connected (70 %) at the 1st, 2nd or 3rd senior, abandoned while hunting (5 %), all
+# three missed then a callback request (20 %) or the switchboard (5 %).
+_SQL_SHAPE = """
+CREATE TEMP TABLE shaped_call AS
+SELECT id, started_at, specialty_n,
+       CASE WHEN roll < 0.05 THEN 'abandoned_in_menu' WHEN roll < 0.07 THEN 'nobody_on_duty' WHEN roll < 0.08 THEN 'callback_requested'
+            WHEN roll < 0.724 THEN 'connected' WHEN roll < 0.77 THEN 'abandoned_while_hunting'
+            WHEN roll < 0.954 THEN 'callback_requested' ELSE 'switchboard' END AS outcome,
+       CASE WHEN roll < 0.08 THEN 0 WHEN roll < 0.77 THEN CASE WHEN rings < 0.6 THEN 1 WHEN rings < 0.85 THEN 2 ELSE 3 END ELSE 3 END
+         AS rung
+FROM generated_call
+"""
+_SQL_INSERT_CALLS = """
+INSERT INTO call (id, sid, caller, caller_e164, dialled, language, specialty_id, menu_failures, hunt, started_at, first_ringing_at,
+                  connected_at, switchboard_at, ended_at, outcome, status_rank)
+SELECT c.id, 'CA' || lpad(to_hex(c.id), 32, '0'), :gp, :gp, '+33199000000', 'fr',
+       CASE WHEN c.outcome = 'abandoned_in_menu' THEN NULL ELSE s.specialty_id END, 0,
+       CASE WHEN c.outcome = 'abandoned_in_menu' THEN NULL WHEN c.rung = 0 THEN '[]'::json ELSE :hunt ::json END,
+       c.started_at,
+       CASE WHEN c.rung > 0 THEN c.started_at + interval '6 seconds' END,
+       CASE WHEN c.outcome = 'connected' THEN c.started_at + (c.rung * 20 - 5) * interval '1 second' END,
+       CASE WHEN c.outcome = 'switchboard' THEN c.started_at + interval '75 seconds' END,
+       c.started_at + CASE WHEN c.outcome = 'connected' THEN 300 ELSE 20 + c.rung * 20 END * interval '1 second',
+       c.outcome, 4
+FROM shaped_call c JOIN bench_specialty s ON s.n = c.specialty_n
+"""
+_SQL_INSERT_ATTEMPTS = """
+INSERT INTO attempt (call_id, rank, senior_id, number, layer, child_sid, started_at, ringing_at, answered_at, accepted_at, ended_at,
+                     result, status_rank)
+SELECT a.call_id, a.rank, p.senior_id, '+33199000100', (ARRAY['primary', 'backup', 'last_resort'])[a.rank + 1],
+       'CA' || lpad(to_hex(a.call_id), 30, '0') || a.rank, a.dialled,
+       CASE WHEN a.result NOT IN ('busy', 'failed') THEN date_trunc('second', a.dialled) + interval '2 seconds' END,
+       CASE WHEN a.result IN ('accepted', 'not_accepted', 'declined') THEN a.dialled + interval '8 seconds' END,
+       CASE WHEN a.result = 'accepted' THEN a.dialled + interval '15 seconds' END,
+       a.dialled + interval '20 seconds', a.result, 4
+FROM (
+  SELECT c.id AS call_id, c.specialty_n, r.rank, c.started_at + (6 + r.rank * 20) * interval '1 second' AS dialled,
+         extract(week FROM c.started_at)::int AS week,
+         CASE WHEN r.rank = c.rung - 1 AND c.outcome = 'connected' THEN 'accepted'
+              WHEN r.rank = c.rung - 1 AND c.outcome = 'abandoned_while_hunting' THEN 'caller_hung_up'
+              ELSE (ARRAY['no_answer', 'no_answer', 'no_answer', 'no_answer', 'busy', 'busy', 'not_accepted', 'not_accepted',
+                          'declined', 'failed'])[1 + floor(random() * 10)::int] END AS result
+  FROM shaped_call c CROSS JOIN LATERAL generate_series(0, c.rung - 1) AS r(rank)
+) a JOIN bench_senior p ON p.specialty_n = a.specialty_n AND p.n = (a.week + a.rank) % :per_specialty
+"""
+_SQL_INSERT_CALLBACKS = """
+INSERT INTO callback_request (call_id, caller, caller_e164, specialty_id, requested_at, status, done_at, deadline_at)
+SELECT id, :gp, :gp, specialty_id, requested_at,
+       CASE WHEN done_at < :now THEN 'done' ELSE 'open' END, CASE WHEN done_at < :now THEN done_at END,
+       CASE WHEN random() < 0.9 THEN requested_at + interval '60 minutes' END
+FROM (
+  SELECT id, specialty_id, ended_at - interval '10 seconds' AS requested_at,
+         CASE WHEN random() < 0.95 THEN ended_at - interval '10 seconds' + (-ln(1 - random()) * 40) * interval '1 minute' END AS done_at
+  FROM call WHERE outcome = 'callback_requested'
+) r
+"""
+# Attempts per call of that shape, measured.
+_ATTEMPTS_PER_CALL = 1.76
+
+
+def generate_in_sql(
+    engine: Engine, attempt_target: int, specialty_ids: dict[str, int], senior_ids: dict[str, list[int]], seed: int
+) -> dict:
+    """The year written by PostgreSQL itself (INSERT ... SELECT FROM generate_series): no row crosses the
+    wire, so ten million attempts take minutes, not an hour. Foreign keys are not checked row by row
+    (replica role), as in a data migration; the sequences are moved past the ids written."""
+    calls = round(attempt_target / _ATTEMPTS_PER_CALL)
+    hunt = json.dumps([{"senior_id": 0, "name": "Dr", "number": "+33199000100", "layer": "primary", "reason": "rotation"}])
+    with engine.begin() as connection:
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        connection.execute(text("SELECT setseed(:seed)"), {"seed": (seed % 1000) / 1000})
+        connection.execute(text("CREATE TEMP TABLE bench_specialty (n int, specialty_id int) ON COMMIT DROP"))
+        connection.execute(
+            text("INSERT INTO bench_specialty VALUES (:n, :id)"), [{"n": n + 1, "id": specialty_ids[c]} for n, c in enumerate(SPECIALTIES)]
+        )
+        connection.execute(text("CREATE TEMP TABLE bench_senior (specialty_n int, n int, senior_id int) ON COMMIT DROP"))
+        connection.execute(
+            text("INSERT INTO bench_senior VALUES (:s, :n, :id)"),
+            [{"s": k + 1, "n": n, "id": sid} for k, c in enumerate(SPECIALTIES) for n, sid in enumerate(senior_ids[c])],
+        )
+        connection.execute(text(_SQL_CALLS.replace(":specialties", str(len(SPECIALTIES))).replace(":calls", str(calls))))
+        connection.execute(text(_SQL_SHAPE))
+        connection.execute(text(_SQL_INSERT_CALLS), {"gp": GP, "hunt": hunt})
+        connection.execute(text(_SQL_INSERT_ATTEMPTS.replace(":per_specialty", str(SENIORS_PER_SPECIALTY))))
+        connection.execute(text(_SQL_INSERT_CALLBACKS), {"gp": GP, "now": NOW})
+        for table in ("call", "attempt", "callback_request"):
+            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+        connection.execute(text("DROP TABLE generated_call, shaped_call"))
+        return {table: connection.scalar(text(f"SELECT count(*) FROM {table}")) for table in ("call", "attempt", "callback_request")}
 
 
 CALL_COLUMNS = (
@@ -348,15 +457,25 @@ def bench(label: str, url: str, attempt_target: int, repeat: int, seed: int) -> 
         deadline = "deadline_at" in {c["name"] for c in inspect(engine).get_columns("callback_request")}
         specialty_ids, senior_ids = seed_rota(engine)
         drop_report_indexes(engine)  # the baseline runs without them (and the load is faster)
-        started = time.perf_counter()
-        year = generate(attempt_target, specialty_ids, senior_ids, seed, deadline)
-        generated = time.perf_counter() - started
-        started = time.perf_counter()
-        load(engine, year, deadline)
-        loaded = time.perf_counter() - started
-        print(f"\n== {label}: {len(year.calls):,} calls, {len(year.attempts):,} attempts, {len(year.callbacks):,} callback requests")
-        how = "COPY" if engine.dialect.name == "postgresql" else "executemany"
-        print(f"   generated in {generated:.1f} s; bulk-loaded in {loaded:.1f} s ({how}, before the report's indexes exist)")
+        if engine.dialect.name == "postgresql":
+            started = time.perf_counter()
+            counts = generate_in_sql(engine, attempt_target, specialty_ids, senior_ids, seed)
+            print(
+                f"\n== {label}: {counts['call']:,} calls, {counts['attempt']:,} attempts, {counts['callback_request']:,} callback requests"
+            )
+            print(
+                f"   generated and written by PostgreSQL in {time.perf_counter() - started:.1f} s (INSERT ... SELECT FROM generate_series)"
+            )
+        else:
+            started = time.perf_counter()
+            year = generate(attempt_target, specialty_ids, senior_ids, seed, deadline)
+            generated = time.perf_counter() - started
+            started = time.perf_counter()
+            load(engine, year, deadline)
+            loaded = time.perf_counter() - started
+            print(f"\n== {label}: {len(year.calls):,} calls, {len(year.attempts):,} attempts, {len(year.callbacks):,} callback requests")
+            print(f"   generated in {generated:.1f} s; bulk-loaded in {loaded:.1f} s (executemany, before the report's indexes exist)")
+            del year
 
         refresh_statistics(engine)
         baseline = {name: once(run) for name, run in reports(engine, use_summaries=False).items()}
@@ -367,7 +486,7 @@ def bench(label: str, url: str, attempt_target: int, repeat: int, seed: int) -> 
         indexed = time.perf_counter() - started
         started = time.perf_counter()
         with Session(engine) as session:
-            days = summaries.summarise(session, ZONE, FIRST_DAY, LAST_DAY, NOW)
+            days = sum(summaries.summarise_sealed(session, NOW).values())  # what the nightly job does
         summarised_in = time.perf_counter() - started
         print(f"   report indexes built + statistics refreshed in {indexed:.1f} s; {days} days summarised in {summarised_in:.1f} s")
         print(f"   summary rows: {summary_rows(engine)}")
@@ -384,19 +503,22 @@ def bench(label: str, url: str, attempt_target: int, repeat: int, seed: int) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--attempts", type=int, default=1_000_000, help="attempts to generate (default 1,000,000)")
+    parser.add_argument(
+        "--attempts", type=int, help="attempts to generate (default: 10,000,000 on PostgreSQL, 1,000,000 on SQLite, loaded from Python)"
+    )
     parser.add_argument("--backend", choices=("both", "sqlite", "postgresql"), default="both")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of each summarised report after a warm-up (median shown)")
     parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # figures as they come, even into a file
-    print(f"bench.reports: {args.attempts:,} attempts over {FIRST_DAY} .. {LAST_DAY} ({ZONE.key})")
+    load = os.getloadavg()[0]
+    print(f"bench.reports: a year of calls, {FIRST_DAY} .. {LAST_DAY} ({ZONE.key}); load average {load:.1f} on {os.cpu_count()} CPUs")
     if args.backend in ("postgresql", "both"):
         with postgres_database() as url:
-            bench("PostgreSQL", url, args.attempts, args.repeat, args.seed)
+            bench("PostgreSQL", url, args.attempts or 10_000_000, args.repeat, args.seed)
     if args.backend in ("sqlite", "both"):
         with sqlite_database() as url:
-            bench("SQLite", url, args.attempts, args.repeat, args.seed)
+            bench("SQLite", url, args.attempts or 1_000_000, args.repeat, args.seed)
     return 0
 
 

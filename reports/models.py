@@ -97,9 +97,10 @@ class CallbacksSummary(Base):
     __tablename__ = "report_callbacks"
 
     zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # First in the key after the zone: a report selects its period's requests by it.
+    requested_day: Mapped[int] = mapped_column(Integer, primary_key=True)
     local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
     specialty_key: Mapped[int] = mapped_column(Integer, primary_key=True)
-    requested_day: Mapped[int] = mapped_column(Integer, primary_key=True)
     deadline: Mapped[int] = mapped_column(Integer, primary_key=True)
     waited_seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
     requests: Mapped[int] = mapped_column(Integer)

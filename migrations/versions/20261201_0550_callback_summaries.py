@@ -29,14 +29,14 @@ def upgrade() -> None:
     op.create_table(
         "report_callbacks",
         sa.Column("zone", sa.String(length=64), nullable=False),
+        sa.Column("requested_day", sa.Integer(), nullable=False),
         sa.Column("local_day", sa.Integer(), nullable=False),
         sa.Column("specialty_key", sa.Integer(), nullable=False),
-        sa.Column("requested_day", sa.Integer(), nullable=False),
         sa.Column("deadline", sa.Integer(), nullable=False),
         sa.Column("waited_seconds", sa.Integer(), nullable=False),
         sa.Column("requests", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(
-            "zone", "local_day", "specialty_key", "requested_day", "deadline", "waited_seconds", name=op.f("pk_report_callbacks")
+            "zone", "requested_day", "local_day", "specialty_key", "deadline", "waited_seconds", name=op.f("pk_report_callbacks")
         ),
     )
     op.create_index("ix_callback_request_done_at", "callback_request", ["done_at"], unique=False)
