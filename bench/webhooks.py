@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import email.utils
 import http.client
 import json
 import math
@@ -35,6 +36,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,16 +63,27 @@ GP_NUMBER = "+33199000201"  # Dr Alice Renaud in demo.seed: a known GP, so the c
 ACCOUNT_SID = "AC" + "0" * 32
 POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
-VOICE, MENU = "/twilio/voice", "/twilio/menu"
+VOICE, MENU, STATUS = "/twilio/voice", "/twilio/menu", "/twilio/status"
 # What a good answer must contain (checked on every response by the wrk script): the menu's Gather for
-# a new call, a Dial to a senior's Number for the menu choice. The switchboard fallback has neither.
-MARKERS = {VOICE: "<Gather", MENU: "<Number"}
+# a new call, a Dial to a senior's Number for the menu choice. The switchboard fallback has neither. A
+# status callback's answer is empty either way: the log is checked instead (see measure).
+MARKERS = {VOICE: "<Gather", MENU: "<Number", STATUS: "<Response"}
 
 # The settings handed to an in-process app (the gunicorn servers get them through the environment).
-APP_SETTINGS = ("DATABASE_URL", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "PUBLIC_BASE_URL", "HOTLINE_NUMBER", "FALLBACK_NUMBER")
+APP_SETTINGS = (
+    "DATABASE_URL",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_ACCOUNT_SID",
+    "PUBLIC_BASE_URL",
+    "HOTLINE_NUMBER",
+    "FALLBACK_NUMBER",
+    "SECRET_KEY",
+    "RECOURS_ENV",
+)
 
-TARGET_RATIO = 0.5
+TARGET_RATIO = 0.6
 TARGET_P99_MS = 20.0
+TARGET_RSS_MB = 80.0
 TARGET_FIRST_RING_S = 6.0
 
 
@@ -118,6 +131,7 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     log_path: Path
+    served: int = 0  # requests answered so far, warm-ups included
 
     @property
     def base_url(self) -> str:
@@ -332,6 +346,22 @@ def menu_params(sid: str) -> dict[str, str]:
     return {**call_params(sid), "CallStatus": "in-progress", "Digits": "1", "FinishedOnKey": "", "msg": "Gather End"}
 
 
+def status_params(sid: str) -> dict[str, str]:
+    """The status callback of the GP's call ending (the account's "call status changes" URL)."""
+    return {
+        **call_params(sid),
+        "CallStatus": "completed",
+        "CallDuration": "42",
+        "Duration": "1",
+        "SequenceNumber": "3",
+        "CallbackSource": "call-progress-events",
+        "Timestamp": email.utils.format_datetime(datetime.now(UTC), usegmt=True),
+    }
+
+
+PARAMS = {VOICE: call_params, MENU: menu_params, STATUS: status_params}
+
+
 def signed(token: str, public_base_url: str, path: str, params: dict[str, str]) -> tuple[str, str]:
     """(X-Twilio-Signature, form body), signed as Twilio does: over the public URL and the POST fields."""
     signature = RequestValidator(token).compute_signature(public_base_url + path, params)
@@ -340,34 +370,52 @@ def signed(token: str, public_base_url: str, path: str, params: dict[str, str]) 
 
 def write_requests(file: Path, token: str, public_base_url: str, path: str, sids: list[str]) -> None:
     """The request file the wrk script replays: "path<TAB>signature<TAB>body" per line."""
-    make_params = menu_params if path == MENU else call_params
     with open(file, "w") as out:
         for sid in sids:
-            signature, body = signed(token, public_base_url, path, make_params(sid))
+            signature, body = signed(token, public_base_url, path, PARAMS[path](sid))
             out.write(f"{path}\t{signature}\t{body}\n")
 
 
-def preflight(server: Server, token: str, public_base_url: str) -> str:
-    """One signed new call and one menu choice, checked in full; returns the menu TwiML.
+def preflight(server: Server, token: str) -> str:
+    """One signed new call, its menu choice and its end, checked in full; returns the menu TwiML.
 
     Fails early with the server's answer and log rather than measuring an app that is broken.
     """
     sid = new_call_sid()
     answers = {}
-    for path, params in ((VOICE, call_params(sid)), (MENU, menu_params(sid))):
-        signature, body = signed(token, public_base_url, path, params)
+    for path, expected in ((VOICE, "Gather"), (MENU, "Dial/Number"), (STATUS, None)):
+        signature, body = signed(token, server.base_url, path, PARAMS[path](sid))
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
         status, content_type, text = http_request(server.port, "POST", path, body, headers)
         root = None
         with contextlib.suppress(ElementTree.ParseError):
             root = ElementTree.fromstring(text)
         good = status == 200 and content_type.startswith("text/xml") and root is not None and root.tag == "Response"
-        expected = "Gather" if path == VOICE else "Dial/Number"
-        good = good and root.find(expected) is not None
+        good = good and (expected is None or root.find(expected) is not None)
         if not good:
             raise RuntimeError(f"{server.name}: {path} answered {status} {content_type}: {text[:500]}\n{_log_tail(server.log_path)}")
         answers[path] = text
     return answers[VOICE]
+
+
+def calls_closed(url: str, sids: list[str]) -> int:
+    """How many of these calls the log shows ended (what a good answer to their status callback did)."""
+    from sqlalchemy import func, select
+
+    from calllog.models import Call
+    from core.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return sum(
+                connection.scalar(
+                    select(func.count()).select_from(Call).where(Call.sid.in_(sids[start : start + 1000]), Call.ended_at.is_not(None))
+                )
+                for start in range(0, len(sids), 1000)
+            )
+    finally:
+        engine.dispose()
 
 
 # -- load -------------------------------------------------------------------------------------------
@@ -379,6 +427,7 @@ class Figures:
 
     app: str
     webhook: str
+    round: int = 0
     connections: int = 0
     requests: int = 0
     seconds: float = 0.0
@@ -391,10 +440,7 @@ class Figures:
     error_detail: dict[str, Any] = field(default_factory=dict)
     server_cpu_ms_per_request: float = 0.0
     machine_busy_percent: float = 0.0
-    ratio_to_bare: float | None = None
-    # Bare app's server CPU per request / ours: what the throughput ratio would be on a CPU-bound
-    # server; it depends much less than req/s on what else runs on the machine.
-    cpu_ratio_to_bare: float | None = None
+    ratio_to_bare: float | None = None  # this round's throughput over the bare app's in the same round
 
     @property
     def label(self) -> str:
@@ -423,7 +469,9 @@ def run_wrk(server: Server, requests_file: Path, marker: str, seconds: int, conn
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120, check=False)
     for line in done.stdout.splitlines():
         if line.startswith("BENCH_JSON "):
-            return json.loads(line.removeprefix("BENCH_JSON "))
+            figures = json.loads(line.removeprefix("BENCH_JSON "))
+            server.served += figures["requests"]
+            return figures
     raise RuntimeError(f"wrk gave no figures (exit {done.returncode}):\n{done.stdout}\n{done.stderr}")
 
 
@@ -438,36 +486,48 @@ class Load:
 
     connections: int = 16
     wrk_threads: int = 2
-    warmup: int = 3
-    duration: int = 10
+    warmup: int = 2
+    duration: int = 5
 
 
-def measure(
-    server: Server, app: str, path: str, load: Load, workdir: Path, *, token: str, database_url: str | None, public_base_url: str
-) -> Figures:
+@dataclass
+class Target:
+    """What is measured: a server, one of its webhooks, and (for Recours) its database."""
+
+    server: Server
+    app: str
+    path: str
+    database_url: str | None = None
+
+    @property
+    def stateful(self) -> bool:
+        return self.database_url is not None
+
+
+def measure(target: Target, load: Load, workdir: Path, token: str, round_number: int) -> Figures:
     """Warm up, then measure one webhook of one server.
 
-    For Recours every request carries a CallSid of its own (menu choices act on calls created
-    beforehand), so the measured run needs a pool of requests large enough for its duration: it is
-    sized from the warm-up's throughput with a margin, and a pool that still ran out is an error.
-    The bare app keeps no state, so it replays a small pool.
+    For Recours every request carries a CallSid of its own (menu choices and status callbacks act on
+    calls created beforehand), so the measured run needs a pool of requests large enough for its
+    duration: it is sized from the warm-up's throughput with a margin, and a pool that still ran out
+    is an error. The baselines keep no state and replay a small pool.
     """
-    stateful = database_url is not None
-    marker = MARKERS[path] if stateful else "<Response"
+    server, path = target.server, target.path
+    marker = MARKERS[path] if target.stateful else "<Response"
 
-    def pool(name: str, size: int) -> Path:
+    def pool(name: str, size: int) -> tuple[Path, list[str]]:
         sids = [new_call_sid() for _ in range(size)]
-        if stateful and path == MENU:
-            open_calls(database_url, sids)
+        if target.stateful and path in (MENU, STATUS):
+            open_calls(target.database_url, sids)
         file = workdir / f"{name}.requests"
-        write_requests(file, token, public_base_url, path, sids)
-        return file
+        write_requests(file, token, server.base_url, path, sids)
+        return file, sids
 
-    warm_size = 2000 if not stateful else 3000 * load.warmup
-    warm = run_wrk(server, pool("warmup", warm_size), marker, load.warmup, load.connections, load.wrk_threads)
+    warm_size = 2000 if not target.stateful else 3000 * load.warmup
+    warm = run_wrk(server, pool("warmup", warm_size)[0], marker, load.warmup, load.connections, load.wrk_threads)
     warm_rps = warm["requests"] / max(warm["duration_us"] / 1e6, 1e-3)
-    size = 2000 if not stateful else min(400_000, math.ceil(max(warm_rps, 500) * load.duration * 2) + 2000)
-    requests_file = pool("measure", size)
+    size = 2000 if not target.stateful else min(400_000, math.ceil(max(warm_rps, 500) * load.duration * 2) + 2000)
+    requests_file, sids = pool("measure", size)
 
     cpu_before, (busy_before, total_before) = cpu_seconds(server.process.pid), machine_busy_seconds()
     raw = run_wrk(server, requests_file, marker, load.duration, load.connections, load.wrk_threads)
@@ -475,10 +535,14 @@ def measure(
 
     seconds = raw["duration_us"] / 1e6
     socket_errors = sum(raw["socket_errors"].values())
-    wrapped = raw["wrapped"] if stateful else 0
+    wrapped = raw["wrapped"] if target.stateful else 0
+    # A status callback's answer is an empty <Response/> whether or not the call was recorded (Twilio
+    # ignores it): the log itself must show each answered call ended.
+    unrecorded = max(0, raw["requests"] - calls_closed(target.database_url, sids)) if target.stateful and path == STATUS else 0
     figures = Figures(
-        app=app,
-        webhook=path if stateful else "(static TwiML)",
+        app=target.app,
+        webhook=path if target.stateful or target.app.startswith("toy") else "(static TwiML)",
+        round=round_number,
         connections=load.connections,
         requests=raw["requests"],
         seconds=round(seconds, 2),
@@ -487,7 +551,7 @@ def measure(
         p90_ms=raw["p90_us"] / 1000,
         p99_ms=raw["p99_us"] / 1000,
         max_ms=raw["max_us"] / 1000,
-        errors=socket_errors + raw["http_errors"] + raw["bad_answers"] + wrapped,
+        errors=socket_errors + raw["http_errors"] + raw["bad_answers"] + wrapped + unrecorded,
         server_cpu_ms_per_request=round(1000 * (cpu_after - cpu_before) / max(raw["requests"], 1), 3),
         machine_busy_percent=round(100 * (busy_after - busy_before) / max(total_after - total_before, 1e-9), 1),
     )
@@ -496,12 +560,29 @@ def measure(
         "http_status": raw["http_errors"],
         "bad_answers": raw["bad_answers"],
         "pool_wrapped": wrapped,
+        "status_not_recorded": unrecorded,
         "first_bad_answer": raw["sample"],
     }
     return figures
 
 
-# -- the runs ---------------------------------------------------------------------------------------
+def worker_rss_mb(server: Server) -> list[float]:
+    """Resident memory (VmRSS) of each of the server's worker processes, in MB."""
+    sizes = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                if int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1]) != server.process.pid:
+                    continue
+                for line in Path(entry.path, "status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        sizes.append(int(line.split()[1]) / 1024)
+    return sorted(sizes)
+
+
+# -- the servers ------------------------------------------------------------------------------------
 
 
 def recours_env(database_url: str, token: str, public_base_url: str) -> dict[str, str]:
@@ -520,47 +601,6 @@ def recours_env(database_url: str, token: str, public_base_url: str) -> dict[str
     }
 
 
-def bench_recours(
-    name: str, database_url: str, config: GunicornConfig, loads: list[Load], workdir: Path, token: str, problems: list[str]
-) -> list[Figures]:
-    """Serve Recours on ``database_url`` and measure both webhooks under each load shape."""
-    port = free_port()
-    # Twilio signs the URL it calls. Here that is the server itself; behind a proxy it would be the
-    # public https URL, and signing would cost the same.
-    public_base_url = f"http://127.0.0.1:{port}"
-    log_path = workdir / f"gunicorn-{name.replace(' ', '-')}.log"
-    print(f"  {name}: gunicorn on :{port} ...", flush=True)
-    figures = []
-    with gunicorn(name, "app:create_app()", recours_env(database_url, token, public_base_url), config, port, log_path) as server:
-        preflight(server, token, public_base_url)
-        for load in loads:
-            for path in (VOICE, MENU):
-                result = measure(server, name, path, load, workdir, token=token, database_url=database_url, public_base_url=public_base_url)
-                summary = f"{result.rps:.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors"
-                print(f"    {path} x{load.connections}: {summary}", flush=True)
-                figures.append(result)
-    problems.extend(f"{name} server log: {line}" for line in server_log_problems(log_path))
-    return figures
-
-
-def bench_bare(
-    name: str, twiml: str, config: GunicornConfig, loads: list[Load], workdir: Path, token: str, problems: list[str]
-) -> list[Figures]:
-    """Serve the bare app and measure it under each load shape (it answers every path the same)."""
-    port = free_port()
-    log_path = workdir / f"gunicorn-{name.replace(' ', '-')}.log"
-    env = {**os.environ, "BENCH_BARE_TWIML": twiml}
-    print(f"  {name}: gunicorn on :{port} ...", flush=True)
-    figures = []
-    with gunicorn(name, "bench.bare_app:create_app()", env, config, port, log_path) as server:
-        for load in loads:
-            result = measure(server, name, VOICE, load, workdir, token=token, database_url=None, public_base_url=server.base_url)
-            print(f"    x{load.connections}: {result.rps:.0f} req/s, p99 {result.p99_ms:.1f} ms, {result.errors} errors", flush=True)
-            figures.append(result)
-    problems.extend(f"{name} server log: {line}" for line in server_log_problems(log_path))
-    return figures
-
-
 def sample_menu_twiml(database_url: str, token: str) -> str:
     """Our real answer to a new call, made in-process, so the bare app can send the same bytes."""
     from app import create_app
@@ -577,6 +617,215 @@ def sample_menu_twiml(database_url: str, token: str) -> str:
         return response.get_data(as_text=True)
     finally:
         app.extensions["recours.db"].engine.dispose()
+
+
+def start_servers(
+    stack: contextlib.ExitStack, args: argparse.Namespace, config: GunicornConfig, workdir: Path, token: str, report: dict[str, Any]
+) -> tuple[list[Target], list[Target]]:
+    """Every server of the run, started once and kept up (idle between its measures): the bare app,
+    the toy IVR, Recours on SQLite and on PostgreSQL. Returns (baselines, Recours targets)."""
+    sqlite_url = f"sqlite:///{workdir / 'recours.sqlite3'}"
+    prepare_database(sqlite_url)
+    menu_twiml = sample_menu_twiml(sqlite_url, token)
+
+    def serve(name: str, app_spec: str, env_for) -> Server:
+        port = free_port()
+        log_path = workdir / f"gunicorn-{name.replace(' ', '-')}.log"
+        print(f"  {name}: gunicorn on :{port}", flush=True)
+        return stack.enter_context(gunicorn(name, app_spec, env_for(f"http://127.0.0.1:{port}"), config, port, log_path))
+
+    bare = serve("bare Flask", "bench.bare_app:create_app()", lambda _base: {**os.environ, "BENCH_BARE_TWIML": menu_twiml})
+    toy = serve(
+        "toy IVR", "bench.toy_ivr:create_app()", lambda base: {**os.environ, "BENCH_TOY_TOKEN": token, "BENCH_PUBLIC_BASE_URL": base}
+    )
+    baselines = [Target(bare, "bare Flask", VOICE), Target(toy, "toy IVR", VOICE)]
+    ours: list[Target] = []
+    backends = []
+    if args.only in (None, "postgresql"):
+        why_not = postgres_reachable()
+        if why_not is not None:
+            print(f"  PostgreSQL skipped: not reachable at {POSTGRES_ADMIN_URL} ({why_not})")
+            report["postgresql_skipped"] = why_not
+        else:
+            backends.append(("Recours PostgreSQL", stack.enter_context(postgres_database())))
+    if args.only in (None, "sqlite"):
+        backends.append(("Recours SQLite", sqlite_url))
+    for name, url in backends:
+        server = serve(name, "app:create_app()", lambda base, url=url: recours_env(url, token, base))
+        preflight(server, token)
+        ours += [Target(server, name, path, url) for path in (VOICE, MENU, STATUS)]
+    return baselines, ours
+
+
+# -- report -----------------------------------------------------------------------------------------
+
+
+def print_table(figures: list[Figures]) -> None:
+    columns = f"{'rnd':>3} {'app':<18} {'webhook':<15} {'conns':>5} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7}"
+    header = f"{columns} {'errors':>6} {'vs bare':>7} {'srv CPU ms/req':>14} {'CPU busy':>8}"
+    print(header)
+    print("-" * len(header))
+    for f in figures:
+        ratio = "" if f.ratio_to_bare is None else f"{f.ratio_to_bare:.2f}"
+        print(
+            f"{f.round:>3} {f.app:<18} {f.webhook:<15} {f.connections:>5} {f.rps:>7.0f} {f.p50_ms:>7.1f} {f.p90_ms:>7.1f}"
+            f" {f.p99_ms:>7.1f} {f.max_ms:>7.1f} {f.errors:>6} {ratio:>7} {f.server_cpu_ms_per_request:>14.2f}"
+            f" {f.machine_busy_percent:>7.0f}%"
+        )
+
+
+def summarise(figures: list[Figures], connections: int, rss: dict[str, tuple[int, list[float]]]) -> list[dict[str, Any]]:
+    """One line per app and webhook: medians over the rounds, the ratio to bare with its spread."""
+    lines = []
+    for label in dict.fromkeys(f.label for f in figures):
+        many = [f for f in figures if f.label == label and f.connections == connections]
+        one = [f for f in figures if f.label == label and f.connections == 1]
+        ratios = [f.ratio_to_bare for f in many if f.ratio_to_bare is not None]
+        served, sizes = rss.get(many[0].app, (0, []))
+        lines.append(
+            {
+                "label": label,
+                "app": many[0].app,
+                "webhook": many[0].webhook,
+                "rounds": len(many),
+                "rps_median": statistics.median(f.rps for f in many),
+                "ratio_median": statistics.median(ratios) if ratios else None,
+                "ratio_min": min(ratios) if ratios else None,
+                "ratio_max": max(ratios) if ratios else None,
+                "p50_ms": statistics.median(f.p50_ms for f in many),
+                "p99_ms": statistics.median(f.p99_ms for f in many),
+                "p99_ms_worst": max(f.p99_ms for f in many),
+                "p50_ms_1": statistics.median(f.p50_ms for f in one) if one else None,
+                "p99_ms_1": statistics.median(f.p99_ms for f in one) if one else None,
+                "cpu_ms_per_request": statistics.median(f.server_cpu_ms_per_request for f in many),
+                "requests_served": served,
+                "worker_rss_mb": sizes,
+            }
+        )
+    return lines
+
+
+def print_summary(lines: list[dict[str, Any]], connections: int) -> None:
+    header = (
+        f"{'app':<18} {'webhook':<15} {'req/s':>6} {'x bare (min-max)':>17} {f'p50/p99 ms x{connections}':>16}"
+        f" {'p50/p99 ms x1':>14} {'CPU ms/req':>10} {'worker RSS MB (after requests)':>32}"
+    )
+    print(header)
+    print("-" * len(header))
+    for line in lines:
+        ratio = "1" if line["ratio_median"] is None else f"{line['ratio_median']:.2f} ({line['ratio_min']:.2f}-{line['ratio_max']:.2f})"
+        single = "" if line["p50_ms_1"] is None else f"{line['p50_ms_1']:.1f}/{line['p99_ms_1']:.1f}"
+        rss = "/".join(f"{size:.0f}" for size in line["worker_rss_mb"])
+        print(
+            f"{line['app']:<18} {line['webhook']:<15} {line['rps_median']:>6.0f} {ratio:>17}"
+            f" {line['p50_ms']:>7.1f}/{line['p99_ms']:<8.1f} {single:>14} {line['cpu_ms_per_request']:>10.2f}"
+            f" {rss:>20} ({line['requests_served']:,})"
+        )
+
+
+def target_lines(lines: list[dict[str, Any]]) -> list[str]:
+    verdicts = []
+    for line in lines:
+        if line["ratio_median"] is None or not line["app"].startswith("Recours"):
+            continue
+        verdict = "ok" if line["ratio_median"] >= TARGET_RATIO else "MISSED"
+        text = f"  {line['label']:<34} {line['ratio_median']:.2f} x bare (>= {TARGET_RATIO}) {verdict:<6}"
+        if "PostgreSQL" in line["app"]:
+            text += f"  p99 {line['p99_ms']:.1f} ms (<= {TARGET_P99_MS:.0f} ms) {'ok' if line['p99_ms'] <= TARGET_P99_MS else 'MISSED'}"
+        biggest = max(line["worker_rss_mb"], default=0.0)
+        text += f"  RSS {biggest:.0f} MB (<= {TARGET_RSS_MB:.0f}) {'ok' if biggest <= TARGET_RSS_MB else 'MISSED'}"
+        verdicts.append(text)
+    return verdicts
+
+
+def run_load(args: argparse.Namespace, config: GunicornConfig, loads: list[Load], workdir: Path, report: dict[str, Any]) -> list[Figures]:
+    """Every server up at once, then ``--rounds`` rounds: in each, the bare app, the toy IVR and every
+    Recours webhook one after the other (A B A B ...), so a change in what else runs on the machine
+    touches the baselines and Recours alike; each ratio is taken within its round. The single-connection
+    shape runs in the first round only. Then each server is topped up to ``--rss-after`` requests per
+    worker and its workers' resident memory read."""
+    token = secrets.token_hex(16)
+    problems: list[str] = report.setdefault("problems", [])
+    figures: list[Figures] = []
+    rss: dict[str, tuple[int, list[float]]] = {}
+    print("Servers:")
+    with contextlib.ExitStack() as stack:
+        baselines, ours = start_servers(stack, args, config, workdir, token, report)
+        targets = [*baselines, *ours]
+        for number in range(1, args.rounds + 1):
+            print(f"Round {number}:", flush=True)
+            for load in loads if number == 1 else loads[:1]:
+                bare_rps = None
+                for target in targets:
+                    result = measure(target, load, workdir, token, number)
+                    if target.app == "bare Flask":
+                        bare_rps = result.rps
+                    elif bare_rps:
+                        result.ratio_to_bare = round(result.rps / bare_rps, 3)
+                    ratio = "" if result.ratio_to_bare is None else f" ({result.ratio_to_bare:.2f} x bare)"
+                    print(f"  {target.app} {result.webhook} x{load.connections}: {result.rps:.0f} req/s{ratio}, p99 {result.p99_ms:.1f} ms,"
+                          f" {result.errors} errors", flush=True)  # fmt: skip
+                    figures.append(result)
+        for target in targets:
+            server = target.server
+            if server.name in rss:
+                continue
+            wanted = args.rss_after * config.workers
+            if server.served < wanted:
+                top_up = Target(server, target.app, VOICE, target.database_url)
+                seconds = 2
+                marker = MARKERS[VOICE] if top_up.stateful else "<Response"
+                while server.served < wanted:
+                    run_wrk(server, measure_pool(top_up, workdir, token), marker, seconds, 16, 2)
+                    seconds = min(seconds * 2, 16)
+            rss[server.name] = (server.served, worker_rss_mb(server))
+            problems.extend(f"{server.name} server log: {line}" for line in server_log_problems(server.log_path))
+    lines = summarise(figures, loads[0].connections, rss)
+    report["summary"] = lines
+    print("\nEvery measure (srv CPU = gunicorn master + workers; CPU busy = whole machine: server, wrk and PostgreSQL)")
+    print_table(figures)
+    print(f"\nMedians over {args.rounds} rounds (x bare: within each round; x1: first round only)")
+    print_summary(lines, loads[0].connections)
+    print("Targets:")
+    for line in target_lines(lines):
+        print(line)
+    return figures
+
+
+def measure_pool(target: Target, workdir: Path, token: str, size: int = 20_000) -> Path:
+    """Requests of new calls to ``/twilio/voice`` (or the baseline's), to top a server up."""
+    file = workdir / "top-up.requests"
+    write_requests(file, token, target.server.base_url, VOICE, [new_call_sid() for _ in range(size)])
+    return file
+
+
+def loud(lines: list[str]) -> None:
+    bar = "!" * 100
+    print(f"\n{bar}")
+    for line in lines:
+        print(f"!!! {line}")
+    print(bar)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.webhooks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of every app and webhook (default 3)")
+    parser.add_argument("--duration", type=int, default=5, help="seconds measured per app, webhook, load and round (default 5)")
+    parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each measure (default 2)")
+    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (default 16)")
+    parser.add_argument("--no-single", action="store_true", help="skip the single-connection (service time) runs")
+    parser.add_argument("--rss-after", type=int, default=10_000, help="requests per worker before reading its RSS (default 10,000)")
+    parser.add_argument("--workers", type=int, default=GunicornConfig.workers, help="gunicorn workers (default: see GunicornConfig)")
+    parser.add_argument("--threads", type=int, default=GunicornConfig.threads, help="threads per worker (default: see GunicornConfig)")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend only (the baselines are always measured)")
+    parser.add_argument("--no-simulator", action="store_true", help="skip the simulated time-to-first-ring figure")
+    return parser.parse_args(argv)
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    # SIGTERM/SIGHUP behave like Ctrl-C: unwinding runs the finally blocks that stop the servers and
+    # drop the PostgreSQL database.
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 # -- the simulated figure ---------------------------------------------------------------------------
@@ -634,111 +883,6 @@ def first_ring_figure(workdir: Path) -> dict[str, Any] | None:
     return figure
 
 
-# -- report -----------------------------------------------------------------------------------------
-
-
-def print_table(figures: list[Figures]) -> None:
-    columns = f"{'app':<20} {'webhook':<15} {'conns':>5} {'req/s':>7} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7} {'max ms':>7}"
-    header = f"{columns} {'errors':>6} {'vs bare':>7} {'srv CPU ms/req':>14} {'CPU busy':>8}"
-    print(header)
-    print("-" * len(header))
-    for f in figures:
-        ratio = "" if f.ratio_to_bare is None else f"{f.ratio_to_bare:.2f}"
-        print(
-            f"{f.app:<20} {f.webhook:<15} {f.connections:>5} {f.rps:>7.0f} {f.p50_ms:>7.1f} {f.p90_ms:>7.1f} {f.p99_ms:>7.1f}"
-            f" {f.max_ms:>7.1f} {f.errors:>6} {ratio:>7} {f.server_cpu_ms_per_request:>14.2f} {f.machine_busy_percent:>7.0f}%"
-        )
-
-
-def target_lines(figures: list[Figures]) -> list[str]:
-    """The targets, judged on the 16-connection runs (those with a ratio to the ceiling)."""
-    lines = []
-    for f in figures:
-        if f.ratio_to_bare is None:
-            continue
-        verdict = "ok" if f.ratio_to_bare >= TARGET_RATIO else "MISSED"
-        line = f"  {f.label:<34} throughput {f.ratio_to_bare:.2f} x bare (>= {TARGET_RATIO}) {verdict:<6}"
-        if f.cpu_ratio_to_bare is not None:
-            line += f" [by server CPU per request: {f.cpu_ratio_to_bare:.2f}]"
-        if "PostgreSQL" in f.app:
-            p99 = "ok" if f.p99_ms <= TARGET_P99_MS else "MISSED"
-            line += f"  p99 {f.p99_ms:.1f} ms (<= {TARGET_P99_MS:.0f} ms) {p99}"
-        lines.append(line)
-    return lines
-
-
-def loud(lines: list[str]) -> None:
-    bar = "!" * 100
-    print(f"\n{bar}")
-    for line in lines:
-        print(f"!!! {line}")
-    print(bar)
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench.webhooks", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds measured per app, webhook and load (default 10)")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up before each measure (default 3)")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections (default 16)")
-    parser.add_argument("--no-single", action="store_true", help="skip the single-connection (service time) runs")
-    parser.add_argument("--workers", type=int, default=GunicornConfig.workers, help="gunicorn workers (default: see GunicornConfig)")
-    parser.add_argument("--threads", type=int, default=GunicornConfig.threads, help="threads per worker (default: see GunicornConfig)")
-    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend only (the bare ceiling is always measured)")
-    parser.add_argument("--no-simulator", action="store_true", help="skip the simulated time-to-first-ring figure")
-    return parser.parse_args(argv)
-
-
-def _interrupt(signum: int, _frame: object) -> None:
-    # SIGTERM/SIGHUP behave like Ctrl-C: unwinding runs the finally blocks that stop the servers and
-    # drop the PostgreSQL database.
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def run_load(args: argparse.Namespace, config: GunicornConfig, loads: list[Load], workdir: Path, report: dict[str, Any]) -> list[Figures]:
-    """All the load runs: the ceiling first and last, Recours on SQLite and PostgreSQL in between."""
-    token = secrets.token_hex(16)
-    problems: list[str] = report.setdefault("problems", [])
-    sqlite_url = f"sqlite:///{workdir / 'recours.sqlite3'}"
-    prepare_database(sqlite_url)
-    menu_twiml = sample_menu_twiml(sqlite_url, token)
-    print("Load runs:")
-    # If the two ceilings differ, something else used the CPUs meanwhile and the ratios are less sure.
-    bare_start = bench_bare("bare Flask (start)", menu_twiml, config, loads, workdir, token, problems)
-    ours: list[Figures] = []
-    if args.only in (None, "sqlite"):
-        ours += bench_recours("Recours SQLite", sqlite_url, config, loads, workdir, token, problems)
-    if args.only in (None, "postgresql"):
-        why_not = postgres_reachable()
-        if why_not is not None:
-            print(f"  PostgreSQL skipped: not reachable at {POSTGRES_ADMIN_URL} ({why_not})")
-            report["postgresql_skipped"] = why_not
-        else:
-            with postgres_database() as postgres_url:
-                ours += bench_recours("Recours PostgreSQL", postgres_url, config, loads, workdir, token, problems)
-    bare_end = bench_bare("bare Flask (end)", menu_twiml, config, loads, workdir, token, problems)
-
-    ceilings = {load.connections: (a.rps + b.rps) / 2 for load, a, b in zip(loads, bare_start, bare_end, strict=True)}
-    bare_cpu = (bare_start[0].server_cpu_ms_per_request + bare_end[0].server_cpu_ms_per_request) / 2
-    for f in ours:
-        if f.connections == loads[0].connections and ceilings[f.connections]:
-            f.ratio_to_bare = round(f.rps / ceilings[f.connections], 3)
-            if f.server_cpu_ms_per_request > 0 and bare_cpu > 0:
-                f.cpu_ratio_to_bare = round(bare_cpu / f.server_cpu_ms_per_request, 3)
-    ceiling, drift = ceilings[loads[0].connections], abs(bare_start[0].rps - bare_end[0].rps) / max(ceilings[loads[0].connections], 1e-9)
-    report["bare_ceiling_rps"], report["bare_drift"] = round(ceiling, 1), round(drift, 3)
-    all_figures = [*bare_start, *ours, *bare_end]
-    print("\nResults (srv CPU = gunicorn master + workers; CPU busy = whole machine: server, wrk and PostgreSQL)")
-    print_table(all_figures)
-    print(f"\nbare-Flask ceiling at {loads[0].connections} connections: {ceiling:.0f} req/s", end=" ")
-    print(f"(mean of start and end, which differ by {100 * drift:.0f}%)")
-    if drift > 0.15:
-        print("note: the ceiling moved by more than 15% during the run: something else was using the CPUs")
-    print("Targets:")
-    for line in target_lines(ours):
-        print(line)
-    return all_figures
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -747,20 +891,26 @@ def main(argv: list[str] | None = None) -> int:
     config = GunicornConfig(workers=args.workers, threads=args.threads)
     loads = [Load(connections=args.connections, warmup=args.warmup, duration=args.duration)]
     if not args.no_single:
-        loads.append(Load(connections=1, wrk_threads=1, warmup=1, duration=max(2, args.duration // 2)))
+        loads.append(Load(connections=1, wrk_threads=1, warmup=1, duration=max(2, args.duration)))
     started = datetime.now(UTC)
     report: dict[str, Any] = {
         "started_at": started.isoformat(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average_at_start": os.getloadavg()},
         "gunicorn": asdict(config) | {"arguments": config.arguments()},
         "loads": [asdict(load) for load in loads],
-        "targets": {"ratio_to_bare": TARGET_RATIO, "p99_ms_postgresql": TARGET_P99_MS, "first_ring_s": TARGET_FIRST_RING_S},
+        "targets": {
+            "ratio_to_bare": TARGET_RATIO,
+            "p99_ms_postgresql": TARGET_P99_MS,
+            "worker_rss_mb": TARGET_RSS_MB,
+            "first_ring_s": TARGET_FIRST_RING_S,
+        },
+        "rounds": args.rounds,
         "problems": [],
     }
     print(f"Recours webhook benchmark: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
     print(f"gunicorn {' '.join(config.arguments())}")
     shapes = ", ".join(f"{load.connections} connection(s) for {load.warmup} s warm-up + {load.duration} s" for load in loads)
-    print(f"load: wrk with keep-alive, {shapes}, per app and webhook\n")
+    print(f"load: wrk with keep-alive, {shapes}, per app, webhook and round ({args.rounds} rounds; x1 in the first)\n")
     if os.getloadavg()[0] > 0.5:
         print("note: the machine is already busy (load average above 0.5): figures will be noisy\n")
 
