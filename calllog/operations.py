@@ -6,16 +6,17 @@ safe to call twice with the same facts: Twilio retries, duplicates and reorders 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, null, select, update
+from sqlalchemy import String, bindparam, delete, null, select, update
 from sqlalchemy.orm import Session
 
 from calllog import events as ev
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome, StatusEvent
-from core.db import dialect_insert, insert_ignoring_duplicates
+from core.db import UTCDateTime, dialect_insert_for, insert_ignoring_duplicates
 from core.phones import try_e164
 from directory.models import GpPhone
 
@@ -54,22 +55,29 @@ def open_call(session: Session, sid: str, caller: str, dialled: str, at: datetim
     One statement: an upsert that returns the row, and on PostgreSQL locks it like ``FOR UPDATE``.
     Attempts and the callback request load only if the flow looks at them.
     """
-    caller_e164 = try_e164(caller)
-    gp_id = select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164).scalar_subquery() if caller_e164 else None
-    insert = dialect_insert(session, Call).values(
-        sid=sid,
-        caller=caller[:64],
+    values = {"sid": sid, "caller": caller[:64], "caller_e164": try_e164(caller), "dialled": dialled[:64], "started_at": at}
+    upsert = _open_call_upsert(session.get_bind().dialect.name)
+    return session.scalars(upsert, values, execution_options={"populate_existing": True}).one()
+
+
+@functools.cache
+def _open_call_upsert(dialect: str):
+    """The upsert of :func:`open_call`, built once per database: building it (its ``excluded`` columns
+    above all) cost more than running it. The GP is looked up by the caller's number in the statement."""
+    caller_e164 = bindparam("caller_e164", type_=String())
+    insert = dialect_insert_for(dialect, Call).values(
+        sid=bindparam("sid", type_=String()),
+        caller=bindparam("caller", type_=String()),
         caller_e164=caller_e164,
-        gp_id=gp_id,
-        dialled=dialled[:64],
+        gp_id=select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164).scalar_subquery(),
+        dialled=bindparam("dialled", type_=String()),
         language="fr",
         menu_failures=0,
-        started_at=at,
+        started_at=bindparam("started_at", type_=UTCDateTime()),
         status_rank=0,
     )
     # DO UPDATE (of nothing that changes) rather than DO NOTHING, so an existing row is returned too.
-    upsert = insert.on_conflict_do_update(index_elements=["sid"], set_={"sid": insert.excluded.sid}).returning(Call)
-    return session.scalars(upsert, execution_options={"populate_existing": True}).one()
+    return insert.on_conflict_do_update(index_elements=["sid"], set_={"sid": insert.excluded.sid}).returning(Call)
 
 
 def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: datetime) -> None:

@@ -188,7 +188,11 @@ def read_session() -> Session:
 
 def dialect_insert(session: Session, model: type[Base]):
     """``INSERT`` with the ``ON CONFLICT`` clauses of the session's database (SQLite or PostgreSQL)."""
-    dialect = session.get_bind().dialect.name
+    return dialect_insert_for(session.get_bind().dialect.name, model)
+
+
+def dialect_insert_for(dialect: str, model: type[Base]):
+    """``INSERT`` with the ``ON CONFLICT`` clauses of ``dialect`` ("sqlite" or "postgresql")."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif dialect == "sqlite":
