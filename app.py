@@ -12,12 +12,10 @@ from core import db, logmask
 from core.config import load_settings
 
 
-def create_app(config: Mapping[str, str] | None = None) -> Flask:
-    """Build the application. ``config`` overrides environment variables (same names), for tests."""
+def create_app(config: Mapping[str, str] | None = None, *, hotline_only: bool = False) -> Flask:
+    """Build the application. ``config`` overrides environment variables (same names), for tests.
+    ``hotline_only``: see :func:`create_hotline_app`."""
     app = Flask(__name__, instance_relative_config=True)
-    from web.params import IdConverter
-
-    app.url_map.converters["int"] = IdConverter  # ids beyond 64 bits are no route (404), never a 500
     os.makedirs(app.instance_path, exist_ok=True)
     env = {**os.environ, **(config or {})}
     settings = load_settings(env, app.instance_path)
@@ -31,6 +29,30 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     from webhooks import blueprint as twilio_webhooks
 
     app.register_blueprint(twilio_webhooks)
+    if not hotline_only:
+        _add_pages_api_reports_and_commands(app, env)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int]:
+        """For the reverse proxy and the load balancer: the process is up."""
+        return "ok", 200
+
+    return app
+
+
+def create_hotline_app(config: Mapping[str, str] | None = None) -> Flask:
+    """What Twilio calls and nothing else: the webhooks and ``/healthz``, for the workers a reverse proxy
+    sends ``/twilio/*`` to (README, "Production"). No page, API, report or command module is imported:
+    a webhook worker holds tens of MB less (``make bench`` prints its resident memory). Everything else
+    (pages, API, ``flask`` commands) is :func:`create_app`'s, on the same database."""
+    return create_app(config, hotline_only=True)
+
+
+def _add_pages_api_reports_and_commands(app: Flask, env: Mapping[str, str]) -> None:
+    from web.params import IdConverter
+
+    # Before the routes that use it (the webhooks have no id in their paths).
+    app.url_map.converters["int"] = IdConverter  # ids beyond 64 bits are no route (404), never a 500
     from web import init_app as init_web_app
 
     init_web_app(app)
@@ -60,10 +82,3 @@ def create_app(config: Mapping[str, str] | None = None) -> Flask:
     import reports
 
     reports.init_app(app, env)
-
-    @app.get("/healthz")
-    def healthz() -> tuple[str, int]:
-        """For the reverse proxy and the load balancer: the process is up."""
-        return "ok", 200
-
-    return app

@@ -120,6 +120,8 @@ class GunicornConfig:
             f"--keep-alive={self.keep_alive}",
             "--graceful-timeout=5",
             "--log-level=warning",
+            # As in production (gunicorn.conf.py): the app is built in the master before the workers fork.
+            "--preload",
             # gunicorn 27 opens a control socket at a fixed path by default; two servers would collide.
             "--no-control-socket",
         ]
@@ -651,7 +653,8 @@ def start_servers(
     if args.only in (None, "sqlite"):
         backends.append(("Recours SQLite", sqlite_url))
     for name, url in backends:
-        server = serve(name, "app:create_app()", lambda base, url=url: recours_env(url, token, base))
+        entry = "app:create_hotline_app()" if args.entry == "hotline" else "app:create_app()"
+        server = serve(name, entry, lambda base, url=url: recours_env(url, token, base))
         preflight(server, token)
         ours += [Target(server, name, path, url) for path in (VOICE, MENU, STATUS)]
     return baselines, ours
@@ -818,6 +821,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=GunicornConfig.workers, help="gunicorn workers (default: see GunicornConfig)")
     parser.add_argument("--threads", type=int, default=GunicornConfig.threads, help="threads per worker (default: see GunicornConfig)")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend only (the baselines are always measured)")
+    parser.add_argument(
+        "--entry",
+        choices=["hotline", "full"],
+        default="hotline",
+        help="Recours served by app:create_hotline_app() (webhooks only, the default) or app:create_app() (pages, API and commands too)",
+    )
     parser.add_argument("--no-simulator", action="store_true", help="skip the simulated time-to-first-ring figure")
     return parser.parse_args(argv)
 
