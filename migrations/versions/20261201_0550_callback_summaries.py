@@ -1,7 +1,7 @@
 """Reports that do not grow with history: callback requests summarised by the day they were done.
 
 Revision ID: 0550
-Revises: 0602
+Revises: 0900
 Create Date: 2026-12-01 14:00:00.000000
 
 ``report_callbacks`` counts the done requests of each summarised local day; two indexes serve the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0550"
-down_revision = "0602"
+down_revision = "0900"
 branch_labels = None
 depends_on = None
 
