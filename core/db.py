@@ -92,10 +92,10 @@ def _executed(state) -> None:
         state.session.info[_WROTE] = True
 
 
-@event.listens_for(ReadSession, "after_commit")
-@event.listens_for(ReadSession, "after_rollback")
-def _transaction_ended(session: Session) -> None:
-    session.info.pop(_WROTE, None)
+@event.listens_for(ReadSession, "after_transaction_end")
+def _transaction_ended(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint rolled back inside it
+        session.info.pop(_WROTE, None)
 
 
 def make_engine(url: str) -> Engine:

@@ -76,5 +76,14 @@ def test_closing_a_read_session_writes_nothing_it_holds(app, session):
         cardio.name_fr = "changed by a reader"
         reader.flush()  # even flushed, the change is rolled back, not committed, at close
 
+    with db.database().read_sessions() as reader:
+        cardio = reader.scalars(select(Specialty).where(Specialty.code == "cardio")).one()
+        cardio.name_fr = "changed before a savepoint"
+        reader.flush()
+        savepoint = reader.begin_nested()  # a preview: changed, then rolled back; the change before stays
+        cardio.name_en = "changed in the savepoint"
+        reader.flush()
+        savepoint.rollback()
+
     session.expire_all()
     assert session.scalars(select(Specialty.name_fr).where(Specialty.code == "cardio")).one() == "Cardiologie"
