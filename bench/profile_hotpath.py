@@ -82,10 +82,12 @@ class Plain:
 
 
 def build_app(database_url: str, token: str):
-    from app import create_app
+    from app import create_hotline_app
 
-    return create_app(
+    return create_hotline_app(
         {
+            "RECOURS_ENV": "development",  # the notification backend that only logs
+            "SECRET_KEY": secrets.token_hex(16),
             "DATABASE_URL": database_url,
             "TWILIO_AUTH_TOKEN": token,
             "PUBLIC_BASE_URL": PUBLIC_BASE_URL,

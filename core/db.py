@@ -18,6 +18,7 @@ from sqlalchemy.types import TypeDecorator
 
 from core import deadline
 from core.config import WebhookBudget
+from core.pool import ping_after_idle
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -136,16 +137,19 @@ def make_engine(url: str, budget: WebhookBudget | None = None) -> Engine:
 
         return engine
     if budget is None:
-        return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=10, max_overflow=10)
+        # Not pool_pre_ping, a round trip on every checkout: only a connection that sat idle is pinged.
+        ping_after_idle(engine)
+        return engine
     options = f"-c statement_timeout={budget.statement_timeout_ms} -c lock_timeout={budget.lock_timeout_ms}"
     engine = create_engine(
         url,
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=True,
         pool_timeout=budget.pool_timeout,
         connect_args={"connect_timeout": budget.connect_timeout, "options": options},
     )
+    ping_after_idle(engine)
     if engine.dialect.driver == "psycopg":
 
         @event.listens_for(engine, "do_connect")
