@@ -10,6 +10,9 @@ A role either may not do an action at all (absent from its row), or may do it wi
   flag, leave) belongs to every department the senior is a member of, and a head may change it only
   when all of them are theirs (:meth:`Target.senior_record`): a senior shared with another department is
   changed by an administrator, never by one head behind the other's back;
+- ``MEMBER`` — on what belongs to a department the user's senior record is a member of (staff lists and
+  heads, :func:`accounts.scope.departments_of_senior`): a senior reads the rota of their own
+  specialties, never another department's;
 - ``SELF`` — on the user's own senior record (their duty, phones, leave, swaps, iCal link); a user who is
   not linked to a senior has nothing of their own.
 """
@@ -26,17 +29,19 @@ from accounts.models import Role
 class Scope(enum.StrEnum):
     ALL = "all"
     OWN_DEPARTMENTS = "own_departments"
+    MEMBER = "member_departments"
     SELF = "self"
 
 
-A, D, S = Scope.ALL, Scope.OWN_DEPARTMENTS, Scope.SELF
+A, D, M, S = Scope.ALL, Scope.OWN_DEPARTMENTS, Scope.MEMBER, Scope.SELF
 ADMIN, HEAD, MANAGER, SENIOR = Role.ADMIN, Role.HEAD, Role.MANAGER, Role.SENIOR
 
 MATRIX: dict[str, dict[Role, Scope]] = {
     # Who is on duty now, every specialty: the hotline's answer is no secret inside the hospital.
     "board.view": {ADMIN: A, HEAD: A, MANAGER: A, SENIOR: A},
-    # A specialty's rota as a week or a month, with gaps and conflicts.
-    "rota.view": {ADMIN: A, HEAD: A, MANAGER: A},
+    # A specialty's rota as a week or a month, with gaps and conflicts; a senior, read-only, the rota of
+    # their own departments' specialties (where they pick a colleague's duty to ask for a swap).
+    "rota.view": {ADMIN: A, HEAD: A, MANAGER: A, SENIOR: M},
     # Rotations, single shifts, overrides, leave.
     "rota.edit": {ADMIN: A, HEAD: D},
     # A head approves or rejects the swaps of their departments (rota.operations requires a head).
@@ -73,6 +78,8 @@ class Principal:
     role: Role
     senior_id: int | None = None
     headed_department_ids: frozenset[int] = frozenset()
+    # The departments the user's senior record belongs to (staff lists and heads): the MEMBER scope.
+    member_department_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -128,12 +135,14 @@ def can(principal: Principal | None, action: str, target: Target | None = None) 
         return True
     if scope is Scope.SELF:
         return principal.senior_id is not None and (target.senior_id is None or target.senior_id == principal.senior_id)
-    # OWN_DEPARTMENTS: a page of lists is open (it shows only their departments); one thing must be theirs.
+    # OWN_DEPARTMENTS and MEMBER: a page of lists is open (it shows only their departments); one thing
+    # must be theirs.
     if not target.about_one_thing:
         return True
+    theirs = principal.member_department_ids if scope is Scope.MEMBER else principal.headed_department_ids
     if target.needs_every_department:
-        return bool(target.department_ids) and target.department_ids <= principal.headed_department_ids
-    return bool(target.department_ids & principal.headed_department_ids)
+        return bool(target.department_ids) and target.department_ids <= theirs
+    return bool(target.department_ids & theirs)
 
 
 def visible_department_ids(principal: Principal, action: str) -> frozenset[int] | None:
@@ -143,6 +152,8 @@ def visible_department_ids(principal: Principal, action: str) -> frozenset[int] 
         return None
     if scope is Scope.OWN_DEPARTMENTS:
         return principal.headed_department_ids
+    if scope is Scope.MEMBER:
+        return principal.member_department_ids
     return frozenset()
 
 

@@ -28,7 +28,10 @@ def headed_department_ids(session: Session, senior_id: int | None) -> frozenset[
 
 def principal_of(session: Session, user: User) -> Principal:
     headed = headed_department_ids(session, user.senior_id) if user.role is Role.HEAD else frozenset()
-    return Principal(role=user.role, senior_id=user.senior_id, headed_department_ids=headed)
+    # Only a senior account reads through its membership (the MEMBER scope): the other roles' scopes
+    # never look at it, so their requests skip the query.
+    member = departments_of_senior(session, user.senior_id) if user.role is Role.SENIOR and user.senior_id is not None else frozenset()
+    return Principal(role=user.role, senior_id=user.senior_id, headed_department_ids=headed, member_department_ids=member)
 
 
 def departments_of_senior(session: Session, senior_id: int) -> frozenset[int]:

@@ -10,13 +10,14 @@ from flask import Blueprint, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from accounts.access import Target
 from core import clock, db
 from rota.coverage import duty_timeline
 from rota.models import Department, Specialty
 from rota.queries import on_duty
 from web.duty_views import SpecialtyNow, layers_of_answer
 from web.formatting import local_datetime
-from web.security import requires
+from web.security import allowed, requires
 
 blueprint = Blueprint("board", __name__)
 
@@ -51,6 +52,14 @@ def index():
         )
     departments = [(name, list(items)) for name, items in groupby(rows, key=lambda r: r.department)]
     gaps = sum(1 for r in rows if r.layers.gap)
+    # A specialty's name links to its rota only for those who may read it (a senior: their departments').
+    rota_links = {s.id for s in specialties if allowed("rota.view", Target.departments(s.department_id))}
     return render_template(
-        "board/index.html", departments=departments, now=now, gaps=gaps, local_datetime=local_datetime, paris=ZoneInfo("Europe/Paris")
+        "board/index.html",
+        departments=departments,
+        now=now,
+        gaps=gaps,
+        local_datetime=local_datetime,
+        paris=ZoneInfo("Europe/Paris"),
+        rota_links=rota_links,
     )

@@ -28,6 +28,8 @@ class Segment:
     people: tuple[PersonView, ...]
     gap: bool = False
     conflict: bool = False
+    starts_at: datetime | None = None  # the instants behind ``starts`` and ``ends`` (a pick on the calendar)
+    ends_at: datetime | None = None
 
 
 @dataclass
@@ -87,11 +89,13 @@ def build(session: Session, specialty_id: int, zone: ZoneInfo, first: date, last
                     tuple(people),
                     gap=not people,
                     conflict=any(p.senior_id in clash for p in people),
+                    starts_at=s,
+                    ends_at=e,
                 )
                 if target and target[-1].people == segment.people and target[-1].ends == segment.starts and target[-1].gap == segment.gap:
-                    target[-1] = Segment(
-                        target[-1].starts, segment.ends, segment.people, segment.gap, target[-1].conflict or segment.conflict
-                    )
+                    before = target[-1]
+                    conflict = before.conflict or segment.conflict
+                    target[-1] = Segment(before.starts, segment.ends, segment.people, segment.gap, conflict, before.starts_at, e)
                 else:
                     target.append(segment)
         days.append(entry)

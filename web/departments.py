@@ -42,14 +42,12 @@ def specialty_target(specialty_id: int) -> Target:
 @blueprint.get("/departments")
 @requires("rota.view")
 def index():
-    """Every department and its specialties, with links to their rotas."""
-    departments = (
-        db.session()
-        .scalars(
-            select(Department).options(selectinload(Department.specialties), selectinload(Department.head_links)).order_by(Department.name)
-        )
-        .all()
-    )
+    """Every department and its specialties, with links to their rotas (a senior: their own departments)."""
+    query = select(Department).options(selectinload(Department.specialties), selectinload(Department.head_links)).order_by(Department.name)
+    visible = visible_departments("rota.view")
+    if visible is not None:
+        query = query.where(Department.id.in_(sorted(visible)))
+    departments = db.session().scalars(query).all()
     editable = visible_departments("specialty.edit")
     return render_template("departments/index.html", departments=departments, editable=editable)
 

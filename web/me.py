@@ -16,6 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from accounts import operations as accounts_operations
 from accounts.access import Target
 from accounts.models import User
+from accounts.scope import senior_ids_of_departments
 from api.feeds import calendar_response
 from core import clock, db
 from rota import operations
@@ -28,8 +29,8 @@ from web.forms import ConfirmForm, EditForm, Form, check_length, local_datetime_
 from web.i18n import _, lazy
 from web.my_duty import duties_of
 from web.phones_field import PhoneListField
-from web.rota_pages import LeaveFields, senior_choices, senior_zone
-from web.security import principal, public, requires, signed_in_user
+from web.rota_pages import LeaveFields, senior_zone
+from web.security import allowed, principal, public, requires, signed_in_user
 from web.swaps import STATUS_LABELS
 
 blueprint = Blueprint("me", __name__)
@@ -87,8 +88,16 @@ def index():
     leave = session.scalars(select(Leave).where(Leave.senior_id == senior.id, Leave.ends_at > now).order_by(Leave.starts_at)).all()
     names = dict(session.execute(select(Senior.id, Senior.full_name)).all())
     specialties = dict(session.execute(select(Specialty.id, Specialty.name_fr)).all())
+    mine = senior_specialty_ids(session, senior.id)
+    query = select(Specialty.id, Specialty.name_fr, Specialty.department_id).where(Specialty.id.in_(mine or [0]))
+    rotas = [
+        (sid, name)
+        for sid, name, department_id in session.execute(query.order_by(Specialty.name_fr))
+        if allowed("rota.view", Target.departments(department_id))
+    ]
     return render_template(
         "me/index.html",
+        rotas=rotas,
         senior=senior,
         duties=duties,
         swaps=swaps,
@@ -213,19 +222,44 @@ def new_swap():
     zone = senior_zone(senior.id)
     form = SwapForm()
     ids = senior_specialty_ids(session, senior.id)
-    form.specialty_id.choices = (
-        options(session.execute(select(Specialty.id, Specialty.name_fr).where(Specialty.id.in_(ids)).order_by(Specialty.name_fr)).all())
+    specialties = (
+        session.execute(
+            select(Specialty.id, Specialty.name_fr, Specialty.department_id).where(Specialty.id.in_(ids)).order_by(Specialty.name_fr)
+        ).all()
         if ids
         else []
     )
-    form.counterpart_id.choices = [c for c in senior_choices(blank=True) if c.value != senior.id]
+    form.specialty_id.choices = options([(sid, name) for sid, name, _department in specialties])
+    chosen = form.specialty_id.data if request.method == "POST" else request.args.get("specialty", type=int)
+    if chosen not in ids:
+        chosen = ids[0] if len(ids) == 1 else None
+    # Colleagues offered: the active members of the (chosen) specialty's department, never every senior.
+    departments = frozenset(d for sid, _name, d in specialties if chosen is None or sid == chosen)
+    colleagues = senior_ids_of_departments(session, departments) - {senior.id}
+    rows = (
+        session.execute(
+            select(Senior.id, Senior.full_name).where(Senior.id.in_(colleagues), Senior.active.is_(True)).order_by(Senior.full_name)
+        ).all()
+        if colleagues
+        else []
+    )
+    form.counterpart_id.choices = options([("", "—"), *rows])
+    picks: list[tuple[str, str]] = []
     if request.method == "GET":
         start, end = params.instant_or_none("start"), params.instant_or_none("end")
         if start and end:
             form.starts_at.data = local_input(start, zone)
             form.ends_at.data = local_input(end, zone)
-        if request.args.get("specialty", type=int) in ids:
-            form.specialty_id.data = request.args.get("specialty", type=int)
+        taken_from, taken_until = params.instant_or_none("return_start"), params.instant_or_none("return_end")
+        if taken_from and taken_until:
+            form.return_starts_at.data = local_input(taken_from, zone)
+            form.return_ends_at.data = local_input(taken_until, zone)
+        if chosen is not None:
+            form.specialty_id.data = chosen
+        if request.args.get("counterpart", type=int) in {sid for sid, _name in rows}:
+            form.counterpart_id.data = request.args.get("counterpart", type=int)
+        if not (start and end) and chosen is not None:
+            picks = _my_duties_to_give(senior.id, chosen, zone)
     if form.validate_on_submit():
         returns = (
             (to_instant(form.return_starts_at.data, zone), to_instant(form.return_ends_at.data, zone))
@@ -251,7 +285,22 @@ def new_swap():
         )
         if done is not None:
             return done
-    return render_template("me/form.html", form=form, title=_("Ask for a swap"))
+    return render_template("me/form.html", form=form, title=_("Ask for a swap"), picks=picks)
+
+
+def _my_duties_to_give(senior_id: int, specialty_id: int, zone) -> list[tuple[str, str]]:
+    """My coming duties in the specialty as links that fill in "my duty" and keep what was picked."""
+    now = clock.now()
+    kept = {key: request.args[key] for key in ("specialty", "counterpart", "return_start", "return_end") if key in request.args}
+    links = []
+    for duty in duties_of(db.session(), senior_id, now, now + HORIZON):
+        if duty.specialty_id != specialty_id:
+            continue
+        start = max(duty.starts_at, now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+        url = url_for(".new_swap", **kept, start=start.isoformat(), end=duty.ends_at.isoformat())
+        layer = _("primary") if duty.layer == "primary" else _("backup")
+        links.append((url, f"{local_datetime(start, zone)} → {local_datetime(duty.ends_at, zone)} · {layer}"))
+    return links
 
 
 def _answer(swap_id: int, action) -> Response:

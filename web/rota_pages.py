@@ -13,7 +13,7 @@ from wtforms.fields import DateField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from accounts.access import Target
-from accounts.scope import departments_of_senior
+from accounts.scope import departments_of_senior, senior_ids_of_departments
 from core import clock, db
 from rota import operations
 from rota import preview as pv
@@ -38,7 +38,7 @@ from web.forms import (
     within_planned_dates,
 )
 from web.i18n import N_, LazyWeekday, _, lazy, month_name, weekday_name
-from web.security import allowed, requires
+from web.security import allowed, principal, requires
 
 blueprint = Blueprint("rota_pages", __name__)
 
@@ -185,16 +185,46 @@ def _entries(specialty: Specialty, start: datetime, end: datetime) -> dict:
     return {"rotations": rotations, "shifts": shifts, "overrides": overrides, "leave": leave, "names": names}
 
 
+def _swap_picker(specialty: Specialty, can_edit: bool):
+    """On a read-only calendar, a senior who holds places in the specialty picks a duty to ask for a swap:
+    their own (to give it) or a colleague's of the specialty's department (to take it in return). A
+    function ``(segment, person) -> (url, words) | None`` for the templates; None when nothing is picked."""
+    who = principal()
+    if can_edit or who is None or who.senior_id is None or not allowed("self.swaps"):
+        return None
+    session = db.session()
+    if specialty.id not in senior_specialty_ids(session, who.senior_id):
+        return None
+    me = who.senior_id
+    colleagues = senior_ids_of_departments(session, frozenset({specialty.department_id})) - {me}
+    soon = clock.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+    def pick(segment: calendar.Segment, person) -> tuple[str, str] | None:
+        if segment.gap or segment.starts_at is None or segment.ends_at is None or segment.ends_at <= soon:
+            return None
+        start, end = max(segment.starts_at, soon).isoformat(), segment.ends_at.isoformat()
+        if person.senior_id == me:
+            return url_for("web.me.new_swap", specialty=specialty.id, start=start, end=end), _("offer this duty")
+        if person.senior_id in colleagues:
+            url = url_for("web.me.new_swap", specialty=specialty.id, counterpart=person.senior_id, return_start=start, return_end=end)
+            return url, _("ask them for a swap")
+        return None
+
+    return pick
+
+
 def _calendar_context(specialty: Specialty, first: date, last: date) -> dict:
     zone = _zone(specialty)
     cal = calendar.build(db.session(), specialty.id, zone, first, last)
     start, end = calendar.day_start(first, zone), calendar.day_start(last + timedelta(days=1), zone)
+    can_edit = allowed("rota.edit", Target.departments(specialty.department_id))
     return {
         "specialty": specialty,
         "zone": zone,
         "cal": cal,
         "today": clock.now().astimezone(zone).date(),
-        "can_edit": allowed("rota.edit", Target.departments(specialty.department_id)),
+        "can_edit": can_edit,
+        "picker": _swap_picker(specialty, can_edit),
         "weekday_name": weekday_name,
         "month_name": month_name,
         "local_day": local_day,

@@ -250,7 +250,10 @@ def test_on_a_phone_screen(browser, live, shots):
         page.goto(f"{base}/me")
         assert page.get_by_role("heading", name="Mes gardes du mois à venir").is_visible()
         page.screenshot(path=shots / "phone-my-duty.png", full_page=True)
-        assert page.goto(f"{base}/specialties/{world.neuro}/week").status == 403  # department rotas are not for seniors
+        # A senior reads their own department's rota (read-only), never another department's.
+        assert page.goto(f"{base}/specialties/{world.neuro}/week").status == 200
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the week scrolls sideways on a phone"
+        assert page.goto(f"{base}/specialties/{world.cardio}/week").status == 403
     finally:
         context.close()
 

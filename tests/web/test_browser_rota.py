@@ -1,17 +1,20 @@
 """Rota changes in Chromium (the harness of test_browser.py: Debian's Chromium through Playwright, the app
 served over HTTP in a thread, SQLite): a head approving a swap sees first what it does to coverage — here
-the backup it takes away, by name — and the preview page has no critical or serious accessibility
-violation (axe-core) on a desktop (1366 px) and on a phone (390 px).
+the backup it takes away, by name —; a senior asks for a swap by picking duties on their specialty's rota;
+the pages have no critical or serious accessibility violation (axe-core) on a desktop (1366 px) and on a
+phone (390 px).
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from app import create_app
 from core import clock, db, migrations
@@ -165,3 +168,53 @@ def test_leave_and_deletion_previews_pass_axe_and_save_only_when_confirmed(page,
     page.goto(f"{live.base}/shifts/{world.shift_a}/delete")
     assert "Ce que cela change" in text(page)
     _axe_at_both_widths(page)
+
+
+def test_a_senior_asks_for_a_swap_from_the_calendar(page, live, shots):  # noqa: F811
+    """Dr Claire Martin opens her specialty's rota from her page (read-only: no edit link), picks her
+    colleague's duty of next Wednesday, then one of her own duties on the form that opens filled in, and
+    sends: the swap is asked of that colleague for exactly those two stretches. Only her department's
+    seniors are offered as colleagues."""
+    world = live.world
+    sign_in(page, live.base, "senior")
+    page.goto(f"{live.base}/me")
+    page.get_by_role("link", name="neurologie", exact=True).click()
+    page.wait_for_url(f"{live.base}/specialties/{world.neuro}/week")
+    assert page.get_by_role("link", name="Modifier").count() == 0
+    assert page.get_by_role("link", name="Nouvelle garde ponctuelle").count() == 0
+    assert "Lecture seule." in text(page)
+    _axe_at_both_widths(page)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.get_by_role("link", name="Semaine suivante →").click()
+    page.screenshot(path=shots / "senior-week.png", full_page=True)
+    wednesday = page.locator("tr", has=page.get_by_role("rowheader", name="Principal")).locator("td[data-day^='mercredi']")
+    wednesday.get_by_role("link", name=re.compile(r"^Dr Hugo Bernard — lui demander un échange")).click()
+    page.wait_for_url(f"{live.base}/me/swaps/new?*")
+    assert page.get_by_label("Spécialité", exact=True).input_value() == str(world.neuro)
+    assert page.get_by_label("Collègue sollicité").input_value() == str(world.senior_a2)
+    offered = page.get_by_label("Collègue sollicité").locator("option").all_inner_texts()
+    assert sorted(offered) == ["Dr Hugo Bernard", "Pr Anne Chef", "—"], offered  # her department only
+    taken = page.get_by_label("En retour, je prends la sienne du").input_value()
+    assert taken.endswith("T00:00"), taken  # the Wednesday picked, from midnight
+    _axe_at_both_widths(page)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.locator("#picks-title + ul a").first.click()
+    assert page.get_by_label("Collègue sollicité").input_value() == str(world.senior_a2)  # kept
+    assert page.get_by_label("En retour, je prends la sienne du").input_value() == taken
+    given = page.get_by_label("Ma garde du").input_value()
+    assert given, "her own duty is filled in"
+    page.screenshot(path=shots / "senior-swap-form.png", full_page=True)
+    page.get_by_role("button", name="Envoyer").click()
+    page.wait_for_url(f"{live.base}/me")
+    assert "Échange demandé : votre collègue le voit sur sa page." in text(page, ".flashes")
+
+    def the_swap(session):
+        swap = session.scalars(
+            select(rota.SwapRequest).where(rota.SwapRequest.requester_id == world.senior_a).order_by(rota.SwapRequest.id.desc())
+        ).first()
+        return swap.counterpart_id, swap.status, swap.return_starts_at.astimezone(PARIS), swap.starts_at.astimezone(PARIS)
+
+    counterpart, status, return_start, start = live.arrange(the_swap)
+    assert (counterpart, status) == (world.senior_a2, rota.SwapStatus.REQUESTED)
+    assert return_start.strftime("%Y-%m-%dT%H:%M") == taken and return_start.weekday() == 2
+    assert start.strftime("%Y-%m-%dT%H:%M") == given

@@ -234,6 +234,46 @@ def test_a_senior_asks_for_a_swap(app, world, signed_in, read):
         assert swap.requester_id == world.senior_a and swap.status is SwapStatus.REQUESTED
 
 
+def test_a_swap_is_asked_only_of_a_colleague_of_the_specialty(app, world, signed_in, read):
+    """The colleagues offered are the specialty's department's members, not every senior; a colleague of
+    another department posted anyway is refused on the form, and nothing is asked."""
+    senior = signed_in("senior")
+    page = body(senior.get(f"/me/swaps/new?specialty={world.neuro}&counterpart={world.senior_b}"))
+    offered = re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]+)</option>', page.split('name="counterpart_id"')[1].split("</select>")[0])
+    assert sorted(name for _value, name in offered) == ["Dr Hugo Bernard", "Pr Anne Chef"]
+    assert 'selected value="' + str(world.senior_b) + '"' not in page  # a pre-fill outside the list is ignored
+    token = csrf_token(senior, "/me/swaps/new")
+    response = senior.post(
+        "/me/swaps/new",
+        data={
+            "csrf_token": token,
+            "specialty_id": world.neuro,
+            "counterpart_id": world.senior_b,
+            "starts_at": "2026-03-11T08:30",
+            "ends_at": "2026-03-12T08:30",
+            "note": "cardio",
+        },
+    )
+    assert response.status_code == 200 and 'id="counterpart_id-error"' in body(response)
+    with read() as session:
+        assert session.scalars(select(SwapRequest).where(SwapRequest.note == "cardio")).first() is None
+
+
+def test_a_senior_reads_their_specialtys_rota_read_only(world, signed_in):
+    senior = signed_in("senior")
+    week = body(senior.get(f"/specialties/{world.neuro}/week?start=2026-03-16"))
+    assert "Read-only" in week or "Lecture seule" in week
+    assert f"/me/swaps/new?specialty={world.neuro}&amp;counterpart={world.senior_a2}" in senior.get(
+        f"/specialties/{world.neuro}/week?start=2026-03-16"
+    ).get_data(as_text=True)  # next week is Dr Hugo Bernard's: his duty is a pick
+    assert "/rotations/" not in week and "/shifts/new" not in week  # no edit link
+    assert senior.get(f"/specialties/{world.cardio}/week").status_code == 403
+    departments = body(senior.get("/departments"))
+    assert "Neurosciences" in departments and "Cardiologie" not in departments
+    board = senior.get("/board").get_data(as_text=True)  # the board links only the rotas she may read
+    assert f"/specialties/{world.neuro}/week" in board and f"/specialties/{world.cardio}/week" not in board
+
+
 def test_ical_feed_lists_the_seniors_duties(app, world, signed_in, read):
     from accounts.models import User
 
