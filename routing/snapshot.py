@@ -24,6 +24,7 @@ behind it when the snapshot cannot answer.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import itertools
 import json
 import logging
@@ -282,6 +283,7 @@ class SnapshotKeeper:
         self._build_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self.last_error: str | None = None
         self._listen(database)
 
@@ -312,8 +314,9 @@ class SnapshotKeeper:
                 self.invalidate()
 
     def invalidate(self) -> None:
-        """A rota change was committed: the next call rebuilds the snapshot first."""
+        """A rota change was committed: calls ask the database until the thread has rebuilt it."""
         self._stale = True
+        self._wake.set()
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -323,14 +326,17 @@ class SnapshotKeeper:
             self._snapshot = self._load()
         return self._snapshot
 
-    def for_call(self, at: datetime) -> RoutingSnapshot | None:
-        """The snapshot to route a call at ``at``: rebuilt first after a change committed here or when
-        ``at`` is outside it; the one held (memory or disk) when the database cannot rebuild it."""
+    def for_call(self, at: datetime) -> tuple[RoutingSnapshot | None, bool]:
+        """The snapshot to route a call at ``at`` and whether it is current. Not current (a rota change
+        committed here since it was built, ``at`` beyond it, none yet): the thread rebuilds it at once,
+        off the request path, and meanwhile the call asks the database, the snapshot standing by."""
         snapshot = self.current()
-        if self._stale or snapshot is None or not snapshot.covers(at):
-            snapshot = self.refresh(at) or snapshot
+        # While the database fails the rebuilds, the snapshot held is the best answer there is.
+        fresh = snapshot is not None and snapshot.covers(at) and (not self._stale or self.last_error is not None)
         self.start()
-        return snapshot if snapshot is not None and snapshot.covers(at) else None
+        if not fresh:
+            self._wake.set()
+        return (snapshot if snapshot is not None and snapshot.covers(at) else None), fresh
 
     def refresh(self, at: datetime | None = None) -> RoutingSnapshot | None:
         """Rebuild from the database now; None (and the old snapshot kept) if it does not answer."""
@@ -380,12 +386,17 @@ class SnapshotKeeper:
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
         self._thread = None
 
     def _run(self) -> None:
-        while not self._stop.wait(self.poll_seconds):
+        while not self._stop.is_set():
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.tick()
             except Exception:  # the thread outlives any failure; logged
@@ -396,6 +407,7 @@ class SnapshotKeeper:
         Returns whether it rebuilt."""
         snapshot = self._snapshot
         due = snapshot is None or self._stale or self._monotonic() - self._built_monotonic >= self.refresh_seconds
+        due = due or not snapshot.covers(clock.now() + timedelta(hours=1))
         if not due:
             try:
                 with self.database.read_sessions() as session:
@@ -437,66 +449,82 @@ def stop(app: Flask) -> None:
 
 
 class Routing:
-    """The flow's questions about routing, answered by the snapshot; by the database only when the
-    snapshot cannot (none yet, an instant beyond it, a specialty or a senior it does not know)."""
+    """The flow's questions about routing. A current snapshot answers them (no database read); while it
+    is not current (``fresh`` false: a rota change committed moments ago, being rebuilt) the database
+    answers, with the snapshot held as the fallback should the database fail; the database also answers
+    what the snapshot does not know (a senior added since it was built)."""
 
-    def __init__(self, snapshot: RoutingSnapshot | None, session: Callable[[], Session], menu_cache) -> None:
-        self.snapshot = snapshot
+    def __init__(self, snapshot: RoutingSnapshot | None, session: Callable[[], Session], menu_cache, fresh: bool = True) -> None:
+        self.snapshot = snapshot if snapshot is not None else None
+        self.fresh = fresh and snapshot is not None
         self._session = session
         self._menu = menu_cache
 
+    def _ask(self, from_snapshot: Callable[[RoutingSnapshot], Any], from_database: Callable[[Session], Any]) -> Any:
+        if self.fresh:
+            return from_snapshot(self.snapshot)
+        if self.snapshot is None:
+            return from_database(self._session())
+        session = self._session()
+        try:
+            return from_database(session)
+        except Exception:
+            log.warning("routing from the snapshot held: the database did not answer", exc_info=True)
+            with contextlib.suppress(Exception):
+                session.rollback()
+            self.fresh = True  # the rest of this request does not wait for the database again
+            return from_snapshot(self.snapshot)
+
     def menu_entries(self) -> tuple[MenuEntry, ...]:
-        if self.snapshot is not None:
-            return self.snapshot.menu
-        return self._menu.entries(self._session())
+        return self._ask(lambda s: s.menu, lambda session: self._menu.entries(session))
 
     def by_direct_number(self, e164: str | None) -> MenuEntry | None:
-        if self.snapshot is not None:
-            return self.snapshot.by_direct_number(e164)
-        return self._menu.by_direct_number(self._session(), e164)
+        return self._ask(lambda s: s.by_direct_number(e164), lambda session: self._menu.by_direct_number(session, e164))
 
     def hunt_list(self, specialty_id: int, at: datetime) -> tuple[HuntEntry, ...]:
-        if self.snapshot is not None:
-            found = self.snapshot.hunt_list(specialty_id, at)
-            if found is not None:
-                return found
-        return tuple(on_duty_hunt_list(self._session(), specialty_id, at))
+        def from_snapshot(snapshot: RoutingSnapshot) -> tuple[HuntEntry, ...]:
+            found = snapshot.hunt_list(specialty_id, at)
+            return found if found is not None else tuple(on_duty_hunt_list(self._session(), specialty_id, at))
+
+        return self._ask(from_snapshot, lambda session: tuple(on_duty_hunt_list(session, specialty_id, at)))
 
     def specialty_name(self, specialty_id: int | None, language: str) -> str:
-        if self.snapshot is not None and self.snapshot.menu_entry(specialty_id) is not None:
-            return self.snapshot.specialty_name(specialty_id, language)
         from rota.queries import specialty_name
 
-        return specialty_name(self._session(), specialty_id, language)
+        return self._ask(
+            lambda s: s.specialty_name(specialty_id, language), lambda session: specialty_name(session, specialty_id, language)
+        )
 
     def gp_for(self, e164: str | None) -> tuple[int, str] | None:
-        if self.snapshot is not None:
-            return self.snapshot.gp_for(e164)
-        if not e164:
-            return None
-        row = (
-            self._session()
-            .execute(select(GpPhone.gp_id, GeneralPractitioner.full_name).join(GeneralPractitioner).where(GpPhone.e164 == e164))
-            .first()
-        )
-        return None if row is None else (row[0], row[1])
+        def from_database(session: Session) -> tuple[int, str] | None:
+            if not e164:
+                return None
+            row = session.execute(
+                select(GpPhone.gp_id, GeneralPractitioner.full_name).join(GeneralPractitioner).where(GpPhone.e164 == e164)
+            ).first()
+            return None if row is None else (row[0], row[1])
+
+        return self._ask(lambda s: s.gp_for(e164), from_database)
 
     def gp_name(self, gp_id: int | None) -> str | None:
-        if self.snapshot is not None:
-            return self.snapshot.gp_name(gp_id)
         from directory.queries import gp_name
 
-        return gp_name(self._session(), gp_id)
+        return self._ask(lambda s: s.gp_name(gp_id), lambda session: gp_name(session, gp_id))
 
     def defer_minutes(self, specialty_id: int | None, default: int) -> int:
-        if self.snapshot is not None:
-            return self.snapshot.defer_minutes.get(specialty_id, default) if specialty_id is not None else default
         from ringing.queries import defer_minutes
 
-        return defer_minutes(self._session(), specialty_id, default)
+        return self._ask(
+            lambda s: s.defer_minutes.get(specialty_id, default) if specialty_id is not None else default,
+            lambda session: defer_minutes(session, specialty_id, default),
+        )
 
     def senior(self, senior_id: int) -> tuple[str, str | None] | None:
-        if self.snapshot is not None and senior_id in self.snapshot.seniors:
-            return self.snapshot.seniors[senior_id]
-        senior = self._session().get(Senior, senior_id)
-        return None if senior is None else (senior.full_name, senior.preferred_number)
+        def from_database(session: Session) -> tuple[str, str | None] | None:
+            senior = session.get(Senior, senior_id)
+            return None if senior is None else (senior.full_name, senior.preferred_number)
+
+        def from_snapshot(snapshot: RoutingSnapshot) -> tuple[str, str | None] | None:
+            return snapshot.seniors[senior_id] if senior_id in snapshot.seniors else from_database(self._session())
+
+        return self._ask(from_snapshot, from_database)

@@ -38,7 +38,8 @@ def context(state: CallState | None = None) -> flow.Context:
     settings = glue.settings()
     now = clock.now()
     menu = current_app.extensions.setdefault("recours.menu", HotlineMenu())
-    routing = Routing(keeper_of(current_app).for_call(now), db.session, menu)
+    snapshot, fresh = keeper_of(current_app).for_call(now)
+    routing = Routing(snapshot, db.session, menu, fresh=fresh)
     return flow.Context(
         settings=settings,
         links=Links(settings.public_base_url, state),

@@ -50,7 +50,7 @@ def logged(session, sid: str) -> Call:
     return session.scalars(select(Call).where(Call.sid == sid)).one()
 
 
-def test_a_call_while_the_database_refuses_is_logged_completely_once_it_answers(app, session, hospital, simulator):
+def test_a_call_while_the_database_refuses_is_logged_completely_once_it_answers(app, session, hospital, simulator, frozen_clock):
     """The instance has its routing snapshot (it served before); the database then refuses for the
     whole call: the GP reaches the senior on duty, screened, and the log is complete after recovery."""
     session.commit()
@@ -77,7 +77,9 @@ def test_a_call_while_the_database_refuses_is_logged_completely_once_it_answers(
     assert (again.outcome, again.ended_at, again.error, again.menu_failures) == before
 
 
-def test_a_message_left_while_the_database_is_down_becomes_a_callback_request_and_is_announced(app, session, hospital, simulator):
+def test_a_message_left_while_the_database_is_down_becomes_a_callback_request_and_is_announced(
+    app, session, hospital, simulator, frozen_clock
+):
     with database_refused(app):
         result = call(simulator, gp=[Key("1"), Message(seconds=15)], default_callee=NoAnswer())
         assert len(result.recordings) == 1  # recorded once: no loop back to the recording prompt
@@ -94,7 +96,7 @@ def test_a_message_left_while_the_database_is_down_becomes_a_callback_request_an
     assert request.id in [r.id for r in announced]
 
 
-def test_the_database_failing_mid_call_loses_no_status_and_no_attempt(app, session, hospital):
+def test_the_database_failing_mid_call_loses_no_status_and_no_attempt(app, session, hospital, frozen_clock):
     """The hunt starts with the database up; it refuses from then on (the seniors' legs, the status
     callbacks, the end of the call): the hunt goes on from memory to the head, who accepts; after
     recovery every attempt, status and the outcome of the window are in the log."""
@@ -119,7 +121,7 @@ def test_the_database_failing_mid_call_loses_no_status_and_no_attempt(app, sessi
     assert statuses == len([r for r in result.requests if r.url.split("?")[0].endswith("/twilio/status")])
 
 
-def test_every_journal_line_is_json_with_its_kind(app, session, hospital, simulator):
+def test_every_journal_line_is_json_with_its_kind(app, session, hospital, simulator, frozen_clock):
     with database_refused(app):
         call(simulator, gp=[Key("1")], callees={SWITCHBOARD: Accepts()})
     files = writer.journal_of(app).files()

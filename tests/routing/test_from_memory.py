@@ -73,7 +73,9 @@ def two_instances(make_app, session):
     ids=["accepts", "no-answer-then-backup", "declines-then-backup", "down-to-the-head"],
 )
 @pytest.mark.parametrize("offset", [0, 1], ids=["first-on-A", "first-on-B"])
-def test_two_instances_alternating_the_webhooks_of_one_call_decide_right(two_instances, session, callees, bridged, results, offset):
+def test_two_instances_alternating_the_webhooks_of_one_call_decide_right(
+    two_instances, session, callees, bridged, results, offset, frozen_clock
+):
     balancer = Alternating(*two_instances)
     balancer.count = offset
     result = _call(balancer, gp=[Key("1")], callees=callees)
@@ -83,7 +85,7 @@ def test_two_instances_alternating_the_webhooks_of_one_call_decide_right(two_ins
     assert logged.outcome is CallOutcome.CONNECTED and logged.ended_at is not None
 
 
-def test_the_webhooks_of_a_call_read_nothing_from_the_database(make_app, session):
+def test_the_webhooks_of_a_call_read_nothing_from_the_database(make_app, session, frozen_clock):
     """Written behind (CALLLOG_WRITE_BEHIND): the webhooks of a whole call, the snapshot being
     current, run no statement at all (the writer's thread stores the facts); the log is complete."""
     app = make_app(CALLLOG_WRITE_BEHIND="true")
@@ -122,7 +124,9 @@ def test_the_webhooks_of_a_call_read_nothing_from_the_database(make_app, session
     ],
     ids=["direct-number", "english", "wrong-key-then-neurology"],
 )
-def test_with_the_database_refused_the_gp_still_reaches_the_senior_on_duty_screened(make_app, session, to, gp, callees, bridged):
+def test_with_the_database_refused_the_gp_still_reaches_the_senior_on_duty_screened(
+    make_app, session, to, gp, callees, bridged, frozen_clock
+):
     app = make_app()
     with app.app_context():
         build_hospital(session, FIXED_NOW)
@@ -138,7 +142,7 @@ def test_with_the_database_refused_the_gp_still_reaches_the_senior_on_duty_scree
     assert logged.outcome is CallOutcome.CONNECTED and logged.attempts[-1].number == bridged
 
 
-def test_a_new_worker_without_database_routes_from_the_snapshot_on_disk(make_app, session):
+def test_a_new_worker_without_database_routes_from_the_snapshot_on_disk(make_app, session, frozen_clock):
     first = make_app()
     with first.app_context():
         build_hospital(session, FIXED_NOW)
@@ -172,7 +176,7 @@ _WORKER = textwrap.dedent(
 )
 
 
-def test_a_worker_killed_right_after_its_answers_loses_no_fact(make_app, session, database_url, tmp_path):
+def test_a_worker_killed_right_after_its_answers_loses_no_fact(make_app, session, database_url, tmp_path, frozen_clock):
     app = make_app()
     with app.app_context():
         build_hospital(session, FIXED_NOW)
