@@ -11,6 +11,7 @@ import notify.models  # noqa: F401
 import reports.models  # noqa: F401
 import ringing.models  # noqa: F401
 import rota.models  # noqa: F401
+import routing.models  # noqa: F401
 import scheduler.models  # noqa: F401
 from core.db import Base
 

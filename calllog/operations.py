@@ -108,16 +108,21 @@ def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: date
                 if (attempt := call.attempt(rank)) is not None:
                     attempt.answered_at = _earliest(attempt.answered_at, at)
             case ev.AttemptAccepted(rank):
-                if (attempt := call.attempt(rank)) is not None and attempt.result in (None, AttemptResult.ACCEPTED):
+                # A keypress is surer than "answered without a key", whichever fact arrived first.
+                if (attempt := call.attempt(rank)) is not None and attempt.result in (
+                    None,
+                    AttemptResult.ACCEPTED,
+                    AttemptResult.NOT_ACCEPTED,
+                ):
                     attempt.answered_at = _earliest(attempt.answered_at, at)
                     attempt.accepted_at = attempt.accepted_at or at
                     attempt.result = AttemptResult.ACCEPTED
                     call.connected_at = call.connected_at or at
             case ev.AttemptDeclined(rank):
-                if (attempt := call.attempt(rank)) is not None and attempt.result is None:
+                if (attempt := call.attempt(rank)) is not None and attempt.result in (None, AttemptResult.NOT_ACCEPTED):
                     attempt.result = AttemptResult.DECLINED
             case ev.AttemptDeferred(rank, minutes):
-                if (attempt := call.attempt(rank)) is not None and attempt.result is None:
+                if (attempt := call.attempt(rank)) is not None and attempt.result in (None, AttemptResult.NOT_ACCEPTED):
                     attempt.answered_at = _earliest(attempt.answered_at, at)
                     attempt.result = AttemptResult.DEFERRED
                     callback = _ensure_callback(call, at)

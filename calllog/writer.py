@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import text
+from sqlalchemy import exc, text
 
 from calllog.facts import Fact, apply_fact, waits_for_call
 from calllog.journal import Entry, Journal, done_offset, journal_directory, mark_done, read_entries, remove_drained
@@ -170,15 +170,16 @@ class JournalWriter:
             waiting = self._apply(batch)
         except Exception as error:  # noqa: BLE001 - sorted out below
             log.warning("journal batch of %d facts failed (%s); checking the database", len(batch), type(error).__name__)
-            if not self._database_answers():
+            if _transient(error) or not self._database_answers():
+                self.last_error = f"{type(error).__name__}: {error}".splitlines()[0]
                 return None
             # The database answers: find the fact it refuses, keep the others.
             waiting = []
             for entry in batch:
                 try:
                     waiting += self._apply([entry])
-                except Exception:  # logged, the fact is kept aside
-                    if not self._database_answers():
+                except Exception as error:  # logged, the fact is kept aside
+                    if _transient(error) or not self._database_answers():
                         return None
                     log.exception("journal fact at %s:%d refused by the database; kept in .rejected", entry.path.name, entry.offset)
                     self._reject(entry)
@@ -218,6 +219,13 @@ class JournalWriter:
         with open(rejected, "ab") as handle:
             handle.write(entry.raw)
             handle.flush()
+
+
+def _transient(error: Exception) -> bool:
+    """The database is away, slow or locked (try again later), as opposed to refusing this fact."""
+    return isinstance(error, (exc.OperationalError, exc.TimeoutError, exc.InterfaceError)) or (
+        isinstance(error, exc.DBAPIError) and error.connection_invalidated
+    )
 
 
 # -- per application ----------------------------------------------------------------------------------

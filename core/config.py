@@ -103,10 +103,20 @@ class WebSettings:
 @dataclass(frozen=True)
 class LocalStateSettings:
     """What each instance keeps on its own disk so that a call survives a database outage
-    (:mod:`calllog.journal`), namespaced by the database."""
+    (:mod:`calllog.journal`, :mod:`routing.snapshot`), namespaced by the database."""
 
     # Append-only, fsync'd journal of call-log facts, drained into the database by the writer thread.
     journal_dir: str = "instance/journal"
+    # The routing snapshot (menu and hunt lists ahead), written atomically after every build.
+    snapshot_dir: str = "instance/routing"
+    # Hours of hunt lists each snapshot holds, and how often it is rebuilt (also after a rota change).
+    snapshot_hours: int = 36
+    snapshot_refresh_seconds: int = 60
+    # How often an instance asks the database whether the rota changed (one indexed row).
+    rota_poll_seconds: int = 2
+    # True: a webhook only journals its facts and the writer thread stores them (the fastest answer);
+    # False: the webhook stores them itself, the journal takes what the database refuses.
+    write_behind: bool = False
 
 
 @dataclass(frozen=True)
@@ -385,6 +395,11 @@ def _web_settings(env: Mapping[str, str]) -> WebSettings:
 def _local_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str]) -> LocalStateSettings:
     return LocalStateSettings(
         journal_dir=env.get("JOURNAL_DIR", "").strip() or str(Path(instance_path) / "journal"),
+        snapshot_dir=env.get("ROUTING_SNAPSHOT_DIR", "").strip() or str(Path(instance_path) / "routing"),
+        snapshot_hours=_count(env, "ROUTING_SNAPSHOT_HOURS", 36, 24, 168, "hours"),
+        snapshot_refresh_seconds=_count(env, "ROUTING_REFRESH_SECONDS", 60, 5, 3600, "seconds"),
+        rota_poll_seconds=_count(env, "ROTA_VERSION_POLL_SECONDS", 2, 1, 60, "seconds"),
+        write_behind=_bool(env, "CALLLOG_WRITE_BEHIND", False),
     )
 
 

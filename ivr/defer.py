@@ -25,6 +25,9 @@ DEFER_KEY = "3"
 
 def minutes_for(ctx, call: Call) -> int:
     """The N this specialty's seniors promise (``flask callbacks defer``, else CALLBACK_DEFER_MINUTES)."""
+    routing = getattr(ctx, "routing", None)
+    if routing is not None:
+        return routing.defer_minutes(call.specialty_id, ctx.settings.callbacks.defer_minutes)
     return defer_minutes(ctx.session, call.specialty_id, ctx.settings.callbacks.defer_minutes)
 
 
@@ -48,7 +51,10 @@ def promise(ctx, call: Call, rank: int):
     senior = titled(HuntEntry.from_json(hunt[rank]).name) if rank < len(hunt) else ""
     callback = call.callback
     minutes = callback.promised_minutes if callback is not None and callback.promised_minutes else minutes_for(ctx, call)
-    specialty = specialty_name(ctx.session, call.specialty_id, language) or ""
+    routing = getattr(ctx, "routing", None)
+    specialty = (
+        routing.specialty_name(call.specialty_id, language) if routing else specialty_name(ctx.session, call.specialty_id, language)
+    ) or ""
     words = [prompts.text(language, "promise", senior=senior, specialty=specialty, minutes=str(minutes))]
     if is_mobile(call.caller_e164):
         words.append(prompts.text(language, "promise_by_sms"))

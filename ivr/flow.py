@@ -8,6 +8,7 @@ recorded request.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,7 +24,9 @@ from ivr import defer, prompts
 from ivr.links import Links
 from ivr.menu import HotlineMenu
 from ivr.speech import match_command, match_specialty, speech_hints
-from rota.queries import HuntEntry, MenuEntry, on_duty_hunt_list, specialty_name
+from ivr.state import CallState
+from rota.queries import HuntEntry, MenuEntry
+from routing.snapshot import Routing
 
 ACCEPT_KEY = "1"
 SWITCHBOARD_KEY = "0"
@@ -40,6 +43,17 @@ class Context:
     session: Session
     now: datetime
     menu: HotlineMenu
+    # The routing snapshot, with the database behind it; None: the database only (see :func:`routing`).
+    routing_source: Routing | None = None
+
+    @property
+    def routing(self) -> Routing:
+        return self.routing_source or Routing(None, lambda: self.session, self.menu)
+
+    def carrying(self, **changes) -> Context:
+        """The same context, its URLs carrying the call's state with ``changes``."""
+        state = (self.links.state or CallState()).but(**changes)
+        return dataclasses.replace(self, links=self.links.with_state(state))
 
 
 @dataclass
@@ -60,7 +74,7 @@ def _say(ctx: Context, node, language: str, words: str) -> None:
 
 def incoming(ctx: Context, call: Call, dialled_e164: str | None) -> Step:
     """A new call: straight to the hunt on a specialty's direct number, otherwise the menu."""
-    direct = ctx.menu.by_direct_number(ctx.session, dialled_e164)
+    direct = ctx.routing.by_direct_number(dialled_e164)
     if direct is not None:
         return start_hunt(ctx, call, direct)
     return Step(menu(ctx, call.language, greeting=True))
@@ -68,7 +82,7 @@ def incoming(ctx: Context, call: Call, dialled_e164: str | None) -> Step:
 
 def menu(ctx: Context, language: str, *, greeting: bool, before: str | None = None) -> VoiceResponse:
     """The menu inside one Gather, so a key or a word during the prompt acts at once (barge-in)."""
-    entries = ctx.menu.entries(ctx.session)
+    entries = ctx.routing.menu_entries()
     response = VoiceResponse()
     if before:
         _say(ctx, response, language, before)
@@ -93,13 +107,13 @@ def menu(ctx: Context, language: str, *, greeting: bool, before: str | None = No
 def menu_input(ctx: Context, call: Call, digits: str, speech: str) -> Step:
     """What the GP pressed or said at the menu."""
     language = call.language
-    entries = ctx.menu.entries(ctx.session)
+    entries = ctx.routing.menu_entries()
     digits = (digits or "").strip()
     command = match_command(speech) if speech and not digits else None
     if digits == LANGUAGE_KEY or command in ("english", "french"):
         other = "en" if language == "fr" else "fr"
         wanted = {"english": "en", "french": "fr"}.get(command or "", other)
-        return Step(menu(ctx, wanted, greeting=False), [ev.LanguageChosen(wanted)])
+        return Step(menu(ctx.carrying(language=wanted), wanted, greeting=False), [ev.LanguageChosen(wanted)])
     if digits == SWITCHBOARD_KEY or command == "switchboard":
         return to_switchboard(ctx, language)
     chosen: MenuEntry | None = None
@@ -110,6 +124,7 @@ def menu_input(ctx: Context, call: Call, digits: str, speech: str) -> Step:
     if chosen is not None:
         return start_hunt(ctx, call, chosen)
     failures = call.menu_failures + 1
+    ctx = ctx.carrying(menu_failures=failures)
     if failures >= ctx.settings.menu_max_failures or not entries:
         step = to_switchboard(ctx, language, before=prompts.text(language, "not_understood"))
         step.events.insert(0, ev.MenuFailed(failures))
@@ -126,7 +141,10 @@ def menu_input(ctx: Context, call: Call, digits: str, speech: str) -> Step:
 def start_hunt(ctx: Context, call: Call, chosen: MenuEntry) -> Step:
     """Read who is on duty now and ring the first of them, or offer a callback when nobody is."""
     language = call.language
-    hunt = tuple(on_duty_hunt_list(ctx.session, chosen.specialty_id, ctx.now))
+    routing = ctx.routing
+    hunt = tuple(routing.hunt_list(chosen.specialty_id, ctx.now))
+    version = routing.snapshot.rota_version if routing.snapshot is not None else None
+    ctx = ctx.carrying(specialty_id=chosen.specialty_id, hunt=tuple((e.senior_id, e.layer) for e in hunt), rota_version=version)
     events: list[ev.LogEvent] = [ev.SpecialtyChosen(chosen.specialty_id, hunt)]
     name = chosen.name(language)
     if not hunt:
@@ -205,7 +223,7 @@ def dial_result(ctx: Context, call: Call, rank: int, dial_call_status: str) -> S
 
 def screen(ctx: Context, call: Call, rank: int, gp_name: str | None) -> Step:
     """The announcement on the senior's leg: who calls, for what, and press 1 to accept."""
-    specialty = specialty_name(ctx.session, call.specialty_id, "fr")
+    specialty = ctx.routing.specialty_name(call.specialty_id, "fr")
     response = VoiceResponse()
     gather = response.gather(
         input="dtmf", num_digits=1, timeout=ctx.settings.screen_timeout, action=ctx.links.screen_answer(rank), method="POST"

@@ -5,7 +5,11 @@ The paths are defined here once; :mod:`webhooks` registers its routes with the s
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
+
+if TYPE_CHECKING:
+    from ivr.state import CallState
 
 VOICE = "/twilio/voice"
 MENU = "/twilio/menu"
@@ -22,10 +26,19 @@ FALLBACK_SWITCHBOARD = "/twilio/fallback-switchboard"
 
 
 class Links:
-    def __init__(self, public_base_url: str) -> None:
+    """``state`` (the call's :class:`ivr.state.CallState`) rides along in every URL of the call, signed
+    by Twilio with the rest, so the next webhook needs no database read to know it."""
+
+    def __init__(self, public_base_url: str, state: CallState | None = None) -> None:
         self.base = public_base_url.rstrip("/")
+        self.state = state
+
+    def with_state(self, state: CallState | None) -> Links:
+        return Links(self.base, state)
 
     def _url(self, path: str, **query: object) -> str:
+        if self.state is not None:
+            query = {**query, **self.state.query()}
         return self.base + path + (("?" + urlencode(query)) if query else "")
 
     def voice(self) -> str:

@@ -21,6 +21,7 @@ from twilio.request_validator import RequestValidator
 from app import create_app
 from calllog import writer
 from core import clock, db, migrations
+from routing import snapshot
 from schema import metadata
 
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -131,12 +132,14 @@ def _empty_all_tables(app: Flask) -> None:
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator:
-    """Build an app on the test database with extra settings; tables are emptied first."""
+def make_app(database_url: str, tmp_path) -> Iterator:
+    """Build an app on the test database with extra settings; tables are emptied first. The apps of
+    one test share one local disk (journal, routing snapshot), like instances on one machine."""
     apps: list[Flask] = []
 
     def build(**overrides: str) -> Flask:
-        app = create_app(settings_for(database_url, **overrides))
+        local = {"JOURNAL_DIR": str(tmp_path / "journal"), "ROUTING_SNAPSHOT_DIR": str(tmp_path / "routing")}
+        app = create_app(settings_for(database_url, **{**local, **overrides}))
         app.config["TESTING"] = True
         if not apps:
             _empty_all_tables(app)
@@ -146,6 +149,7 @@ def make_app(database_url: str) -> Iterator:
     yield build
     for app in apps:
         writer.stop(app)
+        snapshot.stop(app)
         app.extensions["recours.db"].dispose()
 
 

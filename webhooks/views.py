@@ -18,14 +18,12 @@ from werkzeug.exceptions import HTTPException
 from calllog import events as ev
 from calllog import operations, writer
 from calllog.facts import Fact, FailureFact, StatusFact, StepFact
-from calllog.models import Call
+from calllog.recent import recent_of
 from core import clock, db, deadline
 from core.phones import try_e164
-from directory.queries import gp_name
 from ivr import flow, links
 from ivr.links import Links
-from ivr.menu import HotlineMenu
-from webhooks import glue
+from webhooks import calls, glue
 from webhooks.forms import CallFields, MalformedRequest, small_int, text, timestamp
 from webhooks.signature import is_signed_by_twilio, public_url
 
@@ -48,45 +46,8 @@ def on_failure_answer(answer: Callable[[], Response]) -> Callable[[Callable[...,
     return register
 
 
-def _context() -> flow.Context:
-    settings = glue.settings()
-    menu = current_app.extensions.setdefault("recours.menu", HotlineMenu())
-    return flow.Context(settings=settings, links=Links(settings.public_base_url), session=db.session(), now=clock.now(), menu=menu)
-
-
-def _call_for(fields: CallFields, ctx: flow.Context) -> Call:
-    return operations.open_call(ctx.session, fields.sid, fields.caller, fields.dialled, ctx.now)
-
-
-def _finish(ctx: flow.Context, call: Call, step: flow.Step, *, existing_call: bool = False) -> Response:
-    fact = StepFact(call.sid, ctx.now, tuple(step.events), call.caller, call.dialled, existing_call=existing_call)
-    _store(fact, lambda: operations.apply(ctx.session, call, step.events, ctx.now))
-    return glue.twiml(step.twiml)
-
-
 def _store(fact: Fact, write: Callable[[], object]) -> None:
-    """Write ``fact`` in the request's transaction; if the database refuses, keep it in the local
-    journal, from which the writer stores it once the database answers again. The caller's answer to
-    Twilio does not change: the decision is already made."""
-    session = db.session()
-    try:
-        write()
-        session.commit()
-    except Exception:
-        log.exception("call-log write failed for %s; fact kept in the journal", _sid_of(fact))
-        _rollback(session)
-        writer.record(current_app, fact)
-
-
-def _rollback(session) -> None:
-    try:
-        session.rollback()
-    except Exception:
-        log.exception("rollback failed")
-
-
-def _sid_of(fact: Fact) -> str:
-    return fact.report.call_sid if isinstance(fact, StatusFact) else fact.sid
+    calls.store(fact, write)
 
 
 # A Twilio form is a few kB (a long SpeechResult included): anything bigger is refused (413) from its
@@ -129,19 +90,17 @@ def resume_journal() -> None:
 @blueprint.post(links.VOICE)
 def voice() -> Response:
     """The number's "A call comes in" URL: greeting and menu, or the hunt for a direct-dial number."""
-    ctx = _context()
     fields = CallFields.parse(request.form)
-    call = _call_for(fields, ctx)
-    return _finish(ctx, call, flow.incoming(ctx, call, try_e164(fields.dialled)))
+    ctx, call = calls.new_call(fields)
+    return calls.finish(ctx, call, flow.incoming(ctx, call, try_e164(fields.dialled)))
 
 
 @blueprint.post(links.MENU)
 def menu() -> Response:
     """The menu Gather's action: a key, a word, or nothing."""
-    ctx = _context()
-    call = _call_for(CallFields.parse(request.form), ctx)
+    ctx, call = calls.gp_leg(CallFields.parse(request.form))
     step = flow.menu_input(ctx, call, text(request.form, "Digits", 32), text(request.form, "SpeechResult", 500))
-    return _finish(ctx, call, step)
+    return calls.finish(ctx, call, step)
 
 
 @blueprint.post(links.DIAL_RESULT)
@@ -150,42 +109,41 @@ def dial_result() -> Response:
     rank = small_int(request.args.get("rank"), high=100)
     if rank is None:
         raise MalformedRequest("no valid rank in the Dial action URL")
-    ctx = _context()
-    call = _call_for(CallFields.parse(request.form), ctx)
-    return _finish(ctx, call, flow.dial_result(ctx, call, rank, text(request.form, "DialCallStatus", 20)))
+    ctx, call = calls.gp_leg(CallFields.parse(request.form))
+    call = calls.note_bridge(call, rank)
+    return calls.finish(ctx, call, flow.dial_result(ctx, call, rank, text(request.form, "DialCallStatus", 20)))
 
 
 @blueprint.post(links.SCREEN)
 @on_failure_answer(lambda: _screen_refused())
 def screen() -> Response:
     """The Number url: fetched on the senior's leg once it picks up, before the bridge."""
-    ctx = _context()
     rank = small_int(request.args.get("rank"), high=100)
-    call = operations.find_call(ctx.session, text(request.form, "ParentCallSid", 64))
-    if call is None or rank is None or call.attempt(rank) is None:
+    found = calls.senior_leg(text(request.form, "ParentCallSid", 64), rank)
+    if found is None or rank is None:
         return _screen_refused()
-    step = flow.screen(ctx, call, rank, gp_name(ctx.session, call.gp_id))
-    return _finish(ctx, call, step, existing_call=True)
+    ctx, call = found
+    step = flow.screen(ctx, call, rank, ctx.routing.gp_name(call.gp_id))
+    return calls.finish(ctx, call, step, existing_call=True)
 
 
 @blueprint.post(links.SCREEN_ANSWER)
 @on_failure_answer(lambda: _screen_refused())
 def screen_answer() -> Response:
     """The key the senior pressed during the announcement."""
-    ctx = _context()
     rank = small_int(request.args.get("rank"), high=100)
-    call = operations.find_call(ctx.session, text(request.form, "ParentCallSid", 64))
-    if call is None or rank is None or call.attempt(rank) is None:
+    found = calls.senior_leg(text(request.form, "ParentCallSid", 64), rank)
+    if found is None or rank is None:
         return _screen_refused()
-    return _finish(ctx, call, flow.screen_answer(ctx, call, rank, text(request.form, "Digits", 32)), existing_call=True)
+    ctx, call = found
+    return calls.finish(ctx, call, flow.screen_answer(ctx, call, rank, text(request.form, "Digits", 32)), existing_call=True)
 
 
 @blueprint.post(links.CALLBACK_CHOICE)
 def callback_choice() -> Response:
     """After "nobody could answer": 1 or silence records a callback request, 0 the switchboard."""
-    ctx = _context()
-    call = _call_for(CallFields.parse(request.form), ctx)
-    return _finish(ctx, call, flow.callback_choice(ctx, call, text(request.form, "Digits", 32)))
+    ctx, call = calls.gp_leg(CallFields.parse(request.form))
+    return calls.finish(ctx, call, flow.callback_choice(ctx, call, text(request.form, "Digits", 32)))
 
 
 @blueprint.post(links.RECORDING)
@@ -200,26 +158,24 @@ def recording() -> Response:
         text(request.form, "RecordingSid", 64) or None,
         small_int(request.form.get("RecordingDuration"), high=86_400),
     )
-    ctx = _context()
     try:
-        call = _call_for(fields, ctx)
+        ctx, call = calls.gp_leg(fields)
     except Exception:
         log.exception("recording of call %s: the database does not answer; kept in the journal", fields.sid)
-        _rollback(ctx.session)
+        ctx = calls.context()
         facts = (ev.CallbackRequested(), received, ev.CallFinished())
         writer.record(current_app, StepFact(fields.sid, ctx.now, facts, fields.caller, fields.dialled))
         return glue.twiml(flow.goodbye_after_recording(ctx, "fr"))
     step = flow.recording_saved(ctx, call, received.url, received.sid, received.seconds)
-    return _finish(ctx, call, step)
+    return calls.finish(ctx, call, step)
 
 
 @blueprint.post(links.SWITCHBOARD_RESULT)
 @on_failure_answer(lambda: _switchboard_result_failed())
 def switchboard_result() -> Response:
     """The switchboard's Dial ended."""
-    ctx = _context()
-    call = _call_for(CallFields.parse(request.form), ctx)
-    return _finish(ctx, call, flow.switchboard_result(ctx, call, text(request.form, "DialCallStatus", 20)))
+    ctx, call = calls.gp_leg(CallFields.parse(request.form))
+    return calls.finish(ctx, call, flow.switchboard_result(ctx, call, text(request.form, "DialCallStatus", 20)))
 
 
 @blueprint.post(links.STATUS)
@@ -239,6 +195,8 @@ def status() -> Response:
             parent_sid=text(request.form, "ParentCallSid", 64) or None,
             rank=small_int(request.args.get("rank"), high=100),
         )
+        if report.parent_sid is None:
+            recent_of(current_app).note_status(report.call_sid, report.status, received_at)
         _store(StatusFact(report, received_at), lambda: operations.record_status(session, report, received_at))
     return glue.twiml(VoiceResponse())
 

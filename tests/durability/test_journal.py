@@ -14,6 +14,7 @@ from calllog import writer
 from calllog.journal import done_offset
 from calllog.models import AttemptResult, Call, CallbackRequest, CallOutcome, StatusEvent
 from core import clock
+from routing.snapshot import keeper_of
 from simulator import Accepts, FlaskTransport, Key, Message, NoAnswer, Simulator
 from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL, SWITCHBOARD
 from tests.durability.faults import RefuseAfter, database_refused
@@ -49,16 +50,22 @@ def logged(session, sid: str) -> Call:
     return session.scalars(select(Call).where(Call.sid == sid)).one()
 
 
-def test_a_call_while_the_database_refuses_is_logged_completely_once_it_answers(app, session, hospital, simulator):
+def test_a_call_while_the_database_refuses_is_logged_completely_once_it_answers(app, session, hospital, simulator, frozen_clock):
+    """The instance has its routing snapshot (it served before); the database then refuses for the
+    whole call: the GP reaches the senior on duty, screened, and the log is complete after recovery."""
+    session.commit()
+    assert keeper_of(app).refresh(FIXED_NOW) is not None
     with database_refused(app):
-        result = call(simulator, gp=[Key("1")], callees={SWITCHBOARD: Accepts(after=2, talk=30)})
-        assert result.bridged_to is not None  # a human, whatever the database
+        result = call(simulator, gp=[Key("1")], callees={PRIMARY: Accepts(after=2, talk=30)})
+        assert result.bridged_to == PRIMARY
+        assert "Tapez 1 pour accepter" in " ".join(result.callee_heard[PRIMARY])  # screened
         assert writer.writer_of(app).drain().database_down
     report = drain(app, session)  # (the writer's thread may have been quicker)
     assert report.rejected == 0
     logged_call = logged(session, result.call_sid)
-    assert logged_call.ended_at is not None and logged_call.switchboard_at is not None
-    assert logged_call.outcome is not None and logged_call.outcome is not CallOutcome.ABANDONED_IN_MENU
+    assert logged_call.ended_at is not None and logged_call.outcome is CallOutcome.CONNECTED
+    assert [(a.number, a.result) for a in logged_call.attempts] == [(PRIMARY, AttemptResult.ACCEPTED)]
+    assert logged_call.attempts[0].ringing_at is not None and logged_call.connected_at is not None
     statuses = session.scalar(select(func.count()).select_from(StatusEvent).where(StatusEvent.call_sid == result.call_sid))
     assert statuses == len([r for r in result.requests if r.url.endswith("/twilio/status")])
     # Drained twice (the writer died between the commit and the .done offset): the same log.
@@ -70,7 +77,9 @@ def test_a_call_while_the_database_refuses_is_logged_completely_once_it_answers(
     assert (again.outcome, again.ended_at, again.error, again.menu_failures) == before
 
 
-def test_a_message_left_while_the_database_is_down_becomes_a_callback_request_and_is_announced(app, session, hospital, simulator):
+def test_a_message_left_while_the_database_is_down_becomes_a_callback_request_and_is_announced(
+    app, session, hospital, simulator, frozen_clock
+):
     with database_refused(app):
         result = call(simulator, gp=[Key("1"), Message(seconds=15)], default_callee=NoAnswer())
         assert len(result.recordings) == 1  # recorded once: no loop back to the recording prompt
@@ -87,27 +96,32 @@ def test_a_message_left_while_the_database_is_down_becomes_a_callback_request_an
     assert request.id in [r.id for r in announced]
 
 
-def test_the_database_failing_mid_call_loses_no_status_and_no_attempt(app, session, hospital):
-    """The hunt starts with the database up; it refuses from then on (the senior's leg, the status
-    callbacks, the end of the call): after recovery every status of the window and the end are logged."""
+def test_the_database_failing_mid_call_loses_no_status_and_no_attempt(app, session, hospital, frozen_clock):
+    """The hunt starts with the database up; it refuses from then on (the seniors' legs, the status
+    callbacks, the end of the call): the hunt goes on from memory to the head, who accepts; after
+    recovery every attempt, status and the outcome of the window are in the log."""
     transport = RefuseAfter(FlaskTransport(app), app, "/twilio/menu")
     simulator = Simulator(transport, public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
     try:
-        result = call(simulator, gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: NoAnswer(), HEAD: NoAnswer(), SWITCHBOARD: Accepts()})
+        result = call(simulator, gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: NoAnswer(), HEAD: Accepts(after=2, talk=40)})
         assert transport.refusing
     finally:
         transport.close()
-    assert result.bridged_to is not None
+    assert result.bridged_to == HEAD
     drain(app, session)
     logged_call = logged(session, result.call_sid)
-    assert logged_call.ended_at is not None and logged_call.outcome is not None
+    assert logged_call.ended_at is not None and logged_call.outcome is CallOutcome.CONNECTED
+    assert [(a.number, a.result) for a in logged_call.attempts] == [
+        (PRIMARY, AttemptResult.NO_ANSWER),
+        (BACKUP, AttemptResult.NO_ANSWER),
+        (HEAD, AttemptResult.ACCEPTED),
+    ]
     sids = [result.call_sid, *[leg.sid for leg in result.legs]]
     statuses = session.scalar(select(func.count()).select_from(StatusEvent).where(StatusEvent.call_sid.in_(sids)))
     assert statuses == len([r for r in result.requests if r.url.split("?")[0].endswith("/twilio/status")])
-    assert logged_call.attempts and logged_call.attempts[0].result is AttemptResult.NO_ANSWER
 
 
-def test_every_journal_line_is_json_with_its_kind(app, session, hospital, simulator):
+def test_every_journal_line_is_json_with_its_kind(app, session, hospital, simulator, frozen_clock):
     with database_refused(app):
         call(simulator, gp=[Key("1")], callees={SWITCHBOARD: Accepts()})
     files = writer.journal_of(app).files()

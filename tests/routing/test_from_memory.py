@@ -1,0 +1,212 @@
+"""Webhooks decide from the signed URL state and the routing snapshot: no database read in the common
+case, two instances sharing one call decide right, a worker killed after its answer loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+from sqlalchemy import event, select
+
+from calllog import writer
+from calllog.models import AttemptResult, Call, CallOutcome
+from core import clock
+from routing.snapshot import keeper_of
+from simulator import Accepts, Declines, FlaskTransport, Key, NoAnswer, Simulator
+from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL
+from tests.durability.faults import database_refused
+from tests.hospital import BACKUP, GP_KNOWN, HEAD, NEURO_DIRECT, PRIMARY, build_hospital
+
+
+class Alternating:
+    """A load balancer without stickiness: each request goes to the next instance in turn."""
+
+    def __init__(self, *apps):
+        self.transports = [FlaskTransport(app) for app in apps]
+        self.count = 0
+
+    def request(self, *args):
+        transport = self.transports[self.count % len(self.transports)]
+        self.count += 1
+        return transport.request(*args)
+
+
+def _call(transport, **options):
+    simulator = Simulator(transport, public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
+    with clock.use_clock(simulator.now):
+        result = simulator.call(from_=GP_KNOWN, to=options.pop("to", HOTLINE), **options)
+    assert result.errors == [], result.transcript()
+    return result
+
+
+def _logged(session, sid) -> Call:
+    session.rollback()
+    return session.scalars(select(Call).where(Call.sid == sid)).one()
+
+
+@pytest.fixture
+def two_instances(make_app, session):
+    first, second = make_app(), make_app()
+    with first.app_context():
+        build_hospital(session, FIXED_NOW)
+    session.commit()
+    return first, second
+
+
+@pytest.mark.parametrize(
+    ("callees", "bridged", "results"),
+    [
+        ({PRIMARY: Accepts(after=2, talk=30)}, PRIMARY, [AttemptResult.ACCEPTED]),
+        ({PRIMARY: NoAnswer(), BACKUP: Accepts(after=1, talk=30)}, BACKUP, [AttemptResult.NO_ANSWER, AttemptResult.ACCEPTED]),
+        ({PRIMARY: Declines(after=2), BACKUP: Accepts(after=1)}, BACKUP, [AttemptResult.DECLINED, AttemptResult.ACCEPTED]),
+        (
+            {PRIMARY: Declines(after=2), BACKUP: NoAnswer(), HEAD: Accepts()},
+            HEAD,
+            [AttemptResult.DECLINED, AttemptResult.NO_ANSWER, AttemptResult.ACCEPTED],
+        ),
+    ],
+    ids=["accepts", "no-answer-then-backup", "declines-then-backup", "down-to-the-head"],
+)
+@pytest.mark.parametrize("offset", [0, 1], ids=["first-on-A", "first-on-B"])
+def test_two_instances_alternating_the_webhooks_of_one_call_decide_right(
+    two_instances, session, callees, bridged, results, offset, frozen_clock
+):
+    balancer = Alternating(*two_instances)
+    balancer.count = offset
+    result = _call(balancer, gp=[Key("1")], callees=callees)
+    assert result.bridged_to == bridged
+    logged = _logged(session, result.call_sid)
+    assert [a.result for a in logged.attempts] == results
+    assert logged.outcome is CallOutcome.CONNECTED and logged.ended_at is not None
+
+
+def test_the_webhooks_of_a_call_read_nothing_from_the_database(make_app, session, frozen_clock):
+    """Written behind (CALLLOG_WRITE_BEHIND): the webhooks of a whole call, the snapshot being
+    current, run no statement at all (the writer's thread stores the facts); the log is complete."""
+    app = make_app(CALLLOG_WRITE_BEHIND="true")
+    with app.app_context():
+        build_hospital(session, FIXED_NOW)
+    session.commit()
+    assert keeper_of(app).refresh(FIXED_NOW) is not None
+    engine = app.extensions["recours.db"].engine
+    here = threading.get_ident()
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if threading.get_ident() == here:  # the webhooks run in this thread (FlaskTransport)
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        result = _call(FlaskTransport(app), gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2, talk=20)})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert result.bridged_to == BACKUP
+    assert statements == []
+    session.rollback()
+    assert not writer.writer_of(app).drain().database_down  # (its thread may have been quicker)
+    logged = _logged(session, result.call_sid)
+    assert [(a.number, a.result) for a in logged.attempts] == [(PRIMARY, AttemptResult.NO_ANSWER), (BACKUP, AttemptResult.ACCEPTED)]
+    assert logged.outcome is CallOutcome.CONNECTED
+
+
+@pytest.mark.parametrize(
+    ("to", "gp", "callees", "bridged"),
+    [
+        (NEURO_DIRECT, [], {PRIMARY: Accepts()}, PRIMARY),  # a specialty's own number
+        (HOTLINE, [Key("*"), Key("1")], {PRIMARY: Accepts()}, PRIMARY),  # in English
+        (HOTLINE, [Key("9"), Key("1")], {PRIMARY: NoAnswer(), BACKUP: Accepts()}, BACKUP),  # a wrong key first
+    ],
+    ids=["direct-number", "english", "wrong-key-then-neurology"],
+)
+def test_with_the_database_refused_the_gp_still_reaches_the_senior_on_duty_screened(
+    make_app, session, to, gp, callees, bridged, frozen_clock
+):
+    app = make_app()
+    with app.app_context():
+        build_hospital(session, FIXED_NOW)
+    session.commit()
+    assert keeper_of(app).refresh(FIXED_NOW) is not None
+    with database_refused(app):
+        result = _call(FlaskTransport(app), to=to, gp=gp, callees=callees)
+    assert result.bridged_to == bridged
+    assert any("1" in line for line in result.callee_heard[bridged])  # the announcement asked for the key
+    session.rollback()
+    assert not writer.writer_of(app).drain().database_down
+    logged = _logged(session, result.call_sid)
+    assert logged.outcome is CallOutcome.CONNECTED and logged.attempts[-1].number == bridged
+
+
+def test_a_new_worker_without_database_routes_from_the_snapshot_on_disk(make_app, session, frozen_clock):
+    first = make_app()
+    with first.app_context():
+        build_hospital(session, FIXED_NOW)
+    session.commit()
+    assert keeper_of(first).refresh(FIXED_NOW) is not None  # written to the instance's disk
+    restarted = make_app()  # same disk, nothing in memory
+    with database_refused(restarted):
+        result = _call(FlaskTransport(restarted), gp=[Key("1")], callees={PRIMARY: Accepts()})
+    assert result.bridged_to == PRIMARY
+
+
+_WORKER = textwrap.dedent(
+    """
+    import sys
+    from app import create_app
+    from calllog import writer
+    from simulator import FlaskTransport, Key, Accepts, NoAnswer, Simulator
+    from core import clock
+    from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL, settings_for
+    from tests.hospital import BACKUP, GP_KNOWN, PRIMARY
+
+    app = create_app(settings_for(sys.argv[1], CALLLOG_WRITE_BEHIND="true", JOURNAL_DIR=sys.argv[2], ROUTING_SNAPSHOT_DIR=sys.argv[3]))
+    # The worker answers every webhook, then dies before its writer stores anything: hold the writer.
+    writer.writer_of(app)._lock.acquire()
+    simulator = Simulator(FlaskTransport(app), public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
+    with clock.use_clock(simulator.now):
+        result = simulator.call(from_=GP_KNOWN, to=HOTLINE, gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2, talk=20)})
+    print(result.call_sid, result.bridged_to, flush=True)
+    sys.stdin.read()  # killed here
+    """
+)
+
+
+def test_a_worker_killed_right_after_its_answers_loses_no_fact(make_app, session, database_url, tmp_path, frozen_clock):
+    app = make_app()
+    with app.app_context():
+        build_hospital(session, FIXED_NOW)
+    session.commit()
+    journal_dir, snapshot_dir = app.config["SETTINGS"].local.journal_dir, app.config["SETTINGS"].local.snapshot_dir
+    worker = subprocess.Popen(
+        [sys.executable, "-c", _WORKER, database_url, journal_dir, snapshot_dir],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        cwd=os.getcwd(),
+        text=True,
+    )
+    try:
+        line = worker.stdout.readline().split()
+        assert len(line) == 2, "the worker did not answer the call"
+        call_sid, bridged = line
+        assert bridged == BACKUP
+        session.rollback()
+        assert session.scalars(select(Call).where(Call.sid == call_sid)).first() is None  # nothing stored yet
+        session.rollback()
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(30)
+    # Another instance on the same disk finds the dead worker's journal and stores it.
+    report = writer.writer_of(app).drain()
+    assert report.applied > 0 and report.rejected == 0
+    logged = _logged(session, call_sid)
+    assert [(a.number, a.result) for a in logged.attempts] == [(PRIMARY, AttemptResult.NO_ANSWER), (BACKUP, AttemptResult.ACCEPTED)]
+    assert logged.outcome is CallOutcome.CONNECTED and logged.ended_at is not None
+    assert not writer.journal_of(app).files()  # drained and removed
