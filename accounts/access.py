@@ -11,7 +11,7 @@ A role either may not do an action at all (absent from its row), or may do it wi
   when all of them are theirs (:meth:`Target.senior_record`): a senior shared with another department is
   changed by an administrator, never by one head behind the other's back;
 - ``MEMBER`` — on what belongs to a department the user's senior record is a member of (staff lists and
-  heads, :func:`accounts.scope.departments_of_senior`): a senior reads the rota of their own
+  heads, :func:`accounts.scope.departments_of_senior`): a senior reads the rota and the callback requests of their own
   specialties, never another department's;
 - ``SELF`` — on the user's own senior record (their duty, phones, leave, swaps, iCal link); a user who is
   not linked to a senior has nothing of their own.
@@ -58,6 +58,12 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "gps.edit": {ADMIN: A},
     "users.manage": {ADMIN: A},
     "softphone.use": {ADMIN: A},
+    # The call log: every call, its attempts and its timeline (who was rung, when, what came of it).
+    "calls.view": {ADMIN: A, MANAGER: A, HEAD: D},
+    # Callback requests: the list, who took each, the GP's recorded message (played through the app).
+    "callbacks.view": {ADMIN: A, MANAGER: A, HEAD: D, SENIOR: M},
+    # Marking a request done by hand (the GP was called back from another phone, or reached otherwise).
+    "callbacks.close": {ADMIN: A, MANAGER: A, HEAD: D, SENIOR: M},
     # For reports/: reports of every department, or of the departments one heads.
     "reports.view": {ADMIN: A, MANAGER: A, HEAD: D},
     # One's own things, whatever the role, when the account is linked to a senior.

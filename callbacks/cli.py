@@ -181,8 +181,8 @@ def done_command(request_id: int) -> None:
     if request is None:
         raise click.ClickException(cli_words()._("no callback request #{id}", id=request_id))
     try:
-        operations.close_by_hand(session, request, clock.now())
-    except operations.CallbackError as exc:
-        raise click.ClickException(str(exc)) from None
+        operations.mark_done(session, Actor.command(request_id), request_id, clock.now())
+    except operations.CallbackRequestError as exc:
+        raise refusal(exc) from None
     session.commit()
     click.echo(cli_words()._("callback request #{id} closed", id=request_id))

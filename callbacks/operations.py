@@ -14,12 +14,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from audit.operations import record, snapshot
 from callbacks import messages
 from callbacks.models import CallbackCall, CallbackPolicy
 from callbacks.queries import deadline_minutes, department_heads, senior_name, seniors_on_duty, told_about, zone_of
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallbackStatus, CallOutcome
 from calllog.operations import STATUS_RANK, TERMINAL
+from core.actor import Actor, ActorKind
 from core.config import Settings
+from core.errors import N_, Code, Kind, OperationError
 from core.names import titled
 from core.phones import is_mobile
 from core.words import in_language
@@ -27,6 +30,7 @@ from directory.queries import gp_name
 from ivr.callback_call import CallbackCallLinks
 from notify.models import Channel
 from notify.outbox import cancel_pending, enqueue
+from rota.models import Specialty
 from rota.queries import specialty_name
 
 log = logging.getLogger(__name__)
@@ -356,13 +360,81 @@ def mark_called_back(session: Session, call: CallbackCall, now: datetime) -> Cal
     return request
 
 
-def close_by_hand(session: Session, request: CallbackRequest, now: datetime, senior_id: int | None = None) -> None:
-    """Closed from the CLI: the GP was reached another way (called the hotline again, a colleague...)."""
+class CallbackRequestError(OperationError):
+    """A callback request that cannot be marked done by this actor, or not any more."""
+
+    prefix = "callback"
+    codes = {
+        "not_found": Code(N_("This callback request does not exist."), Kind.NOT_FOUND, "request_id"),
+        "already_done": Code(N_("This callback request was already marked done."), Kind.CONFLICT, "request_id"),
+        "not_yours": Code(N_("This callback request is not one of your specialties'."), Kind.FORBIDDEN, "request_id"),
+    }
+
+
+def _may_close(session: Session, actor: Actor, department_id: int | None) -> bool:
+    """The access matrix's ``callbacks.close`` for a person or a token; the hospital's own (CLI,
+    scheduler, system) may always."""
+    from accounts.access import Target, can
+
+    if actor.kind is ActorKind.USER:
+        from accounts.models import User
+        from accounts.scope import principal_of
+
+        user = session.get(User, actor.user_id) if actor.user_id is not None else None
+        if user is None or not user.active:
+            return False
+        who = principal_of(session, user)
+    elif actor.kind is ActorKind.TOKEN:
+        from api.models import ApiToken  # the API sits above callbacks: imported only when a token acts
+        from api.tokens import principal_of_token
+
+        token = session.get(ApiToken, actor.token_id) if actor.token_id is not None else None
+        if token is None or token.revoked_at is not None:
+            return False
+        who = principal_of_token(token)
+    else:
+        return True
+    return can(who, "callbacks.close", Target.departments(*([department_id] if department_id is not None else [])))
+
+
+def mark_done(session: Session, actor: Actor, request_id: int, now: datetime) -> CallbackRequest:
+    """Close a request by hand: the GP was called back from another phone, or reached another way.
+
+    A senior who closes it is recorded as the one who called back; anyone else (a head, a manager, the
+    CLI) closes it without a name. The pending SMS about it are cancelled; the audit log keeps who did it."""
+    request = session.scalars(
+        select(CallbackRequest).where(CallbackRequest.id == request_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
+    if request is None:
+        raise CallbackRequestError("not_found")
+    department_id = (
+        session.scalar(select(Specialty.department_id).where(Specialty.id == request.specialty_id)) if request.specialty_id else None
+    )
+    if not _may_close(session, actor, department_id):
+        raise CallbackRequestError("not_yours")
     if request.status is CallbackStatus.DONE:
-        raise CallbackError(f"callback request #{request.id} is already done")
-    request.status, request.done_at, request.done_by_senior_id, request.done_via = CallbackStatus.DONE, now, senior_id, "manual"
+        raise CallbackRequestError("already_done")
+    before = snapshot(request, exclude=_UNAUDITED)
+    request.status, request.done_at, request.done_by_senior_id, request.done_via = CallbackStatus.DONE, now, actor.senior_id, "manual"
     cancel_pending(session, callback_request_id=request.id, purposes=("callback_new", "callback_escalation", "callback_unrouted"))
     session.flush()
+    record(
+        session,
+        actor,
+        action="callback.done",
+        target_type="callback_request",
+        target_id=request.id,
+        department_ids=[department_id] if department_id is not None else [],
+        before=before,
+        after=snapshot(request, exclude=_UNAUDITED),
+        summary=f"#{request.id}" + (f" ({request.code})" if request.code else ""),
+    )
+    log.info("callback request #%d (%s) marked done by hand: %s", request.id, request.code, actor.label)
+    return request
+
+
+# Who called is personal data kept in the call log itself; the audit entry says what changed.
+_UNAUDITED = ("caller", "caller_e164", "recording_url", "recording_sid")
 
 
 def set_deadline(session: Session, specialty_id: int, minutes: int | None, now: datetime) -> None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from callbacks.models import CallbackPolicy
@@ -152,3 +152,61 @@ def open_requests_told_to(session: Session, senior_id: int) -> Sequence[Callback
 def senior_name(session: Session, senior_id: int | None) -> str:
     senior = session.get(Senior, senior_id) if senior_id is not None else None
     return senior.full_name if senior is not None else "un collègue"
+
+
+# -- the callback requests on the web ---------------------------------------------------------------
+
+STATES = ("open", "overdue", "done", "all")
+
+
+def requests_page(
+    session: Session,
+    *,
+    state: str,
+    now: datetime,
+    specialty_ids: frozenset[int] | None,
+    specialty_id: int | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[Sequence[CallbackRequest], int]:
+    """One page of requests and how many match. ``state``: open (oldest first: the next to call back),
+    overdue (open past their deadline), done (latest first) or all (latest first). ``specialty_ids``
+    None: every request, those without a specialty included."""
+    if state not in STATES:
+        raise ValueError(f"unknown state {state!r}")
+    conditions = []
+    if specialty_ids is not None:
+        conditions.append(CallbackRequest.specialty_id.in_(sorted(specialty_ids)))
+    if specialty_id is not None:
+        conditions.append(CallbackRequest.specialty_id == specialty_id)
+    if state in ("open", "overdue"):
+        conditions.append(CallbackRequest.status == CallbackStatus.OPEN)
+    if state == "overdue":
+        conditions.append(CallbackRequest.deadline_at < now)
+    if state == "done":
+        conditions.append(CallbackRequest.status == CallbackStatus.DONE)
+    order = (
+        (CallbackRequest.requested_at, CallbackRequest.id)
+        if state in ("open", "overdue")
+        else (CallbackRequest.requested_at.desc(), CallbackRequest.id.desc())
+    )
+    total = session.scalar(select(func.count()).select_from(CallbackRequest).where(*conditions)) or 0
+    rows = session.scalars(select(CallbackRequest).where(*conditions).order_by(*order).limit(limit).offset(offset)).all()
+    return rows, total
+
+
+def count_open(session: Session, now: datetime, specialty_ids: frozenset[int] | None = None) -> tuple[int, int]:
+    """(open, overdue) requests, for the board and the page's tabs."""
+    conditions = [CallbackRequest.status == CallbackStatus.OPEN]
+    if specialty_ids is not None:
+        conditions.append(CallbackRequest.specialty_id.in_(sorted(specialty_ids)))
+    overdue = case((CallbackRequest.deadline_at < now, 1), else_=0)
+    row = session.execute(select(func.count(), func.coalesce(func.sum(overdue), 0)).select_from(CallbackRequest).where(*conditions)).one()
+    return int(row[0]), int(row[1])
+
+
+def senior_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Senior.id, Senior.full_name).where(Senior.id.in_(wanted))).all())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import smtplib
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -76,6 +77,59 @@ class TwilioCall:
     @property
     def final(self) -> bool:
         return self.status in FINAL_CALL_STATUSES
+
+
+    def fetch_recording(self, sid: str, seconds: int | None) -> RecordingAudio:
+        """The audio of a call recording (a GP's message), fetched from Twilio with the account's
+        credentials, to be streamed to a signed-in user: the browser never sees a Twilio URL."""
+
+
+@dataclass(frozen=True)
+class RecordingAudio:
+    content_type: str
+    chunks: Iterator[bytes]
+    length: int | None = None
+
+
+RECORDING_SID = re.compile(r"^RE[0-9a-fA-F]{32}$")
+MEDIA_CHUNK = 64 * 1024
+
+
+def recording_media_url(account_sid: str, sid: str) -> str:
+    """Twilio's media URL of a recording, built from its SID (never from a URL a request carried)."""
+    if not RECORDING_SID.match(sid):
+        raise SendError(f"not a recording SID: {sid!r}", permanent=True)
+    return f"https://api.twilio.com/2010-04-01/Accounts/{account_sid}/Recordings/{sid}.wav"
+
+
+def _fetch_media(http: HttpClient, url: str, auth: tuple[str, str]) -> RecordingAudio:
+    """GET a media URL with HTTP basic auth through the Twilio HTTP client in use. twilio-python's own
+    ``request`` hands back decoded text, which would ruin audio: an HTTP client that serves media itself
+    (the simulator's REST API) answers ``get_media``; the real one's ``requests`` session streams the bytes
+    (following Twilio's redirection to its storage, which ``requests`` does without the credentials)."""
+    get_media = getattr(http, "get_media", None)
+    if get_media is not None:
+        status, content_type, body = get_media(url, auth)
+        if status != 200:
+            raise SendError(f"Twilio {status} fetching the recording", permanent=400 <= status < 500, code=str(status))
+        return RecordingAudio(content_type, iter([body]), len(body))
+    import requests
+
+    session = getattr(http, "session", None) or requests.Session()
+    try:
+        response = session.get(url, auth=auth, timeout=NETWORK_TIMEOUT, stream=True, allow_redirects=True)
+    except requests.RequestException as exc:
+        raise SendError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+    if response.status_code != 200:
+        response.close()
+        status = response.status_code
+        raise SendError(f"Twilio {status} fetching the recording", permanent=400 <= status < 500 and status not in _RETRYABLE_HTTP)
+    length = response.headers.get("Content-Length")
+    return RecordingAudio(
+        response.headers.get("Content-Type", "audio/wav"),
+        response.iter_content(MEDIA_CHUNK),
+        int(length) if length and length.isdigit() else None,
+    )
 
 
 # -- Twilio's HTTP client, replaceable in tests -------------------------------------------------------
@@ -176,6 +230,12 @@ class LiveNotifier:
             ended_at = None
         return TwilioCall(status=str(call.status or ""), ended_at=ended_at)
 
+
+    def fetch_recording(self, sid: str, seconds: int | None) -> RecordingAudio:
+        account = self.settings.twilio_account_sid
+        assert account and self.settings.twilio_auth_tokens  # checked by load_settings
+        return _fetch_media(self.client.http_client, recording_media_url(account, sid), (account, self.settings.twilio_auth_tokens[0]))
+
     def send_email(self, to: Sequence[str], subject: str, body: str) -> None:
         notify = self.settings.notify
         if not notify.smtp_host or not notify.mail_from:
@@ -226,6 +286,16 @@ class LogNotifier:
 
     def fetch_call(self, sid: str) -> TwilioCall | None:
         return None  # no REST API here: nobody can tell what became of the call
+
+
+    def fetch_recording(self, sid: str, seconds: int | None) -> RecordingAudio:
+        """Development has no Twilio account to fetch from: the simulator's stand-in audio (a quiet tone
+        as long as the message), so the page's player can be tried."""
+        from simulator.audio import stand_in_wav
+
+        log.info("GET recording %s: the simulator's stand-in audio (development)", sid)
+        body = stand_in_wav(seconds or 1)
+        return RecordingAudio("audio/wav", iter([body]), len(body))
 
 
 def notifier_for(settings: Settings) -> Notifier:

@@ -143,6 +143,7 @@ class Simulator:
         self._outbound: list[_ApiCallSpec] = []  # REST calls placed between runs, started by run_outbound
         self._api_calls: dict[str, _ApiCallSpec] = {}  # every REST call, by CallSid
         self._inbound_calls: dict[str, dict[str, object]] = {}  # the Call resource of each GP's call played
+        self.recordings: dict[str, Recording] = {}  # every recording made, by RecordingSid (served by rest)
 
     def now(self) -> datetime:
         """The virtual instant (aware UTC) of the call being simulated, ``start`` between calls.
@@ -1095,6 +1096,7 @@ class _Call:
         url = f"https://api.twilio.com/{API_VERSION}/Accounts/{self.sim.account_sid}/Recordings/{sid}"
         recording = Recording(sid, url, leg, start, duration, digits)
         self.result.recordings.append(recording)
+        self.sim.recordings[sid] = recording
         self._event("recording", f"{leg}: {duration:.1f} s")
         return recording
 

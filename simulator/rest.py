@@ -14,7 +14,9 @@ reaches the simulator instead of the network. What it supports, as Twilio docume
 - ``GET …/Calls/{CallSid}.json``, for the calls the app placed and for the GPs' calls played (their
   final ``status``, ``start_time``, ``end_time`` in RFC 2822 and ``duration``, as Twilio answers);
 - ``POST …/Messages.json`` with ``To``, ``From``, ``Body``, ``StatusCallback`` (recorded in
-  ``Simulator.sms``).
+  ``Simulator.sms``);
+- ``GET …/Recordings/{RecordingSid}.wav`` (or without an extension, Twilio's default WAV), through
+  :meth:`RestApi.get_media`: the audio of a recording the simulator made (:mod:`simulator.audio`).
 
 Answers are Twilio's JSON: the resource, or an error with Twilio's code. Requests are checked for the
 account's credentials (HTTP basic auth with the Account SID and the Auth Token).
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from .engine import Simulator
 
 _PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/(?P<resource>Calls|Messages)(?:/(?P<sid>[^/.]+))?\.json$")
+_MEDIA = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Recordings/(?P<sid>RE[0-9a-fA-F]{32})(?:\.wav)?$")
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _CALL_EVENTS = {"initiated", "ringing", "answered", "completed"}
 MAX_TIMEOUT = 600
@@ -101,6 +104,24 @@ class RestApi(HttpClient):
                 status, answer = refused.status, {"code": refused.code, "message": refused.message, "status": refused.status}
             self.requests.append(RestRequest(method.upper(), path, form, status, answer))
         return Response(status, json.dumps(answer))
+
+    def get_media(self, url: str, auth: tuple[str, str] | None) -> tuple[int, str, bytes]:
+        """A media URL: (status, Content-Type, body). twilio-python's ``request`` decodes answers as
+        text, so the app fetches audio through this instead (``notify.providers._fetch_media``)."""
+        from .audio import stand_in_wav
+
+        path = urlsplit(url).path
+        sim = self.simulator
+        with self._lock:
+            match = _MEDIA.match(path)
+            if auth is None or tuple(auth) != (sim.account_sid, sim.auth_token):
+                status, content_type, body = 401, "application/json", b'{"code": 20003, "message": "Authenticate", "status": 401}'
+            elif match is None or match["account"] != sim.account_sid or match["sid"] not in sim.recordings:
+                status, content_type, body = 404, "application/json", b'{"code": 20404, "message": "not found", "status": 404}'
+            else:
+                status, content_type, body = 200, "audio/x-wav", stand_in_wav(sim.recordings[match["sid"]].duration)
+            self.requests.append(RestRequest("GET", path, {}, status, {"content_type": content_type, "bytes": len(body)}))
+        return status, content_type, body
 
     # ------------------------------------------------------------------ routing
 

@@ -29,6 +29,8 @@ NAVIGATION = [
     # (endpoint, label, action)
     ("web.board.index", N_("On duty now"), "board.view"),
     ("web.departments.index", N_("Rotas"), "rota.view"),
+    ("web.calls.index", N_("Calls"), "calls.view"),
+    ("web.callbacks.index", N_("Callbacks"), "callbacks.view"),
     ("web.swaps.index", N_("Swaps to approve"), "swap.decide"),
     ("web.me.index", N_("My duty"), "self.duty"),
     ("web.seniors.index", N_("Seniors"), "seniors.view"),
@@ -92,9 +94,9 @@ def _bad_parameter(error: BadParameter):
 
 
 def _register_children() -> None:
-    from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, users
+    from web import auth, board, callbacks, calls, departments, gps, history, me, rota_pages, seniors, softphone, swaps, users
 
-    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone):
+    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone, calls, callbacks):
         web.register_blueprint(module.blueprint)
 
 

@@ -55,6 +55,7 @@ ACTIONS = {
     "user.password": N_("password changed"),
     "user.sign_in": N_("signed in"),
     "user.ical": N_("calendar link changed"),
+    "callback.done": N_("callback request marked done"),
     "token.create": N_("API token created"),
     "token.revoke": N_("API token revoked"),
     "feed.create": N_("calendar link created"),

@@ -52,6 +52,27 @@ class World:
     audit_b: int
     users: dict[str, int]
     ical_secret: str = ""  # the senior's iCal link secret (only its hash is stored)
+    call_a: int = 0  # a neurology call that ended in a callback request (request_a)
+    call_b: int = 0  # a cardiology call, the same
+    request_a: int = 0
+    request_b: int = 0
+
+
+def logged_call(session, sid: str, specialty_id: int, senior: Senior, at: datetime) -> tuple[int, int]:
+    """A call written by the call log's one writer as the webhooks would: the primary does not answer,
+    the GP leaves a message. Returns (call id, callback request id)."""
+    from calllog import events as ev
+    from calllog import operations as calllog
+    from calllog.models import AttemptResult
+    from rota.queries import HuntEntry
+
+    call = calllog.open_call(session, sid, "+33199000201", "+33199000000", at)
+    entry = HuntEntry(senior.id, senior.full_name, senior.phones[0].e164, "primary", "rotation")
+    calllog.apply(session, call, [ev.SpecialtyChosen(specialty_id, (entry,)), ev.AttemptDialled(0, entry)], at + timedelta(seconds=8))
+    calllog.apply(session, call, [ev.AttemptEnded(0, AttemptResult.NO_ANSWER)], at + timedelta(seconds=28))
+    calllog.apply(session, call, [ev.CallbackRequested()], at + timedelta(seconds=30))
+    calllog.apply(session, call, [ev.RecordingReceived(None, "RE" + sid[2:34], 12), ev.CallFinished()], at + timedelta(seconds=45))
+    return call.id, call.callback.id
 
 
 def _senior(session, name: str, number: str) -> Senior:
@@ -175,12 +196,16 @@ def build_world(session, now=FIXED_NOW) -> World:
         before={"name": "y"},
         after={"name": "Jour"},
     )
+    call_a, request_a = logged_call(session, "CA" + "a" * 32, neuro.id, senior_a, now - timedelta(minutes=50))
+    call_b, request_b = logged_call(session, "CA" + "b" * 32, cardio.id, senior_b, now - timedelta(minutes=40))
     session.commit()
-    return World(
+    world = World(
         dept_a.id, dept_b.id, neuro.id, cardio.id, senior_a.id, senior_a2.id, senior_b.id, head_a.id, head_b.id,
         rotation_a.id, rotation_b.id, shift_a.id, shift_b.id, override_a.id, override_b.id, leave_a.id, leave_b.id,
         swap_a.id, swap_b.id, gp.id, audit_a.id, audit_b.id, users, ical_secret,
     )  # fmt: skip
+    world.call_a, world.call_b, world.request_a, world.request_b = call_a, call_b, request_a, request_b
+    return world
 
 
 EMAILS = {

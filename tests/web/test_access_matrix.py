@@ -50,6 +50,8 @@ def argument_values(world: World, token: str) -> dict[str, list[object]]:
         "entry_id": [world.audit_a, world.audit_b],
         "swap_id": [world.swap_a, world.swap_b],
         "token": [token],
+        "call_id": [world.call_a, world.call_b],
+        "request_id": [world.request_a, world.request_b],
     }
 
 
