@@ -58,6 +58,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "gps.edit": {ADMIN: A},
     "users.manage": {ADMIN: A},
     "softphone.use": {ADMIN: A},
+    # The live board of the hotline (calls in progress, today's figures, callbacks, gaps ahead).
+    "board.live": {ADMIN: A, MANAGER: A, HEAD: D},
     # The call log: every call, its attempts and its timeline (who was rung, when, what came of it).
     "calls.view": {ADMIN: A, MANAGER: A, HEAD: D},
     # Callback requests: the list, who took each, the GP's recorded message (played through the app).

@@ -98,6 +98,10 @@ class WebSettings:
     default_language: str = "fr"
     # The softphone places simulated calls through the real webhooks: they appear in the call log.
     softphone_enabled: bool = True
+    # The live board (server-sent events): seconds between two reads of the database, and how long one
+    # stream lasts before the browser opens the next (so an open board never holds a worker for good).
+    board_poll_seconds: int = 3
+    board_stream_seconds: int = 60
 
 
 @dataclass(frozen=True)
@@ -389,6 +393,8 @@ def _web_settings(env: Mapping[str, str]) -> WebSettings:
         trusted_proxy_count=_count(env, "TRUSTED_PROXY_COUNT", 0, 0, 5, "proxies"),
         default_language=_choice(env, "DEFAULT_LANGUAGE", "fr", ("fr", "en")),
         softphone_enabled=_bool(env, "SOFTPHONE_ENABLED", True),
+        board_poll_seconds=_count(env, "BOARD_POLL_SECONDS", 3, 1, 60, "seconds"),
+        board_stream_seconds=_count(env, "BOARD_STREAM_SECONDS", 60, 5, 3600, "seconds"),
     )
 
 

@@ -107,7 +107,7 @@ def simulate(
     status_url: str,
     fallback_url: str,
 ) -> None:
-    """Simulate a GP calling the hotline and print the transcript."""
+    """Simulate a GP calling the hotline and print the transcript (with --url, in real time)."""
     settings = current_app.config["SETTINGS"]
     if not settings.twilio_auth_tokens:
         raise click.ClickException(
@@ -122,8 +122,9 @@ def simulate(
         callees[try_e164(number) or number.strip()] = parse_behaviour(behaviour)
     transport = HttpTransport(url) if url else FlaskTransport(current_app._get_current_object())
     # The virtual call starts now (whole second, like Twilio's Timestamps). In-process, the app's
-    # clock follows the virtual one, so the call log shows the simulated timeline; over HTTP the
-    # server keeps its own clock and only Twilio's Timestamps carry virtual time.
+    # clock follows the virtual one, so the call log shows the simulated timeline. Over HTTP the server
+    # stamps each webhook with its own clock: the call then runs in real time, so that its clock and
+    # Twilio's Timestamps agree (a virtual clock racing ahead logged the first ring after the connection).
     started = app_clock.now().replace(microsecond=0)
     sim = Simulator(
         transport,
@@ -134,6 +135,7 @@ def simulate(
         status_callback_url=status_url or None,
         fallback_url=fallback_url or None,
         start=started,
+        realtime=bool(url),
     )
     with contextlib.ExitStack() as stack:
         if not url:

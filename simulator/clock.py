@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,7 +47,13 @@ class Process:
 
 
 class Scheduler:
-    def __init__(self) -> None:
+    """``realtime``: each step waits for its instant on the wall clock (virtual second *t* happens *t*
+    seconds after the run started), for a simulated call to a running server, whose own clock stamps the
+    webhooks: a virtual clock racing ahead would put the first ring after the connection in its log."""
+
+    def __init__(self, realtime: bool = False) -> None:
+        self.realtime = realtime
+        self._wall_start: float | None = None
         self.now = 0.0
         self._queue: list[tuple[float, int, Process, int, str, Any]] = []
         self._order = itertools.count()
@@ -89,10 +96,18 @@ class Scheduler:
             process.body.close()
 
     def run(self) -> None:
+        if self.realtime and self._wall_start is None:
+            self._wall_start = time.monotonic() - self.now
         while self._queue:
             at, _, process, generation, how, value = heapq.heappop(self._queue)
             if process.done or generation != process.generation:
                 continue
+            if self.realtime and self._wall_start is not None:
+                # Never earlier than its instant; a slow answer from the server makes the rest late, as it
+                # would make a real call (the virtual clock then lags the wall clock, never leads it).
+                delay = self._wall_start + at - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
             self.now = at
             if how == "throw":
                 value = process.throws.popleft()

@@ -110,6 +110,7 @@ class Simulator:
         max_requests: int = 500,
         sms_url: str | None = "/twilio/sms",
         webhook_timeout: float = 15.0,
+        realtime: bool = False,
     ):
         if not auth_token:
             raise ValueError("an auth token is needed: Twilio signs every request")
@@ -134,6 +135,8 @@ class Simulator:
         self.sms_url = self.number_url(sms_url) if sms_url else None
         # Twilio gives up on a webhook after 15 s (real time) and treats it as a retrieval failure (11200).
         self.webhook_timeout = webhook_timeout
+        # Calls take their real time (simulator.clock.Scheduler): for a server that stamps with its own clock.
+        self.realtime = realtime
         self._running: _Call | None = None
         self._thread: int | None = None
         # The account's REST API: install with notify.providers.use_twilio_http_client(lambda: sim.rest).
@@ -510,7 +513,7 @@ class _Call:
         rng: random.Random,
     ):
         self.sim = sim
-        self.sched = Scheduler()
+        self.sched = Scheduler(realtime=sim.realtime)
         self.gp_script = iter(gp_script)
         self.callees = callees
         self.default_callee = default_callee

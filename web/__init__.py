@@ -29,6 +29,7 @@ NAVIGATION = [
     # (endpoint, label, action)
     ("web.board.index", N_("On duty now"), "board.view"),
     ("web.departments.index", N_("Rotas"), "rota.view"),
+    ("web.live.page", N_("Live board"), "board.live"),
     ("web.calls.index", N_("Calls"), "calls.view"),
     ("web.callbacks.index", N_("Callbacks"), "callbacks.view"),
     ("web.swaps.index", N_("Swaps to approve"), "swap.decide"),
@@ -94,9 +95,9 @@ def _bad_parameter(error: BadParameter):
 
 
 def _register_children() -> None:
-    from web import auth, board, callbacks, calls, departments, gps, history, me, rota_pages, seniors, softphone, swaps, users
+    from web import auth, board, callbacks, calls, departments, gps, history, live_board, me, rota_pages, seniors, softphone, swaps, users
 
-    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone, calls, callbacks):
+    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone, calls, callbacks, live_board):
         web.register_blueprint(module.blueprint)
 
 

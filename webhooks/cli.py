@@ -46,7 +46,7 @@ apart: {flask} scheduler run
             base=base,
             warning=warning,
             flask=flask,
-            try_keys=f"{flask} call simulate --url http://127.0.0.1:5000 --press 1 --default-callee accepts",
+            try_keys=f"{flask} call simulate --url {base} --press 1 --default-callee accepts:3:20",
             try_speech=f'{flask} call simulate --say "la neuro s\'il vous plaît" --default-callee voicemail',
         )
     )

@@ -88,7 +88,7 @@ def test_a_request_marked_done_from_the_web_is_closed_and_audited(app, world, si
     after = body(senior.get("/callbacks?state=open"))
     assert "Demande de rappel marquée comme faite." in after and f'id="request-{world.request_a}"' not in after
     done_list = body(senior.get("/callbacks?state=done"))
-    assert f'id="request-{world.request_a}"' in done_list and "rappelé par Dr Claire Martin" in done_list
+    assert f'id="request-{world.request_a}"' in done_list and "marquée comme faite par Dr Claire Martin" in done_list
     with read() as session:
         request = session.get(CallbackRequest, world.request_a)
         assert request.status is CallbackStatus.DONE and request.done_via == "manual" and request.done_by_senior_id == world.senior_a
