@@ -27,14 +27,18 @@ translations: install
 
 # Development settings, written once (mode 0600): RECOURS_ENV=development, a random Auth Token the
 # simulator signs with, a random SECRET_KEY, local URLs and numbers from the range kept for fiction.
-.env: | $(STAMP)
-	$(BIN)/python -m core.devenv .env
+# `make run PORT=8000` serves on that port, and the .env's local PUBLIC_BASE_URL follows it.
+PORT ?= 5000
 
-run: install .env
+.PHONY: env
+env: | $(STAMP)
+	$(BIN)/python -m core.devenv .env $(PORT)
+
+run: install env
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
 	$(FLASK) twilio-setup
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The browser tests need Debian's chromium: installed when possible (root or password-less sudo),
 # otherwise they are skipped — except under CI=true, where they fail.

@@ -1,4 +1,8 @@
-"""Writes a development ``.env``: ``python -m core.devenv .env`` (what ``make run`` does once).
+"""Writes a development ``.env``: ``python -m core.devenv .env [PORT]`` (what ``make run`` does).
+
+The file is written once; afterwards only its ``PUBLIC_BASE_URL`` follows the port ``make run`` serves
+on (``make run PORT=8000``), as long as it is the local one that this module wrote
+(``http://127.0.0.1:<port>``): a URL someone set by hand (a tunnel's) is theirs and left alone.
 
 The file holds the Twilio Auth Token the simulator signs with and the SECRET_KEY that signs sessions, so
 it is created readable by its owner only (0600), never world-readable. ``RECOURS_ENV=development`` is what
@@ -8,6 +12,7 @@ lets the app start with the ``log`` notification backend; a real installation ne
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import sys
 
@@ -16,7 +21,7 @@ TEMPLATE = """\
 # without RECOURS_ENV (see docs/security.md).
 RECOURS_ENV=development
 NOTIFY_BACKEND=log
-PUBLIC_BASE_URL=http://127.0.0.1:5000
+PUBLIC_BASE_URL=http://127.0.0.1:{port}
 TWILIO_ACCOUNT_SID=AC{account}
 TWILIO_AUTH_TOKEN={token}
 HOTLINE_NUMBER=+33199000000
@@ -25,19 +30,46 @@ SECRET_KEY={secret}
 """
 
 
-def render() -> str:
-    return TEMPLATE.format(account="0" * 32, token=secrets.token_hex(16), secret=secrets.token_hex(32))
+DEFAULT_PORT = 5000
+LOCAL_URL = re.compile(r"^PUBLIC_BASE_URL=http://127\.0\.0\.1:\d{1,5}$", re.MULTILINE)
 
 
-def write(path: str) -> None:
+def render(port: int = DEFAULT_PORT) -> str:
+    return TEMPLATE.format(account="0" * 32, token=secrets.token_hex(16), secret=secrets.token_hex(32), port=port)
+
+
+def write(path: str, port: int = DEFAULT_PORT) -> None:
     """Create ``path`` with mode 0600 (refuses to overwrite: an existing .env holds someone's settings)."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
-        handle.write(render())
+        handle.write(render(port))
+
+
+def follow_port(path: str, port: int) -> bool:
+    """Point the local PUBLIC_BASE_URL of an existing ``path`` at ``port``; True when it changed."""
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    changed = LOCAL_URL.sub(f"PUBLIC_BASE_URL=http://127.0.0.1:{port}", text)
+    if changed == text:
+        return False
+    with open(path, "w", encoding="utf-8") as handle:  # the file keeps its mode (0600)
+        handle.write(changed)
+    return True
+
+
+def _port(raw: str) -> int:
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise SystemExit(f"PORT must be a number from 1 to 65535, got {raw!r}")
+    return int(raw)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 2:
-        write(sys.argv[1])
+    if len(sys.argv) in (2, 3):
+        wanted = _port(sys.argv[2]) if len(sys.argv) == 3 else DEFAULT_PORT
+        if os.path.exists(sys.argv[1]):
+            if follow_port(sys.argv[1], wanted):
+                print(f"{sys.argv[1]}: PUBLIC_BASE_URL now http://127.0.0.1:{wanted}")
+        else:
+            write(sys.argv[1], wanted)
     else:
         print(render(), end="")

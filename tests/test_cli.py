@@ -10,7 +10,7 @@ from tests.conftest import signed_post
 
 
 def test_demo_seed_fills_an_empty_database_once(runner, session):
-    first = runner.invoke(args=["demo", "seed"])
+    first = runner.invoke(args=["demo", "seed", "--days", "0"])
     assert first.exit_code == 0, first.output
     assert "4 specialties" in first.output and "demo administrator: admin@recours.example.org" in first.output
     second = runner.invoke(args=["demo", "seed"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app import create_app
@@ -94,3 +96,25 @@ def test_the_development_env_file_is_private_and_says_development(tmp_path):
     assert settings.development and settings.secret_key == values["SECRET_KEY"]
     with pytest.raises(FileExistsError):  # never overwrites someone's settings
         devenv.write(str(path))
+
+
+def test_make_run_port_moves_the_local_public_url_and_only_it(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / ".env"
+    run = [sys.executable, "-m", "core.devenv", str(path)]
+    subprocess.run([*run, "8123"], check=True, cwd=Path(__file__).resolve().parents[1])
+    assert "PUBLIC_BASE_URL=http://127.0.0.1:8123\n" in path.read_text()
+    secret = [line for line in path.read_text().splitlines() if line.startswith("SECRET_KEY=")]
+    moved = subprocess.run([*run, "8200"], check=True, capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert "PUBLIC_BASE_URL now http://127.0.0.1:8200" in moved.stdout
+    text = path.read_text()
+    assert "PUBLIC_BASE_URL=http://127.0.0.1:8200\n" in text and "8123" not in text
+    assert [line for line in text.splitlines() if line.startswith("SECRET_KEY=")] == secret  # the rest is kept
+    # A URL set by hand (a tunnel's) is left alone.
+    path.write_text(text.replace("http://127.0.0.1:8200", "https://tunnel.example.org"))
+    subprocess.run([*run, "9000"], check=True, cwd=Path(__file__).resolve().parents[1])
+    assert "PUBLIC_BASE_URL=https://tunnel.example.org\n" in path.read_text()
+    bad = subprocess.run([*run, "99999"], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert bad.returncode != 0 and "PORT must be a number from 1 to 65535" in bad.stderr

@@ -393,6 +393,7 @@ def _pages(world: World) -> dict[str, list[str]]:
         f"/seniors/{world.senior_a}/leave/new", "/gps", "/gps/new", f"/gps/{world.gp}/edit", "/audit",
         f"/audit/{world.audit_a}", "/users", "/users/new", f"/users/{world.users['head']}/edit", "/softphone",
         "/account", "/reports/", "/reports/unanswered", "/no/such/page",
+        "/calls", f"/calls/{world.call_a}", "/callbacks", "/callbacks?state=all", "/board/live",
     ]  # fmt: skip
     senior = ["/me", "/me/leave/new", "/me/phones", "/me/swaps/new", "/me/calendar"]
     return {"admin": admin, "head": ["/swaps"], "senior": senior}
