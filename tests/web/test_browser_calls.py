@@ -120,3 +120,61 @@ def test_the_live_board_follows_a_simulated_call_without_a_reload(page, live, sh
     assert int(page.get_attribute("#live-board", "data-updates")) >= 3
     page.wait_for_function(f"document.querySelector('[data-figure=answer-rate]').textContent !== {before!r}")
     assert page.inner_text("[data-figure=answer-rate]").replace("\u00a0", " ") == "33 %"
+
+
+PAGES = {
+    "manager": ["/calls", "/calls/{call_a}", "/callbacks?state=all", "/board/live", "/reports/"],
+    "senior": ["/callbacks"],
+}
+
+
+def _serious_findings(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.response["testEngine"]["name"] == "axe-core" and results.response["passes"], "axe did not run"
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:160]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]
+
+
+@pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
+def test_axe_finds_nothing_critical_or_serious_and_phones_do_not_scroll_sideways(browser, live, shots: Path, width, height):  # noqa: F811
+    base, world = live
+    found: dict[str, list[str]] = {}
+    for role, paths in PAGES.items():
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR", is_mobile=width < 500)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            sign_in(page, base, role)
+            for path in paths:
+                url = base + path.format(call_a=world.call_a)
+                assert page.goto(url).status == 200, url
+                if findings := _serious_findings(page):
+                    found[f"{width}px {role} {path}"] = findings
+                if width < 500 and not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"):
+                    found.setdefault(f"{width}px {role} {path}", []).append("the page scrolls sideways")
+                if path == "/reports/":
+                    # Chart text as read on the screen (the heat map's and the trend's): never below 9 px.
+                    smallest = page.evaluate(
+                        "Math.min(...[...document.querySelectorAll('figure svg text')].map(t => t.getBoundingClientRect().height))"
+                    )
+                    if smallest < 9:
+                        found.setdefault(f"{width}px {role} {path}", []).append(f"chart text {smallest:.1f} px high")
+                if width < 500 and path in ("/board/live", "/calls/{call_a}", "/callbacks", "/reports/"):
+                    name = {
+                        "/board/live": "phone-live-board",
+                        "/calls/{call_a}": "phone-call-timeline",
+                        "/callbacks": "phone-callbacks",
+                        "/reports/": "phone-reports",
+                    }[path]
+                    page.screenshot(path=shots / f"{name}.png", full_page=True)
+            # The check itself works: a field without a label, added to the last page, is found.
+            page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')")
+            assert any(f.startswith("label (critical)") for f in _serious_findings(page))
+        finally:
+            context.close()
+    assert found == {}
