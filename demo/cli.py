@@ -97,4 +97,4 @@ def seed_command(days: int, seed_number: int) -> None:
     click.echo(words._("seeded in {seconds} s", seconds=words.decimal(time.monotonic() - started)))
     click.echo(words._("demo accounts (shown only now; each is asked for a new password at the first sign-in at /sign-in):"))
     for email, label, password in passwords:
-        click.echo(f"  {words._(label)}: {email} / {password}")
+        click.echo("  " + words._("{role}: {email} / {password}", role=words._(label), email=email, password=password))
