@@ -78,7 +78,6 @@ class TwilioCall:
     def final(self) -> bool:
         return self.status in FINAL_CALL_STATUSES
 
-
     def fetch_recording(self, sid: str, seconds: int | None) -> RecordingAudio:
         """The audio of a call recording (a GP's message), fetched from Twilio with the account's
         credentials, to be streamed to a signed-in user: the browser never sees a Twilio URL."""
@@ -230,7 +229,6 @@ class LiveNotifier:
             ended_at = None
         return TwilioCall(status=str(call.status or ""), ended_at=ended_at)
 
-
     def fetch_recording(self, sid: str, seconds: int | None) -> RecordingAudio:
         account = self.settings.twilio_account_sid
         assert account and self.settings.twilio_auth_tokens  # checked by load_settings
@@ -286,7 +284,6 @@ class LogNotifier:
 
     def fetch_call(self, sid: str) -> TwilioCall | None:
         return None  # no REST API here: nobody can tell what became of the call
-
 
     def fetch_recording(self, sid: str, seconds: int | None) -> RecordingAudio:
         """Development has no Twilio account to fetch from: the simulator's stand-in audio (a quiet tone
