@@ -83,6 +83,15 @@ configured). *Open* and *done* are as at the time of the report; *overdue* = sti
 deadline has come (now >= deadline); *done late* = done at or after the deadline. Time to callback =
 done - requested, over the done requests, with the median and p90 above.
 
+After the call
+--------------
+By local month of the call and specialty: *connected* calls split by what the senior who took the call
+said came of it (advice only, consultation booked, urgent slot booked, direct admission, sent to the
+emergency department, other; *not said* until they answer the SMS or the page), and *deferred* calls
+with their promises: *kept* = called back before the deadline, *broken* = called back at or after it, or
+not at all once it has passed; the others are *not due yet*. The same promises by the senior who made
+them, beside the calls each senior took, the most broken first.
+
 Unanswered calls
 ----------------
 The finished calls in scope that chose a specialty and were not connected (callback requested,
@@ -186,6 +195,16 @@ MOST_MISSED_LIMIT = 10
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LAYER_LABELS = {"primary": N_("primary"), "backup": N_("backup"), "last_resort": N_("last resort")}
 CALLBACK_LABELS = {"open": N_("callback open"), "done": N_("callback done")}
+# What came of a conversation, as the senior said (calllog/conversation.py), and "not said".
+CONVERSATION_LABELS = {
+    "advice": N_("advice only"),
+    "consultation": N_("consultation booked"),
+    "urgent_slot": N_("urgent slot booked"),
+    "admission": N_("direct admission"),
+    "emergency": N_("sent to the emergency department"),
+    "other": N_("other"),
+    "not_answered": N_("not said"),
+}
 
 
 def rate(part: int, whole: int) -> float | None:

@@ -92,9 +92,9 @@ def _bad_parameter(error: BadParameter):
 
 
 def _register_children() -> None:
-    from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, users
+    from web import auth, board, departments, gps, history, me, outcome, rota_pages, seniors, softphone, swaps, users
 
-    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone):
+    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone, outcome):
         web.register_blueprint(module.blueprint)
 
 
