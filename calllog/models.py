@@ -56,6 +56,8 @@ class AttemptResult(enum.StrEnum):
     FAILED = "failed"
     CALLER_HUNG_UP = "caller_hung_up"
     UNKNOWN = "unknown"  # the call was closed by the reconciler with this leg still open
+    # Staged ringing: Recours ended this leg because another senior accepted or deferred first.
+    CANCELLED = "cancelled"
 
     @classmethod
     def of_unanswered_leg(cls, twilio_status: str) -> AttemptResult | None:

@@ -62,7 +62,8 @@ An attempt is one senior's phone dialled for one call; it counts in the period a
 Results: accepted (pressed 1); no answer (rang out); busy; not accepted (picked up but nobody pressed 1:
 usually a voicemail); declined (pressed another key); deferred (pressed 3: promised to call back, not a
 miss); failed (the network could not reach the phone);
-caller hung up (the GP hung up while this phone rang: not the senior's miss); in progress.
+caller hung up (the GP hung up while this phone rang: not the senior's miss); cancelled (staged ringing:
+a colleague accepted first and Recours stopped this phone: not a miss either); in progress.
 *Missed* = no answer + busy + not accepted + declined + failed. *Miss rate* = missed ÷ (accepted +
 missed), undefined when both are 0. The seniors with the most missed attempts are ranked by missed
 attempts, then miss rate, then name.
@@ -164,6 +165,7 @@ RESULTS: tuple[str, ...] = (
     AttemptResult.FAILED.value,
     AttemptResult.CALLER_HUNG_UP.value,
     AttemptResult.UNKNOWN.value,
+    AttemptResult.CANCELLED.value,
     IN_PROGRESS,
 )
 RESULT_LABELS = {
@@ -176,6 +178,7 @@ RESULT_LABELS = {
     "failed": N_("failed"),
     "caller_hung_up": N_("caller hung up"),
     "unknown": N_("result unknown"),
+    "cancelled": N_("cancelled (a colleague took it)"),
     IN_PROGRESS: N_("in progress"),
 }
 MISSED_RESULTS: frozenset[str] = frozenset(
