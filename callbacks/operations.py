@@ -20,10 +20,9 @@ from callbacks.queries import deadline_minutes, department_heads, senior_name, s
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallbackStatus, CallOutcome
 from calllog.operations import STATUS_RANK, TERMINAL
 from core.config import Settings
-from core.names import titled
 from core.phones import is_mobile
 from core.words import in_language
-from directory.queries import gp_name
+from directory.queries import gp_name, titled
 from ivr.callback_call import CallbackCallLinks
 from notify.models import Channel
 from notify.outbox import cancel_pending, enqueue

@@ -67,7 +67,7 @@ def test_a_primary_who_never_answers_the_backup_rings_at_s_and_the_gp_reaches_a_
     assert call.outcome is CallOutcome.CONNECTED
     assert [(a.number, a.result) for a in call.attempts] == [(PRIMARY, AttemptResult.CANCELLED), (BACKUP, AttemptResult.ACCEPTED)]
     assert (call.attempts[1].started_at - call.attempts[0].started_at).total_seconds() == pytest.approx(S)
-    assert result.callee_heard[BACKUP][0].startswith("Appel de la ligne des généralistes, docteur A")  # pressed 1 3 s in
+    assert result.callee_heard[BACKUP][0].startswith("Appel de la ligne des généralistes, Dr A")  # pressed 1 3 s in
     cancels = [r for r in simulator.rest.requests if r.value("Status") == "canceled"]
     assert [r.path.rsplit("/", 1)[-1] for r in cancels] == [f"{call.attempts[0].child_sid}.json"]
 
