@@ -160,3 +160,16 @@ def test_automatic_s_comes_from_the_log_and_flask_ringing_show_compares_the_sett
     _simulator, result, call = phone(callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2, talk=30, key_after=2)})
     assert result.leg(BACKUP).ringing_at - result.leg(PRIMARY).ringing_at == pytest.approx(chosen)
     assert result.bridged_to == BACKUP and call.outcome is CallOutcome.CONNECTED
+
+
+def test_a_failing_wait_moves_the_gp_to_the_switchboard_not_into_silence(phone, monkeypatch):
+    from ivr import staged
+    from tests.conftest import SWITCHBOARD
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(staged, "wait", broken)
+    _simulator, result, call = phone(callees={PRIMARY: NoAnswer(), SWITCHBOARD: Accepts(after=2, key=None)})
+    assert result.bridged_to == SWITCHBOARD
+    assert result.requests_to("/twilio/fallback") and call.switchboard_at is not None

@@ -93,7 +93,16 @@ def _hang_up() -> Response:
 
 
 def _wait_again() -> Response:
-    # Only Say, Play, Pause and Redirect may answer a waitUrl: pause, and the wait is fetched again.
+    """The wait failed (a bug, the database down): a waitUrl may only Say, Play, Pause or Redirect, and
+    no Dial from there reaches a human; so move the GP's call, through the REST API (no database
+    needed), to the Fallback URL — the switchboard, then a message. Should even that fail, pause: the
+    wait is fetched again."""
+    sid = text(request.form, "CallSid", 64)
+    if sid:
+        try:
+            current_notifier().redirect_call(sid, Links(glue.settings().public_base_url).fallback())
+        except Exception:
+            log.exception("staged ringing: could not move call %s to the fallback", sid)
     response = VoiceResponse()
     response.pause(length=5)
     return glue.twiml(response)
