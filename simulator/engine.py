@@ -13,7 +13,8 @@ call was running. Each run is a `_Call`, a process per leg on the `Scheduler`:
   its person hangs up or a participant with ``endConferenceOnExit`` leaves;
 - a leg created with ``POST …/Calls.json`` rings ``Timeout`` seconds, fetches its ``Url`` once
   answered and runs that TwiML like any call; ``POST …/Calls/{sid}.json`` with ``Status=canceled``
-  or ``completed`` ends it.
+  or ``completed`` ends it; with ``Url`` on the GP's live call, the call abandons its current verb
+  (a conference wait, a Dial) and runs the TwiML of that URL.
 
 Hang-ups and cancellations arrive as exceptions thrown into whatever a leg was doing. Every
 request is signed exactly as Twilio signs it. Where Twilio's behaviour is not verified, the choice
