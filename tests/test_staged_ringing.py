@@ -5,6 +5,8 @@ Sequential ringing stays the default (tests/test_hotline_scenarios.py runs uncha
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -141,7 +143,8 @@ def test_automatic_s_comes_from_the_log_and_flask_ringing_show_compares_the_sett
     assert 0 <= chosen < settings.ring_timeout  # the backup must not wait for a primary who never answers
 
     runner = staged_app.test_cli_runner()
-    shown = runner.invoke(args=["ringing", "show", "neurology"])
+    with clock.use_clock(lambda: FIXED_NOW + timedelta(hours=1)):  # the history is of that morning
+        shown = runner.invoke(args=["ringing", "show", "neurology"])
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
     assert lines[0] == "neurology: sequential"
