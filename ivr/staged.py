@@ -18,6 +18,7 @@ the :class:`Orders` for Twilio's REST API that the webhook (webhooks/staged.py) 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 
 from twilio.twiml.voice_response import VoiceResponse
@@ -98,9 +99,10 @@ class Decision:
     orders: Orders = field(default_factory=Orders)
 
 
-def room(call: Call) -> str:
-    """An opaque conference name: no number, no name (Twilio's request)."""
-    return f"recours-{call.id}"
+def room(call) -> str:
+    """An opaque conference name: no number, no name (Twilio's request); from the CallSid, which both
+    the logged call and the flow's view of it (ivr.state.CallView) carry."""
+    return "recours-" + hashlib.sha256(call.sid.encode()).hexdigest()[:20]
 
 
 def links_for(ctx, call: Call) -> StagedLinks:
