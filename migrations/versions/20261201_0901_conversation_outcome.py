@@ -1,7 +1,7 @@
 """What came of a conversation: asked of the senior once a bridged call ended, stored on the call.
 
 Revision ID: 0901
-Revises: 0550
+Revises: 0500
 Create Date: 2026-12-01 14:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = "0901"
-down_revision = "0550"
+down_revision = "0500"
 branch_labels = None
 depends_on = None
 
