@@ -63,11 +63,23 @@ def _add_pages_api_reports_and_commands(app: Flask, env: Mapping[str, str]) -> N
     from demo.cli import demo_cli
     from directory.cli import gps_cli
     from notify.cli import notifications_cli
+    from ringing.cli import ringing_cli
     from rota.cli import rota_cli
     from scheduler.cli import scheduler_cli
     from webhooks.cli import twilio_setup_command
 
-    for group in (db_cli, demo_cli, calls_cli, gps_cli, rota_cli, twilio_setup_command, callbacks_cli, notifications_cli, scheduler_cli):
+    for group in (
+        db_cli,
+        demo_cli,
+        calls_cli,
+        gps_cli,
+        rota_cli,
+        twilio_setup_command,
+        callbacks_cli,
+        notifications_cli,
+        scheduler_cli,
+        ringing_cli,
+    ):
         app.cli.add_command(group)
     try:
         from simulator.cli import call_cli

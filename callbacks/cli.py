@@ -166,6 +166,7 @@ def defer_command(specialty: str, minutes: int | None, use_default: bool) -> Non
         actor = Actor.command(specialty, "--default" if use_default else minutes)
         set_defer_minutes(session, actor, found.id, None if use_default else minutes, clock.now())
     except RingingError as exc:
+        session.rollback()
         raise refusal(exc, words) from None
     session.commit()
     chosen = default if use_default else minutes

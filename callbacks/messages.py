@@ -214,3 +214,34 @@ def call_will_retry(code: str, language: str = DEFAULT_LANGUAGE) -> str:
 
 def call_failed(code: str, language: str = DEFAULT_LANGUAGE) -> str:
     return _sms(language, "Recours could not call you for callback {code}. Try again: R {code}.", code=code)
+
+
+# -- what came of a conversation (calllog/conversation.py) ------------------------------------------
+
+
+def conversation_question(gp: str, specialty: str, at: str, link: str, language: str = DEFAULT_LANGUAGE) -> str:
+    return _sms(
+        language,
+        "Recours: what came of the call from {gp} ({specialty}) at {at}? Reply 1 advice only, 2 consultation booked, "
+        "3 urgent slot booked, 4 direct admission, 5 emergency department, 6 other. Or tap: {link}",
+        gp=gp,
+        specialty=specialty,
+        at=at,
+        link=link,
+    )
+
+
+def conversation_recorded(label: str, language: str = DEFAULT_LANGUAGE) -> str:
+    return _sms(language, "Recours: noted, {outcome}. Thank you.", outcome=in_language(language)._(label))
+
+
+def conversation_help(language: str = DEFAULT_LANGUAGE) -> str:
+    return _sms(
+        language,
+        "Recours: reply with one digit, 1 advice only, 2 consultation booked, 3 urgent slot booked, 4 direct admission, "
+        "5 emergency department, 6 other.",
+    )
+
+
+def no_conversation_pending(language: str = DEFAULT_LANGUAGE) -> str:
+    return _sms(language, "Recours: no call of yours awaits an answer. For callbacks: OK <code>, R <code>, LIST.")

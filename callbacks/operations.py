@@ -23,10 +23,9 @@ from calllog.operations import STATUS_RANK, TERMINAL
 from core.actor import Actor, ActorKind
 from core.config import Settings
 from core.errors import N_, Code, Kind, OperationError
-from core.names import titled
 from core.phones import is_mobile
 from core.words import in_language
-from directory.queries import gp_name
+from directory.queries import gp_name, titled
 from ivr.callback_call import CallbackCallLinks
 from notify.models import Channel
 from notify.outbox import cancel_pending, enqueue

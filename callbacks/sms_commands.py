@@ -40,3 +40,8 @@ def parse(body: str) -> SmsCommand:
     if first in _ACK or first.isdigit():
         return SmsCommand("acknowledge", code)
     return SmsCommand("help")
+
+
+def words(text: str) -> list[str]:
+    """The words and numbers of an SMS, folded as the commands read them ("R4821" → ["r", "4821"])."""
+    return _words(text)

@@ -63,6 +63,21 @@ class AttemptDeferred:
 
 
 @dataclass(frozen=True)
+class LegPlaced:
+    """Staged ringing: the senior's leg was created through Twilio's REST API with this CallSid."""
+
+    rank: int
+    sid: str
+
+
+@dataclass(frozen=True)
+class AttemptCancelled:
+    """Staged ringing: Recours ended this leg because another senior took the call first."""
+
+    rank: int
+
+
+@dataclass(frozen=True)
 class AttemptEnded:
     rank: int
     result: AttemptResult
@@ -99,6 +114,8 @@ LogEvent = (
     | AttemptAccepted
     | AttemptDeclined
     | AttemptDeferred
+    | LegPlaced
+    | AttemptCancelled
     | AttemptEnded
     | TransferredToSwitchboard
     | CallbackRequested

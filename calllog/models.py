@@ -32,6 +32,18 @@ class CallOutcome(enum.StrEnum):
     UNKNOWN = "unknown"
 
 
+class ConversationOutcome(enum.StrEnum):
+    """What came of a bridged conversation, as the senior who took it says (calllog/conversation.py).
+    Never anything about the patient."""
+
+    ADVICE = "advice"
+    CONSULTATION = "consultation"
+    URGENT_SLOT = "urgent_slot"
+    ADMISSION = "admission"
+    EMERGENCY = "emergency"
+    OTHER = "other"
+
+
 class AttemptResult(enum.StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
@@ -44,6 +56,8 @@ class AttemptResult(enum.StrEnum):
     FAILED = "failed"
     CALLER_HUNG_UP = "caller_hung_up"
     UNKNOWN = "unknown"  # the call was closed by the reconciler with this leg still open
+    # Staged ringing: Recours ended this leg because another senior accepted or deferred first.
+    CANCELLED = "cancelled"
 
     @classmethod
     def of_unanswered_leg(cls, twilio_status: str) -> AttemptResult | None:
@@ -91,6 +105,11 @@ class Call(Base):
     error: Mapped[str | None] = mapped_column(Text)
     # Progress of the parent leg as reported by status callbacks; never moves backwards.
     status_rank: Mapped[int] = mapped_column(Integer, default=0)
+    # -- what came of the conversation (calllog/conversation.py): asked once the bridged call ended --
+    conversation_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conversation_outcome: Mapped[ConversationOutcome | None] = mapped_column(_enum(ConversationOutcome))
+    conversation_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    conversation_via: Mapped[str | None] = mapped_column(String(8))  # "sms" or "page"
 
     attempts: Mapped[list[Attempt]] = relationship(back_populates="call", order_by="Attempt.rank", cascade="all, delete-orphan")
     callback: Mapped[CallbackRequest | None] = relationship(back_populates="call", cascade="all, delete-orphan")

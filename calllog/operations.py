@@ -127,6 +127,13 @@ def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: date
                     attempt.result = AttemptResult.DEFERRED
                     callback = _ensure_callback(call, at)
                     callback.promised_by_senior_id, callback.promised_minutes = attempt.senior_id, minutes
+            case ev.LegPlaced(rank, sid):
+                if (attempt := call.attempt(rank)) is not None:
+                    attempt.child_sid = attempt.child_sid or sid
+            case ev.AttemptCancelled(rank):
+                if (attempt := call.attempt(rank)) is not None and attempt.result is None:
+                    attempt.result = AttemptResult.CANCELLED
+                    attempt.ended_at = _earliest(attempt.ended_at, at)
             case ev.AttemptEnded(rank, result):
                 if (attempt := call.attempt(rank)) is not None:
                     attempt.result = attempt.result or result

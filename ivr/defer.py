@@ -14,8 +14,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from calllog import events as ev
 from calllog.models import AttemptResult, Call
-from core.names import titled
 from core.phones import is_mobile
+from directory.queries import titled
 from ivr import prompts
 from ringing.queries import defer_minutes
 from rota.queries import HuntEntry, specialty_name

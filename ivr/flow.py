@@ -20,7 +20,7 @@ from calllog.models import AttemptResult, Call
 from core.config import Settings
 from core.phones import spoken_last_digits
 from directory.queries import titled
-from ivr import defer, prompts
+from ivr import defer, prompts, staged
 from ivr.links import Links
 from ivr.menu import HotlineMenu
 from ivr.speech import match_command, match_specialty, speech_hints
@@ -150,7 +150,10 @@ def start_hunt(ctx: Context, call: Call, chosen: MenuEntry) -> Step:
     if not hunt:
         response = callback_offer(ctx, language, before=prompts.text(language, "nobody_on_duty", specialty=name))
         return Step(response, events)
-    step = _dial(ctx, call, 0, hunt[0], language, intro=prompts.text(language, "searching", Specialty=name[:1].upper() + name[1:]))
+    intro = prompts.text(language, "searching", Specialty=name[:1].upper() + name[1:])
+    if staged.applies(ctx, chosen.specialty_id, hunt):  # the primary alone for S seconds, then the backup too
+        return Step(staged.start(ctx, call, intro), events)
+    step = _dial(ctx, call, 0, hunt[0], language, intro=intro)
     step.events[:0] = events
     return step
 

@@ -57,6 +57,7 @@ _WHISPER: dict[str, str] = {
     "deferred": N_("Noted: you will call this doctor back within {minutes} minutes. The code comes by text message. Goodbye."),
     "not_accepted": N_("Call not accepted. Goodbye."),
     "declined": N_("Call declined. Goodbye."),
+    "taken": N_("A colleague has already taken this call. Goodbye."),
 }
 
 

@@ -54,6 +54,12 @@ class Notifier(Protocol):
 
     def send_email(self, to: Sequence[str], subject: str, body: str) -> None: ...
 
+    def end_call(self, sid: str, status: str) -> None:
+        """End a call Recours placed: ``canceled`` (still ringing) or ``completed`` (answered)."""
+
+    def redirect_call(self, sid: str, url: str) -> None:
+        """Have a live call leave what it is doing and run the TwiML at ``url`` (POST)."""
+
     def delete_recording(self, sid: str) -> None:
         """Delete a call recording at Twilio; one that no longer exists counts as deleted."""
 
@@ -203,6 +209,18 @@ class LiveNotifier:
             raise _twilio_error(exc) from exc
         return call.sid
 
+    def end_call(self, sid: str, status: str) -> None:
+        try:
+            self.client.calls(sid).update(status=status)
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _twilio_error(exc) from exc
+
+    def redirect_call(self, sid: str, url: str) -> None:
+        try:
+            self.client.calls(sid).update(url=url, method="POST")
+        except (TwilioException, OSError, ValueError) as exc:
+            raise _twilio_error(exc) from exc
+
     def delete_recording(self, sid: str) -> None:
         try:
             self.client.recordings(sid).delete()
@@ -275,6 +293,12 @@ class LogNotifier:
     def start_call(self, to: str, url: str, status_callback: str, timeout: int) -> str:
         log.info("CALL to %s, TwiML from %s", to, url)
         return "CAlog" + uuid.uuid4().hex[:29]
+
+    def end_call(self, sid: str, status: str) -> None:
+        log.info("END call %s (%s)", sid, status)
+
+    def redirect_call(self, sid: str, url: str) -> None:
+        log.info("REDIRECT call %s to %s", sid, url)
 
     def send_email(self, to: Sequence[str], subject: str, body: str) -> None:
         log.info("E-MAIL to %d recipient(s), %d characters (not logged)", len(to), len(subject) + len(body))

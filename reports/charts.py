@@ -19,7 +19,19 @@ FONT = "system-ui, -apple-system, 'Segoe UI', sans-serif"
 INK, MUTED, GRID = "#1f2933", "#616e7c", "#e4e7eb"
 CONNECTED, NOT_CONNECTED, LINE = "#2f855a", "#c05621", "#2b6cb0"
 # One colour per attempt result, in RESULTS order; misses in warm colours.
-RESULT_COLOURS = ("#2f855a", "#c05621", "#d69e2e", "#9b2c2c", "#805ad5", "#3182ce", "#4a5568", "#718096", "#a0aec0", "#cbd5e0")
+RESULT_COLOURS = (
+    "#2f855a",
+    "#c05621",
+    "#d69e2e",
+    "#9b2c2c",
+    "#805ad5",
+    "#3182ce",
+    "#4a5568",
+    "#718096",
+    "#a0aec0",
+    "#b7791f",
+    "#cbd5e0",
+)
 
 
 class Svg:

@@ -62,7 +62,8 @@ An attempt is one senior's phone dialled for one call; it counts in the period a
 Results: accepted (pressed 1); no answer (rang out); busy; not accepted (picked up but nobody pressed 1:
 usually a voicemail); declined (pressed another key); deferred (pressed 3: promised to call back, not a
 miss); failed (the network could not reach the phone);
-caller hung up (the GP hung up while this phone rang: not the senior's miss); in progress.
+caller hung up (the GP hung up while this phone rang: not the senior's miss); cancelled (staged ringing:
+a colleague accepted first and Recours stopped this phone: not a miss either); in progress.
 *Missed* = no answer + busy + not accepted + declined + failed. *Miss rate* = missed ÷ (accepted +
 missed), undefined when both are 0. The seniors with the most missed attempts are ranked by missed
 attempts, then miss rate, then name.
@@ -82,6 +83,15 @@ otherwise the default deadline after the request (``CALLBACK_DEADLINE_MINUTES``:
 configured). *Open* and *done* are as at the time of the report; *overdue* = still open and the
 deadline has come (now >= deadline); *done late* = done at or after the deadline. Time to callback =
 done - requested, over the done requests, with the median and p90 above.
+
+After the call
+--------------
+By local month of the call and specialty: *connected* calls split by what the senior who took the call
+said came of it (advice only, consultation booked, urgent slot booked, direct admission, sent to the
+emergency department, other; *not said* until they answer the SMS or the page), and *deferred* calls
+with their promises: *kept* = called back before the deadline, *broken* = called back at or after it, or
+not at all once it has passed; the others are *not due yet*. The same promises by the senior who made
+them, beside the calls each senior took, the most broken first.
 
 Unanswered calls
 ----------------
@@ -155,6 +165,7 @@ RESULTS: tuple[str, ...] = (
     AttemptResult.FAILED.value,
     AttemptResult.CALLER_HUNG_UP.value,
     AttemptResult.UNKNOWN.value,
+    AttemptResult.CANCELLED.value,
     IN_PROGRESS,
 )
 RESULT_LABELS = {
@@ -167,6 +178,7 @@ RESULT_LABELS = {
     "failed": N_("failed"),
     "caller_hung_up": N_("caller hung up"),
     "unknown": N_("result unknown"),
+    "cancelled": N_("cancelled (a colleague took it)"),
     IN_PROGRESS: N_("in progress"),
 }
 MISSED_RESULTS: frozenset[str] = frozenset(
@@ -186,6 +198,16 @@ MOST_MISSED_LIMIT = 10
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 LAYER_LABELS = {"primary": N_("primary"), "backup": N_("backup"), "last_resort": N_("last resort")}
 CALLBACK_LABELS = {"open": N_("callback open"), "done": N_("callback done")}
+# What came of a conversation, as the senior said (calllog/conversation.py), and "not said".
+CONVERSATION_LABELS = {
+    "advice": N_("advice only"),
+    "consultation": N_("consultation booked"),
+    "urgent_slot": N_("urgent slot booked"),
+    "admission": N_("direct admission"),
+    "emergency": N_("sent to the emergency department"),
+    "other": N_("other"),
+    "not_answered": N_("not said"),
+}
 
 
 def rate(part: int, whole: int) -> float | None:

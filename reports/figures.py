@@ -31,6 +31,7 @@ from reports.definitions import (
     percentile_of_counts,
     rate,
 )
+from reports.follow_up import FollowUp, follow_up
 from reports.period import EPOCH_DAY, Period, local_midnight
 from reports.scope import Scope
 from rota.models import Senior
@@ -230,6 +231,8 @@ class Report:
     callbacks_by_specialty: dict[str, CallbackFigures]
     callback_default_deadline: timedelta
     summarised_days: int  # of the period's days, how many were read from the summary tables
+    # Deferrals, promises and what came of the conversations (reports/follow_up.py).
+    follow_up: FollowUp = field(default_factory=FollowUp)
 
     def as_json(self) -> dict:
         return {
@@ -250,6 +253,7 @@ class Report:
                 "default_deadline_minutes": int(self.callback_default_deadline.total_seconds() // 60),
                 "by_specialty": {code: figures.as_json() for code, figures in self.callbacks_by_specialty.items()},
             },
+            "follow_up": self.follow_up.as_json(),
         }
 
 
@@ -340,6 +344,7 @@ def summary_report(
     )[:MOST_MISSED_LIMIT]
 
     callbacks, callbacks_by_specialty = _callback_figures(session, scope, sources, specialty, now, default_deadline)
+    after_calls = follow_up(session, scope, now, {key: figures.name for key, figures in specialties.items()} | {0: NO_SPECIALTY})
     session.rollback()  # a report only reads: release SQLite's lock at once
 
     return Report(
@@ -359,6 +364,7 @@ def summary_report(
         callbacks_by_specialty=callbacks_by_specialty,
         callback_default_deadline=default_deadline,
         summarised_days=sources.period.day_count - sum(_days_in(start, end, period) for start, end in sources.live),
+        follow_up=after_calls,
     )
 
 

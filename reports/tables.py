@@ -11,8 +11,19 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.words import N_, Words
-from reports.definitions import CALLBACK_LABELS, LAYER_LABELS, OUTCOME_LABELS, OUTCOMES, RESULT_LABELS, RESULTS, WEEKDAYS, rate
+from reports.definitions import (
+    CALLBACK_LABELS,
+    CONVERSATION_LABELS,
+    LAYER_LABELS,
+    OUTCOME_LABELS,
+    OUTCOMES,
+    RESULT_LABELS,
+    RESULTS,
+    WEEKDAYS,
+    rate,
+)
 from reports.figures import AttemptCounts, DurationStats, Report, UnansweredPage
+from reports.follow_up import CONVERSATION_KEYS
 
 Kind = Literal["text", "count", "rate", "seconds"]
 Cell = str | int | float | None
@@ -77,6 +88,8 @@ SUMMARY_TABLES = (
     "hours",
     "weeks",
     "callbacks",
+    "follow_up",
+    "promises",
 )
 ALL_TABLES = (*SUMMARY_TABLES, "unanswered")
 
@@ -257,6 +270,36 @@ def summary_tables(report: Report) -> dict[str, Table]:
                 (label, f.requested, f.open, f.open_overdue, f.done, f.done_late, *_duration_cells(f.time_to_callback))
                 for label, f in (("all", report.callbacks), *report.callbacks_by_specialty.items())
             ),
+        ),
+        Table(
+            "follow_up",
+            N_("After the call, by specialty and month"),
+            (
+                Column(N_("month"), "text"),
+                Column(N_("specialty"), "text"),
+                Column(N_("connected")),
+                *(Column(CONVERSATION_LABELS[key]) for key in CONVERSATION_KEYS),
+                Column(N_("deferred")),
+                Column(N_("promises kept")),
+                Column(N_("promises broken")),
+            ),
+            tuple(
+                (m.month, m.specialty, m.connected, *(m.outcomes[key] for key in CONVERSATION_KEYS), m.deferred, m.kept, m.broken)
+                for m in report.follow_up.months
+            ),
+        ),
+        Table(
+            "promises",
+            N_("Calls taken and callback promises by senior"),
+            (
+                Column(N_("senior"), "text"),
+                Column(N_("taken")),
+                Column(N_("deferred")),
+                Column(N_("kept")),
+                Column(N_("broken")),
+                Column(N_("not due yet")),
+            ),
+            tuple((p.senior, p.taken, p.deferred, p.kept, p.broken, p.pending) for p in report.follow_up.promises),
         ),
     ]
     return {t.name: t for t in tables}

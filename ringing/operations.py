@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from audit import record
 from core.actor import Actor
 from core.errors import N_, Code, Kind, OperationError
-from ringing.models import DEFER_MINUTES_RANGE, CallPolicy
+from ringing.models import DEFER_MINUTES_RANGE, RINGING_MODES, SEQUENTIAL, STAGE_SECONDS_RANGE, STAGED, CallPolicy
 from rota.models import Specialty
 
 
@@ -19,6 +19,8 @@ class RingingError(OperationError):
     codes = {
         "defer_minutes": Code(N_("A callback promise is between {low} and {high} minutes."), field="defer_minutes"),
         "unknown_specialty": Code(N_("There is no specialty #{specialty_id}."), Kind.NOT_FOUND, "specialty_id"),
+        "ringing": Code(N_("Ringing is sequential, staged or automatic."), field="ringing"),
+        "stage_seconds": Code(N_("The primary rings alone between {low} and {high} seconds."), field="stage_seconds"),
     }
 
 
@@ -51,5 +53,31 @@ def set_defer_minutes(session: Session, actor: Actor, specialty_id: int, minutes
         department_ids=[specialty.department_id],
         before=before,
         after={"defer_minutes": minutes},
+        summary=specialty.name_fr,
+    )
+
+
+def set_ringing(session: Session, actor: Actor, specialty_id: int, mode: str, stage_seconds: int | None, now: datetime) -> None:
+    """Sequential (the default), staged after ``stage_seconds`` or automatic (ivr/staged.py)."""
+    if mode not in RINGING_MODES:
+        raise RingingError("ringing")
+    low, high = STAGE_SECONDS_RANGE
+    if mode == STAGED and (stage_seconds is None or not low <= stage_seconds <= high):
+        raise RingingError("stage_seconds", low=low, high=high)
+    specialty, policy = _policy(session, specialty_id, now)
+    before = {"ringing": policy.ringing or SEQUENTIAL, "stage_seconds": policy.stage_seconds}
+    policy.ringing = None if mode == SEQUENTIAL else mode
+    policy.stage_seconds = stage_seconds if mode == STAGED else None
+    policy.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor,
+        action="ringing.mode",
+        target_type="specialty",
+        target_id=specialty_id,
+        department_ids=[specialty.department_id],
+        before=before,
+        after={"ringing": mode, "stage_seconds": policy.stage_seconds},
         summary=specialty.name_fr,
     )

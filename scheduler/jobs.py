@@ -44,6 +44,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from callbacks import operations as callback_operations
+from calllog import conversation
 from core import clock, db
 from core.config import Settings
 from notify.outbox import deliver_due
@@ -72,15 +73,16 @@ def _deliver(session: Session, settings: Settings, now: datetime) -> str:
 
 def callbacks_tick(session: Session, settings: Settings, now: datetime) -> str:
     """Announce new callback requests, tell seniors coming on duty, alert heads before deadlines, tell
-    seniors of missed calls (if enabled); then send whatever is due."""
+    seniors of missed calls (if enabled), ask seniors what came of their ended conversations; then send
+    whatever is due."""
     announced = callback_operations.announce_new_requests(session, settings, now)
     told = callback_operations.tell_seniors_on_duty(session, settings, now)
     escalated = callback_operations.escalate_due(session, settings, now)
     missed = callback_operations.queue_missed_call_notices(session, settings, now)
+    asked = conversation.ask(session, settings, now)
     session.commit()
-    return f"announced {len(announced)}, told {told}, escalated {len(escalated)}, missed-call notices {missed}; " + _deliver(
-        session, settings, now
-    )
+    counts = f"announced {len(announced)}, told {told}, escalated {len(escalated)}, missed-call notices {missed}, outcomes asked {asked}"
+    return counts + "; " + _deliver(session, settings, now)
 
 
 def shift_reminders(session: Session, settings: Settings, now: datetime) -> str:

@@ -13,7 +13,8 @@ call was running. Each run is a `_Call`, a process per leg on the `Scheduler`:
   its person hangs up or a participant with ``endConferenceOnExit`` leaves;
 - a leg created with ``POST …/Calls.json`` rings ``Timeout`` seconds, fetches its ``Url`` once
   answered and runs that TwiML like any call; ``POST …/Calls/{sid}.json`` with ``Status=canceled``
-  or ``completed`` ends it.
+  or ``completed`` ends it; with ``Url`` on the GP's live call, the call abandons its current verb
+  (a conference wait, a Dial) and runs the TwiML of that URL.
 
 Hang-ups and cancellations arrive as exceptions thrown into whatever a leg was doing. Every
 request is signed exactly as Twilio signs it. Where Twilio's behaviour is not verified, the choice
@@ -63,6 +64,16 @@ class LegEnded(Exception):
 
 class CalleeHungUp(Exception):
     """The person on a senior's leg hangs up (during the whisper, or after talking in a conference)."""
+
+
+class CallRedirected(Exception):
+    """Thrown into a live leg whose call the app modified with ``POST …/Calls/{sid}.json`` and ``Url``:
+    Twilio abandons whatever verb the call was in (a Dial's legs are hung up, a conference left, without
+    the Dial action — unverified) and runs the TwiML fetched from the new URL."""
+
+    def __init__(self, url: str, method: str) -> None:
+        super().__init__(url)
+        self.url, self.method = url, method
 
 
 class _RoomStarted(Exception):
@@ -321,6 +332,23 @@ class Simulator:
             "duration": str(round(result.ended_at or 0.0)),
             "uri": f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{result.call_sid}.json",
         }
+
+    def inbound_leg(self, sid: str) -> _Leg | None:
+        """The running GP call with this CallSid (the REST API may modify it too)."""
+        running = self._running
+        if running is not None and running.gp is not None and running.gp.sid == sid:
+            return running.gp
+        return None
+
+    def redirect_call(self, leg: _Leg, url: str, method: str) -> bool:
+        """``Url`` on a live call: it leaves what it was doing and runs that URL's TwiML. False when the
+        call is no longer in progress (Twilio answers error 21220)."""
+        running = self._running
+        if running is None or leg.process is None or leg.call_status in _FINAL or (leg.is_gp and running.caller_gone):
+            return False
+        running._event("rest-redirect", f"{leg.name} to {url}")
+        running.sched.interrupt(leg.process, CallRedirected(urljoin(self.public_base_url + "/", url), method))
+        return True
 
     def update_call(self, spec: _ApiCallSpec, status: str) -> None:
         """``Status=canceled`` ends a queued or ringing leg (and nothing else); ``completed`` ends it whatever its state."""
@@ -682,7 +710,12 @@ class _Call:
                 if document is None:
                     yield from self._play(self.gp, twiml.Say(APPLICATION_ERROR, "en-US", None))
                     break
-                outcome = yield from self._run_document(self.gp, document)
+                try:
+                    outcome = yield from self._run_document(self.gp, document)
+                except CallRedirected as redirected:
+                    self._event("redirected", f"gp to {redirected.url}")
+                    document = self._gp_document("redirect", redirected.method, redirected.url, {})
+                    continue
                 if isinstance(outcome, _Next):
                     document = outcome.document
                     continue
@@ -1128,6 +1161,14 @@ class _Call:
                 dial.coordinator_waiting = True
                 yield Sleep(None)
                 dial.coordinator_waiting = False
+        except CallRedirected:
+            dial.coordinator_waiting = False
+            dial.caller_hung_up = True  # no bridge any more
+            for child in dial.children:
+                self.sched.interrupt(child.process, LegEnded())
+            while not dial.finished():
+                yield Sleep(0)
+            raise
         except _LEG_GONE:
             dial.coordinator_waiting = False
             dial.caller_hung_up = True
@@ -1342,6 +1383,9 @@ class _Call:
                 self._event("conference-time-limit", leg.name)
             except _RoomEnded:
                 pass
+        except CallRedirected:
+            self._leave(room, part, "participant_updated_via_api")
+            raise
         except _LEG_GONE as gone:
             self._leave(room, part, "participant_updated_via_api" if isinstance(gone, LegEnded) else "participant_hung_up")
             if verb.action and self.dial_action_after_caller_hangup and leg.is_gp:

@@ -10,7 +10,9 @@ reaches the simulator instead of the network. What it supports, as Twilio docume
   ``StatusCallbackEvent`` (the parameter repeated once per event: initiated ringing answered
   completed; only ``completed`` by default), ``StatusCallbackMethod``, ``MachineDetection``;
 - ``POST …/Calls/{CallSid}.json`` with ``Status=canceled`` (ends a queued or ringing call, and
-  nothing else) or ``Status=completed`` (ends it whatever its state);
+  nothing else) or ``Status=completed`` (ends it whatever its state); on the running inbound call,
+  ``Url`` (+ ``Method``): the call leaves its current verb and runs that URL's TwiML (error 21220 once
+  it has ended);
 - ``GET …/Calls/{CallSid}.json``, for the calls the app placed and for the GPs' calls played (their
   final ``status``, ``start_time``, ``end_time`` in RFC 2822 and ``duration``, as Twilio answers);
 - ``POST …/Messages.json`` with ``To``, ``From``, ``Body``, ``StatusCallback`` (recorded in
@@ -137,6 +139,10 @@ class RestApi(HttpClient):
             return 201, self._send_sms(form)
         if resource == "Calls" and sid is None and method == "POST":
             return 201, self._create_call(form)
+        if resource == "Calls" and sid is not None and method == "POST" and (leg := sim.inbound_leg(sid)) is not None:
+            self._redirect(leg, form)
+            inbound = sim.inbound_call(sid)
+            return 200, inbound if inbound is not None else {"sid": sid, "account_sid": sim.account_sid, "status": leg.call_status}
         if resource == "Calls" and sid is not None:
             spec = sim.api_call(sid)
             inbound = sim.inbound_call(sid) if spec is None else None
@@ -209,6 +215,20 @@ class RestApi(HttpClient):
         )
         sim.create_call(spec)
         return spec.resource(sim.account_sid)
+
+    def _redirect(self, leg: Any, form: dict[str, list[str]]) -> None:
+        """``Url`` (and ``Method``) on a live call: run new TwiML. Only this is simulated on an inbound call."""
+        url = self._one(form, "Url")
+        others = sorted(set(form) - {"Url", "Method"})
+        if others:
+            self.simulator._issue(f"REST update of the inbound call {leg.sid} with {', '.join(others)} is not simulated")
+        if not url:
+            return
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise _Refused(400, 21205, f"Url is not a valid URL: {url}")
+        method = (self._one(form, "Method") or "POST").upper()
+        if not self.simulator.redirect_call(leg, url, method):
+            raise _Refused(400, 21220, "Call is not in-progress. Cannot redirect.")
 
     def _update_call(self, spec: Any, form: dict[str, list[str]]) -> None:
         status = self._one(form, "Status")

@@ -95,9 +95,41 @@ def _bad_parameter(error: BadParameter):
 
 
 def _register_children() -> None:
-    from web import auth, board, callbacks, calls, departments, gps, history, live_board, me, rota_pages, seniors, softphone, swaps, users
+    from web import (
+        auth,
+        board,
+        callbacks,
+        calls,
+        departments,
+        gps,
+        history,
+        live_board,
+        me,
+        outcome,
+        rota_pages,
+        seniors,
+        softphone,
+        swaps,
+        users,
+    )
 
-    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone, calls, callbacks, live_board):
+    for module in (
+        auth,
+        board,
+        departments,
+        rota_pages,
+        swaps,
+        seniors,
+        gps,
+        users,
+        history,
+        me,
+        softphone,
+        calls,
+        callbacks,
+        live_board,
+        outcome,
+    ):
         web.register_blueprint(module.blueprint)
 
 

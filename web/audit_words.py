@@ -62,6 +62,7 @@ ACTIONS = {
     "feed.revoke": N_("calendar link revoked"),
     "softphone.call": N_("simulated call"),
     "ringing.defer_minutes": N_("callback promise minutes changed"),
+    "ringing.mode": N_("ringing changed"),
 }
 # The kinds of change the log can be filtered by (the first word of an action).
 KINDS = {
@@ -81,6 +82,8 @@ KINDS = {
 }
 FIELDS = {
     "defer_minutes": N_("minutes of a callback promise"),
+    "ringing": N_("ringing"),
+    "stage_seconds": N_("seconds the primary rings alone"),
     "id": N_("identifier"),
     "created_at": N_("created on"),
     "last_sign_in_at": N_("last signed in"),

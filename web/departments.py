@@ -5,21 +5,23 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, current_app, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, FieldList, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from accounts.access import Target
-from core import db
+from core import clock, db
 from core.phones import InvalidPhoneNumber, national, to_e164
+from ringing import automatic
+from ringing.queries import ringing_of
 from rota import operations
 from rota.models import Department, Specialty
 from rota.operations import department_values, specialty_values
 from web.editing import current_values, fingerprint, submit
 from web.forms import EditForm, options, senior_field
-from web.i18n import _, lazy
+from web.i18n import _, current_words, lazy
 from web.rota_pages import senior_choices
 from web.security import requires, visible_departments
 
@@ -231,7 +233,31 @@ def edit_specialty(specialty_id: int):
         )
         if done is not None:
             return done
-    return render_template("departments/form.html", form=form, title=_("Specialty “{name}”", name=specialty.name_fr)), status
+    return render_template(
+        "departments/form.html", form=form, title=_("Specialty “{name}”", name=specialty.name_fr), ringing=ringing_figures(specialty_id)
+    ), status
+
+
+def ringing_figures(specialty_id: int) -> dict:
+    """How the specialty rings, and what each setting would have given on the last four weeks' calls."""
+    session = db.session()
+    settings = current_app.config["SETTINGS"]
+    words = current_words()
+    rows = []
+    for row in automatic.expectations(session, settings, specialty_id, clock.now()):
+        if row.setting in ("sequential", "automatic"):
+            label = _("sequential") if row.setting == "sequential" else _("automatic")
+        else:
+            label = _("staged after {seconds} s", seconds=row.setting.split()[1])
+        rows.append(
+            (
+                label,
+                "—" if row.share_within_target is None else words.percent(row.share_within_target),
+                "—" if row.mean_seconds is None else words.decimal(row.mean_seconds, 1),
+                words.decimal(row.backup_rings_per_week, 1),
+            )
+        )
+    return {"policy": ringing_of(session, specialty_id), "rows": rows, "target": automatic.TARGET_SECONDS}
 
 
 def count_specialties() -> int:

@@ -3,4 +3,4 @@
 from webhooks.views import blueprint
 
 __all__ = ["blueprint"]
-from webhooks import callback_calls, sms  # noqa: F401 - they add their routes to the blueprint
+from webhooks import callback_calls, sms, staged  # noqa: F401 - they add their routes to the blueprint

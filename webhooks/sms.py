@@ -12,6 +12,7 @@ from flask import Response, request
 from twilio.twiml.messaging_response import MessagingResponse
 
 from callbacks import messages
+from callbacks.conversation_replies import answer_sms
 from callbacks.queries import senior_by_number
 from callbacks.replies import answer
 from callbacks.sms_commands import parse
@@ -47,7 +48,12 @@ def sms_received() -> Response:
     if senior is None or sender is None:
         log.warning("SMS from unknown number %s ignored", text(request.form, "From", 64))
         return _messaging()
-    result = answer(session, settings, senior, sender, parse(text(request.form, "Body", 1600)), now)
+    body = text(request.form, "Body", 1600)
+    about_a_conversation = answer_sms(session, settings, senior, body, now)
+    if about_a_conversation is not None:  # "3": what came of the call they took
+        session.commit()
+        return _messaging(about_a_conversation)
+    result = answer(session, settings, senior, sender, parse(body), now)
     session.commit()
     reply = result.reply
     if result.call_message_id is not None:

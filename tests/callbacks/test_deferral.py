@@ -29,7 +29,7 @@ def place(app, session, frozen_clock, *, from_: str, callees) -> tuple:
 
 
 def test_defer_promise_heard_assigned_deadline_sms_and_escalation_when_broken(
-    app, session, hospital, job, client, twilio, fresh, frozen_clock
+    app, session, hospital, job, client, runner, twilio, fresh, frozen_clock
 ):
     result, call = place(app, session, frozen_clock, from_=GP_MOBILE, callees={PRIMARY: Defers(after=3), BACKUP: Accepts()})
 
@@ -72,6 +72,11 @@ def test_defer_promise_heard_assigned_deadline_sms_and_escalation_when_broken(
     [alert] = twilio.sms_to(HEAD)
     assert f"rappel {code}" in alert and "pris en charge par Dr Claire Martin" in alert
     assert fresh(CallbackRequest, request_id).escalated_at == deadline
+    # The broken promise is the senior's, in the report: taken 0, deferred 1, kept 0, broken 1, not due 0.
+    day = deadline.date().isoformat()
+    table = runner.invoke(args=["report", "--from", day, "--to", day, "--table", "promises", "--csv"])
+    assert table.exit_code == 0, table.output
+    assert table.output.strip().splitlines() == ["senior,taken,deferred,kept,broken,not due yet", "Dr Claire Martin,0,1,0,1,0"]
 
     # The SMS gave her the code: "R code" puts her through, as for any callback.
     reply = sms_reply(client, PRIMARY, f"R {code}")

@@ -90,6 +90,7 @@ def test_the_definitions_text_renders_as_sections():
         "Attempts",
         "Hours, days and weeks",
         "Callback requests",
+        "After the call",
         "Unanswered calls",
         "Freshness",
     ]

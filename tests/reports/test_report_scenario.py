@@ -55,7 +55,19 @@ def zeros(**counts: int) -> dict[str, int]:
 
 
 def results(**counts: int) -> dict[str, int]:
-    names = ("accepted", "no_answer", "busy", "not_accepted", "declined", "deferred", "failed", "caller_hung_up", "unknown", "in_progress")
+    names = (
+        "accepted",
+        "no_answer",
+        "busy",
+        "not_accepted",
+        "declined",
+        "deferred",
+        "failed",
+        "caller_hung_up",
+        "unknown",
+        "cancelled",
+        "in_progress",
+    )
     return {name: counts.get(name, 0) for name in names}
 
 

@@ -391,3 +391,43 @@ def test_a_declining_senior_and_a_gp_hanging_up_in_the_hold_music(sim, twiml_app
     assert len(result.requests_to("/wait")) > 1  # the hold TwiML was requested again when it ran out
     assert result.conferences[0].ended_at == 15.0 and result.connected_at is None
     assert [key.params["Digits"] for key in result.requests_to("/screen-key")] == ["2"]
+
+
+def test_a_rest_url_update_takes_the_gp_out_of_the_conference_wait_without_the_dial_action(sim, twiml_app, hotline):
+    """How Recours moves a waiting GP on (to the callback offer, to a senior's promise): the app
+    modifies the GP's live call with ``Url``; the GP leaves the room and hears the new TwiML."""
+
+    def voice(form):
+        hotline.ring(A, timeout=10)
+        return gp_waits()
+
+    def leg_status(form):
+        if form.get("CallStatus") == "no-answer":
+            hotline.client.calls(result_sid[0]).update(url=f"{PUBLIC}/moved", method="POST")
+        return ("", 204)
+
+    result_sid: list[str] = []
+
+    def wait(form):
+        result_sid[:] = [form["CallSid"]]
+        return twiml('<Pause length="60"/>')
+
+    twiml_app.on("/voice", voice)
+    twiml_app.on("/wait", wait)
+    twiml_app.on("/leg-status", leg_status)
+    twiml_app.on("/moved", twiml("<Say>Personne ne répond.</Say><Hangup/>"))
+
+    result = sim.call(to=HOTLINE, callees={A: NoAnswer()})
+
+    assert result.errors == [] and result.warnings == [], result.transcript()
+    [moved] = result.requests_to("/moved")
+    assert moved.t == 10.0 and moved.params["CallSid"] == result.call_sid
+    assert (10.0, "Personne ne répond.") in result.heard
+    assert result.requests_to("/conference-done") == []  # the Dial was abandoned, not ended
+    [room] = result.conferences
+    assert room.ended_at == 10.0 and result.ended_at == pytest.approx(10.0 + len("Personne ne répond.") / 10)
+    assert result.bridged_to is None
+    # Once the call is over, a redirect is refused as Twilio refuses it.
+    with pytest.raises(TwilioRestException) as refused:
+        hotline.client.calls(result.call_sid).update(url=f"{PUBLIC}/moved")
+    assert refused.value.code in (20404, 21220)
