@@ -30,7 +30,7 @@ class Scope(enum.StrEnum):
 
 
 A, D, S = Scope.ALL, Scope.OWN_DEPARTMENTS, Scope.SELF
-ADMIN, HEAD, MANAGER, SENIOR = Role.ADMIN, Role.HEAD, Role.MANAGER, Role.SENIOR
+ADMIN, HEAD, MANAGER, SENIOR, SECRETARIAT = Role.ADMIN, Role.HEAD, Role.MANAGER, Role.SENIOR, Role.SECRETARIAT
 
 MATRIX: dict[str, dict[Role, Scope]] = {
     # Who is on duty now, every specialty: the hotline's answer is no secret inside the hospital.
@@ -62,7 +62,12 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "self.swaps": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
     "self.ical": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
     # One's own account: password, language.
-    "account.manage": {ADMIN: A, HEAD: A, MANAGER: A, SENIOR: A},
+    "account.manage": {ADMIN: A, HEAD: A, MANAGER: A, SENIOR: A, SECRETARIAT: A},
+    # Urgent slots (slots/): the secretariat's desk (today's and tomorrow's bookings: confirm, cancel),
+    # for the departments a secretariat works for or a head heads.
+    "slots.desk": {ADMIN: A, HEAD: D, SECRETARIAT: D},
+    # A specialty's urgent slot patterns and one-offs.
+    "slots.manage": {ADMIN: A, HEAD: D},
 }
 
 
@@ -73,6 +78,13 @@ class Principal:
     role: Role
     senior_id: int | None = None
     headed_department_ids: frozenset[int] = frozenset()
+    # The departments a secretariat account works for (its OWN_DEPARTMENTS; it heads none).
+    desk_department_ids: frozenset[int] = frozenset()
+
+    @property
+    def own_department_ids(self) -> frozenset[int]:
+        """The departments of the ``OWN_DEPARTMENTS`` scope: headed ones, or a secretariat's."""
+        return self.headed_department_ids | self.desk_department_ids
 
 
 @dataclass(frozen=True)
@@ -132,8 +144,8 @@ def can(principal: Principal | None, action: str, target: Target | None = None) 
     if not target.about_one_thing:
         return True
     if target.needs_every_department:
-        return bool(target.department_ids) and target.department_ids <= principal.headed_department_ids
-    return bool(target.department_ids & principal.headed_department_ids)
+        return bool(target.department_ids) and target.department_ids <= principal.own_department_ids
+    return bool(target.department_ids & principal.own_department_ids)
 
 
 def visible_department_ids(principal: Principal, action: str) -> frozenset[int] | None:
@@ -142,7 +154,7 @@ def visible_department_ids(principal: Principal, action: str) -> frozenset[int] 
     if scope is Scope.ALL:
         return None
     if scope is Scope.OWN_DEPARTMENTS:
-        return principal.headed_department_ids
+        return principal.own_department_ids
     return frozenset()
 
 

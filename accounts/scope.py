@@ -14,7 +14,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from accounts.access import Principal, authority_of, may_assign, may_manage_senior
-from accounts.models import DepartmentStaff, Role, User
+from accounts.models import DepartmentStaff, Role, SecretariatDepartment, User
 from core.actor import Actor, ActorKind
 from core.errors import N_, Code, Kind, OperationError
 from rota.models import DepartmentHead
@@ -28,7 +28,12 @@ def headed_department_ids(session: Session, senior_id: int | None) -> frozenset[
 
 def principal_of(session: Session, user: User) -> Principal:
     headed = headed_department_ids(session, user.senior_id) if user.role is Role.HEAD else frozenset()
-    return Principal(role=user.role, senior_id=user.senior_id, headed_department_ids=headed)
+    desk = secretariat_department_ids(session, user.id) if user.role is Role.SECRETARIAT else frozenset()
+    return Principal(role=user.role, senior_id=user.senior_id, headed_department_ids=headed, desk_department_ids=desk)
+
+
+def secretariat_department_ids(session: Session, user_id: int) -> frozenset[int]:
+    return frozenset(session.scalars(select(SecretariatDepartment.department_id).where(SecretariatDepartment.user_id == user_id)))
 
 
 def departments_of_senior(session: Session, senior_id: int) -> frozenset[int]:

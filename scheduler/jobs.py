@@ -20,6 +20,9 @@ retention          daily RETENTION_TIME    None                yes       forgett
 report-summaries   daily 02:30             6 hours             yes       fills the report summary tables
                                                                          before the day's first report;
                                                                          later, the first report does it
+urgent-slots       every minute            None                yes       publishes a fortnight of slots
+                                                                         and releases those past their
+                                                                         cut-off: late is still right
 =================  ======================  ==================  ========  ================================
 
 ``coalesce``: after an outage, all the missed runs of a job become one run. ``max_instances=1``: a
@@ -59,6 +62,8 @@ REMINDER_INTERVAL_MINUTES = 5
 # Local time of the nightly summaries: after midnight's day is over, before the retention job (03:30 by
 # default) and long before managers open their reports.
 REPORT_SUMMARIES_TIME = time(2, 30)
+# Urgent slots are released at their cut-off to within this.
+URGENT_SLOTS_INTERVAL_MINUTES = 1
 
 
 def _deliver(session: Session, settings: Settings, now: datetime) -> str:
@@ -113,6 +118,19 @@ def report_summaries(session: Session, settings: Settings, now: datetime) -> str
     return ", ".join(f"{count} day(s) summarised in {zone}" for zone, count in done.items())
 
 
+def urgent_slots(session: Session, settings: Settings, now: datetime) -> str:
+    """Publish the urgent slots of the next fortnight; release to the secretariat those nobody booked
+    by their cut-off (:mod:`slots.operations`); then send what is due."""
+    from core.actor import Actor
+    from slots import operations as slot_operations
+
+    actor = Actor.scheduler("urgent-slots")
+    published = slot_operations.publish_slots(session, actor, now)
+    released = slot_operations.release_due(session, actor, now)
+    session.commit()
+    return f"{published} urgent slot(s) published, {len(released)} released; " + _deliver(session, settings, now)
+
+
 JOBS: dict[str, Callable[[Session, Settings, datetime], str]] = {
     "callbacks": callbacks_tick,
     "shift-reminders": shift_reminders,
@@ -120,6 +138,7 @@ JOBS: dict[str, Callable[[Session, Settings, datetime], str]] = {
     "weekly-digest": weekly_digest,
     "retention": retention,
     "report-summaries": report_summaries,
+    "urgent-slots": urgent_slots,
 }
 
 
@@ -193,5 +212,10 @@ def job_specs(settings: Settings) -> list[JobSpec]:
             "report-summaries",
             CronTrigger(hour=REPORT_SUMMARIES_TIME.hour, minute=REPORT_SUMMARIES_TIME.minute, timezone=zone),
             misfire_grace_time=6 * 3600,
+        ),
+        JobSpec(
+            "urgent-slots",
+            IntervalTrigger(minutes=URGENT_SLOTS_INTERVAL_MINUTES, start_date=INTERVAL_ANCHOR, timezone=UTC),
+            misfire_grace_time=None,
         ),
     ]

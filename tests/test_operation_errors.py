@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import rota.operations  # noqa: F401 - registers its error type
+import slots.operations  # noqa: F401 - registers its error type
 from core.errors import Kind, error_types
 from rota.operations import RotaError
 from scripts.translations import read
@@ -30,6 +31,7 @@ SOURCES = [
         "reports",
         "rota",
         "scheduler",
+        "slots",
         "web",
         "webhooks",
         "tests",

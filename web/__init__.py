@@ -30,6 +30,7 @@ NAVIGATION = [
     ("web.board.index", N_("On duty now"), "board.view"),
     ("web.departments.index", N_("Rotas"), "rota.view"),
     ("web.swaps.index", N_("Swaps to approve"), "swap.decide"),
+    ("web.slots.desk", N_("Urgent slots"), "slots.desk"),
     ("web.me.index", N_("My duty"), "self.duty"),
     ("web.seniors.index", N_("Seniors"), "seniors.view"),
     ("web.gps.index", N_("GP directory"), "gps.view"),
@@ -92,9 +93,9 @@ def _bad_parameter(error: BadParameter):
 
 
 def _register_children() -> None:
-    from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, users
+    from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, urgent_slots, users
 
-    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone):
+    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone, urgent_slots):
         web.register_blueprint(module.blueprint)
 
 
@@ -137,7 +138,9 @@ def init_app(app: Flask) -> None:
 
     @app.get("/")
     def home():
-        """The web app's front page is the on-duty board."""
+        """The web app's front page is the on-duty board (a secretariat's: its urgent slots)."""
+        if signed_in_user() is not None and not allowed("board.view") and allowed("slots.desk"):
+            return redirect(url_for("web.slots.desk"))
         return redirect(url_for("web.board.index"))
 
     app.jinja_env.filters.update(phone=formatting.phone, duration=formatting.duration, local_day=formatting.local_day)

@@ -234,7 +234,7 @@ def test_months_before_keeps_to_calendar_months():
 
 def test_the_jobs_and_their_misfire_policy(app):
     specs = {spec.id: spec for spec in job_specs(app.config["SETTINGS"])}
-    assert set(specs) == {"callbacks", "shift-reminders", "coverage-gaps", "weekly-digest", "retention", "report-summaries"}
+    assert set(specs) == {"callbacks", "shift-reminders", "coverage-gaps", "weekly-digest", "retention", "report-summaries", "urgent-slots"}
     assert {spec.id: spec.misfire_grace_time for spec in specs.values()} == {
         "callbacks": None,
         "shift-reminders": None,
@@ -242,6 +242,7 @@ def test_the_jobs_and_their_misfire_policy(app):
         "weekly-digest": 24 * 3600,
         "retention": None,
         "report-summaries": 6 * 3600,
+        "urgent-slots": None,
     }
     assert all(spec.coalesce for spec in specs.values())
     assert str(specs["weekly-digest"].trigger) == "cron[day_of_week='mon', hour='8', minute='0']"
