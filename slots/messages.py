@@ -128,3 +128,7 @@ def secretariat_cancelled_body(specialty: str, day: str, time: str, code: str, g
         code=code,
         gp=gp,
     )
+
+
+def senior_no_call(language: str = DEFAULT_LANGUAGE) -> str:
+    return _sms(language, "Recours: no call taken by you in the last 12 hours; an urgent slot is booked for the GP of a call you took.")

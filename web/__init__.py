@@ -61,6 +61,8 @@ def _before():
     g.language = choose_language(user.language if user is not None else None)
     if user is not None and user.must_change_password and request.endpoint not in CHANGING_PASSWORD:
         return redirect(url_for("web.auth.account"))
+    if user is not None and request.endpoint == "web.board.index" and not allowed("board.view") and allowed("slots.desk"):
+        return redirect(url_for("web.slots.desk"))  # a secretariat sees only its urgent slots: it starts there
     return None
 
 
@@ -138,9 +140,7 @@ def init_app(app: Flask) -> None:
 
     @app.get("/")
     def home():
-        """The web app's front page is the on-duty board (a secretariat's: its urgent slots)."""
-        if signed_in_user() is not None and not allowed("board.view") and allowed("slots.desk"):
-            return redirect(url_for("web.slots.desk"))
+        """The web app's front page is the on-duty board."""
         return redirect(url_for("web.board.index"))
 
     app.jinja_env.filters.update(phone=formatting.phone, duration=formatting.duration, local_day=formatting.local_day)

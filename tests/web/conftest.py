@@ -59,6 +59,7 @@ class World:
     slot_b: int = 0
     booking_a: int = 0
     booking_b: int = 0
+    urgent_code: str = ""  # the code of booking_a, as the GP's SMS gave it
 
 
 def _senior(session, name: str, number: str) -> Senior:
@@ -192,6 +193,9 @@ def build_world(session, now=FIXED_NOW) -> World:
         swap_a.id, swap_b.id, gp.id, audit_a.id, audit_b.id, users, ical_secret,
     )  # fmt: skip
     world.pattern_a, world.pattern_b, world.slot_a, world.slot_b, world.booking_a, world.booking_b = urgent
+    from slots.models import SlotBooking
+
+    world.urgent_code = session.get(SlotBooking, world.booking_a).code
     return world
 
 
