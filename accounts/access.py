@@ -68,6 +68,8 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "slots.desk": {ADMIN: A, HEAD: D, SECRETARIAT: D},
     # A specialty's urgent slot patterns and one-offs.
     "slots.manage": {ADMIN: A, HEAD: D},
+    # The hospital's own recordings of the hotline's prompts (voice/).
+    "voice.manage": {ADMIN: A},
 }
 
 

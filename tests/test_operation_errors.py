@@ -12,6 +12,7 @@ import pytest
 
 import rota.operations  # noqa: F401 - registers its error type
 import slots.operations  # noqa: F401 - registers its error type
+import voice.operations  # noqa: F401 - registers its error type
 from core.errors import Kind, error_types
 from rota.operations import RotaError
 from scripts.translations import read
@@ -32,6 +33,7 @@ SOURCES = [
         "rota",
         "scheduler",
         "slots",
+        "voice",
         "web",
         "webhooks",
         "tests",

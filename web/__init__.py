@@ -37,6 +37,7 @@ NAVIGATION = [
     ("web.history.index", N_("Audit log"), "audit.view"),
     ("web.users.index", N_("Users"), "users.manage"),
     ("web.softphone.index", N_("Softphone"), "softphone.use"),
+    ("web.voice_pages.index", N_("Hotline voice"), "voice.manage"),
     ("reports.summary_page", N_("Reports"), "reports.view"),
 ]
 
@@ -61,8 +62,6 @@ def _before():
     g.language = choose_language(user.language if user is not None else None)
     if user is not None and user.must_change_password and request.endpoint not in CHANGING_PASSWORD:
         return redirect(url_for("web.auth.account"))
-    if user is not None and request.endpoint == "web.board.index" and not allowed("board.view") and allowed("slots.desk"):
-        return redirect(url_for("web.slots.desk"))  # a secretariat sees only its urgent slots: it starts there
     return None
 
 
@@ -95,9 +94,9 @@ def _bad_parameter(error: BadParameter):
 
 
 def _register_children() -> None:
-    from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, urgent_slots, users
+    from web import auth, board, departments, gps, history, me, rota_pages, seniors, softphone, swaps, urgent_slots, users, voice_pages
 
-    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone, urgent_slots):
+    for module in (auth, board, departments, rota_pages, swaps, seniors, gps, users, history, me, softphone, urgent_slots, voice_pages):
         web.register_blueprint(module.blueprint)
 
 

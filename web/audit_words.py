@@ -71,6 +71,8 @@ ACTIONS = {
     "urgent_slot.book": N_("urgent slot booked"),
     "urgent_slot.confirm": N_("urgent slot confirmed by the secretariat"),
     "urgent_slot.cancel": N_("urgent slot booking cancelled"),
+    "prompt.upload": N_("recorded prompt uploaded"),
+    "prompt.delete": N_("recorded prompt removed"),
 }
 # The kinds of change the log can be filtered by (the first word of an action).
 KINDS = {
@@ -89,6 +91,7 @@ KINDS = {
     "softphone": N_("Softphone"),
     "slot_pattern": N_("Urgent slot patterns"),
     "urgent_slot": N_("Urgent slots"),
+    "prompt": N_("Hotline voice"),
 }
 FIELDS = {
     "defer_minutes": N_("minutes of a callback promise"),
@@ -163,6 +166,12 @@ FIELDS = {
     "cancelled_at": N_("cancelled"),
     "cancelled_by": N_("cancelled by"),
     "departments": N_("departments"),
+    # recorded prompts
+    "key": N_("prompt"),
+    "content_type": N_("file type"),
+    "size": N_("size (bytes)"),
+    "sha256": N_("fingerprint of the file"),
+    "filename": N_("file name"),
 }
 VALUES = {
     "primary": N_("primary"),

@@ -28,6 +28,7 @@ from ivr.links import Links
 from ivr.menu import HotlineMenu
 from ivr.state import CallState, CallView
 from routing.snapshot import Routing, keeper_of
+from voice.catalogue import RecordedVoice
 from webhooks import glue
 from webhooks.forms import CallFields
 
@@ -47,7 +48,12 @@ def context(state: CallState | None = None) -> flow.Context:
         now=now,
         menu=menu,
         routing_source=routing,
+        recordings=recorded_voice().paths(db.session()),  # the hospital's own recordings of prompts (voice/)
     )
+
+
+def recorded_voice() -> RecordedVoice:
+    return current_app.extensions.setdefault("recours.recorded_voice", RecordedVoice())
 
 
 def _with_state(ctx: flow.Context, state: CallState) -> flow.Context:

@@ -53,6 +53,8 @@ def argument_values(world: World, token: str) -> dict[str, list[object]]:
         "pattern_id": [world.pattern_a, world.pattern_b],
         "slot_id": [world.slot_a, world.slot_b],
         "booking_id": [world.booking_a, world.booking_b],
+        "key": ["greeting"],
+        "language": ["fr"],
     }
 
 
