@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Integer, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime
 
@@ -25,7 +25,7 @@ class PromptRecording(Base):
     language: Mapped[str] = mapped_column(String(2))
     content_type: Mapped[str] = mapped_column(String(40))  # audio/mpeg or audio/wav, from the bytes themselves
     # The audio, read only when it is served (the hotline's lookups read the rest).
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))  # the ETag, and the version in the URL Twilio fetches
     filename: Mapped[str] = mapped_column(String(200), default="")
