@@ -26,6 +26,13 @@ def path_of(key: str, language: str, content_type: str, sha256: str) -> str:
     return f"{SERVED_AT}/{language}/{key}.{EXTENSIONS[content_type]}?v={sha256[:16]}"
 
 
+def recorded_paths(session: Session) -> dict[tuple[str, str], str]:
+    """(key, language) → the recording's path on this app, read from the database (the routing
+    snapshot reads it with the rota, so a call reads nothing: :mod:`routing.snapshot`)."""
+    rows = session.execute(select(PromptRecording.key, PromptRecording.language, PromptRecording.content_type, PromptRecording.sha256))
+    return {(key, language): path_of(key, language, kind, sha) for key, language, kind, sha in rows}
+
+
 class RecordedVoice:
     def __init__(self, ttl: float = DEFAULT_TTL_SECONDS, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.ttl = ttl
@@ -40,15 +47,13 @@ class RecordedVoice:
             if self._monotonic() < self._expires:
                 return self._paths
             try:
-                rows = session.execute(
-                    select(PromptRecording.key, PromptRecording.language, PromptRecording.content_type, PromptRecording.sha256)
-                ).all()
+                paths = recorded_paths(session)
             except SQLAlchemyError:
                 log.warning("recorded prompts not read; using the last known ones", exc_info=True)
                 session.rollback()
                 self._expires = self._monotonic() + self.ttl  # not again on every request of a bad minute
                 return self._paths
-            self._paths = {(key, language): path_of(key, language, kind, sha) for key, language, kind, sha in rows}
+            self._paths = paths
             self._expires = self._monotonic() + self.ttl
             return self._paths
 

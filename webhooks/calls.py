@@ -48,8 +48,15 @@ def context(state: CallState | None = None) -> flow.Context:
         now=now,
         menu=menu,
         routing_source=routing,
-        recordings=recorded_voice().paths(db.session()),  # the hospital's own recordings of prompts (voice/)
+        recordings=_recordings(routing),  # the hospital's own recordings of prompts (voice/)
     )
+
+
+def _recordings(routing: Routing) -> dict[tuple[str, str], str]:
+    """From the routing snapshot (no database read during a call); without one, read (and kept 30 s)."""
+    if routing.snapshot is not None:
+        return {tuple(key.split("|", 1)): path for key, path in routing.snapshot.recordings.items()}
+    return dict(recorded_voice().paths(db.session()))
 
 
 def recorded_voice() -> RecordedVoice:

@@ -1,7 +1,7 @@
 """Urgent consultation slots (patterns, slots, bookings) and the secretariat's departments.
 
 Revision ID: 0930
-Revises: 0550
+Revises: 0500
 Create Date: 2026-12-01 14:10:00
 
 The secretariat role itself needs no change: ``app_user.role`` is a plain string column.
@@ -15,7 +15,7 @@ from alembic import op
 import core.db
 
 revision = "0930"
-down_revision = "0550"
+down_revision = "0500"
 branch_labels = None
 depends_on = None
 

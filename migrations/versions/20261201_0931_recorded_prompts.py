@@ -16,6 +16,7 @@ revision = "0931"
 down_revision = "0930"
 branch_labels = None
 depends_on = None
+_BUMP = "INSERT INTO rota_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = rota_version.version + 1"
 
 
 def upgrade() -> None:
@@ -33,7 +34,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_prompt_recording")),
         sa.UniqueConstraint("key", "language", name=op.f("uq_prompt_recording_key_language")),
     )
+    # A new recording bumps rota_version like a rota change (migration 0500): every process's routing
+    # snapshot, which carries the recordings to the calls, is rebuilt.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            'CREATE TRIGGER rota_version_bump AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON "prompt_recording" '
+            "FOR EACH STATEMENT EXECUTE FUNCTION recours_bump_rota_version()"
+        )
+        return
+    for operation in ("INSERT", "UPDATE", "DELETE"):
+        op.execute(
+            f'CREATE TRIGGER rota_version_prompt_recording_{operation.lower()} AFTER {operation} ON "prompt_recording" '
+            f"BEGIN {_BUMP}; END"
+        )
 
 
 def downgrade() -> None:
-    op.drop_table("prompt_recording")
+    op.drop_table("prompt_recording")  # its triggers go with it
