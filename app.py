@@ -29,6 +29,9 @@ def create_app(config: Mapping[str, str] | None = None, *, hotline_only: bool = 
     from webhooks import blueprint as twilio_webhooks
 
     app.register_blueprint(twilio_webhooks)
+    from voice.views import blueprint as recorded_prompts
+
+    app.register_blueprint(recorded_prompts)  # the hospital's recorded prompts, as Twilio's <Play> fetches them
     if not hotline_only:
         _add_pages_api_reports_and_commands(app, env)
     from core import health  # /healthz and /readyz, in the hotline's workers too

@@ -13,6 +13,8 @@ import ringing.models  # noqa: F401
 import rota.models  # noqa: F401
 import routing.models  # noqa: F401
 import scheduler.models  # noqa: F401
+import slots.models  # noqa: F401
+import voice.models  # noqa: F401
 from core.db import Base
 
 metadata = Base.metadata

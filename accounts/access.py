@@ -34,7 +34,7 @@ class Scope(enum.StrEnum):
 
 
 A, D, M, S = Scope.ALL, Scope.OWN_DEPARTMENTS, Scope.MEMBER, Scope.SELF
-ADMIN, HEAD, MANAGER, SENIOR = Role.ADMIN, Role.HEAD, Role.MANAGER, Role.SENIOR
+ADMIN, HEAD, MANAGER, SENIOR, SECRETARIAT = Role.ADMIN, Role.HEAD, Role.MANAGER, Role.SENIOR, Role.SECRETARIAT
 
 MATRIX: dict[str, dict[Role, Scope]] = {
     # Who is on duty now, every specialty: the hotline's answer is no secret inside the hospital.
@@ -75,7 +75,14 @@ MATRIX: dict[str, dict[Role, Scope]] = {
     "self.swaps": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
     "self.ical": {ADMIN: S, HEAD: S, MANAGER: S, SENIOR: S},
     # One's own account: password, language.
-    "account.manage": {ADMIN: A, HEAD: A, MANAGER: A, SENIOR: A},
+    "account.manage": {ADMIN: A, HEAD: A, MANAGER: A, SENIOR: A, SECRETARIAT: A},
+    # Urgent slots (slots/): the secretariat's desk (today's and tomorrow's bookings: confirm, cancel),
+    # for the departments a secretariat works for or a head heads.
+    "slots.desk": {ADMIN: A, HEAD: D, SECRETARIAT: D},
+    # A specialty's urgent slot patterns and one-offs.
+    "slots.manage": {ADMIN: A, HEAD: D},
+    # The hospital's own recordings of the hotline's prompts (voice/).
+    "voice.manage": {ADMIN: A},
 }
 
 
@@ -88,6 +95,13 @@ class Principal:
     headed_department_ids: frozenset[int] = frozenset()
     # The departments the user's senior record belongs to (staff lists and heads): the MEMBER scope.
     member_department_ids: frozenset[int] = frozenset()
+    # The departments a secretariat account works for (its OWN_DEPARTMENTS; it heads none).
+    desk_department_ids: frozenset[int] = frozenset()
+
+    @property
+    def own_department_ids(self) -> frozenset[int]:
+        """The departments of the ``OWN_DEPARTMENTS`` scope: headed ones, or a secretariat's."""
+        return self.headed_department_ids | self.desk_department_ids
 
 
 @dataclass(frozen=True)
@@ -147,7 +161,7 @@ def can(principal: Principal | None, action: str, target: Target | None = None) 
     # must be theirs.
     if not target.about_one_thing:
         return True
-    theirs = principal.member_department_ids if scope is Scope.MEMBER else principal.headed_department_ids
+    theirs = principal.member_department_ids if scope is Scope.MEMBER else principal.own_department_ids
     if target.needs_every_department:
         return bool(target.department_ids) and target.department_ids <= theirs
     return bool(target.department_ids & theirs)
@@ -159,7 +173,7 @@ def visible_department_ids(principal: Principal, action: str) -> frozenset[int] 
     if scope is Scope.ALL:
         return None
     if scope is Scope.OWN_DEPARTMENTS:
-        return principal.headed_department_ids
+        return principal.own_department_ids
     if scope is Scope.MEMBER:
         return principal.member_department_ids
     return frozenset()

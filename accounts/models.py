@@ -19,6 +19,8 @@ class Role(enum.StrEnum):
     HEAD = "head"  # a department head: rotas, seniors and specialties of the departments they head
     MANAGER = "manager"  # reads rotas (and reports) of every department, changes nothing
     SENIOR = "senior"  # their own duty, swaps, leave, phone numbers and iCal link
+    # A department's secretariat: its urgent slots only (who booked, the code, the patient who called).
+    SECRETARIAT = "secretariat"
 
 
 class User(Base):
@@ -110,3 +112,13 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SecretariatDepartment(Base):
+    """A secretariat account works for a department: it sees that department's urgent slots, and is told
+    by e-mail when one is booked. Kept by administrators on the account's page."""
+
+    __tablename__ = "secretariat_department"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("department.id", ondelete="CASCADE"), primary_key=True, index=True)

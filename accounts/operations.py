@@ -6,20 +6,22 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, object_session
 
 from accounts import passwords, sessions, throttle
-from accounts.models import Role, User
+from accounts.models import Role, SecretariatDepartment, User
+from accounts.scope import secretariat_department_ids
 from accounts.sessions import digest
 from audit import record, snapshot
 from core import clock
 from core.actor import Actor, ActorKind
 from core.errors import N_, Code, Kind, OperationError
-from rota.models import Senior
+from rota.models import Department, Senior
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 LANGUAGES = ("fr", "en")
@@ -46,12 +48,30 @@ class AccountError(OperationError):
             field="password",
         ),
         "unknown_user": Code(N_("There is no account #{user_id}."), Kind.NOT_FOUND),
+        "secretariat_departments": Code(N_("A secretariat works for at least one department."), field="departments"),
+        "unknown_department": Code(N_("There is no department #{department_id}."), field="departments"),
     }
 
 
 def user_values(user: User) -> dict:
     """What the audit log keeps of an account: never its password hash or its secrets."""
-    return snapshot(user, exclude=("password_hash", "ical_token_hash", "must_change_password", "session_version", "version"))
+    extra = {"departments": sorted(secretariat_department_ids(object_session(user), user.id))} if user.role is Role.SECRETARIAT else {}
+    return snapshot(user, exclude=("password_hash", "ical_token_hash", "must_change_password", "session_version", "version"), **extra)
+
+
+def _set_secretariat_departments(session: Session, user: User, departments: Collection[int] | None) -> None:
+    """A secretariat account's departments (at least one; None keeps those it has); other roles work for none."""
+    if departments is None:
+        departments = secretariat_department_ids(session, user.id)
+    wanted = sorted(set(departments or ())) if user.role is Role.SECRETARIAT else []
+    if user.role is Role.SECRETARIAT and not wanted:
+        raise AccountError("secretariat_departments")
+    for department_id in wanted:
+        if session.get(Department, department_id) is None:
+            raise AccountError("unknown_department", department_id=department_id)
+    session.execute(delete(SecretariatDepartment).where(SecretariatDepartment.user_id == user.id))
+    session.add_all(SecretariatDepartment(user_id=user.id, department_id=d) for d in wanted)
+    session.flush()
 
 
 def _audit(session: Session, actor: Actor, action: str, user: User, before: dict | None, after: dict | None, summary: str = "") -> None:
@@ -100,6 +120,7 @@ def create_user(
     senior_id: int | None = None,
     language: str = "fr",
     must_change_password: bool = False,
+    departments: Collection[int] | None = None,
 ) -> User:
     email = normalise_email(email)
     if not full_name.strip():
@@ -124,6 +145,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    _set_secretariat_departments(session, user, departments)
     _audit(session, actor, "user.create", user, None, user_values(user))
     return user
 
@@ -140,6 +162,7 @@ def update_user(
     language: str,
     active: bool,
     email: str,
+    departments: Collection[int] | None = None,
 ) -> User:
     """``expected_version``: the account's ``version`` when the form was opened (``core.changed`` otherwise)."""
     user = session.get(User, user_id, with_for_update=True, populate_existing=True)
@@ -168,6 +191,7 @@ def update_user(
         active,
     )
     session.flush()
+    _set_secretariat_departments(session, user, departments)
     _audit(session, actor, "user.update", user, before, user_values(user))
     return user
 

@@ -14,7 +14,7 @@ from sqlalchemy import select, union
 from sqlalchemy.orm import Session
 
 from accounts.access import Principal, authority_of, may_assign, may_manage_senior
-from accounts.models import DepartmentStaff, Role, User
+from accounts.models import DepartmentStaff, Role, SecretariatDepartment, User
 from core.actor import Actor, ActorKind
 from core.errors import N_, Code, Kind, OperationError
 from rota.models import DepartmentHead
@@ -31,7 +31,14 @@ def principal_of(session: Session, user: User) -> Principal:
     # Only a senior account reads through its membership (the MEMBER scope): the other roles' scopes
     # never look at it, so their requests skip the query.
     member = departments_of_senior(session, user.senior_id) if user.role is Role.SENIOR and user.senior_id is not None else frozenset()
-    return Principal(role=user.role, senior_id=user.senior_id, headed_department_ids=headed, member_department_ids=member)
+    desk = secretariat_department_ids(session, user.id) if user.role is Role.SECRETARIAT else frozenset()
+    return Principal(
+        role=user.role, senior_id=user.senior_id, headed_department_ids=headed, member_department_ids=member, desk_department_ids=desk
+    )
+
+
+def secretariat_department_ids(session: Session, user_id: int) -> frozenset[int]:
+    return frozenset(session.scalars(select(SecretariatDepartment.department_id).where(SecretariatDepartment.user_id == user_id)))
 
 
 def departments_of_senior(session: Session, senior_id: int) -> frozenset[int]:

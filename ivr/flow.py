@@ -9,6 +9,7 @@ recorded request.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -55,6 +56,9 @@ class Context:
         state = (self.links.state or CallState()).but(**changes)
         return dataclasses.replace(self, links=self.links.with_state(state))
 
+    # (prompt key, language) → the path of the hospital's recording of it (:mod:`voice`); none: TTS.
+    recordings: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
 
 @dataclass
 class Step:
@@ -66,7 +70,19 @@ class Step:
 
 
 def _say(ctx: Context, node, language: str, words: str) -> None:
-    node.say(words, **prompts.voice(ctx.settings, language))
+    """Say ``words``; a prompt the hospital recorded in this language is played instead (:mod:`voice`)."""
+    pending: list[str] = []
+    for part in getattr(words, "parts", None) or (words,):
+        path = ctx.recordings.get((getattr(part, "key", None), language))
+        if path is None:
+            pending.append(part)
+            continue
+        if pending:
+            node.say(" ".join(pending), **prompts.voice(ctx.settings, language))
+            pending = []
+        node.play(ctx.settings.public_base_url.rstrip("/") + path)
+    if pending:
+        node.say(" ".join(pending), **prompts.voice(ctx.settings, language))
 
 
 # -- the menu ---------------------------------------------------------------------------------------

@@ -61,11 +61,48 @@ _WHISPER: dict[str, str] = {
 }
 
 
+class PromptText(str):
+    """A sentence of the hotline that knows which prompt it is: where the hospital uploaded its own
+    recording of that prompt (:mod:`voice`), the call path plays it instead of saying the text."""
+
+    key: str | None = None
+
+    @classmethod
+    def of(cls, key: str, words: str) -> PromptText:
+        made = cls(words)
+        made.key = key
+        return made
+
+
+class Spoken(str):
+    """Several prompts said one after the other (the menu): the text, and its parts in order."""
+
+    parts: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, parts: Sequence[str]) -> Spoken:
+        made = cls(" ".join(parts))
+        made.parts = tuple(parts)
+        return made
+
+
+# The prompts a recording may replace: those without values in them (a recording cannot say a
+# specialty's name), plus the offer of the other language.
+RECORDABLE: tuple[str, ...] = (*(key for key, message in _TEXTS.items() if "{" not in message), "english")
+
+
 def text(language: str, key: str, **values: str) -> str:
     if key == "english":
         other, message = _OTHER_LANGUAGE[supported(language)]
-        return in_language(other)._(message)
-    return in_language(language)._(_TEXTS[key], **values)
+        return PromptText.of(key, in_language(other)._(message))
+    return PromptText.of(key, in_language(language)._(_TEXTS[key], **values))
+
+
+def description(key: str, language: str) -> str:
+    """What prompt ``key`` says in ``language`` (values shown as their names), for the upload page."""
+    if key == "english":
+        return text(language, key)
+    return in_language(language)._(_TEXTS[key])
 
 
 def whisper(key: str, language: str = STAFF_LANGUAGE, **values: str) -> str:
@@ -99,4 +136,4 @@ def menu_text(language: str, entries: Sequence[MenuEntry], *, greeting: bool) ->
     keyed = [e for e in entries if e.digit]
     parts += [text(language, "choose", name=e.name(language), digit=e.digit) for e in keyed]
     parts += [text(language, "say_it"), text(language, "switchboard_key"), text(language, "english")]
-    return " ".join(parts)
+    return Spoken.of(parts)

@@ -26,6 +26,8 @@ from reports.figures import callback_default_deadline, summary_report, unanswere
 from reports.period import PeriodError, parse_day
 from reports.scope import Scope, resolve_scope
 from reports.tables import ALL_TABLES, summary_tables, unanswered_table
+from slots.report import TABLE as URGENT_SLOTS
+from slots.report import urgent_slots_table
 
 UNANSWERED_LIMIT = 1000
 
@@ -62,7 +64,7 @@ def _scope(first_day: date | None, last_day: date | None, specialty: str | None,
 @click.group("report", cls=CommandGroup, invoke_without_command=True)
 @scope_options
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of text; with --table, one plain CSV file.")
-@click.option("--table", type=click.Choice(ALL_TABLES), help="Only this table.")
+@click.option("--table", type=click.Choice([*ALL_TABLES, URGENT_SLOTS]), help="Only this table.")
 @click.pass_context
 @with_appcontext
 def report_cli(ctx: click.Context, first_day, last_day, specialty, department, as_csv: bool, table: str | None) -> None:
@@ -73,11 +75,13 @@ def report_cli(ctx: click.Context, first_day, last_day, specialty, department, a
     session = db.session()
     scope = _scope(first_day, last_day, specialty, department)
     tables = {}
-    if table != "unanswered":
+    if table not in ("unanswered", URGENT_SLOTS):
         report = summary_report(session, scope, clock.now(), default_deadline=callback_default_deadline(current_app.config["SETTINGS"]))
         tables.update(summary_tables(report))
     if table in (None, "unanswered"):
         tables["unanswered"] = unanswered_table(unanswered_report(session, scope, clock.now(), limit=UNANSWERED_LIMIT))
+    if table in (None, URGENT_SLOTS):
+        tables[URGENT_SLOTS] = urgent_slots_table(session, scope)
     chosen = [tables[table]] if table else list(tables.values())
     if as_csv:
         for n, t in enumerate(chosen):

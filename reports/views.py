@@ -22,6 +22,8 @@ from reports.scope import Scope, resolve_scope
 from reports.tables import SUMMARY_TABLES, Cell, Kind, Table, format_cell, summary_tables, unanswered_table
 from rota import bounds
 from rota.models import Department, Specialty
+from slots.report import TABLE as URGENT_SLOTS
+from slots.report import urgent_slots_table
 from web.i18n import N_, choose_language, current_words, translate
 from web.security import signed_in_user
 
@@ -183,7 +185,7 @@ def summary_page():
         "reports/summary.html",
         scope=scope,
         report=report,
-        tables=summary_tables(report),
+        tables={**summary_tables(report), URGENT_SLOTS: urgent_slots_table(db.session(), scope)},
         charts=charts.all_charts(report, current_words()),
         query=_query(scope),
         departments=departments,
@@ -206,10 +208,12 @@ def unanswered_page():
 @blueprint.get("/reports/<name>.csv")
 def table_csv(name: str):
     """One table as CSV, named like the table on the page (unanswered: one row per attempt)."""
-    if name != "unanswered" and name not in SUMMARY_TABLES:
+    if name not in ("unanswered", URGENT_SLOTS) and name not in SUMMARY_TABLES:
         raise NotFound()
     scope = _scope(api=False)
-    if name == "unanswered":
+    if name == URGENT_SLOTS:
+        table = urgent_slots_table(db.session(), scope)
+    elif name == "unanswered":
         table = unanswered_table(unanswered_report(db.session(), scope, clock.now(), limit=CSV_UNANSWERED_LIMIT))
     else:
         table = summary_tables(_report(scope))[name]

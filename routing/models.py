@@ -24,6 +24,7 @@ ROUTING_TABLES = (
     "gp",
     "gp_phone",
     "call_policy",
+    "prompt_recording",  # the hospital's recorded prompts (voice/): the hotline plays them from the snapshot
 )
 
 

@@ -88,6 +88,8 @@ class RoutingSnapshot:
     gps: dict[str, tuple[int, str]]  # a GP's number → (id, name)
     segments: dict[int, tuple[Segment, ...]]
     defer_minutes: dict[int, int] = field(default_factory=dict)  # a specialty's own promise, minutes
+    # The hospital's recordings of prompts (voice/): "key|language" → the path Twilio fetches.
+    recordings: dict[str, str] = field(default_factory=dict)
     _starts: dict[int, list[datetime]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -152,6 +154,7 @@ class RoutingSnapshot:
             "seniors": {str(k): list(v) for k, v in self.seniors.items()},
             "gps": {k: list(v) for k, v in self.gps.items()},
             "defer_minutes": {str(k): v for k, v in self.defer_minutes.items()},
+            "recordings": dict(self.recordings),
             "segments": {
                 str(sid): [
                     [s.starts_at.isoformat(), s.ends_at.isoformat(), [[h.senior_id, h.layer, h.reason] for h in s.hunt]] for s in segs
@@ -180,6 +183,7 @@ class RoutingSnapshot:
             seniors=seniors,
             gps={k: (v[0], v[1]) for k, v in data["gps"].items()},
             defer_minutes={int(k): v for k, v in data.get("defer_minutes", {}).items()},
+            recordings=dict(data.get("recordings", {})),
             segments={
                 int(sid): tuple(
                     Segment(datetime.fromisoformat(s), datetime.fromisoformat(e), tuple(entry(*h) for h in hunt)) for s, e, hunt in segs
@@ -253,7 +257,10 @@ def build_snapshot(session: Session, now: datetime, hours: int) -> RoutingSnapsh
     from ringing.models import CallPolicy
 
     defer = {sid: m for sid, m in session.execute(select(CallPolicy.specialty_id, CallPolicy.defer_minutes)) if m is not None}
-    return RoutingSnapshot(version, start, start, end, menu, direct, seniors, gps, segments, defer)
+    from voice.catalogue import recorded_paths
+
+    recordings = {f"{key}|{language}": path for (key, language), path in recorded_paths(session).items()}
+    return RoutingSnapshot(version, start, start, end, menu, direct, seniors, gps, segments, defer, recordings)
 
 
 # -- one per application and process ------------------------------------------------------------------

@@ -23,6 +23,9 @@ report-summaries   daily 02:30             6 hours             yes       fills t
 reconcile-calls    every 5 minutes         None                yes       closes calls left open past
                                                                          CALL_RECONCILE_MINUTES; a late
                                                                          run closes the same calls
+urgent-slots       every minute            None                yes       publishes a fortnight of slots
+                                                                         and releases those past their
+                                                                         cut-off: late is still right
 =================  ======================  ==================  ========  ================================
 
 ``coalesce``: after an outage, all the missed runs of a job become one run. ``max_instances=1``: a
@@ -64,6 +67,8 @@ RECONCILE_INTERVAL_MINUTES = 5
 # Local time of the nightly summaries: after midnight's day is over, before the retention job (03:30 by
 # default) and long before managers open their reports.
 REPORT_SUMMARIES_TIME = time(2, 30)
+# Urgent slots are released at their cut-off to within this.
+URGENT_SLOTS_INTERVAL_MINUTES = 1
 
 
 def _deliver(session: Session, settings: Settings, now: datetime) -> str:
@@ -126,6 +131,19 @@ def reconcile_calls(session: Session, settings: Settings, now: datetime) -> str:
     return str(reconcile_open_calls(session, settings, current_notifier(), now))
 
 
+def urgent_slots(session: Session, settings: Settings, now: datetime) -> str:
+    """Publish the urgent slots of the next fortnight; release to the secretariat those nobody booked
+    by their cut-off (:mod:`slots.operations`); then send what is due."""
+    from core.actor import Actor
+    from slots import operations as slot_operations
+
+    actor = Actor.scheduler("urgent-slots")
+    published = slot_operations.publish_slots(session, actor, now)
+    released = slot_operations.release_due(session, actor, now)
+    session.commit()
+    return f"{published} urgent slot(s) published, {len(released)} released; " + _deliver(session, settings, now)
+
+
 JOBS: dict[str, Callable[[Session, Settings, datetime], str]] = {
     "callbacks": callbacks_tick,
     "shift-reminders": shift_reminders,
@@ -134,6 +152,7 @@ JOBS: dict[str, Callable[[Session, Settings, datetime], str]] = {
     "retention": retention,
     "report-summaries": report_summaries,
     "reconcile-calls": reconcile_calls,
+    "urgent-slots": urgent_slots,
 }
 
 
@@ -211,6 +230,11 @@ def job_specs(settings: Settings) -> list[JobSpec]:
         JobSpec(
             "reconcile-calls",
             IntervalTrigger(minutes=RECONCILE_INTERVAL_MINUTES, start_date=INTERVAL_ANCHOR, timezone=UTC),
+            misfire_grace_time=None,
+        ),
+        JobSpec(
+            "urgent-slots",
+            IntervalTrigger(minutes=URGENT_SLOTS_INTERVAL_MINUTES, start_date=INTERVAL_ANCHOR, timezone=UTC),
             misfire_grace_time=None,
         ),
     ]

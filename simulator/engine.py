@@ -47,7 +47,51 @@ from .transport import USER_AGENT, HttpAnswer, Transport
 API_VERSION = "2010-04-01"
 DEFAULT_START = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)  # a Monday morning
 APPLICATION_ERROR = "We are sorry, an application error has occurred. Goodbye."
-PLAY_SECONDS = 3.0  # length assumed for any <Play>
+PLAY_SECONDS = 3.0  # length assumed for a <Play> whose length cannot be read (MP3, a URL elsewhere)
+
+
+@dataclass
+class Media:
+    """A <Play> file as Twilio keeps it: fetched with a GET, kept as long as its Cache-Control says,
+    asked for again with If-None-Match (a 304 keeps the copy)."""
+
+    url: str
+    content_type: str
+    seconds: float
+    etag: str | None
+    fetched_at: datetime
+    max_age: float
+
+
+def _max_age(headers: tuple[tuple[str, str], ...]) -> float:
+    for name, value in headers:
+        if name.lower() == "cache-control":
+            for part in value.split(","):
+                key, _, number = part.strip().partition("=")
+                if key.lower() == "max-age" and number.isdigit():
+                    return float(number)
+    return 0.0
+
+
+def _header(headers: tuple[tuple[str, str], ...], wanted: str) -> str | None:
+    return next((value for name, value in headers if name.lower() == wanted), None)
+
+
+def wav_seconds(data: bytes) -> float | None:
+    """The length of a PCM WAV file from its header (byte rate and data chunk), or None."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    position, byte_rate = 12, None
+    while position + 8 <= len(data):
+        chunk, size = data[position : position + 4], int.from_bytes(data[position + 4 : position + 8], "little")
+        if chunk == b"fmt " and size >= 12:
+            byte_rate = int.from_bytes(data[position + 16 : position + 20], "little")
+        elif chunk == b"data" and byte_rate:
+            return min(size, len(data) - position - 8) / byte_rate
+        position += 8 + size + (size & 1)
+    return None
+
+
 AUTO_SPEECH_END = 1.0  # guess: silence after which speechTimeout="auto" ends the utterance
 MAX_CALL_SECONDS = 4 * 3600  # Twilio's limit on a call's length
 CALLBACK_MODES = ("in-order", "duplicated", "reversed", "shuffled")
@@ -158,6 +202,8 @@ class Simulator:
         self._api_calls: dict[str, _ApiCallSpec] = {}  # every REST call, by CallSid
         self._inbound_calls: dict[str, dict[str, object]] = {}  # the Call resource of each GP's call played
         self.recordings: dict[str, Recording] = {}  # every recording made, by RecordingSid (served by rest)
+        self.media: dict[str, Media] = {}  # <Play> files fetched, by URL (Twilio's cache)
+        self.media_requests: list[tuple[str, int]] = []  # each GET of a <Play> file: (URL, status)
 
     def now(self) -> datetime:
         """The virtual instant (aware UTC) of the call being simulated, ``start`` between calls.
@@ -286,6 +332,33 @@ class Simulator:
             return None
         message = ElementTree.fromstring(answer.body).find("Message")
         return None if message is None else "".join(message.itertext())
+
+    def fetch_media(self, url: str) -> Media | None:
+        """The file of a <Play>, from the cache while its max-age lasts, else with a (conditional) GET;
+        None (and an error) when the app does not serve audio there."""
+        now = self.now()
+        cached = self.media.get(url)
+        if cached is not None and now < cached.fetched_at + timedelta(seconds=cached.max_age):
+            return cached
+        if not url.startswith(self.public_base_url + "/"):
+            return Media(url, "audio/mpeg", PLAY_SECONDS, None, now, 0.0)  # elsewhere: not the app's to check
+        headers = {"User-Agent": USER_AGENT}
+        if cached is not None and cached.etag:
+            headers["If-None-Match"] = cached.etag
+        answer = self.transport.request("GET", url, {}, headers, self.public_base_url)
+        self.media_requests.append((url, answer.status))
+        if answer.status == 304 and cached is not None:
+            cached.fetched_at, cached.max_age = now, _max_age(answer.headers) or cached.max_age
+            return cached
+        if answer.status != 200 or not answer.content_type.startswith("audio/"):
+            # Twilio: error 11200 (retrieval) or 12300 (Content-Type); the verb is skipped.
+            self._issue(f"<Play> {url}: HTTP {answer.status} {answer.content_type or '(no Content-Type)'}, not playable audio")
+            self.media.pop(url, None)
+            return None
+        seconds = wav_seconds(answer.content) or PLAY_SECONDS
+        media = Media(url, answer.content_type, seconds, _header(answer.headers, "etag"), now, _max_age(answer.headers))
+        self.media[url] = media
+        return media
 
     # ------------------------------------------------------------------ the REST API's side
 
@@ -936,7 +1009,8 @@ class _Call:
         if isinstance(item, twiml.Say):
             return len(item.text) / self.sim.chars_per_second * item.loop
         if isinstance(item, twiml.Play):
-            return PLAY_SECONDS * item.loop
+            media = self.sim.fetch_media(item.url)
+            return 0.0 if media is None else media.seconds * item.loop
         return item.length
 
     def _play(self, leg: _Leg, item: twiml.Prompt, limit: float | None = None):

@@ -19,11 +19,13 @@ USER_AGENT = "TwilioProxy/1.1"
 
 
 class HttpAnswer(NamedTuple):
-    """(status_code, content_type, body_text) of the app's answer."""
+    """(status_code, content_type, body_text) of the app's answer; its bytes and headers for media."""
 
     status: int
     content_type: str
     body: str
+    content: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Transport(Protocol):
@@ -78,7 +80,10 @@ class FlaskTransport:
             response = self.client.get(_with_query(target, params), headers=dict(headers), base_url=base)
         else:
             response = self.client.post(target, data=dict(params), headers=dict(headers), base_url=base)
-        return HttpAnswer(response.status_code, response.content_type or "", response.get_data(as_text=True))
+        data = response.get_data()  # audio for a <Play>: bytes, not text
+        return HttpAnswer(
+            response.status_code, response.content_type or "", data.decode("utf-8", "replace"), data, tuple(response.headers.items())
+        )
 
 
 class HttpTransport:
@@ -110,4 +115,6 @@ class HttpTransport:
         except requests.RequestException as exc:
             # What Twilio sees when it cannot reach the app: a retrieval failure (11200).
             return HttpAnswer(599, "", f"{type(exc).__name__}: {exc}")
-        return HttpAnswer(response.status_code, response.headers.get("Content-Type", ""), response.text)
+        return HttpAnswer(
+            response.status_code, response.headers.get("Content-Type", ""), response.text, response.content, tuple(response.headers.items())
+        )

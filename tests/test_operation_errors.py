@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 import rota.operations  # noqa: F401 - registers its error type
+import slots.operations  # noqa: F401 - registers its error type
+import voice.operations  # noqa: F401 - registers its error type
 from core.errors import Kind, error_types
 from rota.operations import RotaError
 from scripts.translations import read
@@ -30,6 +32,8 @@ SOURCES = [
         "reports",
         "rota",
         "scheduler",
+        "slots",
+        "voice",
         "web",
         "webhooks",
         "tests",

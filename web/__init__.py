@@ -33,12 +33,14 @@ NAVIGATION = [
     ("web.calls.index", N_("Calls"), "calls.view"),
     ("web.callbacks.index", N_("Callbacks"), "callbacks.view"),
     ("web.swaps.index", N_("Swaps to approve"), "swap.decide"),
+    ("web.slots.desk", N_("Urgent slots"), "slots.desk"),
     ("web.me.index", N_("My duty"), "self.duty"),
     ("web.seniors.index", N_("Seniors"), "seniors.view"),
     ("web.gps.index", N_("GP directory"), "gps.view"),
     ("web.history.index", N_("Audit log"), "audit.view"),
     ("web.users.index", N_("Users"), "users.manage"),
     ("web.softphone.index", N_("Softphone"), "softphone.use"),
+    ("web.voice_pages.index", N_("Hotline voice"), "voice.manage"),
     ("reports.summary_page", N_("Reports"), "reports.view"),
 ]
 
@@ -110,7 +112,9 @@ def _register_children() -> None:
         seniors,
         softphone,
         swaps,
+        urgent_slots,
         users,
+        voice_pages,
     )
 
     for module in (
@@ -129,6 +133,8 @@ def _register_children() -> None:
         callbacks,
         live_board,
         outcome,
+        urgent_slots,
+        voice_pages,
     ):
         web.register_blueprint(module.blueprint)
 

@@ -63,6 +63,18 @@ ACTIONS = {
     "softphone.call": N_("simulated call"),
     "ringing.defer_minutes": N_("callback promise minutes changed"),
     "ringing.mode": N_("ringing changed"),
+    "slot_pattern.create": N_("urgent slot pattern created"),
+    "slot_pattern.update": N_("urgent slot pattern changed"),
+    "slot_pattern.delete": N_("urgent slot pattern removed"),
+    "urgent_slot.publish": N_("urgent slots published"),
+    "urgent_slot.create": N_("urgent slot added"),
+    "urgent_slot.delete": N_("urgent slot withdrawn"),
+    "urgent_slot.release": N_("urgent slot released to the secretariat"),
+    "urgent_slot.book": N_("urgent slot booked"),
+    "urgent_slot.confirm": N_("urgent slot confirmed by the secretariat"),
+    "urgent_slot.cancel": N_("urgent slot booking cancelled"),
+    "prompt.upload": N_("recorded prompt uploaded"),
+    "prompt.delete": N_("recorded prompt removed"),
 }
 # The kinds of change the log can be filtered by (the first word of an action).
 KINDS = {
@@ -79,6 +91,9 @@ KINDS = {
     "token": N_("API tokens"),
     "feed": N_("Calendar links"),
     "softphone": N_("Softphone"),
+    "slot_pattern": N_("Urgent slot patterns"),
+    "urgent_slot": N_("Urgent slots"),
+    "prompt": N_("Hotline voice"),
 }
 FIELDS = {
     "defer_minutes": N_("minutes of a callback promise"),
@@ -138,6 +153,29 @@ FIELDS = {
     "valid_from": N_("in force from"),
     "valid_until": N_("in force until"),
     "weekdays": N_("days a duty starts on"),
+    # urgent slots
+    "times": N_("start times"),
+    "place": N_("place"),
+    "duration_minutes": N_("length (minutes)"),
+    "cutoff_minutes": N_("booking closes (minutes before)"),
+    "cutoff_at": N_("booking closes"),
+    "released_at": N_("released"),
+    "pattern_id": N_("pattern"),
+    "slot_id": N_("urgent slot"),
+    "gp_id": N_("GP"),
+    "gp_e164": N_("GP's number"),
+    "call_id": N_("call"),
+    "booked_at": N_("booked"),
+    "confirmed_at": N_("confirmed"),
+    "cancelled_at": N_("cancelled"),
+    "cancelled_by": N_("cancelled by"),
+    "departments": N_("departments"),
+    # recorded prompts
+    "key": N_("prompt"),
+    "content_type": N_("file type"),
+    "size": N_("size (bytes)"),
+    "sha256": N_("fingerprint of the file"),
+    "filename": N_("file name"),
 }
 VALUES = {
     "primary": N_("primary"),
@@ -148,6 +186,7 @@ VALUES = {
     "head": N_("Head of department"),
     "manager": N_("Manager"),
     "senior": N_("Senior"),
+    "secretariat": N_("Secretariat"),
     "system": N_("the system"),
 }
 _SENIOR_FIELDS = {"senior_id", "replaced_senior_id", "replacing_senior_id", "last_resort_senior_id", "requester_id", "counterpart_id"}

@@ -46,7 +46,14 @@ class LanguageForm(Form):
     language = SelectField(lazy("Language"), choices=options([("fr", "Français"), ("en", "English")]))
 
 
-def _safe_next(target: str | None) -> str:
+def _start_page(user) -> str:
+    """Where a sign-in without ``next`` leads: the board, or a secretariat's only page, its urgent slots."""
+    from accounts.models import Role
+
+    return url_for("web.slots.desk") if user.role is Role.SECRETARIAT else url_for("web.board.index")
+
+
+def _safe_next(target: str | None, start: str | None = None) -> str:
     """Only a path on this site: an open redirect would make a phishing link look like ours."""
     if (
         target
@@ -58,7 +65,7 @@ def _safe_next(target: str | None) -> str:
         and not urlsplit(target).netloc
     ):
         return target
-    return url_for("web.board.index")
+    return start or url_for("web.board.index")
 
 
 def _minutes(seconds: float) -> int:
@@ -83,7 +90,7 @@ def sign_in():
             if result.user.must_change_password:
                 flash(_("Choose your own password before going on: the one you used was given to you."), "error")
                 return redirect(url_for("web.auth.account"))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), _start_page(result.user)))
         db_session.commit()  # the failure counters and the audit entry
         if result.locked_for is not None:
             form.form_errors.append(

@@ -10,9 +10,11 @@ from wtforms.validators import InputRequired, Length, Optional
 from accounts import operations
 from accounts.access import Target
 from accounts.models import User
+from accounts.scope import secretariat_department_ids
 from core import db
+from rota.models import Department
 from web.editing import RELOAD, submit
-from web.forms import Form, options, senior_field
+from web.forms import Form, MultiCheckboxField, options, senior_field
 from web.i18n import N_, _, lazy
 from web.rota_pages import senior_choices
 from web.security import requires
@@ -20,7 +22,13 @@ from web.security import requires
 blueprint = Blueprint("users", __name__)
 
 # Least privilege first: a new account is a senior's unless the administrator chooses more.
-ROLE_LABELS = {"senior": N_("Senior"), "manager": N_("Manager"), "head": N_("Head of department"), "admin": N_("Administrator")}
+ROLE_LABELS = {
+    "senior": N_("Senior"),
+    "secretariat": N_("Secretariat"),
+    "manager": N_("Manager"),
+    "head": N_("Head of department"),
+    "admin": N_("Administrator"),
+}
 
 
 def user_target(user_id: int) -> Target:
@@ -35,9 +43,14 @@ class UserForm(Form):
     role = SelectField(lazy("Role"), choices=options((k, lazy(v)) for k, v in ROLE_LABELS.items()), default="senior")
     senior_id = senior_field("Senior record", required=False)
     language = SelectField(lazy("Language"), choices=options([("fr", "Français"), ("en", "English")]))
+    departments = MultiCheckboxField(lazy("Departments (secretariat)"), coerce=int, validators=[Optional()])
     active = BooleanField(lazy("Active (may sign in)"), default=True)
     password = PasswordField(lazy("Password"), validators=[Optional(), Length(min=12, max=256)], render_kw={"autocomplete": "new-password"})
     version = HiddenField()
+
+
+def _department_choices():
+    return options(db.session().execute(select(Department.id, Department.name).order_by(Department.name)).all())
 
 
 @blueprint.get("/users")
@@ -54,6 +67,7 @@ def new():
     """A new account; heads and seniors are linked to their senior record."""
     form = UserForm()
     form.senior_id.choices = senior_choices(blank=True)
+    form.departments.choices = _department_choices()
     if form.validate_on_submit():
         if not form.password.data:
             form.password.errors.append(_("A first password is needed."))
@@ -69,6 +83,7 @@ def new():
                     password=form.password.data,
                     senior_id=form.senior_id.data,
                     language=form.language.data,
+                    departments=form.departments.data,
                 ),
                 done=lambda user: (_("Account {email} created.", email=user.email), url_for(".index")),
             )
@@ -94,8 +109,10 @@ def edit(user_id: int):
             language=user.language,
             active=user.active,
             version=str(user.version),
+            departments=sorted(secretariat_department_ids(session, user.id)),
         )
     form.senior_id.choices = senior_choices(blank=True)
+    form.departments.choices = _department_choices()
     status = 200
     if form.validate_on_submit():
 
@@ -111,6 +128,7 @@ def edit(user_id: int):
                 senior_id=form.senior_id.data,
                 language=form.language.data,
                 active=form.active.data,
+                departments=form.departments.data,
             )
             if form.password.data:
                 operations.set_password(session, who, changed, form.password.data, chosen_by_user=False)

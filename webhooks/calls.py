@@ -28,6 +28,7 @@ from ivr.links import Links
 from ivr.menu import HotlineMenu
 from ivr.state import CallState, CallView
 from routing.snapshot import Routing, keeper_of
+from voice.catalogue import RecordedVoice
 from webhooks import glue
 from webhooks.forms import CallFields
 
@@ -47,7 +48,19 @@ def context(state: CallState | None = None) -> flow.Context:
         now=now,
         menu=menu,
         routing_source=routing,
+        recordings=_recordings(routing),  # the hospital's own recordings of prompts (voice/)
     )
+
+
+def _recordings(routing: Routing) -> dict[tuple[str, str], str]:
+    """From the routing snapshot (no database read during a call); without one, read (and kept 30 s)."""
+    if routing.snapshot is not None:
+        return {tuple(key.split("|", 1)): path for key, path in routing.snapshot.recordings.items()}
+    return dict(recorded_voice().paths(db.session()))
+
+
+def recorded_voice() -> RecordedVoice:
+    return current_app.extensions.setdefault("recours.recorded_voice", RecordedVoice())
 
 
 def _with_state(ctx: flow.Context, state: CallState) -> flow.Context:

@@ -21,6 +21,7 @@ from core.phones import try_e164
 from notify.models import MessageStatus
 from notify.outbox import SMS_STATUS_WEBHOOK, SMS_WEBHOOK, deliver_one, record_sms_status
 from notify.providers import current_notifier
+from slots import sms as slot_sms
 from webhooks import glue
 from webhooks.forms import small_int, text
 from webhooks.views import blueprint, on_failure_answer
@@ -39,12 +40,19 @@ def _messaging(reply: str | None = None) -> Response:
 @on_failure_answer(lambda: _messaging())
 def sms_received() -> Response:
     """A senior answers a callback SMS: "OK 4821" takes it, "R 4821" has Recours call them and bridge
-    the GP, "LISTE" lists what is open. Unknown senders get no answer at all."""
+    the GP, "LISTE" lists what is open, "URG" books an urgent slot for their last call's GP; a GP
+    cancels an urgent slot with "ANNULER <code>". Unknown senders get no answer at all."""
     session = db.session()
     now = clock.now()
     settings = glue.settings()
     sender = try_e164(text(request.form, "From", 64))
     senior = senior_by_number(session, sender)
+    about_slots = slot_sms.answer(session, settings, sender, senior, text(request.form, "Body", 1600), now)
+    if about_slots is not None:  # URG from a senior, ANNULER <code> from a GP (slots.sms)
+        session.commit()
+        if about_slots.message_id is not None:
+            deliver_one(session, current_notifier(), settings.public_base_url, about_slots.message_id, now)
+        return _messaging(about_slots.reply)
     if senior is None or sender is None:
         log.warning("SMS from unknown number %s ignored", text(request.form, "From", 64))
         return _messaging()

@@ -242,6 +242,7 @@ def test_the_jobs_and_their_misfire_policy(app):
         "retention",
         "report-summaries",
         "reconcile-calls",
+        "urgent-slots",
     }
     assert {spec.id: spec.misfire_grace_time for spec in specs.values()} == {
         "callbacks": None,
@@ -251,6 +252,7 @@ def test_the_jobs_and_their_misfire_policy(app):
         "retention": None,
         "report-summaries": 6 * 3600,
         "reconcile-calls": None,
+        "urgent-slots": None,
     }
     assert all(spec.coalesce for spec in specs.values())
     assert str(specs["weekly-digest"].trigger) == "cron[day_of_week='mon', hour='8', minute='0']"

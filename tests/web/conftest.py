@@ -52,6 +52,14 @@ class World:
     audit_b: int
     users: dict[str, int]
     ical_secret: str = ""  # the senior's iCal link secret (only its hash is stored)
+    # Urgent slots (slots/): a pattern, a free slot and a booking in each department.
+    pattern_a: int = 0
+    pattern_b: int = 0
+    slot_a: int = 0
+    slot_b: int = 0
+    booking_a: int = 0
+    booking_b: int = 0
+    urgent_code: str = ""  # the code of booking_a, as the GP's SMS gave it
     call_a: int = 0  # a neurology call that ended in a callback request (request_a)
     call_b: int = 0  # a cardiology call, the same
     request_a: int = 0
@@ -163,6 +171,7 @@ def build_world(session, now=FIXED_NOW) -> World:
         ("head_b", "head.b@hopital.fr", "Pr Marc Rousseau", head_b.id),
         ("manager", "manager@hopital.fr", "Cadre Lecture", None),
         ("senior", "senior@hopital.fr", "Dr Claire Martin", senior_a.id),
+        ("secretariat", "secretariat@hopital.fr", "Secrétariat de neurologie", None),
     ]:
         user = accounts.create_user(
             session,
@@ -173,6 +182,7 @@ def build_world(session, now=FIXED_NOW) -> World:
             password=PASSWORD,
             senior_id=senior_id,
             at=now,
+            departments=[dept_a.id] if role == "secretariat" else None,
         )
         users[role] = user.id
     ical_secret = accounts.new_ical_token(session, SYSTEM, session.get(User, users["senior"]))
@@ -196,6 +206,7 @@ def build_world(session, now=FIXED_NOW) -> World:
         before={"name": "y"},
         after={"name": "Jour"},
     )
+    urgent = _urgent_slots(session, neuro.id, cardio.id, gp, now)
     call_a, request_a = logged_call(session, "CA" + "a" * 32, neuro.id, senior_a, now - timedelta(minutes=50))
     call_b, request_b = logged_call(session, "CA" + "b" * 32, cardio.id, senior_b, now - timedelta(minutes=40))
     session.commit()
@@ -204,8 +215,28 @@ def build_world(session, now=FIXED_NOW) -> World:
         rotation_a.id, rotation_b.id, shift_a.id, shift_b.id, override_a.id, override_b.id, leave_a.id, leave_b.id,
         swap_a.id, swap_b.id, gp.id, audit_a.id, audit_b.id, users, ical_secret,
     )  # fmt: skip
+    world.pattern_a, world.pattern_b, world.slot_a, world.slot_b, world.booking_a, world.booking_b = urgent
+    from slots.models import SlotBooking
+
+    world.urgent_code = session.get(SlotBooking, world.booking_a).code
     world.call_a, world.call_b, world.request_a, world.request_b = call_a, call_b, request_a, request_b
     return world
+
+
+def _urgent_slots(session, neuro: int, cardio: int, gp: GeneralPractitioner, now) -> tuple[int, ...]:
+    from slots import operations as slots
+
+    session.flush()
+    found = []
+    for specialty in (neuro, cardio):
+        pattern = slots.add_pattern(
+            session, SYSTEM, specialty, slots.PatternSettings(weekdays="1234567", times="11:30, 16:30", place="Salle 1"), at=now
+        )
+        booked = slots.next_free_slot(session, specialty, now)
+        booking = slots.book_slot(session, SYSTEM, booked.id, senior_id=None, gp_e164=gp.phones[0].e164, gp_id=gp.id, at=now)
+        found.append((pattern.id, slots.next_free_slot(session, specialty, now).id, booking.id))
+    (pattern_a, slot_a, booking_a), (pattern_b, slot_b, booking_b) = found
+    return pattern_a, pattern_b, slot_a, slot_b, booking_a, booking_b
 
 
 EMAILS = {
@@ -214,6 +245,7 @@ EMAILS = {
     "head_b": "head.b@hopital.fr",
     "manager": "manager@hopital.fr",
     "senior": "senior@hopital.fr",
+    "secretariat": "secretariat@hopital.fr",
 }
 
 

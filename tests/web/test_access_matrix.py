@@ -20,7 +20,7 @@ from accounts.scope import principal_of
 from core import db
 from tests.web.conftest import World, body, csrf_token, sign_in
 
-ROLES = ["anonymous", "admin", "head", "manager", "senior"]
+ROLES = ["anonymous", "admin", "head", "manager", "senior", "secretariat"]
 PUBLIC_OUTSIDE_WEB = {"home"}  # "/" redirects to the board, which is itself guarded
 
 
@@ -50,6 +50,11 @@ def argument_values(world: World, token: str) -> dict[str, list[object]]:
         "entry_id": [world.audit_a, world.audit_b],
         "swap_id": [world.swap_a, world.swap_b],
         "token": [token],
+        "pattern_id": [world.pattern_a, world.pattern_b],
+        "slot_id": [world.slot_a, world.slot_b],
+        "booking_id": [world.booking_a, world.booking_b],
+        "key": ["greeting"],
+        "language": ["fr"],
         "call_id": [world.call_a, world.call_b],
         "request_id": [world.request_a, world.request_b],
     }

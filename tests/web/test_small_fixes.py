@@ -12,7 +12,7 @@ from tests.web.conftest import body, csrf_token
 def test_a_new_account_defaults_to_the_least_privilege(world, signed_in):
     page = body(signed_in("admin").get("/users/new"))
     options = re.findall(r'<option([^>]*) value="(\w+)"', page.split('name="role"')[1].split("</select>")[0])
-    assert [value for _, value in options] == ["senior", "manager", "head", "admin"]
+    assert [value for _, value in options] == ["senior", "secretariat", "manager", "head", "admin"]
     assert [value for attrs, value in options if "selected" in attrs] == ["senior"]
 
 
