@@ -75,9 +75,10 @@ def effect_lines(found: pv.Preview, zone: ZoneInfo) -> dict[str, list[str]]:
         span = f"{local_datetime(conflict.starts_at, zone)} → {local_datetime(conflict.ends_at, zone)}"
         if conflict.kind == "two_specialties":
             text = _("{name} would be on duty for two specialties at once", name=names.get(conflict.senior_id, conflict.senior_id))
-        else:
+            doubles.append(f"{specialties.get(conflict.specialty_id, '')} · {span} · {text}")
+        else:  # someone stands in, or the place is lost (said above): information, not harm
             text = _("{name} would be on leave but scheduled", name=names.get(conflict.senior_id, conflict.senior_id))
-        doubles.append(f"{specialties.get(conflict.specialty_id, '')} · {span} · {text}")
+            other.append(f"{specialties.get(conflict.specialty_id, '')} · {span} · {text}")
     return {"harm": harm, "doubles": doubles, "other": other}
 
 

@@ -21,7 +21,7 @@ from rota.ical import senior_specialty_ids
 from rota.models import DutyOverride, DutySlot, Leave, Rotation, Senior, Specialty
 from rota.precedence import MAX_SINGLE_SHIFT
 from web import calendar, params, previews
-from web.editing import act, current_values, fingerprint, submit
+from web.editing import act, current_values, fingerprint
 from web.editing import refusal_message as editing_message
 from web.formatting import local_datetime, local_day
 from web.forms import (
@@ -425,6 +425,25 @@ def _rotation_arguments(form: RotationForm, zone: ZoneInfo) -> dict:
     }
 
 
+def _rotation_period(valid_from: datetime, valid_until: datetime | None) -> tuple[datetime, datetime | None]:
+    """What a rotation's change is previewed over: from now (or when it starts) on, ``pv.ROTATION_WINDOW``
+    when it has no end; a rotation that ended before now is previewed where it was."""
+    now = clock.now()
+    if valid_until is not None and valid_until <= now:
+        return valid_from, valid_until
+    return max(now, valid_from), valid_until
+
+
+def _rotation_summary(arguments: dict, zone: ZoneInfo) -> list[tuple[str, str]]:
+    until = local_datetime(arguments["valid_until"], zone) if arguments["valid_until"] else "—"
+    return [
+        (_("Name"), arguments["name"]),
+        (_("Layer"), _("Primary") if arguments["layer"] == "primary" else _("Backup")),
+        (_("Seniors in turn"), " → ".join(_name_of(s) for s in arguments["members"])),
+        (_("In force"), f"{local_datetime(arguments['valid_from'], zone)} → {until}"),
+    ]
+
+
 @blueprint.route("/specialties/<int:specialty_id>/rotations/new", methods=["GET", "POST"])
 @requires("rota.edit", target=specialty_target)
 def new_rotation(specialty_id: int):
@@ -435,17 +454,20 @@ def new_rotation(specialty_id: int):
     back = _week_url(specialty_id)
     if form.validate_on_submit():
         arguments = _rotation_arguments(form, zone)
-        done, _status = submit(
+        rest = {k: v for k, v in arguments.items() if k not in ("name", "layer")}
+        done, status = previews.two_steps(
             form,
-            lambda session, who: operations.add_rotation(
-                session, who, specialty_id, arguments.pop("name"), arguments.pop("layer"), **arguments
-            ),
-            done=lambda rotation: (_("Rotation “{name}” added.", name=rotation.name), back),
-            fields=ROTATION_FIELDS,
+            lambda session, who: operations.add_rotation(session, who, specialty_id, arguments["name"], arguments["layer"], **rest),
+            ([specialty_id], *pv.window(_rotation_period(arguments["valid_from"], arguments["valid_until"]))),
+            lambda rotation: (_("Rotation “{name}” added.", name=rotation.name), back),
+            title=_("New rotation — {specialty}", specialty=specialty.name_fr),
+            summary=lambda: _rotation_summary(arguments, zone),
             zone=zone,
+            back=back,
+            fields=ROTATION_FIELDS,
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render({"specialty": specialty, "kind": "rotation"}, form, _("New rotation — {specialty}", specialty=specialty.name_fr), back)
 
 
@@ -460,19 +482,23 @@ def edit_rotation(rotation_id: int):
     back = _week_url(specialty.id)
     status = 200
     if form.validate_on_submit():
-        done, status = submit(
+        arguments = _rotation_arguments(form, zone)
+        new_period = _rotation_period(arguments["valid_from"], arguments["valid_until"])
+        periods = (_rotation_period(rotation.valid_from, rotation.valid_until), new_period)
+        done, status = previews.two_steps(
             form,
-            lambda session, who: operations.update_rotation(
-                session, who, rotation_id, expected=form.fingerprint.data, **_rotation_arguments(form, zone)
-            ),
-            done=lambda row: (_("Rotation “{name}” saved.", name=row.name), back),
+            lambda session, who: operations.update_rotation(session, who, rotation_id, expected=form.fingerprint.data, **arguments),
+            ([specialty.id], *pv.window(*periods)),
+            lambda row: (_("Rotation “{name}” saved.", name=row.name), back),
+            title=_("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name_fr),
+            summary=lambda: _rotation_summary(arguments, zone),
+            zone=zone,
+            back=back,
             fields=ROTATION_FIELDS,
             current=current_values(Rotation, rotation_id, operations.rotation_values),
-            back=back,
-            zone=zone,
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render(
         {
             "specialty": specialty,

@@ -281,6 +281,8 @@ def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
     page.goto(f"{base}/rotations/{world.rotation_a}/edit")
     page.get_by_label("En vigueur jusqu'au").fill(f"{day.isoformat()}T08:30")
     page.get_by_role("button", name="Enregistrer").click()
+    assert "plus de principal" in page.inner_text(".warnbox")  # the gap it makes, before saving
+    page.get_by_role("button", name="Confirmer et enregistrer").click()
     page.wait_for_url(f"{base}/specialties/{world.neuro}/week")
 
     def book_the_cardiologist() -> None:

@@ -98,9 +98,12 @@ def test_invalid_input_is_shown_next_to_the_field(app, world, signed_in, read):
     assert 'id="ends_at-error"' in page and "Doit être après le début." in page
     assert 'aria-describedby="ends_at-error"' in page
     page = body(
-        client.post(
-            f"/specialties/{world.neuro}/rotations/new",
-            data={"csrf_token": token, **rotation_form(world, name="", weekdays=[], **{"members-0": "", "members-1": ""})},
+        through_preview(
+            client,
+            client.post(
+                f"/specialties/{world.neuro}/rotations/new",
+                data={"csrf_token": token, **rotation_form(world, name="", weekdays=[], **{"members-0": "", "members-1": ""})},
+            ),
         )
     )
     assert 'id="name-error"' in page and "Choisissez au moins un jour." in page and "Choisissez au moins un senior." in page
@@ -119,13 +122,16 @@ def test_a_head_edits_a_rotation_and_the_audit_keeps_before_and_after(app, world
     client = signed_in("head")
     url = f"/rotations/{world.rotation_a}/edit"
     form = body(client.get(url))
-    response = client.post(
-        url,
-        data={
-            "csrf_token": csrf_token(client, url),
-            "fingerprint": fingerprint_of(form),
-            **rotation_form(world, name="Garde 24 h", **{"members-0": str(world.senior_a2), "members-1": str(world.senior_a)}),
-        },
+    response = through_preview(
+        client,
+        client.post(
+            url,
+            data={
+                "csrf_token": csrf_token(client, url),
+                "fingerprint": fingerprint_of(form),
+                **rotation_form(world, name="Garde 24 h", **{"members-0": str(world.senior_a2), "members-1": str(world.senior_a)}),
+            },
+        ),
     )
     assert response.status_code == 302, body(response)[:3000]
     with read() as session:
@@ -146,13 +152,19 @@ def test_two_heads_editing_the_same_rotation_cannot_overwrite_each_other(app, wo
     opened_by_first = fingerprint_of(body(first.get(url)))
     opened_by_second = fingerprint_of(body(second.get(url)))
     assert (
-        first.post(
-            url, data={"csrf_token": csrf_token(first, url), "fingerprint": opened_by_first, **rotation_form(world, name="Version A")}
+        through_preview(
+            first,
+            first.post(
+                url, data={"csrf_token": csrf_token(first, url), "fingerprint": opened_by_first, **rotation_form(world, name="Version A")}
+            ),
         ).status_code
         == 302
     )
-    late = second.post(
-        url, data={"csrf_token": csrf_token(second, url), "fingerprint": opened_by_second, **rotation_form(world, name="Version B")}
+    late = through_preview(
+        second,
+        second.post(
+            url, data={"csrf_token": csrf_token(second, url), "fingerprint": opened_by_second, **rotation_form(world, name="Version B")}
+        ),
     )
     assert late.status_code == 409
     page = body(late)
@@ -160,8 +172,11 @@ def test_two_heads_editing_the_same_rotation_cannot_overwrite_each_other(app, wo
     with read() as session:
         assert session.get(Rotation, world.rotation_a).name == "Version A"
     # Having seen the other version, saving again is a deliberate choice, and works.
-    again = second.post(
-        url, data={"csrf_token": csrf_token(second, url), "fingerprint": fingerprint_of(page), **rotation_form(world, name="Version B")}
+    again = through_preview(
+        second,
+        second.post(
+            url, data={"csrf_token": csrf_token(second, url), "fingerprint": fingerprint_of(page), **rotation_form(world, name="Version B")}
+        ),
     )
     assert again.status_code == 302
     with read() as session:
@@ -242,13 +257,16 @@ def test_the_week_marks_gaps_and_conflicts(app, world, signed_in, read):
     # instead, so Thursday has nobody primary.
     url = f"/rotations/{world.rotation_a}/edit"
     form = body(client.get(url))
-    client.post(
-        url,
-        data={
-            "csrf_token": csrf_token(client, url),
-            "fingerprint": fingerprint_of(form),
-            **rotation_form(world, valid_until="2026-03-12T08:30"),
-        },
+    through_preview(
+        client,
+        client.post(
+            url,
+            data={
+                "csrf_token": csrf_token(client, url),
+                "fingerprint": fingerprint_of(form),
+                **rotation_form(world, valid_until="2026-03-12T08:30"),
+            },
+        ),
     )
     page = body(client.get(f"/specialties/{world.neuro}/week?start=2026-03-09"))
     assert "seg gap" in page and "TROU" in page and re.search(r"\b1 trou\b|\b\d+ trous\b", page) and "(s)" not in page
