@@ -428,10 +428,16 @@ def _rotation_arguments(form: RotationForm, zone: ZoneInfo) -> dict:
 def _rotation_period(valid_from: datetime, valid_until: datetime | None) -> tuple[datetime, datetime | None]:
     """What a rotation's change is previewed over: from now (or when it starts) on, ``pv.ROTATION_WINDOW``
     when it has no end; a rotation that ended before now is previewed where it was."""
-    now = clock.now()
+    now = _preview_now()
     if valid_until is not None and valid_until <= now:
         return valid_from, valid_until
     return max(now, valid_from), valid_until
+
+
+def _preview_now():
+    """The "from now" of a preview's window, held still for the day (UTC midnight): the confirmation compares
+    the coverage of the same window, which a moving "now" would change between the two requests."""
+    return clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _rotation_summary(arguments: dict, zone: ZoneInfo) -> list[tuple[str, str]]:
@@ -906,7 +912,7 @@ def _scope_of(row) -> tuple[list[int], datetime, datetime]:
     """The specialties and the window a change of ``row`` may touch (rota.preview)."""
     session = db.session()
     if isinstance(row, Rotation):
-        return [row.specialty_id], *pv.window((max(clock.now(), row.valid_from), row.valid_until))
+        return [row.specialty_id], *pv.window(_rotation_period(row.valid_from, row.valid_until))
     if isinstance(row, Leave):
         return sorted(senior_specialty_ids(session, row.senior_id)), *pv.window((row.starts_at, row.ends_at))
     return [row.specialty_id], *pv.window((row.starts_at, row.ends_at))
