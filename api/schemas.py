@@ -351,6 +351,28 @@ class Conflict(Schema):
     other_specialty: str | None
 
 
+class PlaceChange(Schema):
+    specialty: Code
+    layer: Literal["primary", "backup"]
+    starts_at: Instant
+    ends_at: Instant
+    before: list[Id] = Field(description="Seniors holding the place before the change, in hunt order.")
+    after: list[Id] = Field(description="Seniors holding it after the change.")
+    lost: bool = Field(description="The place had someone and would have nobody: a gap (primary) or no backup any more.")
+
+
+class Preview(Schema):
+    """What a change would do to coverage (``?dry_run=true``): nothing is saved."""
+
+    starts_at: Instant
+    ends_at: Instant
+    specialties: list[Code]
+    changes: list[PlaceChange]
+    new_conflicts: list[Conflict]
+    harmful: bool = Field(description="A primary or a backup lost, or a new double booking.")
+    version: str = Field(description="Digest of the coverage the preview started from.")
+
+
 class Coverage(Schema):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -376,6 +398,12 @@ class Confirmation(Query):
         False,
         description="Save despite a finding that needs confirming (rota.rules): two primaries at once, a period "
         "that ended over 31 days ago. Without it such a change is refused with its code (409 or 422).",
+    )
+    dry_run: bool = Field(
+        False,
+        description="Save nothing: answer 200 with what the change would do to coverage (a Preview: places that "
+        "change hands, lost primary or backup, new double bookings), computed by the very operation and rolled "
+        "back. A change the rota refuses is refused as it would be on saving.",
     )
 
 

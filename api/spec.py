@@ -46,6 +46,7 @@ class Route:
     writes: bool
     public: bool
     problems: tuple[int, ...]
+    preview: Any = None  # the model answered with 200 when the query asks for a dry run
 
     @property
     def openapi_path(self) -> str:
@@ -125,8 +126,10 @@ def route(
     writes: bool = False,
     public: bool = False,
     problems: tuple[int, ...] = (),
+    preview: Any = None,
 ) -> Callable:
-    """Register the view on ``blueprint`` and in :data:`ROUTES`; the view gets ``query=``/``body=`` parsed."""
+    """Register the view on ``blueprint`` and in :data:`ROUTES`; the view gets ``query=``/``body=`` parsed.
+    A view that answers ``(model, status)`` answers with that status (a dry run's 200 ``preview``)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
@@ -139,10 +142,13 @@ def route(
             result = view(**arguments)
             if isinstance(result, Response):
                 return result
+            if isinstance(result, tuple):
+                result, answered = result
+                return jsonify(_dump(result)), answered
             return jsonify(_dump(result)), status
 
         blueprint.add_url_rule(path, view.__name__, wrapper, methods=[method])
-        ROUTES.append(Route(method.lower(), path, view, query, body, answer, status, writes, public, problems))
+        ROUTES.append(Route(method.lower(), path, view, query, body, answer, status, writes, public, problems, preview))
         return wrapper
 
     return decorate
@@ -261,6 +267,14 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
             },
         },
     }
+    if route.preview is not None:
+        schema = _answer_schema(route.preview)
+        if route.status == 200:  # the change's own answer and the dry run's share the status
+            schema = {"anyOf": [_answer_schema(route.answer), schema]}
+        operation["responses"]["200"] = {
+            "description": "OK; with dry_run=true, what the change would do (a Preview), nothing saved.",
+            "content": {"application/json": {"schema": schema}},
+        }
     if description:
         operation["description"] = " ".join(description.split())
     if route.body is not None:
@@ -272,12 +286,10 @@ def _operation(route: Route, schemas: dict[str, Any]) -> dict[str, Any]:
 
 def document(extra_paths: dict[str, Any] | None = None, extra_schemas: dict[str, Any] | None = None) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every declared route (plus ``extra_*``, merged as they are)."""
-    models = {model for r in ROUTES for model in [*_models(r.answer), *([r.body] if r.body else [])]}
+    answers = {m for r in ROUTES for m in [*_models(r.answer), *_models(r.preview)]}
+    models = answers | {r.body for r in ROUTES if r.body}
     _, definitions = models_json_schema(
-        [
-            (model, "serialization" if model in {m for r in ROUTES for m in _models(r.answer)} else "validation")
-            for model in sorted(models, key=lambda m: m.__name__)
-        ],
+        [(model, "serialization" if model in answers else "validation") for model in sorted(models, key=lambda m: m.__name__)],
         ref_template="#/components/schemas/{model}",
     )
     schemas: dict[str, Any] = {"Problem": PROBLEM_SCHEMA, **definitions.get("$defs", {})}

@@ -36,6 +36,7 @@ from api.schemas import (
     OnDutyQuery,
     Override,
     OverrideFields,
+    Preview,
     Rotation,
     RotationChange,
     RotationFields,
@@ -61,7 +62,9 @@ from core import clock, db
 from core.actor import Actor
 from core.errors import Kind, OperationError
 from rota import bounds, operations
+from rota import preview as pv
 from rota.coverage import coverage
+from rota.ical import senior_specialty_ids
 from rota.models import Department as DepartmentRow
 from rota.models import DutyOverride, DutySlot, Leave, SwapRequest
 from rota.models import Rotation as RotationRow
@@ -131,6 +134,65 @@ def _act(action: Callable[[Session, Actor], Any]) -> Any:
         raise refused(exc) from None
     session.commit()
     return result
+
+
+def _act_or_preview(query: Confirmation, action: Callable[[Session, Actor], Any], specialty_ids, *periods) -> Any:
+    """:func:`_act`, or with ``dry_run`` the change's effect on coverage (rota.preview: the same operation in
+    a savepoint, rolled back) answered with 200 and nothing kept."""
+    if not query.dry_run:
+        return _act(action)
+    session = db.session()
+    who = Actor.for_token(g.api_token, request.remote_addr)
+    start, end = pv.window(*periods)
+    try:
+        found = pv.preview(session, lambda s: action(s, who), specialty_ids, start, end)
+    except OperationError as exc:
+        raise refused(exc) from None
+    finally:
+        session.rollback()
+    return _preview_answer(session, found), 200
+
+
+def _preview_answer(session: Session, found: pv.Preview) -> Preview:
+    codes = _codes(session)
+    return Preview.model_validate(
+        {
+            "starts_at": found.starts_at,
+            "ends_at": found.ends_at,
+            "specialties": [codes[i] for i in found.specialty_ids],
+            "changes": [
+                {
+                    "specialty": codes[c.specialty_id],
+                    "layer": c.layer.value,
+                    "starts_at": c.starts_at,
+                    "ends_at": c.ends_at,
+                    "before": list(c.before),
+                    "after": list(c.after),
+                    "lost": c.lost,
+                }
+                for c in found.changes
+            ],
+            "new_conflicts": [
+                {
+                    "kind": c.kind,
+                    "specialty": codes[c.specialty_id],
+                    "senior_id": c.senior_id,
+                    "starts_at": c.starts_at,
+                    "ends_at": c.ends_at,
+                    "detail": c.detail,
+                    "other_specialty": codes.get(c.other_specialty_id) if c.other_specialty_id else None,
+                }
+                for c in found.new_conflicts
+            ],
+            "harmful": found.harmful,
+            "version": found.version,
+        }
+    )
+
+
+def _done(result: Any, answer: Callable[[Any], BaseModel]) -> Any:
+    """The saved row as the route's answer, or a dry run's (Preview, 200) as it is."""
+    return result if isinstance(result, tuple) else answer(result)
 
 
 def _invalid(field: str, message: str, location: str = "body") -> ApiProblem:
@@ -363,20 +425,23 @@ def list_shifts(query: ShiftQuery) -> list[Shift]:
     return [Shift.of(s, codes[s.specialty_id]) for s in session.scalars(statement.limit(MAX_LIST))]
 
 
-@route(blueprint, "POST", "/shifts", query=Confirmation, body=ShiftFields, answer=Shift, status=201, writes=True)
+@route(blueprint, "POST", "/shifts", query=Confirmation, body=ShiftFields, answer=Shift, status=201, writes=True, preview=Preview)
 def create_shift(query: Confirmation, body: ShiftFields) -> Shift:
     """Add a single shift ``[starts_at, ends_at)``, judged by the rota's overlap rules (rota.rules)."""
     specialty = _specialty(body.specialty)
     _allow("rota.edit", Target.departments(specialty.department_id))
-    shift = _act(
+    shift = _act_or_preview(
+        query,
         lambda s, who: operations.add_shift(
             s, who, specialty.id, body.senior_id, body.layer, body.starts_at, body.ends_at, confirmed=query.confirm
-        )
+        ),
+        [specialty.id],
+        (body.starts_at, body.ends_at),
     )
-    return Shift.of(shift, specialty.code)
+    return _done(shift, lambda row: Shift.of(row, specialty.code))
 
 
-@route(blueprint, "PATCH", "/shifts/<int:shift_id>", query=Confirmation, body=ShiftChange, answer=Shift, writes=True)
+@route(blueprint, "PATCH", "/shifts/<int:shift_id>", query=Confirmation, body=ShiftChange, answer=Shift, writes=True, preview=Preview)
 def change_shift(shift_id: int, query: Confirmation, body: ShiftChange) -> Shift:
     """Change a single shift's senior, layer or period; the fields not sent stay."""
     row = _get(DutySlot, shift_id, "shift")
@@ -385,7 +450,9 @@ def change_shift(shift_id: int, query: Confirmation, body: ShiftChange) -> Shift
     if body.specialty is not None and _specialty(body.specialty).id != specialty.id:
         raise _invalid("specialty", "a shift cannot move to another specialty")
     fields = _changed(Shift.of(row, specialty.code), body)
-    shift = _act(
+    old_period = (row.starts_at, row.ends_at)
+    shift = _act_or_preview(
+        query,
         lambda s, who: operations.update_shift(
             s,
             who,
@@ -395,9 +462,12 @@ def change_shift(shift_id: int, query: Confirmation, body: ShiftChange) -> Shift
             starts_at=fields["starts_at"],
             ends_at=fields["ends_at"],
             confirmed=query.confirm,
-        )
+        ),
+        [specialty.id],
+        old_period,
+        (fields["starts_at"], fields["ends_at"]),
     )
-    return Shift.of(shift, specialty.code)
+    return _done(shift, lambda row: Shift.of(row, specialty.code))
 
 
 @route(blueprint, "DELETE", "/shifts/<int:shift_id>", answer=None, status=204, writes=True)
@@ -424,12 +494,13 @@ def list_overrides(query: Window) -> list[Override]:
     return [Override.of(o, codes[o.specialty_id]) for o in session.scalars(statement.limit(MAX_LIST))]
 
 
-@route(blueprint, "POST", "/overrides", query=Confirmation, body=OverrideFields, answer=Override, status=201, writes=True)
+@route(blueprint, "POST", "/overrides", query=Confirmation, body=OverrideFields, answer=Override, status=201, writes=True, preview=Preview)
 def create_override(query: Confirmation, body: OverrideFields) -> Override:
     """``replacing_senior_id`` takes every duty of ``replaced_senior_id`` for the specialty over the period."""
     specialty = _specialty(body.specialty)
     _allow("rota.edit", Target.departments(specialty.department_id))
-    override = _act(
+    override = _act_or_preview(
+        query,
         lambda s, who: operations.add_override(
             s,
             who,
@@ -440,9 +511,11 @@ def create_override(query: Confirmation, body: OverrideFields) -> Override:
             body.ends_at,
             body.note,
             confirmed=query.confirm,
-        )
+        ),
+        [specialty.id],
+        (body.starts_at, body.ends_at),
     )
-    return Override.of(override, specialty.code)
+    return _done(override, lambda row: Override.of(row, specialty.code))
 
 
 @route(blueprint, "GET", "/leave", query=LeaveQuery, answer=list[LeaveEntry])
@@ -454,7 +527,7 @@ def list_leave(query: LeaveQuery) -> list[LeaveEntry]:
     return [LeaveEntry.of(entry) for entry in db.session().scalars(statement.limit(MAX_LIST))]
 
 
-@route(blueprint, "POST", "/leave", query=Confirmation, body=LeaveFields, answer=LeaveEntry, status=201, writes=True)
+@route(blueprint, "POST", "/leave", query=Confirmation, body=LeaveFields, answer=LeaveEntry, status=201, writes=True, preview=Preview)
 def create_leave(query: Confirmation, body: LeaveFields) -> LeaveEntry:
     """A senior is unavailable over ``[starts_at, ends_at)``, for every specialty. The token must cover
     every department the senior is a member of (rota.operations asks accounts.scope)."""
@@ -462,10 +535,13 @@ def create_leave(query: Confirmation, body: LeaveFields) -> LeaveEntry:
     if session.get(SeniorRow, body.senior_id) is None:
         raise _invalid("senior_id", f"no senior #{body.senior_id}")
     _allow("rota.edit", Target.senior_record(departments_of_senior(session, body.senior_id)), "senior_id")
-    entry = _act(
-        lambda s, who: operations.add_leave(s, who, body.senior_id, body.starts_at, body.ends_at, body.reason, confirmed=query.confirm)
+    entry = _act_or_preview(
+        query,
+        lambda s, who: operations.add_leave(s, who, body.senior_id, body.starts_at, body.ends_at, body.reason, confirmed=query.confirm),
+        senior_specialty_ids(session, body.senior_id),
+        (body.starts_at, body.ends_at),
     )
-    return LeaveEntry.of(entry)
+    return _done(entry, LeaveEntry.of)
 
 
 # -- swaps --------------------------------------------------------------------------------------------

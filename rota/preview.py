@@ -80,8 +80,14 @@ class Preview:
         return [c for c in self.changes if c.lost and c.layer is Layer.BACKUP]
 
     @property
+    def double_bookings(self) -> list[Conflict]:
+        """New conflicts that are harm: a senior on two specialties at once. (A senior on leave still
+        scheduled is only harm when nobody stands in, and then a place is lost.)"""
+        return [c for c in self.new_conflicts if c.kind == "two_specialties"]
+
+    @property
     def harmful(self) -> bool:
-        return bool(self.lost_primary or self.lost_backup or self.new_conflicts)
+        return bool(self.lost_primary or self.lost_backup or self.double_bookings)
 
     def senior_ids(self) -> set[int]:
         ids = {s for c in self.changes for s in (*c.before, *c.after)}
@@ -94,10 +100,11 @@ def window(*periods: tuple[datetime | None, datetime | None]) -> tuple[datetime,
     for s, e in periods:
         if s is not None:
             s = require_aware(s)
-            spans.append((s, require_aware(e) if e is not None else s + ROTATION_WINDOW))
-    start = max(min(s for s, _ in spans), bounds.EARLIEST)
+            e = require_aware(e) if e is not None else s + ROTATION_WINDOW
+            spans.append((min(s, e), max(s, e)))  # a period the wrong way round is the operation's to refuse
+    start = min(max(min(s for s, _ in spans), bounds.EARLIEST), bounds.LATEST - timedelta(minutes=1))
     end = min(max(e for _, e in spans), start + bounds.MAX_COVERAGE, bounds.LATEST)
-    return start, end
+    return start, max(end, start + timedelta(minutes=1))
 
 
 # -- the state of a window -----------------------------------------------------------------------------

@@ -80,6 +80,32 @@ def current_values(model: type[T], object_id: int, values_of: Callable[[T], dict
     return read
 
 
+def show_refusal(
+    form: WTForm,
+    exc: OperationError,
+    *,
+    fields: Mapping[str, str] | None = None,
+    current: Callable[[Session], dict[str, Any] | None] | None = None,
+    back: str | None = None,
+    changed: str = CHANGED,
+    zone: ZoneInfo | None = None,
+) -> tuple[Response | None, int]:
+    """An operation's refusal on the form (see :func:`submit`); the session was rolled back."""
+    if exc.code == "core.deleted" and back is not None:
+        flash(_(DELETED), "error")
+        return redirect(back), 200
+    if exc.code == "core.changed":
+        form.form_errors.append(_(changed))
+        values = current(db.session()) if current is not None else None
+        if values is not None and "fingerprint" in form._fields:
+            form.fingerprint.data = fingerprint(values)
+        return None, 409
+    show_on_form(form, exc, fields, zone)
+    if exc.code in CONFIRMABLE and "confirm" in form._fields:
+        form.needs_confirm = True
+    return None, 200
+
+
 def submit(
     form: WTForm,
     change: Callable[[Session, Actor], T],
@@ -104,19 +130,7 @@ def submit(
         result = change(session, actor())
     except OperationError as exc:
         session.rollback()
-        if exc.code == "core.deleted" and back is not None:
-            flash(_(DELETED), "error")
-            return redirect(back), 200
-        if exc.code == "core.changed":
-            form.form_errors.append(_(changed))
-            values = current(session) if current is not None else None
-            if values is not None and "fingerprint" in form._fields:
-                form.fingerprint.data = fingerprint(values)
-            return None, 409
-        show_on_form(form, exc, fields, zone)
-        if exc.code in CONFIRMABLE and "confirm" in form._fields:
-            form.needs_confirm = True
-        return None, 200
+        return show_refusal(form, exc, fields=fields, current=current, back=back, changed=changed, zone=zone)
     session.commit()
     text, target = done(result)
     flash(text, "success")

@@ -20,9 +20,10 @@ from accounts.scope import senior_ids_of_departments
 from api.feeds import calendar_response
 from core import clock, db
 from rota import operations
+from rota import preview as pv
 from rota.ical import senior_calendar, senior_specialty_ids
 from rota.models import Leave, Senior, Specialty, SwapRequest, SwapStatus
-from web import params
+from web import params, previews
 from web.editing import RELOAD, act, actor, current_values, fingerprint, submit
 from web.formatting import local_datetime
 from web.forms import ConfirmForm, EditForm, Form, check_length, local_datetime_field, local_input, options, senior_field, to_instant
@@ -165,15 +166,20 @@ def new_leave():
         # Judged in a session that only reads, before the write (see operations.declare_leave): the
         # reads above end here, so the write holds the database for milliseconds.
         db.session().commit()
-        done, _status = submit(
+        done, status = previews.two_steps(
             form,
             lambda session, who: operations.declare_leave(
                 session, who, senior.id, starts, ends, form.reason.data or "", reader=db.read_session()
             ),
-            done=lambda leave: (_("Leave added."), url_for(".index")),
+            (sorted(senior_specialty_ids(db.session(), senior.id)), *pv.window((starts, ends))),
+            lambda leave: (_("Leave added."), url_for(".index")),
+            title=_("Declare leave"),
+            summary=lambda: [(_("Starts"), local_datetime(starts, zone)), (_("Ends"), local_datetime(ends, zone))],
+            zone=zone,
+            back=url_for(".index"),
         )
         if done is not None:
-            return done
+            return (done, status) if isinstance(done, str) else done
     return render_template("me/form.html", form=form, title=_("Declare leave"))
 
 

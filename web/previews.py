@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request
@@ -25,7 +25,7 @@ from core.actor import Actor
 from core.errors import OperationError
 from rota import preview as pv
 from rota.models import Specialty
-from web.editing import CONFIRMABLE, actor, show_on_form
+from web.editing import CONFIRMABLE, actor, show_on_form, show_refusal, submit
 from web.formatting import local_datetime
 from web.i18n import _
 
@@ -75,9 +75,10 @@ def effect_lines(found: pv.Preview, zone: ZoneInfo) -> dict[str, list[str]]:
         span = f"{local_datetime(conflict.starts_at, zone)} → {local_datetime(conflict.ends_at, zone)}"
         if conflict.kind == "two_specialties":
             text = _("{name} would be on duty for two specialties at once", name=names.get(conflict.senior_id, conflict.senior_id))
-        else:
+            doubles.append(f"{specialties.get(conflict.specialty_id, '')} · {span} · {text}")
+        else:  # someone stands in, or the place is lost (said above): information, not harm
             text = _("{name} would be on leave but scheduled", name=names.get(conflict.senior_id, conflict.senior_id))
-        doubles.append(f"{specialties.get(conflict.specialty_id, '')} · {span} · {text}")
+            other.append(f"{specialties.get(conflict.specialty_id, '')} · {span} · {text}")
     return {"harm": harm, "doubles": doubles, "other": other}
 
 
@@ -155,22 +156,25 @@ def two_steps(
     form: WTForm,
     change: Callable[[Session, Actor], T],
     scope: tuple[list[int], datetime, datetime],
-    save: Callable[[], tuple[Response | None, int]],
+    done: Callable[[T], tuple[str, str]],
     *,
     title: str,
     summary: Callable[[], list[tuple[str, str]]],
     zone: ZoneInfo,
     back: str,
     fields: Mapping[str, str] | None = None,
+    current: Callable[[Session], dict[str, Any] | None] | None = None,
 ) -> tuple[Response | str | None, int]:
-    """For a valid form POST: the preview page, or (confirmed, rota unchanged since) ``save()``. ``(None,
-    status)`` means "show the form again" (a refusal is on it)."""
+    """For a valid form POST: the preview page, or (confirmed, rota unchanged since) the change saved by
+    :func:`web.editing.submit` (``done`` says what then). ``(None, status)`` means "show the form again"
+    (a refusal is on it: someone else's change gives 409 and their fingerprint, as on saving)."""
     if editing_again():
         return None, 200
     if confirming() and still_current(scope):
-        return save()
+        return submit(form, change, done=done, fields=fields, current=current, back=back, zone=zone)
     moved = confirming()
-    found, refusal = run_preview(form, change, scope, zone=zone, fields=fields)
+    found, refusal = run_preview(None, change, scope, zone=zone)
     if found is None:
-        return None, 409 if refusal is not None and refusal.code == "core.changed" else 200
+        assert refusal is not None
+        return show_refusal(form, refusal, fields=fields, current=current, back=back, zone=zone)
     return show(found, title=title, summary=summary(), zone=zone, back=back, button=_("Confirm and save"), moved=moved)

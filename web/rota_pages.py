@@ -21,7 +21,7 @@ from rota.ical import senior_specialty_ids
 from rota.models import DutyOverride, DutySlot, Leave, Rotation, Senior, Specialty
 from rota.precedence import MAX_SINGLE_SHIFT
 from web import calendar, params, previews
-from web.editing import act, current_values, fingerprint, submit
+from web.editing import act, current_values, fingerprint
 from web.editing import refusal_message as editing_message
 from web.formatting import local_datetime, local_day
 from web.forms import (
@@ -425,6 +425,31 @@ def _rotation_arguments(form: RotationForm, zone: ZoneInfo) -> dict:
     }
 
 
+def _rotation_period(valid_from: datetime, valid_until: datetime | None) -> tuple[datetime, datetime | None]:
+    """What a rotation's change is previewed over: from now (or when it starts) on, ``pv.ROTATION_WINDOW``
+    when it has no end; a rotation that ended before now is previewed where it was."""
+    now = _preview_now()
+    if valid_until is not None and valid_until <= now:
+        return valid_from, valid_until
+    return max(now, valid_from), valid_until
+
+
+def _preview_now():
+    """The "from now" of a preview's window, held still for the day (UTC midnight): the confirmation compares
+    the coverage of the same window, which a moving "now" would change between the two requests."""
+    return clock.now().replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _rotation_summary(arguments: dict, zone: ZoneInfo) -> list[tuple[str, str]]:
+    until = local_datetime(arguments["valid_until"], zone) if arguments["valid_until"] else "—"
+    return [
+        (_("Name"), arguments["name"]),
+        (_("Layer"), _("Primary") if arguments["layer"] == "primary" else _("Backup")),
+        (_("Seniors in turn"), " → ".join(_name_of(s) for s in arguments["members"])),
+        (_("In force"), f"{local_datetime(arguments['valid_from'], zone)} → {until}"),
+    ]
+
+
 @blueprint.route("/specialties/<int:specialty_id>/rotations/new", methods=["GET", "POST"])
 @requires("rota.edit", target=specialty_target)
 def new_rotation(specialty_id: int):
@@ -435,17 +460,20 @@ def new_rotation(specialty_id: int):
     back = _week_url(specialty_id)
     if form.validate_on_submit():
         arguments = _rotation_arguments(form, zone)
-        done, _status = submit(
+        rest = {k: v for k, v in arguments.items() if k not in ("name", "layer")}
+        done, status = previews.two_steps(
             form,
-            lambda session, who: operations.add_rotation(
-                session, who, specialty_id, arguments.pop("name"), arguments.pop("layer"), **arguments
-            ),
-            done=lambda rotation: (_("Rotation “{name}” added.", name=rotation.name), back),
-            fields=ROTATION_FIELDS,
+            lambda session, who: operations.add_rotation(session, who, specialty_id, arguments["name"], arguments["layer"], **rest),
+            ([specialty_id], *pv.window(_rotation_period(arguments["valid_from"], arguments["valid_until"]))),
+            lambda rotation: (_("Rotation “{name}” added.", name=rotation.name), back),
+            title=_("New rotation — {specialty}", specialty=specialty.name_fr),
+            summary=lambda: _rotation_summary(arguments, zone),
             zone=zone,
+            back=back,
+            fields=ROTATION_FIELDS,
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render({"specialty": specialty, "kind": "rotation"}, form, _("New rotation — {specialty}", specialty=specialty.name_fr), back)
 
 
@@ -460,19 +488,23 @@ def edit_rotation(rotation_id: int):
     back = _week_url(specialty.id)
     status = 200
     if form.validate_on_submit():
-        done, status = submit(
+        arguments = _rotation_arguments(form, zone)
+        new_period = _rotation_period(arguments["valid_from"], arguments["valid_until"])
+        periods = (_rotation_period(rotation.valid_from, rotation.valid_until), new_period)
+        done, status = previews.two_steps(
             form,
-            lambda session, who: operations.update_rotation(
-                session, who, rotation_id, expected=form.fingerprint.data, **_rotation_arguments(form, zone)
-            ),
-            done=lambda row: (_("Rotation “{name}” saved.", name=row.name), back),
+            lambda session, who: operations.update_rotation(session, who, rotation_id, expected=form.fingerprint.data, **arguments),
+            ([specialty.id], *pv.window(*periods)),
+            lambda row: (_("Rotation “{name}” saved.", name=row.name), back),
+            title=_("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name_fr),
+            summary=lambda: _rotation_summary(arguments, zone),
+            zone=zone,
+            back=back,
             fields=ROTATION_FIELDS,
             current=current_values(Rotation, rotation_id, operations.rotation_values),
-            back=back,
-            zone=zone,
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render(
         {
             "specialty": specialty,
@@ -496,6 +528,34 @@ def delete_rotation(rotation_id: int):
 
 
 # -- single shifts ----------------------------------------------------------------------------------
+
+
+def _answer(done, status: int):
+    """What :func:`web.previews.two_steps` gave: a redirect, or the preview page with its status."""
+    return (done, status) if isinstance(done, str) else done
+
+
+def _name_of(senior_id: int | None) -> str:
+    senior = db.session().get(Senior, senior_id) if senior_id is not None else None
+    return senior.full_name if senior is not None else "—"
+
+
+def _shift_summary(senior_id: int | None, layer: str, starts: datetime, ends: datetime, zone: ZoneInfo) -> list[tuple[str, str]]:
+    return [
+        (_("Senior"), _name_of(senior_id)),
+        (_("Layer"), _("Primary") if layer == "primary" else _("Backup")),
+        (_("Starts"), local_datetime(starts, zone)),
+        (_("Ends"), local_datetime(ends, zone)),
+    ]
+
+
+def _override_summary(replaced: int | None, replacing: int | None, starts: datetime, ends: datetime, zone: ZoneInfo) -> list:
+    return [
+        (_("Senior replaced"), _name_of(replaced)),
+        (_("Replaced by"), _name_of(replacing)),
+        (_("Starts"), local_datetime(starts, zone)),
+        (_("Ends"), local_datetime(ends, zone)),
+    ]
 
 
 def _interval_form(form_class, zone: ZoneInfo, row, values_of, **initial):
@@ -534,16 +594,20 @@ def new_shift(specialty_id: int):
     back = _week_url(specialty_id)
     if form.validate_on_submit():
         starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
-        done, _status = submit(
+        done, status = previews.two_steps(
             form,
             lambda session, who: operations.add_shift(
                 session, who, specialty_id, form.senior_id.data, form.layer.data, starts, ends, confirmed=form.confirm.data
             ),
-            done=lambda shift: (_("Shift added."), _week_url(specialty_id, starts, zone)),
+            ([specialty.id], *pv.window((starts, ends))),
+            lambda shift: (_("Shift added."), _week_url(specialty_id, starts, zone)),
+            title=_("New single shift — {specialty}", specialty=specialty.name_fr),
+            summary=lambda: _shift_summary(form.senior_id.data, form.layer.data, starts, ends, zone),
             zone=zone,
+            back=back,
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render({"specialty": specialty, "kind": "shift"}, form, _("New single shift — {specialty}", specialty=specialty.name_fr), back)
 
 
@@ -559,7 +623,8 @@ def edit_shift(shift_id: int):
     back = _week_url(specialty.id, shift.starts_at, zone)
     status = 200
     if form.validate_on_submit():
-        done, status = submit(
+        starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
+        done, status = previews.two_steps(
             form,
             lambda session, who: operations.update_shift(
                 session,
@@ -568,17 +633,20 @@ def edit_shift(shift_id: int):
                 expected=form.fingerprint.data,
                 senior_id=form.senior_id.data,
                 layer=form.layer.data,
-                starts_at=to_instant(form.starts_at.data, zone),
-                ends_at=to_instant(form.ends_at.data, zone),
+                starts_at=starts,
+                ends_at=ends,
                 confirmed=form.confirm.data,
             ),
-            done=lambda row: (_("Shift saved."), _week_url(specialty.id, row.starts_at, zone)),
-            current=current_values(DutySlot, shift_id, operations.shift_values),
-            back=back,
+            ([specialty.id], *pv.window((shift.starts_at, shift.ends_at), (starts, ends))),
+            lambda row: (_("Shift saved."), _week_url(specialty.id, row.starts_at, zone)),
+            title=_("Single shift — {specialty}", specialty=specialty.name_fr),
+            summary=lambda: _shift_summary(form.senior_id.data, form.layer.data, starts, ends, zone),
             zone=zone,
+            back=back,
+            current=current_values(DutySlot, shift_id, operations.shift_values),
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render(
         {
             "specialty": specialty,
@@ -617,7 +685,7 @@ def new_override(specialty_id: int):
     back = _week_url(specialty_id)
     if form.validate_on_submit():
         starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
-        done, _status = submit(
+        done, status = previews.two_steps(
             form,
             lambda session, who: operations.add_override(
                 session,
@@ -630,12 +698,16 @@ def new_override(specialty_id: int):
                 form.note.data or "",
                 confirmed=form.confirm.data,
             ),
-            done=lambda override: (_("Override added."), _week_url(specialty_id, starts, zone)),
-            fields=OVERRIDE_FIELDS,
+            ([specialty.id], *pv.window((starts, ends))),
+            lambda override: (_("Override added."), _week_url(specialty_id, starts, zone)),
+            title=_("New override — {specialty}", specialty=specialty.name_fr),
+            summary=lambda: _override_summary(form.replaced_id.data, form.replacing_id.data, starts, ends, zone),
             zone=zone,
+            back=back,
+            fields=OVERRIDE_FIELDS,
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render({"specialty": specialty, "kind": "override"}, form, _("New override — {specialty}", specialty=specialty.name_fr), back)
 
 
@@ -659,7 +731,8 @@ def edit_override(override_id: int):
     back = _week_url(specialty.id, override.starts_at, zone)
     status = 200
     if form.validate_on_submit():
-        done, status = submit(
+        starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
+        done, status = previews.two_steps(
             form,
             lambda session, who: operations.update_override(
                 session,
@@ -668,19 +741,22 @@ def edit_override(override_id: int):
                 expected=form.fingerprint.data,
                 replaced_senior_id=form.replaced_id.data,
                 replacing_senior_id=form.replacing_id.data,
-                starts_at=to_instant(form.starts_at.data, zone),
-                ends_at=to_instant(form.ends_at.data, zone),
+                starts_at=starts,
+                ends_at=ends,
                 note=form.note.data or "",
                 confirmed=form.confirm.data,
             ),
-            done=lambda row: (_("Override saved."), back),
+            ([specialty.id], *pv.window((override.starts_at, override.ends_at), (starts, ends))),
+            lambda row: (_("Override saved."), back),
+            title=_("Override — {specialty}", specialty=specialty.name_fr),
+            summary=lambda: _override_summary(form.replaced_id.data, form.replacing_id.data, starts, ends, zone),
+            zone=zone,
+            back=back,
             fields=OVERRIDE_FIELDS,
             current=current_values(DutyOverride, override_id, operations.override_values),
-            back=back,
-            zone=zone,
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render(
         {
             "specialty": specialty,
@@ -746,7 +822,7 @@ def new_leave(senior_id: int):
             form,
             change,
             scope,
-            lambda: submit(form, change, done=lambda leave: (_("Leave added."), back), zone=zone),
+            lambda leave: (_("Leave added."), back),
             title=_("New leave — {name}", name=senior.full_name),
             summary=lambda: [
                 (_("Senior"), senior.full_name),
@@ -772,25 +848,33 @@ def edit_leave(leave_id: int):
     back = url_for("web.seniors.edit", senior_id=senior.id)
     status = 200
     if form.validate_on_submit():
-        done, status = submit(
+        starts, ends = to_instant(form.starts_at.data, zone), to_instant(form.ends_at.data, zone)
+        done, status = previews.two_steps(
             form,
             lambda session, who: operations.update_leave(
                 session,
                 who,
                 leave_id,
                 expected=form.fingerprint.data,
-                starts_at=to_instant(form.starts_at.data, zone),
-                ends_at=to_instant(form.ends_at.data, zone),
+                starts_at=starts,
+                ends_at=ends,
                 reason=form.reason.data or "",
                 confirmed=form.confirm.data,
             ),
-            done=lambda row: (_("Leave saved."), back),
-            current=current_values(Leave, leave_id, operations.leave_values),
-            back=back,
+            (sorted(senior_specialty_ids(db.session(), senior.id)), *pv.window((leave.starts_at, leave.ends_at), (starts, ends))),
+            lambda row: (_("Leave saved."), back),
+            title=_("Leave — {name}", name=senior.full_name),
+            summary=lambda: [
+                (_("Senior"), senior.full_name),
+                (_("Starts"), local_datetime(starts, zone)),
+                (_("Ends"), local_datetime(ends, zone)),
+            ],
             zone=zone,
+            back=back,
+            current=current_values(Leave, leave_id, operations.leave_values),
         )
         if done is not None:
-            return done
+            return _answer(done, status)
     return _render(
         {
             "senior": senior,
@@ -828,7 +912,7 @@ def _scope_of(row) -> tuple[list[int], datetime, datetime]:
     """The specialties and the window a change of ``row`` may touch (rota.preview)."""
     session = db.session()
     if isinstance(row, Rotation):
-        return [row.specialty_id], *pv.window((max(clock.now(), row.valid_from), row.valid_until))
+        return [row.specialty_id], *pv.window(_rotation_period(row.valid_from, row.valid_until))
     if isinstance(row, Leave):
         return sorted(senior_specialty_ids(session, row.senior_id)), *pv.window((row.starts_at, row.ends_at))
     return [row.specialty_id], *pv.window((row.starts_at, row.ends_at))

@@ -33,6 +33,8 @@ def _refused_write_accepted(session, world, kind: str, case, response) -> str | 
     if kind == "reader":
         return "a read-only token changed something"
     body = response.json()
+    if case.query and str(case.query.get("dry_run")).lower() == "true" and response.status_code == 200:
+        return None  # a dry run: a Preview, nothing saved (tests/api/test_dry_run.py checks that)
     specialty = body.get("specialty")
     if specialty is None and "/swaps/" in case.path:  # an action on a swap answers with the swap
         specialty = body.get("specialty")

@@ -329,3 +329,11 @@ def confirm_preview(client, preview_response):
     for name, value in HIDDEN.findall(page.split('<form method="post" action="' + action)[1]):
         fields.setdefault(name, []).append(html.unescape(value))
     return client.post(html.unescape(action), data={**fields, "step": "confirm"})
+
+
+def through_preview(client, response):
+    """A form's answer as met by a person who reads the preview and confirms it: the saved change's answer
+    (a redirect), or the answer itself when there was no preview (the form again with a refusal on it)."""
+    if response.status_code == 200 and 'name="preview_version"' in response.get_data(as_text=True):
+        return confirm_preview(client, response)
+    return response

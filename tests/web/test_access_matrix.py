@@ -18,7 +18,7 @@ from accounts.access import MATRIX, Principal, Role, Target, can
 from accounts.models import User
 from accounts.scope import principal_of
 from core import db
-from tests.web.conftest import World, body, csrf_token, sign_in
+from tests.web.conftest import World, body, csrf_token, sign_in, through_preview
 
 ROLES = ["anonymous", "admin", "head", "manager", "senior", "secretariat"]
 PUBLIC_OUTSIDE_WEB = {"home"}  # "/" redirects to the board, which is itself guarded
@@ -144,7 +144,8 @@ def _form_post(client, page: str, data: dict, action: str | None = None):
     html = client.get(page).get_data(as_text=True)
     fingerprint = FINGERPRINT.search(html)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-    return client.post(action or page, data={"csrf_token": token, "fingerprint": fingerprint.group(1) if fingerprint else "new", **data})
+    answer = client.post(action or page, data={"csrf_token": token, "fingerprint": fingerprint.group(1) if fingerprint else "new", **data})
+    return through_preview(client, answer)  # a rota change shows its effect first: confirmed here
 
 
 def _count(app, model) -> int:

@@ -11,7 +11,7 @@ from audit.models import AuditEntry
 from core.actor import SYSTEM
 from rota.models import Department
 from tests.conftest import FIXED_NOW
-from tests.web.conftest import body, csrf_token
+from tests.web.conftest import body, csrf_token, through_preview
 
 CSV = """date;début;fin;médecin;spécialité;ligne
 16/03/2026;08:30;18:30;Dr Claire Martin;neurology;principal
@@ -34,7 +34,7 @@ def test_web_api_cli_and_import_changes_are_all_audited(app, world, signed_in, r
     path = f"/specialties/{world.neuro}/shifts/new"
     form = {"csrf_token": csrf_token(head, path), "fingerprint": "new", "layer": "primary"}
     form |= {"senior_id": world.head_a_senior, "starts_at": "2026-03-12T09:30", "ends_at": "2026-03-12T12:00"}
-    assert head.post(path, data=form).status_code == 302
+    assert through_preview(head, head.post(path, data=form)).status_code == 302
 
     # Software with an API token.
     shift = {"specialty": "neurology", "senior_id": world.senior_a, "starts_at": "2026-03-13T08:00:00Z", "ends_at": "2026-03-13T12:00:00Z"}

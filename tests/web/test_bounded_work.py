@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from core import db
 from rota.models import Leave, SwapRequest
 from tests.conftest import signed_post
-from tests.web.conftest import body, csrf_token, sign_in
+from tests.web.conftest import body, csrf_token, sign_in, through_preview
 
 
 def _leave(browser, token: str, starts: str, ends: str):
-    return browser.post("/me/leave/new", data={"csrf_token": token, "starts_at": starts, "ends_at": ends, "reason": ""})
+    answer = browser.post("/me/leave/new", data={"csrf_token": token, "starts_at": starts, "ends_at": ends, "reason": ""})
+    return through_preview(browser, answer)
 
 
 def _leave_count(app) -> int:

@@ -172,6 +172,9 @@ def test_a_head_edits_their_rota_and_sees_it_on_the_board(page, live, shots):
     page.get_by_label("Début").fill(local_input(now - timedelta(minutes=5)))
     page.get_by_label("Fin").fill(local_input(now + timedelta(hours=3)))
     page.get_by_role("button", name="Enregistrer").click()
+    # First what it changes (she becomes primary in place of the senior on turn), then the save.
+    assert "Pr Anne Chef" in page.inner_text("section.effect")
+    page.get_by_role("button", name="Confirmer et enregistrer").click()
     page.wait_for_url(f"{base}/specialties/{world.neuro}/week*")
     assert "Garde ajoutée." in page.inner_text(".flashes")
     page.screenshot(path=shots / "week.png", full_page=True)
@@ -278,6 +281,8 @@ def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
     page.goto(f"{base}/rotations/{world.rotation_a}/edit")
     page.get_by_label("En vigueur jusqu'au").fill(f"{day.isoformat()}T08:30")
     page.get_by_role("button", name="Enregistrer").click()
+    assert "plus de principal" in page.inner_text(".warnbox")  # the gap it makes, before saving
+    page.get_by_role("button", name="Confirmer et enregistrer").click()
     page.wait_for_url(f"{base}/specialties/{world.neuro}/week")
 
     def book_the_cardiologist() -> None:
@@ -293,6 +298,8 @@ def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
     page.get_by_role("button", name="Déconnexion").click()
     sign_in(page, base, "admin")
     book_the_cardiologist()
+    assert "pour deux spécialités à la fois" in page.inner_text(".warnbox")  # the double booking, before saving
+    page.get_by_role("button", name="Confirmer et enregistrer").click()
     page.wait_for_url(f"{base}/specialties/{world.neuro}/week*")
     page.goto(f"{base}/specialties/{world.neuro}/week?start={day.isoformat()}")
     assert page.locator(".seg.gap").count() >= 1

@@ -17,7 +17,7 @@ from directory.models import GeneralPractitioner
 from rota import operations
 from rota.models import DutyOverride, DutySlot, Leave, Senior, SwapRequest, SwapStatus
 from tests.conftest import FIXED_NOW
-from tests.web.conftest import body, confirm_preview, csrf_token
+from tests.web.conftest import body, confirm_preview, csrf_token, through_preview
 
 
 def test_a_head_edits_a_senior_of_their_department_numbers_in_national_format(app, world, signed_in, read):
@@ -172,13 +172,24 @@ def test_a_senior_cannot_declare_leave_that_leaves_a_gap(app, world, signed_in, 
         operations.add_leave(session, SYSTEM, world.senior_a2, FIXED_NOW, FIXED_NOW + timedelta(days=5))
         session.commit()
     url = "/me/leave/new"
-    refused = client.post(
-        url, data={"csrf_token": csrf_token(client, url), "starts_at": "2026-03-11T00:00", "ends_at": "2026-03-12T00:00", "reason": "x"}
+    refused = through_preview(
+        client,
+        client.post(
+            url, data={"csrf_token": csrf_token(client, url), "starts_at": "2026-03-11T00:00", "ends_at": "2026-03-12T00:00", "reason": "x"}
+        ),
     )
     assert "laisserait neurologie sans senior principal" in body(refused)
-    fine = client.post(
-        url,
-        data={"csrf_token": csrf_token(client, url), "starts_at": "2026-04-20T00:00", "ends_at": "2026-04-21T00:00", "reason": "formation"},
+    fine = through_preview(
+        client,
+        client.post(
+            url,
+            data={
+                "csrf_token": csrf_token(client, url),
+                "starts_at": "2026-04-20T00:00",
+                "ends_at": "2026-04-21T00:00",
+                "reason": "formation",
+            },
+        ),
     )
     assert fine.status_code == 302
     with read() as session:
