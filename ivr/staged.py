@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
 from twilio.twiml.voice_response import VoiceResponse
 
 from calllog import events as ev
@@ -30,6 +32,8 @@ from ivr.links import Links
 from ringing.models import SEQUENTIAL, STAGED
 from ringing.queries import ringing_of
 from rota.queries import HuntEntry
+
+log = logging.getLogger(__name__)
 
 WAIT = "/twilio/staged/wait"
 SCREEN = "/twilio/staged/screen"
@@ -110,8 +114,16 @@ def links_for(ctx, call: Call) -> StagedLinks:
 
 
 def applies(ctx, specialty_id: int, hunt: tuple[HuntEntry, ...]) -> bool:
-    """Staged ringing needs a second senior; with one, sequential ringing is the same thing."""
-    return len(hunt) >= 2 and ringing_of(ctx.session, specialty_id).mode != SEQUENTIAL
+    """Staged ringing needs a second senior; with one, sequential ringing is the same thing. When the
+    database cannot say how the specialty rings (degraded mode), the hunt rings one by one from the
+    routing snapshot: slower to a human, never a dead end."""
+    if len(hunt) < 2:
+        return False
+    try:
+        return ringing_of(ctx.session, specialty_id).mode != SEQUENTIAL
+    except SQLAlchemyError:
+        log.warning("ringing of specialty %s unknown (database): ringing one by one", specialty_id)
+        return False
 
 
 def stage_seconds(ctx, call: Call) -> int:
