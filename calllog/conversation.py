@@ -19,16 +19,15 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from calllog.models import Attempt, AttemptResult, Call, ConversationOutcome
+from calllog.models import CONVERSATION_OUTCOME_LABELS, Attempt, AttemptResult, Call, ConversationOutcome
 from core import clock
 from core.config import Settings
 from notify.models import Channel
 from notify.outbox import enqueue
-from reports.definitions import CONVERSATION_LABELS
 
 # The reply digit of each outcome, in the order the question lists them.
 CHOICES: dict[str, ConversationOutcome] = {str(n): outcome for n, outcome in enumerate(ConversationOutcome, start=1)}
-LABELS: dict[ConversationOutcome, str] = {outcome: CONVERSATION_LABELS[outcome.value] for outcome in ConversationOutcome}
+LABELS: dict[ConversationOutcome, str] = CONVERSATION_OUTCOME_LABELS
 # The question is worth sending soon after the call; its answer is taken for a week (the link's life).
 ASK_WINDOW = timedelta(hours=12)
 ANSWER_WINDOW = timedelta(days=7)

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Index, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
+from core.words import N_
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -42,6 +43,17 @@ class ConversationOutcome(enum.StrEnum):
     ADMISSION = "admission"
     EMERGENCY = "emergency"
     OTHER = "other"
+
+
+# What each outcome is called, for people: the senior's question and the reports.
+CONVERSATION_OUTCOME_LABELS: dict[ConversationOutcome, str] = {
+    ConversationOutcome.ADVICE: N_("advice only"),
+    ConversationOutcome.CONSULTATION: N_("consultation booked"),
+    ConversationOutcome.URGENT_SLOT: N_("urgent slot booked"),
+    ConversationOutcome.ADMISSION: N_("direct admission"),
+    ConversationOutcome.EMERGENCY: N_("sent to the emergency department"),
+    ConversationOutcome.OTHER: N_("other"),
+}
 
 
 class AttemptResult(enum.StrEnum):

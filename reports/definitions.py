@@ -114,7 +114,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from fractions import Fraction
 
-from calllog.models import AttemptResult, CallOutcome
+from calllog.models import CONVERSATION_OUTCOME_LABELS, AttemptResult, CallOutcome
 from core.words import N_
 
 # The first paragraph headings above, for the page: the module docstring is the one text.
@@ -200,12 +200,7 @@ LAYER_LABELS = {"primary": N_("primary"), "backup": N_("backup"), "last_resort":
 CALLBACK_LABELS = {"open": N_("callback open"), "done": N_("callback done")}
 # What came of a conversation, as the senior said (calllog/conversation.py), and "not said".
 CONVERSATION_LABELS = {
-    "advice": N_("advice only"),
-    "consultation": N_("consultation booked"),
-    "urgent_slot": N_("urgent slot booked"),
-    "admission": N_("direct admission"),
-    "emergency": N_("sent to the emergency department"),
-    "other": N_("other"),
+    **{outcome.value: label for outcome, label in CONVERSATION_OUTCOME_LABELS.items()},
     "not_answered": N_("not said"),
 }
 
