@@ -100,6 +100,8 @@ def test_the_database_failing_mid_call_loses_no_status_and_no_attempt(app, sessi
     """The hunt starts with the database up; it refuses from then on (the seniors' legs, the status
     callbacks, the end of the call): the hunt goes on from memory to the head, who accepts; after
     recovery every attempt, status and the outcome of the window are in the log."""
+    with app.app_context():  # the instance holds its routing snapshot before the database fails
+        assert keeper_of(app).refresh(FIXED_NOW) is not None
     transport = RefuseAfter(FlaskTransport(app), app, "/twilio/menu")
     simulator = Simulator(transport, public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
     try:
