@@ -169,7 +169,7 @@ class JournalWriter:
         try:
             waiting = self._apply(batch)
         except Exception as error:  # noqa: BLE001 - sorted out below
-            log.warning("journal batch of %d facts failed (%s); checking the database", len(batch), type(error).__name__)
+            log.warning("journal batch of %d facts failed (%s: %s); checking the database", len(batch), type(error).__name__, str(error).splitlines()[0] if str(error) else "")
             if _transient(error) or not self._database_answers():
                 self.last_error = f"{type(error).__name__}: {error}".splitlines()[0]
                 return None
