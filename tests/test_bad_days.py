@@ -6,6 +6,10 @@ call, far longer than the budget. Durations are the simulator's wall-clock measu
 the median must be within the budget + 0.5 s, and every one far under Twilio's 15 s — a generous bound,
 since on a loaded machine one fsync of the journal was seen to stall for seconds. Without the deadline
 a hung database holds a webhook for ever and a slow one for 6 to 9 round trips of 2 s.
+
+The instance holds its routing snapshot before the fault, as one that has served for a minute does:
+the GP then reaches the on-duty senior, screened. An instance that never built one (started while the
+database was already gone, nothing on its disk) can only send the GP to the switchboard.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy import select
 from calllog import writer
 from calllog.models import Call, CallOutcome
 from core import clock
+from routing.snapshot import keeper_of
 from simulator import Accepts, FlaskTransport, Key, Message, NoAnswer, Simulator
 from simulator.transport import HttpAnswer
 from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL, SWITCHBOARD
@@ -50,8 +55,13 @@ def hospital(session):
 
 
 @pytest.fixture
-def proxied(make_app, fault_proxy, database_url, hospital):
-    return make_app(DATABASE_URL=fault_proxy.url_for(database_url), WEBHOOK_BUDGET_SECONDS=str(BUDGET))
+def proxied(make_app, fault_proxy, database_url, hospital, session):
+    session.commit()
+    app = make_app(DATABASE_URL=fault_proxy.url_for(database_url), WEBHOOK_BUDGET_SECONDS=str(BUDGET))
+    # An instance that has served for a while holds its routing snapshot (built at start, then every
+    # minute): built here before the fault, as the keeper's thread would have.
+    assert keeper_of(app).refresh(FIXED_NOW) is not None
+    return app
 
 
 def _call(transport, **options):
@@ -69,26 +79,41 @@ def assert_within_budget(result) -> None:
     assert seconds[-1] < MAX_SECONDS, timings
 
 
-def test_database_hung_mid_call_every_webhook_answers_within_the_budget_and_the_gp_reaches_a_human(proxied, fault_proxy):
+def test_database_hung_mid_call_every_webhook_answers_within_the_budget_and_the_gp_reaches_the_senior(proxied, fault_proxy):
     # The greeting is served, then the database hangs (accepts, forwards nothing) for the rest of the call.
     transport = FaultAfter(FlaskTransport(proxied), 2, fault_proxy.hang)
     result = _call(transport, gp=[Key("1")], callees={PRIMARY: Accepts(after=2, talk=20), SWITCHBOARD: Accepts(after=2, talk=20)})
-    assert result.bridged_to in (PRIMARY, SWITCHBOARD), result.transcript()
+    assert result.bridged_to == PRIMARY, result.transcript()
+    assert result.callee_heard[PRIMARY][0].startswith("Appel de la ligne des généralistes")  # screened
     assert_within_budget(result)
     assert result.requests_to("/twilio/fallback") == []  # Twilio never had to give up on us
 
 
-def test_database_slow_by_two_seconds_a_round_trip_the_gp_still_reaches_a_human_within_the_budget(proxied, fault_proxy):
+def test_an_instance_without_a_snapshot_sends_the_gp_to_the_switchboard_within_the_budget(
+    make_app, fault_proxy, database_url, hospital, session
+):
+    session.commit()
+    app = make_app(DATABASE_URL=fault_proxy.url_for(database_url), WEBHOOK_BUDGET_SECONDS=str(BUDGET))
+    fault_proxy.hang()
+    result = _call(FlaskTransport(app), gp=[Key("1")], callees={PRIMARY: Accepts(after=2), SWITCHBOARD: Accepts(after=2, talk=20)})
+    assert keeper_of(app).current() is None
+    assert result.bridged_to == SWITCHBOARD, result.transcript()
+    assert_within_budget(result)
+
+
+def test_database_slow_by_two_seconds_a_round_trip_the_gp_still_reaches_the_senior_within_the_budget(proxied, fault_proxy):
     fault_proxy.slow(2.0)
     result = _call(FlaskTransport(proxied), gp=[Key("1")], callees={PRIMARY: Accepts(after=2, talk=20), SWITCHBOARD: Accepts(after=2)})
-    assert result.bridged_to in (PRIMARY, SWITCHBOARD), result.transcript()
+    assert result.bridged_to == PRIMARY, result.transcript()
+    assert result.callee_heard[PRIMARY][0].startswith("Appel de la ligne des généralistes")  # screened
     assert_within_budget(result)
 
 
 def test_database_down_and_switchboard_unanswered_no_loop_and_the_message_becomes_a_callback_request(proxied, fault_proxy, session):
     fault_proxy.refuse()
-    result = _call(FlaskTransport(proxied), gp=[Message(seconds=15)], callees={SWITCHBOARD: NoAnswer()})
-    assert [leg.number for leg in result.legs] == [SWITCHBOARD]  # rung once, never again
+    # The menu is served from the snapshot; the GP asks for the switchboard (0), which does not answer.
+    result = _call(FlaskTransport(proxied), gp=[Key("0"), Message(seconds=15)], callees={SWITCHBOARD: NoAnswer()})
+    assert [leg.number for leg in result.legs] == [SWITCHBOARD], result.transcript()  # rung once, never again
     [recording_action] = result.requests_to("/twilio/recording")
     assert len(result.recordings) == 1 and result.final_status == "completed"
     assert result.heard_text.endswith("Votre demande de rappel est enregistrée. Un médecin vous rappellera. Au revoir.")
@@ -98,7 +123,8 @@ def test_database_down_and_switchboard_unanswered_no_loop_and_the_message_become
     call = session.scalars(select(Call).where(Call.sid == result.call_sid)).one()
     assert call.callback is not None and call.callback.recording_sid == recording_action.params["RecordingSid"]
     assert call.callback.recording_seconds == 15 and call.outcome is CallOutcome.CALLBACK_REQUESTED
-    assert call.ended_at is not None and call.error is not None  # the fallback's note, from the journal
+    assert call.ended_at is not None and call.switchboard_at is not None
+    assert result.requests_to("/twilio/fallback") == []  # served from the snapshot: Twilio never gave up on us
     session.rollback()
 
 
