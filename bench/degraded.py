@@ -7,8 +7,11 @@
 slow. Printed: p50 and p99 per webhook and mode, and how far p99 is from the budget + 50 ms that issue 9
 aims at. Nothing is asserted: the figures depend on the machine and its load (printed too).
 
-The routing snapshot's refresh cost (5,000 seniors, 500 specialties) is printed once the snapshot
-(routing/snapshot.py) is on main; until then the line says it is not measured.
+Two variants of the instance, interleaved A B A B within each mode: A without the database breaker
+(``WEBHOOK_BREAKER_SECONDS=0``: every webhook of an outage waits its budget), B with it (the default:
+after the first failure the webhooks skip the database for twice the budget). Both hold their routing
+snapshot, as an instance that has run for a minute does. The snapshot's refresh cost is
+``python -m bench.snapshot``'s.
 """
 
 from __future__ import annotations
@@ -86,63 +89,92 @@ def _measure(app, rounds: int, threads: int) -> dict[str, list[float]]:
     return timings
 
 
+def _variant_apps(url: str, budget: float):
+    """The same instance twice, A without the database breaker (WEBHOOK_BREAKER_SECONDS=0: each webhook
+    waits its budget) and B with it (the default), each holding its routing snapshot as a running one does."""
+    from app import create_app
+    from routing.snapshot import keeper_of
+
+    apps = {}
+    for name, extra in (("A no breaker", {"WEBHOOK_BREAKER_SECONDS": "0"}), ("B breaker", {})):
+        app = create_app(settings_for(url, WEBHOOK_BUDGET_SECONDS=str(budget), **extra))
+        if keeper_of(app).refresh() is None:
+            raise RuntimeError("the routing snapshot could not be built on the healthy database")
+        apps[name] = app
+    return apps
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=1.0, help="WEBHOOK_BUDGET_SECONDS for the run (default 1.0)")
-    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=20, help="posts of each webhook per mode and variant (default 20)")
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     why_not = postgres_reachable()
     if why_not is not None:
         print(f"PostgreSQL not reachable ({why_not}): degraded mode is measured behind the fault proxy on PostgreSQL")
         return
-    from app import create_app
-
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; budget {args.budget:g} s")
+    half = max(1, args.rounds // 2)
     with postgres_database() as url:
         parsed = make_url(url)
         with FaultProxy((parsed.host or "127.0.0.1", parsed.port or 5432)) as proxy:
-            app = create_app(settings_for(proxy.url_for(url), WEBHOOK_BUDGET_SECONDS=str(args.budget)))
+            apps = _variant_apps(proxy.url_for(url), args.budget)
             try:
-                results: dict[str, dict[str, list[float]]] = {}
+                results: dict[tuple[str, str], dict[str, list[float]]] = {}
                 for mode, fault in (
                     ("healthy", proxy.restore),
                     ("refused", proxy.refuse),
                     ("hung", proxy.hang),
                     ("slow +2 s", lambda: proxy.slow(2.0)),
                 ):
-                    proxy.restore()
-                    _measure(app, 2, 1)  # warm: connections pooled, code paths loaded
-                    fault()
-                    results[mode] = _measure(app, args.rounds, args.threads)
+                    for _pass in range(2):  # A B A B: each variant's half of the rounds, twice
+                        for variant, app in apps.items():
+                            proxy.restore()
+                            app.extensions["recours.db"].breaker.close()
+                            _measure(app, 2, 1)  # warm: connections pooled, code paths loaded
+                            fault()
+                            timings = _measure(app, half, args.threads)
+                            into = results.setdefault((mode, variant), {})
+                            for name, values in timings.items():
+                                into.setdefault(name, []).extend(values)
                 proxy.restore()
             finally:
                 from calllog import writer
 
-                writer.stop(app)
-                app.extensions["recours.db"].dispose()
+                for app in apps.values():
+                    writer.stop(app)
+                    app.extensions["recours.db"].dispose()
     aim = args.budget + 0.050
-    print(f"\n{'webhook':<16}" + "".join(f"{mode:>22}" for mode in results) + "    (p50 / p99, ms)")
+    columns = list(results)
+    print(
+        f"\n{'webhook':<16}"
+        + "".join(f"{mode + ', ' + variant[0]:>18}" for mode, variant in columns)
+        + "    (p50 / p99 ms; A no breaker, B breaker)"
+    )
     for name, _, _ in _webhooks():
         cells = []
-        for mode in results:
-            values = results[mode][name]
-            cells.append(f"{_percentile(values, 0.5) * 1000:>9.0f} / {_percentile(values, 0.99) * 1000:>7.0f}   ")
-        print(f"{name:<16}" + "".join(f"{cell:>22}" for cell in cells))
-    for mode in results:
+        for column in columns:
+            values = results[column][name]
+            cells.append(f"{_percentile(values, 0.5) * 1000:>7.0f} / {_percentile(values, 0.99) * 1000:<6.0f}")
+        print(f"{name:<16}" + "".join(f"{cell:>18}" for cell in cells))
+    print()
+    for mode, variant in columns:
         if mode == "healthy":
             continue
-        worst = max(_percentile(values, 0.99) for values in results[mode].values())
-        over = [name for name, values in results[mode].items() if _percentile(values, 0.99) > aim]
-        mean = statistics.mean(v for values in results[mode].values() for v in values)
+        timings = results[(mode, variant)]
+        worst = max(_percentile(values, 0.99) for values in timings.values())
+        over = [name for name, values in timings.items() if _percentile(values, 0.99) > aim]
+        mean = statistics.mean(v for values in timings.values() for v in values)
         print(
-            f"{mode}: worst p99 {worst * 1000:.0f} ms against the aim of {aim * 1000:.0f} ms (budget + 50 ms); "
+            f"{mode}, {variant}: worst p99 {worst * 1000:.0f} ms against the aim of {aim * 1000:.0f} ms (budget + 50 ms); "
             f"mean {mean * 1000:.0f} ms; over the aim: {', '.join(over) or 'none'}"
         )
-    try:
-        import routing.snapshot  # noqa: F401
-    except ImportError:
-        print("snapshot refresh at 5,000 seniors / 500 specialties: not measured (routing.snapshot is not on main yet)")
+    for mode in ("refused", "hung", "slow +2 s"):
+        a = statistics.mean(v for values in results[(mode, "A no breaker")].values() for v in values)
+        b = statistics.mean(v for values in results[(mode, "B breaker")].values() for v in values)
+        print(f"{mode}: mean webhook time with the breaker / without: {b / a:.2f}")
+    print("the snapshot's refresh cost at 5,000 seniors / 500 specialties: python -m bench.snapshot --backend postgresql")
 
 
 if __name__ == "__main__":

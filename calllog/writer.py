@@ -169,7 +169,8 @@ class JournalWriter:
         try:
             waiting = self._apply(batch)
         except Exception as error:  # noqa: BLE001 - sorted out below
-            log.warning("journal batch of %d facts failed (%s: %s); checking the database", len(batch), type(error).__name__, str(error).splitlines()[0] if str(error) else "")
+            why = (str(error).splitlines() or [""])[0]
+            log.warning("journal batch of %d facts failed (%s: %s); checking the database", len(batch), type(error).__name__, why)
             if _transient(error) or not self._database_answers():
                 self.last_error = f"{type(error).__name__}: {error}".splitlines()[0]
                 return None
@@ -196,7 +197,7 @@ class JournalWriter:
     def _apply(self, batch: list[Entry]) -> list[Entry]:
         waiting: list[Entry] = []
         # Each statement within the webhook budget (statement_timeout), the batch within ten.
-        with deadline.within(self.database.budget.seconds * 10), self.database.webhook_sessions() as session, session.begin():
+        with deadline.within(self.database.budget.seconds * 10), self.database.writer_sessions() as session, session.begin():
             for entry in batch:
                 fact: Fact | None = entry.fact
                 if fact is None:

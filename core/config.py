@@ -133,6 +133,7 @@ class WebhookBudget:
     """
 
     seconds: float = 3.0
+    breaker_override: float | None = None
 
     @property
     def database_seconds(self) -> float:
@@ -164,6 +165,12 @@ class WebhookBudget:
     def sqlite_busy_timeout(self) -> float:
         # SQLite's write lock is held for milliseconds by a healthy writer.
         return self.seconds / 2
+
+    @property
+    def breaker_seconds(self) -> float:
+        # After the database failed a webhook, the next ones do not wait for it for twice the budget
+        # (core.breaker); then one of them tries again. WEBHOOK_BREAKER_SECONDS=0 turns this off.
+        return self.seconds * 2 if self.breaker_override is None else self.breaker_override
 
     @property
     def readiness_timeout(self) -> float:
@@ -468,6 +475,9 @@ def load_settings(env: Mapping[str, str], instance_path: str | os.PathLike[str])
         web=_web_settings(env),
         local=_local_settings(env, instance_path),
         # Far under Twilio's 15 s, over a healthy webhook's few milliseconds.
-        budget=WebhookBudget(_seconds(env, "WEBHOOK_BUDGET_SECONDS", 3.0, 0.5, 10.0)),
+        budget=WebhookBudget(
+            _seconds(env, "WEBHOOK_BUDGET_SECONDS", 3.0, 0.5, 10.0),
+            _seconds(env, "WEBHOOK_BREAKER_SECONDS", 0.0, 0.0, 120.0) if env.get("WEBHOOK_BREAKER_SECONDS", "").strip() else None,
+        ),
         cli_language=_choice(env, "CLI_LANGUAGE", env.get("DEFAULT_LANGUAGE", "").strip().lower() or "fr", ("fr", "en")),
     )

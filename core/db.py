@@ -16,7 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from core import breaker as breakers
 from core import deadline
+from core.breaker import DatabaseUnavailable
 from core.config import WebhookBudget
 from core.pool import ping_after_idle
 
@@ -84,6 +86,28 @@ class ReadSession(Session):
 
 
 _WROTE = "recours_wrote"
+_BREAKER = "recours_breaker"
+
+
+class _Guarded:
+    """A webhook's session refuses at once, before taking a connection, while the database breaker is
+    open (:mod:`core.breaker`): the webhook answers from degraded mode instead of waiting its budget."""
+
+    def get_bind(self, *args, **kwargs):
+        guard = self.info.get(_BREAKER)
+        if guard is not None and not self.in_transaction():
+            breaker, probe_seconds = guard
+            if not breaker.allows(probe_seconds):
+                raise DatabaseUnavailable("the database did not answer a moment ago; not waiting for it")
+        return super().get_bind(*args, **kwargs)
+
+
+class WebhookSession(_Guarded, Session):
+    pass
+
+
+class WebhookReadSession(_Guarded, ReadSession):
+    pass
 
 
 @event.listens_for(ReadSession, "after_flush")
@@ -175,8 +199,19 @@ class Database:
         self.read_sessions = read_sessions(self.engine)
         self.budget = budget or WebhookBudget()
         self.webhook_engine = make_engine(url, self.budget)
-        self.webhook_sessions = sessionmaker(self.webhook_engine, expire_on_commit=False)
-        self.webhook_read_sessions = read_sessions(self.webhook_engine)
+        # SQLite is a local file: it is busy for milliseconds, never away (no breaker).
+        self.breaker = breakers.DatabaseBreaker(0 if url.startswith("sqlite") else self.budget.breaker_seconds)
+        breakers.watch(self.webhook_engine, self.breaker)
+        guard = {_BREAKER: (self.breaker, self.budget.seconds)}
+        self.webhook_sessions = sessionmaker(self.webhook_engine, class_=WebhookSession, expire_on_commit=False, info=guard)
+        self.webhook_read_sessions = sessionmaker(
+            self.webhook_engine.execution_options(**{READS_ONLY: True}), class_=WebhookReadSession, expire_on_commit=False, info=guard
+        )
+        # The journal's writer and the routing snapshot's keeper work off the request path: not turned
+        # away by the breaker (their success closes it), yet bounded by a deadline of their own — on a
+        # hung database an unbounded read would hold the keeper's thread, and the snapshot, for ever.
+        self.writer_sessions = sessionmaker(self.webhook_engine, expire_on_commit=False)
+        self.keeper_read_sessions = read_sessions(self.webhook_engine)
         _databases.add(self)
 
     def dispose(self, close: bool = True) -> None:

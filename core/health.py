@@ -4,6 +4,11 @@
 never gets the workers restarted for nothing. ``/readyz`` (readiness) says whether this instance can
 serve calls well: the database answers within a short timeout. Neither ever hangs: the database check
 runs under a deadline (:mod:`core.deadline`) on the webhooks' engine, whose every wait respects it.
+
+``/readyz`` also shows the operator what degraded mode would route from — the routing snapshot's age
+and horizon (from memory or this instance's disk, never the database) — the database breaker
+(:mod:`core.breaker`) and the bytes waiting in the call-log journal. Those inform; only the database
+decides readiness: an instance whose database answers routes right even without a snapshot.
 """
 
 from __future__ import annotations
@@ -48,6 +53,31 @@ def _journal_pending() -> int | None:
         return None
 
 
+def _routing_snapshot() -> dict[str, object]:
+    try:
+        from core import clock
+        from routing.snapshot import keeper_of
+
+        keeper = keeper_of(current_app)
+        snapshot = keeper.current()
+        if snapshot is None:
+            return {"held": False, "last_error": keeper.last_error}
+        now = clock.now()
+        age = snapshot.age_seconds(now)
+        return {
+            "held": True,
+            "age_seconds": round(age, 1),
+            "hours_ahead": round(max(0.0, (snapshot.ends_at - now).total_seconds()) / 3600, 1),
+            "rota_version": snapshot.rota_version,
+            # Rebuilt every ROUTING_REFRESH_SECONDS: three periods without a rebuild mean it fails.
+            "stale": age > 3 * keeper.refresh_seconds or not snapshot.covers(now),
+            "last_error": keeper.last_error,
+        }
+    except Exception:  # a probe never fails on what it only reports
+        log.exception("readiness: the routing snapshot could not be read")
+        return {"held": None}
+
+
 @blueprint.get("/readyz")
 def readyz() -> tuple[Response, int]:
     """Readiness: 200 when the database answers within the readiness timeout, else 503 (the instance
@@ -56,6 +86,12 @@ def readyz() -> tuple[Response, int]:
     checks = {"database": _database_check(settings.budget.readiness_timeout)}
     ready = all(check["ok"] for check in checks.values())
     # For the operator, not for the decision: call-log facts waiting in this instance's journal.
-    response = jsonify(status="ready" if ready else "not ready", checks=checks, journal={"pending_bytes": _journal_pending()})
+    response = jsonify(
+        status="ready" if ready else "not ready",
+        checks=checks,
+        journal={"pending_bytes": _journal_pending()},
+        routing_snapshot=_routing_snapshot(),
+        database_breaker=db.database().breaker.state(),
+    )
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if ready else 503

@@ -39,11 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, select, text
 from sqlalchemy.orm import Session
 
 from calllog.journal import database_fingerprint, write_atomically
-from core import clock
+from core import clock, deadline
+from core.breaker import DatabaseUnavailable
 from core.db import Database
 from directory.models import GeneralPractitioner, GpPhone
 from rota.coverage import duty_timeline
@@ -351,7 +352,11 @@ class SnapshotKeeper:
             stale_before = self._stale
             self._stale = False
             try:
-                with self.database.read_sessions() as session:
+                limit = self.database.budget.seconds * 10
+                with deadline.within(limit), self.database.keeper_read_sessions() as session:
+                    if session.get_bind().dialect.name == "postgresql":
+                        # A rebuild's statements may take longer than a webhook's (the engine's default).
+                        session.execute(text(f"SET LOCAL statement_timeout = {int(limit * 1000)}"))
                     snapshot = build_snapshot(session, at or clock.now(), self.hours)
                     session.commit()
             except Exception as error:  # noqa: BLE001 - any failure: route from the one held, logged
@@ -417,7 +422,7 @@ class SnapshotKeeper:
         due = due or not snapshot.covers(clock.now() + timedelta(hours=1))
         if not due:
             try:
-                with self.database.read_sessions() as session:
+                with deadline.within(self.database.budget.seconds), self.database.keeper_read_sessions() as session:
                     version = read_rota_version(session)
                     session.commit()
             except Exception as error:  # noqa: BLE001 - any failure means "not now"
@@ -475,6 +480,9 @@ class Routing:
         session = self._session()
         try:
             return from_database(session)
+        except DatabaseUnavailable:  # the breaker: the database failed a moment ago (already logged)
+            self.fresh = True
+            return from_snapshot(self.snapshot)
         except Exception:
             log.warning("routing from the snapshot held: the database did not answer", exc_info=True)
             with contextlib.suppress(Exception):

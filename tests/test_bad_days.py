@@ -87,6 +87,9 @@ def test_database_hung_mid_call_every_webhook_answers_within_the_budget_and_the_
     assert result.callee_heard[PRIMARY][0].startswith("Appel de la ligne des généralistes")  # screened
     assert_within_budget(result)
     assert result.requests_to("/twilio/fallback") == []  # Twilio never had to give up on us
+    # The first wait opened the breaker: later webhooks did not wait for the database at all.
+    breaker = proxied.extensions["recours.db"].breaker
+    assert breaker.opened >= 1 and breaker.turned_away >= 1
 
 
 def test_an_instance_without_a_snapshot_sends_the_gp_to_the_switchboard_within_the_budget(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -37,7 +38,14 @@ def hospital(session, frozen_clock):
 
 @pytest.fixture
 def proxied_app(make_app, fault_proxy, database_url, hospital):
-    return make_app(DATABASE_URL=fault_proxy.url_for(database_url), WEBHOOK_BUDGET_SECONDS=str(BUDGET))
+    from routing.snapshot import keeper_of
+
+    app = make_app(DATABASE_URL=fault_proxy.url_for(database_url), WEBHOOK_BUDGET_SECONDS=str(BUDGET))
+    # An instance that has no routing snapshot yet (its keeper's thread, started by the first webhook,
+    # would otherwise race the fault): degraded mode is then the switchboard. tests/test_bad_days.py
+    # covers the instance that holds one.
+    keeper_of(app).start = lambda: None
+    return app
 
 
 def _calls(session) -> int:
@@ -116,7 +124,19 @@ def test_readyz_is_ready_when_the_database_answers(client):
     body = response.get_json()
     assert body["status"] == "ready" and body["checks"]["database"]["ok"] is True
     assert body["journal"] == {"pending_bytes": 0}
+    assert body["database_breaker"]["open"] is False
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_shows_the_routing_snapshots_age_and_horizon(app, hospital, frozen_clock):
+    from routing.snapshot import keeper_of
+
+    client = app.test_client()
+    assert client.get("/readyz").get_json()["routing_snapshot"]["held"] is False  # never built: nothing to fall back on
+    assert keeper_of(app).refresh(frozen_clock[0]) is not None
+    shown = client.get("/readyz").get_json()["routing_snapshot"]
+    assert shown["held"] is True and shown["stale"] is False and shown["last_error"] is None
+    assert shown["age_seconds"] == 0 and shown["hours_ahead"] >= 24  # the 24 h at least
 
 
 def test_readyz_is_not_ready_when_the_database_refuses_and_shows_what_waits_in_the_journal(proxied_app, fault_proxy):
@@ -126,6 +146,7 @@ def test_readyz_is_not_ready_when_the_database_refuses_and_shows_what_waits_in_t
     assert response.status_code == 503
     body = response.get_json()
     assert body["checks"]["database"]["ok"] is False and body["journal"]["pending_bytes"] > 0
+    assert body["database_breaker"]["open"] is True and body["database_breaker"]["reason"]
 
 
 def test_readyz_never_hangs_on_a_hung_database(proxied_app, fault_proxy):
@@ -152,11 +173,22 @@ def test_a_webhook_answers_the_switchboard_within_the_budget_when_the_database_h
     for path, params in [("/twilio/menu", {**CALL, "Digits": "1"}), ("/twilio/voice", {**CALL, "CallSid": "CA" + "6" * 32})]:
         response, elapsed = _timed_post(client, path, params)
         assert response.status_code == 200
-        assert ElementTree.fromstring(response.data).find("Dial").text == SWITCHBOARD
+        dial = ElementTree.fromstring(response.data).find("Dial")
+        assert dial is not None and dial.text == SWITCHBOARD, (path, response.data)
         assert elapsed < BUDGET + MARGIN, (path, elapsed)
+    breaker = proxied_app.extensions["recours.db"].breaker
+    assert breaker.opened == 1  # the first webhook's wait opened it: the second did not wait at all
     fault_proxy.restore()
-    response, _ = _timed_post(client, "/twilio/voice", {**CALL, "CallSid": "CA" + "7" * 32})
-    assert ElementTree.fromstring(response.data).find("Gather") is not None  # recovered on a new connection
+    # The breaker lets a webhook try again after its cool-down (twice the budget), or closes as soon as
+    # the journal's writer reaches the database: the menu comes back, on a new connection.
+    give_up = time.monotonic() + 30
+    while True:
+        response, _ = _timed_post(client, "/twilio/voice", {**CALL, "CallSid": "CA" + secrets.token_hex(16)})
+        if ElementTree.fromstring(response.data).find("Gather") is not None or time.monotonic() > give_up:
+            break
+        time.sleep(0.2)
+    assert ElementTree.fromstring(response.data).find("Gather") is not None
+    assert not breaker.is_open
 
 
 def test_a_webhook_answers_within_the_budget_when_the_database_crawls(proxied_app, fault_proxy):
@@ -254,3 +286,21 @@ def test_gunicorn_serves_the_app_with_the_repository_configuration(database_url,
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert "Using worker: gthread" in output, output
+
+
+def test_the_snapshot_keeper_gives_up_on_a_hung_database_and_keeps_the_snapshot_it_holds(proxied_app, fault_proxy, frozen_clock):
+    import threading
+
+    from routing.snapshot import keeper_of
+
+    keeper = keeper_of(proxied_app)
+    held = keeper.refresh(frozen_clock[0])
+    assert held is not None
+    fault_proxy.hang()
+    outcome: list[object] = []
+    rebuild = threading.Thread(target=lambda: outcome.append(keeper.refresh(frozen_clock[0])), daemon=True)
+    rebuild.start()
+    # Bounded by ten budgets (routing.snapshot): without it the keeper's thread would wait for ever.
+    rebuild.join(BUDGET * 10 + MARGIN * 3)
+    assert not rebuild.is_alive() and outcome == [None]
+    assert keeper.current() is held and keeper.last_error

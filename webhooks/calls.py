@@ -23,6 +23,7 @@ from calllog.facts import Fact, StatusFact, StepFact, apply_fact, waits_for_call
 from calllog.models import AttemptResult, Call
 from calllog.recent import ENDED, recent_of
 from core import clock, db
+from core.breaker import DatabaseUnavailable
 from ivr import flow
 from ivr.links import Links
 from ivr.menu import HotlineMenu
@@ -169,6 +170,9 @@ def note_bridge(call: Call | CallView, rank: int) -> Call | CallView:
             if attempt is not None and attempt.answered_at is not None:
                 call.answered.setdefault(rank, attempt.answered_at)
             db.session().commit()
+        except DatabaseUnavailable:
+            log.info("call %s: the database is away; attempt %s decided from what this process saw", call.sid, rank)
+            _rollback(db.session())
         except Exception:
             log.exception("call %s: the call log cannot say how attempt %s ended; deciding from what this process saw", call.sid, rank)
             _rollback(db.session())
@@ -212,7 +216,7 @@ def store(fact: Fact, write: Callable[[], object]) -> None:
     try:
         write()
         session.commit()
-    except _Waits:
+    except (_Waits, DatabaseUnavailable):  # (the breaker: the database failed a moment ago, not waited for)
         _rollback(session)
         writer.record(current_app, fact)
     except Exception:
