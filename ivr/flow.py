@@ -71,18 +71,22 @@ class Step:
 
 def _say(ctx: Context, node, language: str, words: str) -> None:
     """Say ``words``; a prompt the hospital recorded in this language is played instead (:mod:`voice`)."""
+    _say_with(ctx.settings, ctx.recordings, node, language, words)
+
+
+def _say_with(settings: Settings, recordings: Mapping[tuple[str, str], str], node, language: str, words: str) -> None:
     pending: list[str] = []
     for part in getattr(words, "parts", None) or (words,):
-        path = ctx.recordings.get((getattr(part, "key", None), language))
+        path = recordings.get((getattr(part, "key", None), language))
         if path is None:
             pending.append(part)
             continue
         if pending:
-            node.say(" ".join(pending), **prompts.voice(ctx.settings, language))
+            node.say(" ".join(pending), **prompts.voice(settings, language))
             pending = []
-        node.play(ctx.settings.public_base_url.rstrip("/") + path)
+        node.play(settings.public_base_url.rstrip("/") + path)
     if pending:
-        node.say(" ".join(pending), **prompts.voice(ctx.settings, language))
+        node.say(" ".join(pending), **prompts.voice(settings, language))
 
 
 # -- the menu ---------------------------------------------------------------------------------------
@@ -317,13 +321,19 @@ def record_callback(ctx: Context, language: str, before: str | None = None) -> S
 
 
 def recording_saved(ctx: Context, call: Call, url: str | None, sid: str | None, seconds: int | None) -> Step:
-    return Step(goodbye_after_recording(ctx, call.language), [ev.RecordingReceived(url, sid, seconds), ev.CallFinished()])
+    return Step(
+        goodbye_after_recording(ctx.settings, call.language, ctx.recordings), [ev.RecordingReceived(url, sid, seconds), ev.CallFinished()]
+    )
 
 
-def goodbye_after_recording(ctx: Context, language: str) -> VoiceResponse:
-    """The request is kept (in the log, or in the journal while the database is away): goodbye."""
+def goodbye_after_recording(
+    settings: Settings, language: str = "fr", recordings: Mapping[tuple[str, str], str] | None = None
+) -> VoiceResponse:
+    """The request is kept (in the log, or in the journal while the database is away): goodbye, never
+    the recording prompt again — a failing Record action must not become a loop. Without
+    ``recordings`` (the fallback, which reads nothing) the words are said, not played."""
     response = VoiceResponse()
-    _say(ctx, response, language, prompts.text(language, "callback_saved"))
+    _say_with(settings, recordings or {}, response, language, prompts.text(language, "callback_saved"))
     response.hangup()
     return response
 
@@ -367,15 +377,6 @@ def switchboard_result(ctx: Context, call: Call, dial_call_status: str) -> Step:
     if call.ended_at is not None:
         return Step(VoiceResponse())
     return record_callback(ctx, call.language, before=prompts.text(call.language, "switchboard_missed"))
-
-
-def goodbye_after_failed_recording(settings: Settings, language: str = "fr") -> VoiceResponse:
-    """The message could not be attached to a callback request now (it is kept for later): goodbye,
-    never the recording prompt again — a failing Record action must not become a loop."""
-    response = VoiceResponse()
-    response.say(prompts.text(language, "callback_saved"), **prompts.voice(settings, language))
-    response.hangup()
-    return response
 
 
 def message_after_switchboard(settings: Settings, links: Links, language: str = "fr") -> VoiceResponse:

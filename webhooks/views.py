@@ -165,7 +165,7 @@ def recording() -> Response:
         ctx = calls.context()
         facts = (ev.CallbackRequested(), received, ev.CallFinished())
         writer.record(current_app, StepFact(fields.sid, ctx.now, facts, fields.caller, fields.dialled))
-        return glue.twiml(flow.goodbye_after_recording(ctx, "fr"))
+        return glue.twiml(flow.goodbye_after_recording(ctx.settings, "fr", ctx.recordings))
     step = flow.recording_saved(ctx, call, received.url, received.sid, received.seconds)
     return calls.finish(ctx, call, step)
 
@@ -254,7 +254,7 @@ def _recording_failed() -> Response:
             writer.record(current_app, StepFact(sid, clock.now(), facts, text(request.form, "From", 64), text(request.form, "To", 64)))
         except Exception:
             log.exception("could not journal the message of call %s", sid)
-    return glue.twiml(flow.goodbye_after_failed_recording(glue.settings()))
+    return glue.twiml(flow.goodbye_after_recording(glue.settings()))
 
 
 def _switchboard_result_failed() -> Response:
