@@ -136,7 +136,7 @@ def deadline_command(specialty: str, minutes: int | None, use_default: bool) -> 
     try:
         operations.set_deadline(session, found.id, None if use_default else minutes, clock.now())
     except operations.CallbackError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise refusal(exc, words) from None
     session.commit()
     chosen = default if use_default else minutes
     click.echo(words._("{specialty}: {minutes} min for new callback requests", specialty=name, minutes=chosen))

@@ -45,8 +45,14 @@ CALL_ATTEMPTS = 2
 TELL_WINDOW = timedelta(hours=24)
 
 
-class CallbackError(ValueError):
-    """A request that cannot be acted on (closed, unknown); the message is for a person."""
+class CallbackError(OperationError):
+    """A request that cannot be acted on now, or a setting out of range."""
+
+    prefix = "callbacks"
+    codes = {
+        "already_done": Code(N_("callback request {code} is already done"), Kind.CONFLICT),
+        "deadline_range": Code(N_("a callback deadline is between 5 minutes and 24 hours"), field="minutes"),
+    }
 
 
 def _labels(session: Session, request: CallbackRequest, language: str) -> tuple[str, str]:
@@ -304,7 +310,7 @@ def request_callback_call(
 ) -> CallbackCall:
     """Queue the outbound call: Twilio rings ``senior_number`` first, then the GP (see ivr/callback_call.py)."""
     if request.status is CallbackStatus.DONE:
-        raise CallbackError(f"callback request {request.code} is already done")
+        raise CallbackError("already_done", code=request.code)
     call = CallbackCall(
         callback_request_id=request.id,
         senior_id=senior_id,
@@ -443,7 +449,7 @@ def set_deadline(session: Session, specialty_id: int, minutes: int | None, now: 
         if policy is not None:
             session.delete(policy)
     elif not 5 <= minutes <= 24 * 60:
-        raise CallbackError("a callback deadline is between 5 minutes and 24 hours")
+        raise CallbackError("deadline_range")
     elif policy is None:
         session.add(CallbackPolicy(specialty_id=specialty_id, deadline_minutes=minutes, updated_at=now))
     else:

@@ -99,7 +99,7 @@ def who_command(specialty: str, when: str | None) -> None:
     click.echo(
         words._("{specialty} ({code}) at {local} [{utc}]", specialty=name, code=found.code, local=local(at, zone, words), utc=utc_text(at))
     )
-    entries = on_duty_hunt_list(session, found.id, at)
+    entries = on_duty_hunt_list(session, found.id, at, words)  # the reasons in the reader's language
     if not entries:
         click.echo(words._("  nobody on duty and no last resort: the hotline offers a callback"))
     for rank, entry in enumerate(entries, 1):

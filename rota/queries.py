@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from core.db import UTCDateTime
+from core.words import N_, Words
 from rota.models import (
     Department,
     DepartmentHead,
@@ -520,19 +521,30 @@ def on_duty(session: Session, specialty_id: int, at: datetime) -> DutyAnswer | N
     )
 
 
-def describe_place(place: Place, names: dict[int, str]) -> str:
-    """Why ``place`` is in the hunt list, in words for the call log and the CLI."""
-    source = f'rotation "{place.source_name}"' if place.source == "rotation" else f"single shift #{place.source_id}"
+def describe_place(place: Place, names: dict[int, str], words: Words | None = None) -> str:
+    """Why ``place`` is in the hunt list: in English for the call log, in ``words``' language for a reader."""
+    say = words._ if words is not None else _english
+    if place.source == "rotation":
+        source = say(N_('rotation "{name}"'), name=place.source_name)
+    else:
+        source = say(N_("single shift #{number}"), number=place.source_id)
     if place.override is not None:
-        by = f"swap #{place.override.swap_id}" if place.override.swap_id is not None else f"override #{place.override.override_id}"
-        return f"{by}: replaces {names.get(place.planned_id, place.planned_id)} ({source})"
+        planned = names.get(place.planned_id, place.planned_id)
+        if place.override.swap_id is not None:
+            return say(N_("swap #{number}: replaces {name} ({source})"), number=place.override.swap_id, name=planned, source=source)
+        return say(N_("override #{number}: replaces {name} ({source})"), number=place.override.override_id, name=planned, source=source)
     if place.stood_in_for is not None:
-        return f"{source}: next in turn, {names.get(place.stood_in_for, place.stood_in_for)} on leave"
+        return say(N_("{source}: next in turn, {name} on leave"), source=source, name=names.get(place.stood_in_for, place.stood_in_for))
     return source
 
 
-def hunt_list(answer: DutyAnswer) -> list[HuntEntry]:
+def _english(template: str, /, **values: object) -> str:
+    return template.format(**values)
+
+
+def hunt_list(answer: DutyAnswer, words: Words | None = None) -> list[HuntEntry]:
     """The answer as the hotline rings it: each number once, seniors without a number left out."""
+    say = words._ if words is not None else _english
     names = {sid: info.name for sid, info in answer.seniors.items()}
     entries: list[HuntEntry] = []
     seen: set[str] = set()
@@ -547,13 +559,14 @@ def hunt_list(answer: DutyAnswer) -> list[HuntEntry]:
         entries.append(HuntEntry(senior_id, info.name, info.number, layer, reason))
 
     for place in answer.decision.places:
-        add(place.senior_id, place.layer.value, describe_place(place, names))
+        add(place.senior_id, place.layer.value, describe_place(place, names, words))
     for senior_id, why in answer.last_resorts:
-        add(senior_id, LAST_RESORT, "last resort of the specialty" if why == "specialty" else "head of department (last resort)")
+        reason = N_("last resort of the specialty") if why == "specialty" else N_("head of department (last resort)")
+        add(senior_id, LAST_RESORT, say(reason))
     return entries
 
 
-def on_duty_hunt_list(session: Session, specialty_id: int, at: datetime) -> list[HuntEntry]:
+def on_duty_hunt_list(session: Session, specialty_id: int, at: datetime, words: Words | None = None) -> list[HuntEntry]:
     """Who to ring for ``specialty_id`` at instant ``at``: primaries, then backups, then the last resort.
 
     Decided by :mod:`rota.precedence` (override > leave > single shift > rotation). Intervals are
@@ -561,7 +574,7 @@ def on_duty_hunt_list(session: Session, specialty_id: int, at: datetime) -> list
     listed; each number appears at most once, at its first place.
     """
     answer = on_duty(session, specialty_id, at)
-    return [] if answer is None else hunt_list(answer)
+    return [] if answer is None else hunt_list(answer, words)
 
 
 # -- the menu -----------------------------------------------------------------------------------------

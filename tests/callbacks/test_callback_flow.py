@@ -100,7 +100,7 @@ def test_a_call_whose_end_was_never_reported_is_announced_after_the_longest_mess
     assert len(twilio.sms()) == 2
 
 
-def test_a_specialty_deadline_set_from_the_cli_applies_to_new_requests(hospital, runner, gp_call, job, fresh, rows):
+def test_a_specialty_deadline_set_from_the_cli_applies_to_new_requests(hospital, runner, french_cli, session, gp_call, job, fresh, rows):
     result = runner.invoke(args=["callbacks", "deadline", "neurology", "30"])
     assert result.exit_code == 0, result.output
     assert runner.invoke(args=["callbacks", "deadline", "neurologie"]).output.strip() == "neurology: 30 min"
@@ -108,7 +108,11 @@ def test_a_specialty_deadline_set_from_the_cli_applies_to_new_requests(hospital,
     job("callbacks")
     request = fresh(CallbackRequest, rid)
     assert request.deadline_at == request.requested_at + timedelta(minutes=30)
-    assert runner.invoke(args=["callbacks", "deadline", "neurology", "2"]).exit_code != 0
+    refused = runner.invoke(args=["callbacks", "deadline", "neurology", "2"])
+    assert refused.exit_code != 0 and "a callback deadline is between 5 minutes and 24 hours" in refused.output
+    session.rollback()  # (the refused command's transaction: SQLite's write lock, for the other app below)
+    refused = french_cli("callbacks", "deadline", "neurology", "2")  # found by its code, said in French
+    assert refused.exit_code != 0 and "Un délai de rappel est compris entre 5 minutes et 24 heures." in refused.output
     runner.invoke(args=["callbacks", "deadline", "neurology", "--default"])
     assert "60 min (default)" in runner.invoke(args=["callbacks", "deadline", "neurology"]).output
 

@@ -296,3 +296,10 @@ def test_a_calendar_file_is_checked_in_french(french_cli, ward, tmp_path):
         f"ligne 4{NBSP}: événement sur la journée (DTSTART est une date){NBSP}: une garde a une heure de début et de fin" in result.stderr
     )
     assert "all-day" not in result.stderr
+
+
+def test_who_gives_its_reasons_in_the_readers_language(french_cli, ward):
+    result = french_cli("rota", "who", "neurology")
+    assert result.exit_code == 0, result.output
+    assert "roulement « Jour »" in result.output and 'rotation "Jour"' not in result.output
+    assert "dernier recours de la spécialité" in result.output
