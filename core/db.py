@@ -87,6 +87,7 @@ class ReadSession(Session):
 
 _WROTE = "recours_wrote"
 _BREAKER = "recours_breaker"
+_PROBE = "recours_breaker_probe"
 
 
 class _Guarded:
@@ -95,10 +96,12 @@ class _Guarded:
 
     def get_bind(self, *args, **kwargs):
         guard = self.info.get(_BREAKER)
-        if guard is not None and not self.in_transaction():
+        if guard is not None and not self.info.get(_PROBE):
             breaker, probe_seconds = guard
             if not breaker.allows(probe_seconds):
                 raise DatabaseUnavailable("the database did not answer a moment ago; not waiting for it")
+            if breaker.is_open:
+                self.info[_PROBE] = True  # this session is the probe: its later statements go through too
         return super().get_bind(*args, **kwargs)
 
 

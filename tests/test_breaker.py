@@ -87,3 +87,24 @@ def test_a_webhook_session_refuses_at_once_while_open_and_a_statement_that_succe
     assert not database.breaker.is_open  # ...and its success closes the breaker
     with database.webhook_sessions() as session:
         assert session.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_an_explicit_transaction_is_refused_too_and_the_probe_keeps_its_session(make_app, database_url):
+    from sqlalchemy import text
+
+    app = make_app()
+    database = app.extensions["recours.db"]
+    if database_url.startswith("sqlite"):
+        return  # no breaker (above)
+    database.breaker.trip(deadline.DeadlineExceeded("hung"))
+    # The failure note of a webhook opens its own transaction first (webhooks.views._note_failure).
+    with pytest.raises(DatabaseUnavailable), database.webhook_sessions() as session, session.begin():
+        session.execute(text("SELECT 1"))
+    database.breaker._open_until = 0.0  # the cool-down is over: the next session is the probe
+    with database.webhook_sessions() as probe:
+        probe.connection()  # the probe is let through (it has not been answered yet)
+        with database.webhook_sessions() as other, pytest.raises(DatabaseUnavailable):
+            other.execute(text("SELECT 1"))  # while the probe is out, the others still do not wait
+        assert probe.execute(text("SELECT 1")).scalar() == 1
+        assert probe.execute(text("SELECT 2")).scalar() == 2  # its second statement is not turned away
+    assert not database.breaker.is_open
