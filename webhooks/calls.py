@@ -39,8 +39,9 @@ def context(state: CallState | None = None) -> flow.Context:
     settings = glue.settings()
     now = clock.now()
     menu = current_app.extensions.setdefault("recours.menu", HotlineMenu())
-    snapshot, fresh = keeper_of(current_app).for_call(now)
-    routing = Routing(snapshot, db.session, menu, fresh=fresh)
+    keeper = keeper_of(current_app)
+    snapshot, fresh = keeper.for_call(now)
+    routing = Routing(snapshot, db.session, menu, fresh=fresh, database_failing=keeper.last_error is not None)
     return flow.Context(
         settings=settings,
         links=Links(settings.public_base_url, state),
