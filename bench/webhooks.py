@@ -8,7 +8,11 @@ One run measures, under the same gunicorn configuration and the same load:
 * the ceiling: :mod:`bench.bare_app`, a bare Flask app answering a static copy of our menu TwiML;
 * Recours on SQLite (a temporary file) and on PostgreSQL (a temporary database, dropped at the end);
 * on Recours, ``POST /twilio/voice`` (a new call: greeting and menu) and ``POST /twilio/menu`` with
-  ``Digits=1`` (one choice per call created beforehand: reads the rota, starts the hunt).
+  ``Digits=1`` (one choice per call created beforehand: picks the hunt list, starts the hunt), posted
+  to the Gather action of our answer to a new call, query and call state included, as Twilio does;
+  ``POST /twilio/status`` ends a call (the log must show it ended);
+* with ``--before TREE``, Recours served from another checkout too, in the same rounds: a change's
+  effect as a ratio within each round.
 
 Every request is signed exactly as Twilio signs it, and every answer is checked (200, text/xml, the
 TwiML we expect): our error handler answers a 200 "switchboard" document on failure, so a status code
