@@ -37,6 +37,7 @@ from bench.webhooks import (
     MENU,
     POSTGRES_ADMIN_URL,
     ROOT,
+    STATUS,
     SWITCHBOARD,
     VOICE,
     call_params,
@@ -47,6 +48,7 @@ from bench.webhooks import (
     postgres_reachable,
     prepare_database,
     signed,
+    status_params,
 )
 
 PUBLIC_BASE_URL = "http://127.0.0.1:5000"
@@ -97,20 +99,36 @@ def build_app(database_url: str, token: str):
     )
 
 
-def request_makers(app, token: str, path: str, sids: list[str]) -> list[Callable[[], bytes]]:
+def menu_action(app, token: str) -> str:
+    """The menu's URL (path and query) as our answer to a new call hands it to Twilio: the menu
+    requests go there, with the call's state, as Twilio's do."""
+    from urllib.parse import urlsplit
+    from xml.etree import ElementTree
+
+    params = call_params(new_call_sid())
+    signature, _ = signed(token, PUBLIC_BASE_URL, VOICE, params)
+    answer = app.test_client().post(VOICE, data=params, headers={"X-Twilio-Signature": signature})
+    action = urlsplit(ElementTree.fromstring(answer.data).find("Gather").get("action"))
+    return action.path + (f"?{action.query}" if action.query else "")
+
+
+def request_makers(app, token: str, path: str, sids: list[str], url_path: str | None = None) -> list[Callable[[], bytes]]:
     """One callable per request that runs it through the WSGI app and returns the body.
 
     The WSGI environ is built beforehand, so the figures hold the app's work, not a test client's.
     """
     from werkzeug.test import EnvironBuilder
 
-    make_params = menu_params if path == MENU else call_params
+    make_params = {MENU: menu_params, STATUS: status_params}.get(path, call_params)
+    url_path = url_path or path
     calls = []
     for sid in sids:
         params = make_params(sid)
-        signature, body = signed(token, PUBLIC_BASE_URL, path, params)
+        signature, body = signed(token, PUBLIC_BASE_URL, url_path, params)
+        path_only, _, query = url_path.partition("?")
         builder = EnvironBuilder(
-            path=path,
+            path=path_only,
+            query_string=query or None,
             method="POST",
             data=body.encode(),
             content_type="application/x-www-form-urlencoded",
@@ -146,13 +164,16 @@ def driver_timer(engine) -> Iterator[list[float]]:
         totals[0] += 1
         totals[1] += time.perf_counter() - started.pop()
 
-    event.listen(engine, "before_cursor_execute", before)
-    event.listen(engine, "after_cursor_execute", after)
+    engines = [engine] if not isinstance(engine, list | tuple) else list(engine)
+    for one in engines:
+        event.listen(one, "before_cursor_execute", before)
+        event.listen(one, "after_cursor_execute", after)
     try:
         yield totals
     finally:
-        event.remove(engine, "before_cursor_execute", before)
-        event.remove(engine, "after_cursor_execute", after)
+        for one in engines:
+            event.remove(one, "before_cursor_execute", before)
+            event.remove(one, "after_cursor_execute", after)
 
 
 def run_plain(engine, calls: list[Callable[[], bytes]], marker: bytes) -> Plain:
@@ -187,14 +208,16 @@ def ours(stats: pstats.Stats) -> list[tuple[str, float, int]]:
 
 
 def profile_webhook(label: str, app, token: str, database_url: str, path: str, n: int, dump: str | None) -> None:
-    engine = app.extensions["recours.db"].engine
-    marker = b"<Gather" if path == VOICE else b"<Number"
+    database = app.extensions["recours.db"]
+    engine = [database.engine, database.webhook_engine]  # the webhooks have an engine of their own
+    marker = {VOICE: b"<Gather", MENU: b"<Number", STATUS: b"<Response"}[path]
+    url_path = menu_action(app, token) if path == MENU else path
 
     def batch(size: int) -> list[Callable[[], bytes]]:
         sids = [new_call_sid() for _ in range(size)]
-        if path == MENU:
+        if path in (MENU, STATUS):
             open_calls(database_url, sids)
-        return request_makers(app, token, path, sids)
+        return request_makers(app, token, path, sids, url_path)
 
     run_plain(engine, batch(50), marker)  # warm caches: compiled statements, imports, pool
     plain = run_plain(engine, batch(n), marker)
@@ -217,7 +240,7 @@ def profile_webhook(label: str, app, token: str, database_url: str, path: str, n
         per = f"{calls / n:5.1f}x" if calls is not None else "      "
         print(f"    {name:<70} {per} {100 * share:5.1f}%  ~{share * plain.wall_ms:6.2f} ms")
 
-    print(f"\n{label} {path}: {n} requests, one at a time, in-process")
+    print(f"\n{label} {url_path}: {n} requests, one at a time, in-process")
     print(
         f"  plain run: {plain.wall_ms:.2f} ms wall, {plain.cpu_ms:.2f} ms CPU per request;"
         f" {plain.statements:.1f} SQL statements, {plain.driver_ms:.2f} ms inside the driver (execute, round trip included)"
@@ -237,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile_hotpath", description=__doc__.split("\n\n")[0])
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--requests", type=int, default=500, help="requests per webhook and pass (default 500)")
+    parser.add_argument("--only", choices=[VOICE, MENU, STATUS], help="one webhook only")
     parser.add_argument("--dump", help="also write the raw cProfile data to DUMP.<backend>.<webhook> (for snakeviz, pstats)")
     args = parser.parse_args(argv)
     os.environ["LOG_LEVEL"] = "WARNING"
@@ -245,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     def profile(label: str, database_url: str) -> None:
         app = build_app(database_url, token)
         try:
-            for path in (VOICE, MENU):
+            for path in [args.only] if args.only else (VOICE, MENU, STATUS):
                 profile_webhook(label, app, token, database_url, path, args.requests, args.dump)
         finally:
             app.extensions["recours.db"].engine.dispose()

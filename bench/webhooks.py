@@ -8,7 +8,11 @@ One run measures, under the same gunicorn configuration and the same load:
 * the ceiling: :mod:`bench.bare_app`, a bare Flask app answering a static copy of our menu TwiML;
 * Recours on SQLite (a temporary file) and on PostgreSQL (a temporary database, dropped at the end);
 * on Recours, ``POST /twilio/voice`` (a new call: greeting and menu) and ``POST /twilio/menu`` with
-  ``Digits=1`` (one choice per call created beforehand: reads the rota, starts the hunt).
+  ``Digits=1`` (one choice per call created beforehand: picks the hunt list, starts the hunt), posted
+  to the Gather action of our answer to a new call, query and call state included, as Twilio does;
+  ``POST /twilio/status`` ends a call (the log must show it ended);
+* with ``--before TREE``, Recours served from another checkout too, in the same rounds: a change's
+  effect as a ratio within each round.
 
 Every request is signed exactly as Twilio signs it, and every answer is checked (200, text/xml, the
 TwiML we expect): our error handler answers a 200 "switchboard" document on failure, so a status code
@@ -47,7 +51,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
@@ -165,13 +169,16 @@ def _log_tail(path: Path, lines: int = 30) -> str:
 
 
 @contextlib.contextmanager
-def gunicorn(name: str, app_spec: str, env: dict[str, str], config: GunicornConfig, port: int, log_path: Path) -> Iterator[Server]:
-    """Start gunicorn on ``127.0.0.1:port``, wait until /healthz answers, and stop it afterwards."""
+def gunicorn(
+    name: str, app_spec: str, env: dict[str, str], config: GunicornConfig, port: int, log_path: Path, cwd: Path = ROOT
+) -> Iterator[Server]:
+    """Start gunicorn on ``127.0.0.1:port``, wait until /healthz answers, and stop it afterwards.
+    ``cwd``: the tree served (another checkout with ``--before``); its gunicorn.conf.py is read too."""
     command = [sys.executable, "-m", "gunicorn", app_spec, f"--bind=127.0.0.1:{port}", *config.arguments()]
     with open(log_path, "wb") as log:
         # A session of its own: Ctrl-C reaches only the benchmark, which then stops the server in order
         # (instead of the server dying under a running wrk).
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server(name, port, process, log_path)
     try:
         deadline = time.monotonic() + 30
@@ -370,25 +377,31 @@ def signed(token: str, public_base_url: str, path: str, params: dict[str, str]) 
     return signature, urlencode(params)
 
 
-def write_requests(file: Path, token: str, public_base_url: str, path: str, sids: list[str]) -> None:
-    """The request file the wrk script replays: "path<TAB>signature<TAB>body" per line."""
+def write_requests(file: Path, token: str, public_base_url: str, path: str, sids: list[str], url_path: str | None = None) -> None:
+    """The request file the wrk script replays: "path<TAB>signature<TAB>body" per line. ``url_path``:
+    the path and query Twilio posts to (the menu's is the Gather action, with the call's state)."""
+    url_path = url_path or path
     with open(file, "w") as out:
         for sid in sids:
-            signature, body = signed(token, public_base_url, path, PARAMS[path](sid))
-            out.write(f"{path}\t{signature}\t{body}\n")
+            signature, body = signed(token, public_base_url, url_path, PARAMS[path](sid))
+            out.write(f"{url_path}\t{signature}\t{body}\n")
 
 
-def preflight(server: Server, token: str) -> str:
-    """One signed new call, its menu choice and its end, checked in full; returns the menu TwiML.
+def preflight(server: Server, token: str) -> tuple[str, str]:
+    """One signed new call, its menu choice and its end, checked in full; returns the menu TwiML and
+    the menu's URL path as that TwiML's Gather hands it to Twilio (query and call state included):
+    the menu requests of the load go there, as Twilio's would.
 
     Fails early with the server's answer and log rather than measuring an app that is broken.
     """
     sid = new_call_sid()
     answers = {}
+    menu_path = MENU
     for path, expected in ((VOICE, "Gather"), (MENU, "Dial/Number"), (STATUS, None)):
-        signature, body = signed(token, server.base_url, path, PARAMS[path](sid))
+        url_path = menu_path if path == MENU else path
+        signature, body = signed(token, server.base_url, url_path, PARAMS[path](sid))
         headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature}
-        status, content_type, text = http_request(server.port, "POST", path, body, headers)
+        status, content_type, text = http_request(server.port, "POST", url_path, body, headers)
         root = None
         with contextlib.suppress(ElementTree.ParseError):
             root = ElementTree.fromstring(text)
@@ -397,11 +410,17 @@ def preflight(server: Server, token: str) -> str:
         if not good:
             raise RuntimeError(f"{server.name}: {path} answered {status} {content_type}: {text[:500]}\n{_log_tail(server.log_path)}")
         answers[path] = text
-    return answers[VOICE]
+        if path == VOICE:
+            action = urlsplit(root.find("Gather").get("action") or MENU)
+            menu_path = action.path + (f"?{action.query}" if action.query else "")
+    return answers[VOICE], menu_path
 
 
-def calls_closed(url: str, sids: list[str]) -> int:
-    """How many of these calls the log shows ended (what a good answer to their status callback did)."""
+def calls_closed(url: str, sids: list[str], expected: int, wait: float = 5.0) -> int:
+    """How many of these calls the log shows ended (what a good answer to their status callback did).
+    With the log written behind (CALLLOG_WRITE_BEHIND) the writer needs a moment: asked again until
+    ``expected`` calls are closed or ``wait`` seconds have passed (the log a manager reads must be
+    complete within a couple of seconds)."""
     from sqlalchemy import func, select
 
     from calllog.models import Call
@@ -409,13 +428,18 @@ def calls_closed(url: str, sids: list[str]) -> int:
 
     engine = make_engine(url)
     try:
-        with engine.connect() as connection:
-            return sum(
-                connection.scalar(
-                    select(func.count()).select_from(Call).where(Call.sid.in_(sids[start : start + 1000]), Call.ended_at.is_not(None))
+        until = time.monotonic() + wait
+        while True:
+            with engine.connect() as connection:
+                closed = sum(
+                    connection.scalar(
+                        select(func.count()).select_from(Call).where(Call.sid.in_(sids[start : start + 1000]), Call.ended_at.is_not(None))
+                    )
+                    for start in range(0, len(sids), 1000)
                 )
-                for start in range(0, len(sids), 1000)
-            )
+            if closed >= expected or time.monotonic() > until:
+                return closed
+            time.sleep(0.5)
     finally:
         engine.dispose()
 
@@ -500,6 +524,7 @@ class Target:
     app: str
     path: str
     database_url: str | None = None
+    url_path: str | None = None  # where the requests go, if not ``path`` (the menu's Gather action)
 
     @property
     def stateful(self) -> bool:
@@ -522,7 +547,7 @@ def measure(target: Target, load: Load, workdir: Path, token: str, round_number:
         if target.stateful and path in (MENU, STATUS):
             open_calls(target.database_url, sids)
         file = workdir / f"{name}.requests"
-        write_requests(file, token, server.base_url, path, sids)
+        write_requests(file, token, server.base_url, path, sids, target.url_path)
         return file, sids
 
     warm_size = 2000 if not target.stateful else 3000 * load.warmup
@@ -540,7 +565,8 @@ def measure(target: Target, load: Load, workdir: Path, token: str, round_number:
     wrapped = raw["wrapped"] if target.stateful else 0
     # A status callback's answer is an empty <Response/> whether or not the call was recorded (Twilio
     # ignores it): the log itself must show each answered call ended.
-    unrecorded = max(0, raw["requests"] - calls_closed(target.database_url, sids)) if target.stateful and path == STATUS else 0
+    answered = raw["requests"]
+    unrecorded = max(0, answered - calls_closed(target.database_url, sids, answered)) if target.stateful and path == STATUS else 0
     figures = Figures(
         app=target.app,
         webhook=path if target.stateful or target.app.startswith("toy") else "(static TwiML)",
@@ -568,8 +594,10 @@ def measure(target: Target, load: Load, workdir: Path, token: str, round_number:
     return figures
 
 
-def worker_rss_mb(server: Server) -> list[float]:
-    """Resident memory (VmRSS) of each of the server's worker processes, in MB."""
+def worker_rss_mb(server: Server, field: str = "VmRSS") -> list[float]:
+    """Resident memory (VmRSS) of each of the server's worker processes, in MB. ``field="Pss"``: each
+    worker's proportional share instead (pages shared with the master and the other workers, such as
+    the preloaded app's, counted for a fraction), from /proc/<pid>/smaps_rollup."""
     sizes = []
     with contextlib.suppress(OSError):
         for entry in os.scandir("/proc"):
@@ -578,8 +606,9 @@ def worker_rss_mb(server: Server) -> list[float]:
             with contextlib.suppress(OSError, ValueError, IndexError):
                 if int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[1]) != server.process.pid:
                     continue
-                for line in Path(entry.path, "status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
+                source = "status" if field.startswith("Vm") else "smaps_rollup"
+                for line in Path(entry.path, source).read_text().splitlines():
+                    if line.startswith(f"{field}:"):
                         sizes.append(int(line.split()[1]) / 1024)
     return sorted(sizes)
 
@@ -630,11 +659,11 @@ def start_servers(
     prepare_database(sqlite_url)
     menu_twiml = sample_menu_twiml(sqlite_url, token)
 
-    def serve(name: str, app_spec: str, env_for) -> Server:
+    def serve(name: str, app_spec: str, env_for, cwd: Path = ROOT) -> Server:
         port = free_port()
         log_path = workdir / f"gunicorn-{name.replace(' ', '-')}.log"
-        print(f"  {name}: gunicorn on :{port}", flush=True)
-        return stack.enter_context(gunicorn(name, app_spec, env_for(f"http://127.0.0.1:{port}"), config, port, log_path))
+        print(f"  {name}: gunicorn on :{port}" + ("" if cwd == ROOT else f" (from {cwd})"), flush=True)
+        return stack.enter_context(gunicorn(name, app_spec, env_for(f"http://127.0.0.1:{port}"), config, port, log_path, cwd))
 
     bare = serve("bare Flask", "bench.bare_app:create_app()", lambda _base: {**os.environ, "BENCH_BARE_TWIML": menu_twiml})
     toy = serve(
@@ -643,20 +672,30 @@ def start_servers(
     baselines = [Target(bare, "bare Flask", VOICE), Target(toy, "toy IVR", VOICE)]
     ours: list[Target] = []
     backends = []
+    trees = [("", ROOT)]
+    if args.before:
+        trees.insert(0, (" before", Path(args.before).resolve()))  # A B: the tree before a change, then this one
     if args.only in (None, "postgresql"):
         why_not = postgres_reachable()
         if why_not is not None:
             print(f"  PostgreSQL skipped: not reachable at {POSTGRES_ADMIN_URL} ({why_not})")
             report["postgresql_skipped"] = why_not
         else:
-            backends.append(("Recours PostgreSQL", stack.enter_context(postgres_database())))
+            for suffix, tree in trees:
+                backends.append((f"Recours PostgreSQL{suffix}", stack.enter_context(postgres_database()), tree))
     if args.only in (None, "sqlite"):
-        backends.append(("Recours SQLite", sqlite_url))
-    for name, url in backends:
+        for suffix, tree in trees:
+            url = sqlite_url
+            if suffix:
+                url = f"sqlite:///{workdir / 'recours-before.sqlite3'}"
+                prepare_database(url)
+            backends.append((f"Recours SQLite{suffix}", url, tree))
+    for name, url, tree in backends:
         entry = "app:create_hotline_app()" if args.entry == "hotline" else "app:create_app()"
-        server = serve(name, entry, lambda base, url=url: recours_env(url, token, base))
-        preflight(server, token)
-        ours += [Target(server, name, path, url) for path in (VOICE, MENU, STATUS)]
+        extra = {"CALLLOG_WRITE_BEHIND": args.write_behind} if args.write_behind else {}
+        server = serve(name, entry, lambda base, url=url, extra=extra: {**recours_env(url, token, base), **extra}, tree)
+        _, menu_path = preflight(server, token)
+        ours += [Target(server, name, path, url, menu_path if path == MENU else None) for path in (VOICE, MENU, STATUS)]
     return baselines, ours
 
 
@@ -710,8 +749,8 @@ def summarise(figures: list[Figures], connections: int, rss: dict[str, tuple[int
 
 def print_summary(lines: list[dict[str, Any]], connections: int) -> None:
     header = (
-        f"{'app':<18} {'webhook':<15} {'req/s':>6} {'x bare (min-max)':>17} {f'p50/p99 ms x{connections}':>16}"
-        f" {'p50/p99 ms x1':>14} {'CPU ms/req':>10} {'worker RSS MB (after requests)':>32}"
+        f"{'app':<25} {'webhook':<15} {'req/s':>6} {'x bare (min-max)':>17} {f'p50/p99 ms x{connections}':>16}"
+        f" {'p50/p99 ms x1':>14} {'CPU ms/req':>10} {'worker RSS (PSS) MB (after requests)':>38}"
     )
     print(header)
     print("-" * len(header))
@@ -719,10 +758,12 @@ def print_summary(lines: list[dict[str, Any]], connections: int) -> None:
         ratio = "1" if line["ratio_median"] is None else f"{line['ratio_median']:.2f} ({line['ratio_min']:.2f}-{line['ratio_max']:.2f})"
         single = "" if line["p50_ms_1"] is None else f"{line['p50_ms_1']:.1f}/{line['p99_ms_1']:.1f}"
         rss = "/".join(f"{size:.0f}" for size in line["worker_rss_mb"])
+        if line.get("worker_pss_mb"):
+            rss += " (" + "/".join(f"{size:.0f}" for size in line["worker_pss_mb"]) + ")"
         print(
-            f"{line['app']:<18} {line['webhook']:<15} {line['rps_median']:>6.0f} {ratio:>17}"
+            f"{line['app']:<25} {line['webhook']:<15} {line['rps_median']:>6.0f} {ratio:>17}"
             f" {line['p50_ms']:>7.1f}/{line['p99_ms']:<8.1f} {single:>14} {line['cpu_ms_per_request']:>10.2f}"
-            f" {rss:>20} ({line['requests_served']:,})"
+            f" {rss:>26} ({line['requests_served']:,})"
         )
 
 
@@ -732,7 +773,7 @@ def target_lines(lines: list[dict[str, Any]]) -> list[str]:
         if line["ratio_median"] is None or not line["app"].startswith("Recours"):
             continue
         verdict = "ok" if line["ratio_median"] >= TARGET_RATIO else "MISSED"
-        text = f"  {line['label']:<34} {line['ratio_median']:.2f} x bare (>= {TARGET_RATIO}) {verdict:<6}"
+        text = f"  {line['label']:<41} {line['ratio_median']:.2f} x bare (>= {TARGET_RATIO}) {verdict:<6}"
         if "PostgreSQL" in line["app"]:
             text += f"  p99 {line['p99_ms']:.1f} ms (<= {TARGET_P99_MS:.0f} ms) {'ok' if line['p99_ms'] <= TARGET_P99_MS else 'MISSED'}"
         biggest = max(line["worker_rss_mb"], default=0.0)
@@ -751,6 +792,7 @@ def run_load(args: argparse.Namespace, config: GunicornConfig, loads: list[Load]
     problems: list[str] = report.setdefault("problems", [])
     figures: list[Figures] = []
     rss: dict[str, tuple[int, list[float]]] = {}
+    pss: dict[str, list[float]] = {}
     print("Servers:")
     with contextlib.ExitStack() as stack:
         baselines, ours = start_servers(stack, args, config, workdir, token, report)
@@ -782,8 +824,11 @@ def run_load(args: argparse.Namespace, config: GunicornConfig, loads: list[Load]
                     run_wrk(server, measure_pool(top_up, workdir, token), marker, seconds, 16, 2)
                     seconds = min(seconds * 2, 16)
             rss[server.name] = (server.served, worker_rss_mb(server))
+            pss[server.name] = worker_rss_mb(server, "Pss")
             problems.extend(f"{server.name} server log: {line}" for line in server_log_problems(server.log_path))
     lines = summarise(figures, loads[0].connections, rss)
+    for line in lines:
+        line["worker_pss_mb"] = pss.get(line["app"], [])
     report["summary"] = lines
     print("\nEvery measure (srv CPU = gunicorn master + workers; CPU busy = whole machine: server, wrk and PostgreSQL)")
     print_table(figures)
@@ -792,7 +837,41 @@ def run_load(args: argparse.Namespace, config: GunicornConfig, loads: list[Load]
     print("Targets:")
     for line in target_lines(lines):
         print(line)
+    changes = change_lines(figures, loads[0].connections)
+    if changes:
+        report["change_to_before"] = changes
+        print(f"\nThis tree over --before (req/s within each round, x{loads[0].connections}; CPU ms/req medians)")
+        for change in changes:
+            print(
+                f"  {change['app']:<18} {change['webhook']:<15} {change['ratio_median']:.2f} x before"
+                f" ({change['ratio_min']:.2f}-{change['ratio_max']:.2f});"
+                f" CPU {change['cpu_before']:.2f} -> {change['cpu_after']:.2f} ms/req"
+            )
     return figures
+
+
+def change_lines(figures: list[Figures], connections: int) -> list[dict[str, Any]]:
+    """Per Recours webhook served by both trees: this tree's req/s over the --before tree's, round by round."""
+    by_key = {(f.app, f.webhook, f.round): f for f in figures if f.connections == connections}
+    changes = []
+    for app, webhook, _round in dict.fromkeys((a, w, 0) for a, w, _ in by_key):
+        if app.endswith(" before") or (f"{app} before", webhook, 1) not in by_key:
+            continue
+        pairs = [(by_key[(f"{app} before", webhook, r)], f) for (a, w, r), f in by_key.items() if a == app and w == webhook]
+        ratios = [after.rps / before.rps for before, after in pairs if before.rps]
+        if ratios:
+            changes.append(
+                {
+                    "app": app,
+                    "webhook": webhook,
+                    "ratio_median": statistics.median(ratios),
+                    "ratio_min": min(ratios),
+                    "ratio_max": max(ratios),
+                    "cpu_before": statistics.median(b.server_cpu_ms_per_request for b, _ in pairs),
+                    "cpu_after": statistics.median(a.server_cpu_ms_per_request for _, a in pairs),
+                }
+            )
+    return changes
 
 
 def measure_pool(target: Target, workdir: Path, token: str, size: int = 20_000) -> Path:
@@ -828,6 +907,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="Recours served by app:create_hotline_app() (webhooks only, the default) or app:create_app() (pages, API and commands too)",
     )
     parser.add_argument("--no-simulator", action="store_true", help="skip the simulated time-to-first-ring figure")
+    parser.add_argument(
+        "--before",
+        metavar="TREE",
+        help="also serve Recours from TREE (a checkout of an earlier commit, e.g. made with git worktree or git archive),"
+        " measured in the same rounds just before this tree's: A B A B for a change",
+    )
+    parser.add_argument(
+        "--write-behind", choices=["true", "false"], help="CALLLOG_WRITE_BEHIND for the Recours servers (default: the app's default)"
+    )
     return parser.parse_args(argv)
 
 

@@ -168,13 +168,12 @@ def waits_for_call(session: Session, fact: Fact) -> bool:
 def apply_fact(session: Session, fact: Fact) -> None:
     """Record ``fact`` in the session's transaction (the caller commits). Safe to repeat."""
     if isinstance(fact, StepFact):
-        if fact.existing_call:
-            call = operations.find_call(session, fact.sid)
-            if call is None:
-                return
-        else:
-            call = operations.open_call(session, fact.sid, fact.caller, fact.dialled, fact.at)
-        operations.apply(session, call, fact.events, fact.at)
+        if not fact.existing_call:
+            operations.record_step(session, fact.sid, fact.caller, fact.dialled, fact.events, fact.at)
+            return
+        call = operations.find_call(session, fact.sid)
+        if call is not None:
+            operations.apply(session, call, fact.events, fact.at)
     elif isinstance(fact, StatusFact):
         operations.record_status(session, fact.report, fact.received_at)
     else:

@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, delete, null, select, update
+from sqlalchemy import Connection, Integer, String, bindparam, case, delete, exists, func, null, select, update
 from sqlalchemy.orm import Session
 
 from calllog import events as ev
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome, StatusEvent
-from core.db import UTCDateTime, dialect_insert_for, insert_ignoring_duplicates
+from core.db import UTCDateTime, dialect_insert_for
 from core.phones import try_e164
 from directory.models import GpPhone
 
@@ -43,6 +43,21 @@ def _earliest(current: datetime | None, reported: datetime) -> datetime:
     return reported if current is None else min(current, reported)
 
 
+_CALL = Call.__table__
+_ATTEMPT = Attempt.__table__
+
+
+def _forward(column, name: str):
+    """``column`` moved forward to ``:name`` (a progress rank never moves back)."""
+    return case((column < bindparam(name, type_=Integer()), bindparam(name, type_=Integer())), else_=column)
+
+
+def _earliest_sql(column, name: str):
+    """The SQL of :func:`_earliest`: the earlier of ``column`` and ``:name``."""
+    at = bindparam(name, type_=UTCDateTime())
+    return case((column.is_(None), at), (column > at, at), else_=column)
+
+
 def find_call(session: Session, sid: str) -> Call | None:
     """The call with this CallSid, locked for the rest of the transaction so concurrent webhooks of
     one call queue up (a no-op on SQLite, whose transactions already take the write lock)."""
@@ -64,6 +79,11 @@ def open_call(session: Session, sid: str, caller: str, dialled: str, at: datetim
 def _open_call_upsert(dialect: str):
     """The upsert of :func:`open_call`, built once per database: building it (its ``excluded`` columns
     above all) cost more than running it. The GP is looked up by the caller's number in the statement."""
+    return _open_call_insert(dialect).returning(Call)
+
+
+@functools.cache
+def _open_call_insert(dialect: str):
     caller_e164 = bindparam("caller_e164", type_=String())
     insert = dialect_insert_for(dialect, Call).values(
         sid=bindparam("sid", type_=String()),
@@ -77,7 +97,72 @@ def _open_call_upsert(dialect: str):
         status_rank=0,
     )
     # DO UPDATE (of nothing that changes) rather than DO NOTHING, so an existing row is returned too.
-    return insert.on_conflict_do_update(index_elements=["sid"], set_={"sid": insert.excluded.sid}).returning(Call)
+    return insert.on_conflict_do_update(index_elements=["sid"], set_={"sid": insert.excluded.sid})
+
+
+def record_step(session: Session, sid: str, caller: str, dialled: str, decided: Iterable[ev.LogEvent], at: datetime) -> None:
+    """:func:`open_call` then :func:`apply`, for a webhook of the GP's own call. What the first webhooks
+    of a call decide (the greeting, a language, a failed try at the menu, the specialty and its first
+    Dial) goes in Core statements built once, the row never turned into objects; anything else, or a
+    call already ended (its outcome is derived again), through the ORM."""
+    decided = tuple(decided)
+    if all(type(event) in _CORE_EVENTS for event in decided):
+        connection = _core(session)
+        values = {"sid": sid, "caller": caller[:64], "caller_e164": try_e164(caller), "dialled": dialled[:64], "started_at": at}
+        row = connection.execute(_open_call_row(connection.dialect.name), values).one()
+        if row.ended_at is None:
+            for event in decided:
+                statement, parameters = _core_statement(connection.dialect.name, event, row.id, at)
+                connection.execute(statement, parameters)
+            if decided:
+                _expire_call(session, sid)
+            return
+    apply(session, open_call(session, sid, caller, dialled, at), decided, at)
+
+
+@functools.cache
+def _open_call_row(dialect: str):
+    """:func:`_open_call_upsert` returning only what :func:`record_step` needs."""
+    return _open_call_insert(dialect).returning(Call.id, Call.ended_at)
+
+
+_CORE_EVENTS = frozenset({ev.LanguageChosen, ev.MenuFailed, ev.SpecialtyChosen, ev.AttemptDialled})
+_call_language = update(_CALL).where(_CALL.c.id == bindparam("call_id")).values(language=bindparam("chosen_language", type_=String()))
+_call_menu_failed_once_more = update(_CALL).where(_CALL.c.id == bindparam("call_id")).values(menu_failures=_CALL.c.menu_failures + 1)
+_call_menu_failures = (
+    update(_CALL).where(_CALL.c.id == bindparam("call_id")).values(menu_failures=_forward(_CALL.c.menu_failures, "failures"))
+)
+_call_specialty = (
+    update(_CALL)
+    .where(_CALL.c.id == bindparam("call_id"), _CALL.c.specialty_id.is_(None))
+    .values(specialty_id=bindparam("chosen_specialty", type_=Integer()), hunt=bindparam("chosen_hunt", type_=_CALL.c.hunt.type))
+)
+
+
+@functools.cache
+def _attempt_insert(dialect: str):
+    columns = ("call_id", "rank", "senior_id", "number", "layer", "started_at", "status_rank")
+    values = {name: bindparam(name, type_=_ATTEMPT.c[name].type) for name in columns}
+    return dialect_insert_for(dialect, Attempt).values(**values).on_conflict_do_nothing(index_elements=["call_id", "rank"])
+
+
+def _core_statement(dialect: str, event: ev.LogEvent, call_id: int, at: datetime):
+    """The statement and parameters that record ``event`` as :func:`apply` does (same rules: a first
+    specialty wins, a rank is dialled once, a replayed failure count sets rather than adds)."""
+    match event:
+        case ev.LanguageChosen(language):
+            return _call_language, {"call_id": call_id, "chosen_language": language}
+        case ev.MenuFailed(None):
+            return _call_menu_failed_once_more, {"call_id": call_id}
+        case ev.MenuFailed(failures):
+            return _call_menu_failures, {"call_id": call_id, "failures": failures}
+        case ev.SpecialtyChosen(specialty_id, hunt):
+            hunt_json = [entry.to_json() for entry in hunt]
+            return _call_specialty, {"call_id": call_id, "chosen_specialty": specialty_id, "chosen_hunt": hunt_json}
+        case ev.AttemptDialled(rank, entry):
+            row = {"call_id": call_id, "rank": rank, "senior_id": entry.senior_id, "number": entry.number, "layer": entry.layer}
+            return _attempt_insert(dialect), {**row, "started_at": at, "status_rank": 0}
+    raise TypeError(f"no Core statement for {event!r}")  # pragma: no cover - see _CORE_EVENTS
 
 
 def apply(session: Session, call: Call, decided: Iterable[ev.LogEvent], at: datetime) -> None:
@@ -222,22 +307,22 @@ class StatusReport:
 
 
 def record_status(session: Session, report: StatusReport, received_at: datetime) -> bool:
-    """Apply a status callback once. Returns False for a duplicate delivery, which changes nothing."""
+    """Apply a status callback once. Returns False for a duplicate delivery, which changes nothing.
+
+    The GP's own call (the callback every call gets, once or more) is written in Core statements
+    built once; a senior's leg through the ORM (its rules read and move an attempt and the call)."""
     dedup_key = f"seq:{report.sequence}" if report.sequence is not None else f"status:{report.status}"
-    fresh = insert_ignoring_duplicates(
-        session,
-        StatusEvent,
-        {
-            "call_sid": report.call_sid,
-            "dedup_key": dedup_key,
-            "parent_sid": report.parent_sid,
-            "status": report.status[:20],
-            "occurred_at": report.occurred_at,
-            "received_at": received_at,
-        },
-        ["call_sid", "dedup_key"],
-    )
-    if not fresh:
+    connection = _core(session)
+    row = {
+        "call_sid": report.call_sid,
+        "dedup_key": dedup_key,
+        "parent_sid": report.parent_sid,
+        "status": report.status[:20],
+        "occurred_at": report.occurred_at,
+        "received_at": received_at,
+    }
+    # A row comes back only when this statement inserted one (rowcount is unreliable with RETURNING).
+    if connection.execute(_status_event_insert(connection.dialect.name), row).first() is None:
         return False
     rank = STATUS_RANK.get(report.status)
     if rank is None:
@@ -246,14 +331,113 @@ def record_status(session: Session, report: StatusReport, received_at: datetime)
         call = find_call(session, report.parent_sid)
         if call is not None and (attempt := call.attempt(report.rank)) is not None:
             _advance_attempt(call, attempt, report, rank)
+        session.flush()
+    elif rank == TERMINAL:
+        _close_by_status(session, connection, report.call_sid, report.occurred_at)
     else:
-        call = find_call(session, report.call_sid)
-        if call is not None:
-            call.status_rank = max(call.status_rank, rank)
-            if rank == TERMINAL:
-                close_call(call, report.occurred_at)
-    session.flush()
+        connection.execute(_call_status_rank, {"for_sid": report.call_sid, "rank_now": rank})
+        _expire_call(session, report.call_sid)
     return True
+
+
+def _core(session: Session) -> Connection:
+    """The session's connection, for Core statements inside its transaction (what the ORM holds is
+    flushed first, so both see the same rows)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
+
+
+def _expire_call(session: Session, sid: str) -> None:
+    """A Core statement changed the call ``sid``: an ORM copy of it in this session is read again."""
+    for instance in list(session.identity_map.values()):
+        if isinstance(instance, Call) and instance.sid == sid:
+            session.expire(instance)
+
+
+@functools.cache
+def _status_event_insert(dialect: str):
+    columns = {
+        "call_sid": bindparam("call_sid", type_=String()),
+        "dedup_key": bindparam("dedup_key", type_=String()),
+        "parent_sid": bindparam("parent_sid", type_=String()),
+        "status": bindparam("status", type_=String()),
+        "occurred_at": bindparam("occurred_at", type_=UTCDateTime()),
+        "received_at": bindparam("received_at", type_=UTCDateTime()),
+    }
+    insert = dialect_insert_for(dialect, StatusEvent).values(**columns)
+    return insert.on_conflict_do_nothing(index_elements=["call_sid", "dedup_key"]).returning(StatusEvent.id)
+
+
+# (Parameters are not named after a column the statement sets: SQLAlchemy keeps those names for itself.)
+_call_status_rank = update(_CALL).where(_CALL.c.sid == bindparam("for_sid")).values(status_rank=_forward(_CALL.c.status_rank, "rank_now"))
+
+
+@dataclass(frozen=True)
+class _CallbackFacts:
+    promised_minutes: int | None
+
+
+@dataclass(frozen=True)
+class _CallFacts:
+    """What :func:`derive_outcome` reads of a call, as one row read it."""
+
+    connected_at: datetime | None
+    callback: _CallbackFacts | None
+    switchboard_at: datetime | None
+    error: str | None
+    specialty_id: int | None
+    hunt: list | None
+
+
+_has_callback = exists().where(CallbackRequest.call_id == _CALL.c.id)
+_promised = select(CallbackRequest.promised_minutes).where(CallbackRequest.call_id == _CALL.c.id).scalar_subquery()
+_open_attempts = select(func.count()).where(_ATTEMPT.c.call_id == _CALL.c.id, _ATTEMPT.c.result.is_(None))
+_call_to_close = (
+    select(
+        _CALL.c.id,
+        _CALL.c.ended_at,
+        _CALL.c.connected_at,
+        _CALL.c.switchboard_at,
+        _CALL.c.error,
+        _CALL.c.specialty_id,
+        _CALL.c.hunt,
+        _has_callback.label("has_callback"),
+        _promised.label("promised_minutes"),
+        _open_attempts.scalar_subquery().label("open_attempts"),
+    )
+    .where(_CALL.c.sid == bindparam("sid"))
+    .with_for_update(of=_CALL)
+)
+_call_closed = (
+    update(_CALL)
+    .where(_CALL.c.id == bindparam("call_id"))
+    .values(
+        status_rank=_forward(_CALL.c.status_rank, "rank_now"),
+        ended_at=bindparam("ended", type_=UTCDateTime()),
+        outcome=bindparam("settled_outcome", type_=_CALL.c.outcome.type),
+    )
+)
+_attempts_hung_up = (
+    update(_ATTEMPT)
+    .where(_ATTEMPT.c.call_id == bindparam("of_call"), _ATTEMPT.c.result.is_(None))
+    .values(result=bindparam("hung_up", type_=_ATTEMPT.c.result.type), ended_at=_earliest_sql(_ATTEMPT.c.ended_at, "at"))
+)
+
+
+def _close_by_status(session: Session, connection: Connection, sid: str, at: datetime) -> None:
+    """:func:`close_call` for the GP's final status, in three statements: read the call (locked), end
+    it with its outcome, settle the attempts left open (only when there are)."""
+    row = connection.execute(_call_to_close, {"sid": sid}).first()
+    if row is None:
+        return
+    callback = _CallbackFacts(row.promised_minutes) if row.has_callback else None
+    facts = _CallFacts(row.connected_at, callback, row.switchboard_at, row.error, row.specialty_id, row.hunt)
+    values = {"call_id": row.id, "rank_now": TERMINAL, "ended": _earliest(row.ended_at, at), "settled_outcome": derive_outcome(facts)}
+    connection.execute(_call_closed, values)
+    if row.open_attempts:
+        connection.execute(_attempts_hung_up, {"of_call": row.id, "hung_up": AttemptResult.CALLER_HUNG_UP, "at": at})
+    _expire_call(session, sid)
 
 
 def _advance_attempt(call: Call, attempt: Attempt, report: StatusReport, rank: int) -> None:

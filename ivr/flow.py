@@ -64,6 +64,9 @@ class Context:
 class Step:
     twiml: VoiceResponse
     events: list[ev.LogEvent] = field(default_factory=list)
+    # The next webhooks read these facts from the call log, not from the URL (staged ringing's do):
+    # they are written before Twilio gets the answer, even when the log is written behind.
+    read_from_the_log: bool = False
 
 
 # -- speaking ---------------------------------------------------------------------------------------
@@ -172,7 +175,7 @@ def start_hunt(ctx: Context, call: Call, chosen: MenuEntry) -> Step:
         return Step(response, events)
     intro = prompts.text(language, "searching", Specialty=name[:1].upper() + name[1:])
     if staged.applies(ctx, chosen.specialty_id, hunt):  # the primary alone for S seconds, then the backup too
-        return Step(staged.start(ctx, call, intro), events)
+        return Step(staged.start(ctx, call, intro), events, read_from_the_log=True)
     step = _dial(ctx, call, 0, hunt[0], language, intro=intro)
     step.events[:0] = events
     return step

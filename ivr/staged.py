@@ -30,7 +30,6 @@ from calllog.models import AttemptResult, Call
 from ivr import defer, prompts
 from ivr.links import Links
 from ringing.models import SEQUENTIAL, STAGED
-from ringing.queries import ringing_of
 from rota.queries import HuntEntry
 
 log = logging.getLogger(__name__)
@@ -120,7 +119,7 @@ def applies(ctx, specialty_id: int, hunt: tuple[HuntEntry, ...]) -> bool:
     if len(hunt) < 2:
         return False
     try:
-        return ringing_of(ctx.session, specialty_id).mode != SEQUENTIAL
+        return ctx.routing.ringing(specialty_id).mode != SEQUENTIAL  # from the routing snapshot
     except SQLAlchemyError:
         log.warning("ringing of specialty %s unknown (database): ringing one by one", specialty_id)
         return False
@@ -128,7 +127,7 @@ def applies(ctx, specialty_id: int, hunt: tuple[HuntEntry, ...]) -> bool:
 
 def stage_seconds(ctx, call: Call) -> int:
     """S: the specialty's fixed seconds, or the automatic ones for the seniors on this hunt now."""
-    policy = ringing_of(ctx.session, call.specialty_id)
+    policy = ctx.routing.ringing(call.specialty_id)
     if policy.mode == STAGED and policy.stage_seconds is not None:
         return policy.stage_seconds
     from ringing import automatic

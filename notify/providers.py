@@ -17,14 +17,17 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.http import HttpClient
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
 from core.config import Settings
+
+if TYPE_CHECKING:
+    # twilio.http and twilio.rest bring ``requests`` and its dependencies (about 100 modules): imported
+    # when the first REST request is made, not in every webhook worker that never makes one.
+    from twilio.http import HttpClient
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
@@ -143,6 +146,8 @@ def _fetch_media(http: HttpClient, url: str, auth: tuple[str, str]) -> Recording
 def _real_http_client() -> HttpClient:
     # No automatic retries here: a POST retried by the HTTP layer could send an SMS twice. The outbox
     # decides about retrying, once it knows what happened.
+    from twilio.http.http_client import TwilioHttpClient
+
     return TwilioHttpClient(timeout=NETWORK_TIMEOUT)
 
 
@@ -179,6 +184,8 @@ class LiveNotifier:
     @property
     def client(self) -> Client:
         if self._client is None:
+            from twilio.rest import Client
+
             assert self.settings.twilio_account_sid and self.settings.twilio_auth_tokens  # checked by load_settings
             self._client = Client(self.settings.twilio_account_sid, self.settings.twilio_auth_tokens[0], http_client=_http_client_factory())
         return self._client

@@ -26,12 +26,14 @@ to Friday 08:30, and the weekday rotations do not start that day.
 from __future__ import annotations
 
 import functools
+import importlib.util
+import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import holidays
 
 ONE_DAY = timedelta(days=1)
 
@@ -74,10 +76,42 @@ def is_ambiguous(day: date, wall: time, zone: ZoneInfo) -> bool:
     return local.utcoffset() != local.replace(fold=1).utcoffset() and not is_nonexistent(day, wall, zone)
 
 
+_COUNTRY_LOCK = threading.Lock()
+
+
+def _country_holidays(country: str, subdivision: str | None, year: int):
+    """``holidays.country_holidays``, importing only the country's own module: the package's
+    ``holidays.countries`` imports all 250 countries to hand out one (8 MB in every hotline worker,
+    which builds its routing snapshot with the department's calendar). Raises NotImplementedError for
+    an unknown country or subdivision, as ``country_holidays`` does."""
+    from holidays.registry import COUNTRIES
+
+    found = next(((module, names[0]) for module, names in COUNTRIES.items() if country in names[1:]), None)
+    if found is None:
+        raise NotImplementedError(f"Country {country} not available")
+    module_name, class_name = found
+    full_name = f"holidays.countries.{module_name}"
+    with _COUNTRY_LOCK:
+        module = sys.modules.get(full_name)
+        if module is None:
+            import holidays
+
+            spec = importlib.util.spec_from_file_location(full_name, Path(holidays.__file__).parent / "countries" / f"{module_name}.py")
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[full_name] = module  # the package, if imported later, takes this one
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[full_name]
+                raise
+    return getattr(module, class_name)(subdiv=subdivision, years=year)
+
+
 @functools.cache
 def _holidays_of_year(calendar: str, year: int) -> frozenset[date]:
     country, _, subdivision = calendar.partition("-")
-    return frozenset(holidays.country_holidays(country, subdiv=subdivision or None, years=year).keys())
+    return frozenset(_country_holidays(country, subdivision or None, year).keys())
 
 
 def is_public_holiday(calendar: str | None, day: date) -> bool:
@@ -89,7 +123,7 @@ def check_calendar(calendar: str) -> None:
     """Raise ValueError unless ``calendar`` names a country (and subdivision) the holidays package knows."""
     country, _, subdivision = calendar.partition("-")
     try:
-        holidays.country_holidays(country, subdiv=subdivision or None, years=2000)
+        _country_holidays(country, subdivision or None, 2000)
     except NotImplementedError:
         raise ValueError(f"unknown public holiday calendar {calendar!r} (expected e.g. FR or FR-57)") from None
 

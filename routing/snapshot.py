@@ -91,6 +91,8 @@ class RoutingSnapshot:
     defer_minutes: dict[int, int] = field(default_factory=dict)  # a specialty's own promise, minutes
     # The hospital's recordings of prompts (voice/): "key|language" → the path Twilio fetches.
     recordings: dict[str, str] = field(default_factory=dict)
+    # How a specialty's hunt rings (ringing/), for those not rung one by one: id → (mode, fixed seconds).
+    ringing: dict[int, tuple[str, int | None]] = field(default_factory=dict)
     _starts: dict[int, list[datetime]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -156,6 +158,7 @@ class RoutingSnapshot:
             "gps": {k: list(v) for k, v in self.gps.items()},
             "defer_minutes": {str(k): v for k, v in self.defer_minutes.items()},
             "recordings": dict(self.recordings),
+            "ringing": {str(k): list(v) for k, v in self.ringing.items()},
             "segments": {
                 str(sid): [
                     [s.starts_at.isoformat(), s.ends_at.isoformat(), [[h.senior_id, h.layer, h.reason] for h in s.hunt]] for s in segs
@@ -185,6 +188,8 @@ class RoutingSnapshot:
             gps={k: (v[0], v[1]) for k, v in data["gps"].items()},
             defer_minutes={int(k): v for k, v in data.get("defer_minutes", {}).items()},
             recordings=dict(data.get("recordings", {})),
+            # A file written before this was carried: one by one, as when the database cannot say.
+            ringing={int(k): (v[0], v[1]) for k, v in data.get("ringing", {}).items()},
             segments={
                 int(sid): tuple(
                     Segment(datetime.fromisoformat(s), datetime.fromisoformat(e), tuple(entry(*h) for h in hunt)) for s, e, hunt in segs
@@ -255,13 +260,20 @@ def build_snapshot(session: Session, now: datetime, hours: int) -> RoutingSnapsh
                 else:
                     built.append(Segment(a, b, hunt))
         segments[specialty_id] = tuple(built)
-    from ringing.models import CallPolicy
+    from ringing.models import SEQUENTIAL, CallPolicy
 
-    defer = {sid: m for sid, m in session.execute(select(CallPolicy.specialty_id, CallPolicy.defer_minutes)) if m is not None}
+    defer: dict[int, int] = {}
+    ringing: dict[int, tuple[str, int | None]] = {}
+    policies = select(CallPolicy.specialty_id, CallPolicy.defer_minutes, CallPolicy.ringing, CallPolicy.stage_seconds)
+    for specialty_id, minutes, mode, seconds in session.execute(policies):
+        if minutes is not None:
+            defer[specialty_id] = minutes
+        if mode not in (None, SEQUENTIAL):  # the rule of ringing.queries.ringing_of
+            ringing[specialty_id] = (mode, seconds)
     from voice.catalogue import recorded_paths
 
     recordings = {f"{key}|{language}": path for (key, language), path in recorded_paths(session).items()}
-    return RoutingSnapshot(version, start, start, end, menu, direct, seniors, gps, segments, defer, recordings)
+    return RoutingSnapshot(version, start, start, end, menu, direct, seniors, gps, segments, defer, recordings, ringing)
 
 
 # -- one per application and process ------------------------------------------------------------------
@@ -428,6 +440,7 @@ class SnapshotKeeper:
             except Exception as error:  # noqa: BLE001 - any failure means "not now"
                 self.last_error = f"{type(error).__name__}: {error}".splitlines()[0]
                 return False
+            self.last_error = None  # the database answers again
             due = version != snapshot.rota_version
         return due and self.refresh() is not None
 
@@ -466,11 +479,20 @@ class Routing:
     answers, with the snapshot held as the fallback should the database fail; the database also answers
     what the snapshot does not know (a senior added since it was built)."""
 
-    def __init__(self, snapshot: RoutingSnapshot | None, session: Callable[[], Session], menu_cache, fresh: bool = True) -> None:
+    def __init__(
+        self,
+        snapshot: RoutingSnapshot | None,
+        session: Callable[[], Session],
+        menu_cache,
+        fresh: bool = True,
+        database_failing: bool = False,
+    ) -> None:
         self.snapshot = snapshot if snapshot is not None else None
         self.fresh = fresh and snapshot is not None
         self._session = session
         self._menu = menu_cache
+        # The keeper's last look at the database failed, or a question of this request did: see ringing().
+        self.database_failing = database_failing
 
     def _ask(self, from_snapshot: Callable[[RoutingSnapshot], Any], from_database: Callable[[Session], Any]) -> Any:
         if self.fresh:
@@ -487,6 +509,7 @@ class Routing:
             log.warning("routing from the snapshot held: the database did not answer", exc_info=True)
             with contextlib.suppress(Exception):
                 session.rollback()
+            self.database_failing = True
             self.fresh = True  # the rest of this request does not wait for the database again
             return from_snapshot(self.snapshot)
 
@@ -533,6 +556,22 @@ class Routing:
             lambda s: s.defer_minutes.get(specialty_id, default) if specialty_id is not None else default,
             lambda session: defer_minutes(session, specialty_id, default),
         )
+
+    def ringing(self, specialty_id: int | None):
+        """How the specialty's hunt rings (:class:`ringing.queries.Ringing`), from the snapshot. One by
+        one while the database fails: staged ringing's own webhooks read the call from the log."""
+        from ringing.models import SEQUENTIAL
+        from ringing.queries import Ringing, ringing_of
+
+        if self.database_failing:
+            return Ringing(SEQUENTIAL, None)
+
+        def from_snapshot(snapshot: RoutingSnapshot) -> Ringing:
+            mode, seconds = snapshot.ringing.get(specialty_id, (SEQUENTIAL, None)) if specialty_id is not None else (SEQUENTIAL, None)
+            return Ringing(mode, seconds)
+
+        policy = self._ask(from_snapshot, lambda session: ringing_of(session, specialty_id))
+        return Ringing(SEQUENTIAL, None) if self.database_failing else policy
 
     def senior(self, senior_id: int) -> tuple[str, str | None] | None:
         def from_database(session: Session) -> tuple[str, str | None] | None:

@@ -54,3 +54,31 @@ def test_upgrade_matches_the_models_then_down_to_base_and_up_again(empty_url):
         assert "call" in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_every_routing_table_has_its_rota_version_trigger_after_the_whole_chain(empty_url):
+    """Each instance's routing snapshot is rebuilt when ``rota_version`` moves (routing/snapshot.py):
+    every table in ``ROUTING_TABLES`` must move it, on both databases, after the whole chain (a batch
+    migration on SQLite recreates a table without its triggers). On PostgreSQL a statement on an empty
+    table fires its statement-level trigger; SQLite's are row-level, so there the catalogue is read."""
+    from routing.models import ROUTING_TABLES
+
+    engine = db.make_engine(empty_url)
+    try:
+        migrations.upgrade(engine)
+        silent = []
+        for table in ROUTING_TABLES:
+            with engine.begin() as connection:
+                if engine.dialect.name == "sqlite":
+                    catalogue = text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t")
+                    names = connection.execute(catalogue, {"t": table})
+                    if {f"rota_version_{table}_{operation}" for operation in ("insert", "update", "delete")} - set(names.scalars()):
+                        silent.append(table)
+                    continue
+                before = connection.execute(text("SELECT version FROM rota_version WHERE id = 1")).scalar_one()
+                connection.execute(text(f'DELETE FROM "{table}"'))
+                if connection.execute(text("SELECT version FROM rota_version WHERE id = 1")).scalar_one() == before:
+                    silent.append(table)
+        assert silent == []
+    finally:
+        engine.dispose()

@@ -15,6 +15,7 @@ from core import clock
 from core.actor import SYSTEM
 from notify.providers import use_twilio_http_client
 from ringing.operations import RingingError, set_ringing
+from routing.snapshot import keeper_of
 from simulator import Accepts, Busy, Defers, FlaskTransport, Key, NoAnswer, Simulator
 from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL
 from tests.hospital import BACKUP, GP_KNOWN, HEAD, PRIMARY, build_hospital
@@ -155,6 +156,9 @@ def test_automatic_s_comes_from_the_log_and_flask_ringing_show_compares_the_sett
     session.rollback()
     assert runner.invoke(args=["ringing", "set", "neurology", "automatic"]).exit_code == 0
     assert runner.invoke(args=["ringing", "set", "neurology", "staged", "--seconds", "90"]).exit_code != 0
+    # The command ran in the test's own application (as it runs in a process of its own): the instance
+    # taking the calls learns of the new policy, which its routing snapshot carries, from rota_version.
+    assert keeper_of(staged_app).tick()
     _simulator, result, call = phone(callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2, talk=30, key_after=2)})
     assert result.leg(BACKUP).ringing_at - result.leg(PRIMARY).ringing_at == pytest.approx(chosen)
     assert result.bridged_to == BACKUP and call.outcome is CallOutcome.CONNECTED

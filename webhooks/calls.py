@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 from flask import Response, current_app, request
 
+from calllog import events as ev
 from calllog import operations, writer
 from calllog.facts import Fact, StatusFact, StepFact, apply_fact, waits_for_call
 from calllog.models import AttemptResult, Call
@@ -40,8 +41,9 @@ def context(state: CallState | None = None) -> flow.Context:
     settings = glue.settings()
     now = clock.now()
     menu = current_app.extensions.setdefault("recours.menu", HotlineMenu())
-    snapshot, fresh = keeper_of(current_app).for_call(now)
-    routing = Routing(snapshot, db.session, menu, fresh=fresh)
+    keeper = keeper_of(current_app)
+    snapshot, fresh = keeper.for_call(now)
+    routing = Routing(snapshot, db.session, menu, fresh=fresh, database_failing=keeper.last_error is not None)
     return flow.Context(
         settings=settings,
         links=Links(settings.public_base_url, state),
@@ -182,14 +184,21 @@ def note_bridge(call: Call | CallView, rank: int) -> Call | CallView:
 # -- leaving the facts --------------------------------------------------------------------------------
 
 
+# A senior's "no" or "later" heard by one instance must be in the log before Twilio moves on: the Dial
+# action that follows may reach another instance, which learns how the leg ended only from the log
+# (an acceptance, it learns from Twilio's own DialBridged).
+_KEYS_THE_DIAL_ACTION_READS = (ev.AttemptDeclined, ev.AttemptDeferred)
+
+
 def finish(ctx: flow.Context, call: Call | CallView, step: flow.Step, *, existing_call: bool = False) -> Response:
     """Record the step's facts (see the module) and answer its TwiML."""
     fact = StepFact(call.sid, ctx.now, tuple(step.events), call.caller, call.dialled, existing_call=existing_call)
     recent_of(current_app).note(call.sid, step.events, ctx.now)
+    now = step.read_from_the_log or any(isinstance(event, _KEYS_THE_DIAL_ACTION_READS) for event in step.events)
     if isinstance(call, Call):
-        store(fact, lambda: operations.apply(ctx.session, call, step.events, ctx.now))
+        store(fact, lambda: operations.apply(ctx.session, call, step.events, ctx.now), now=now)
     else:
-        store(fact, lambda: _apply_unless_waiting(fact))
+        store(fact, lambda: _apply_unless_waiting(fact), now=now)
     return glue.twiml(step.twiml)
 
 
@@ -204,12 +213,13 @@ def _apply_unless_waiting(fact: Fact) -> None:
     apply_fact(session, fact)
 
 
-def store(fact: Fact, write: Callable[[], object]) -> None:
-    """Write ``fact`` in the request's transaction — or not at all with ``CALLLOG_WRITE_BEHIND`` — and
-    keep it in the local journal whenever it is not in the database when Twilio gets its answer."""
+def store(fact: Fact, write: Callable[[], object], *, now: bool = False) -> None:
+    """Write ``fact`` in the request's transaction — or not at all with ``CALLLOG_WRITE_BEHIND``, unless
+    ``now`` (the next webhook, maybe on another instance, reads it from the log) — and keep it in the
+    local journal whenever it is not in the database when Twilio gets its answer."""
     settings = glue.settings()
     session = db.session()
-    if settings.local.write_behind:
+    if settings.local.write_behind and not now:
         _rollback(session)  # nothing of this request is kept: the writer stores the fact, row included
         writer.record(current_app, fact)
         return

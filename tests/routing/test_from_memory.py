@@ -3,6 +3,7 @@ case, two instances sharing one call decide right, a worker killed after its ans
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import textwrap
 import threading
 
+import flask
 import pytest
 from sqlalchemy import event, select
 
@@ -42,6 +44,28 @@ def _call(transport, **options):
         result = simulator.call(from_=GP_KNOWN, to=options.pop("to", HOTLINE), **options)
     assert result.errors == [], result.transcript()
     return result
+
+
+@contextlib.contextmanager
+def statements_of_this_thread(app):
+    """The SQL run on either engine of ``app`` by this thread (where FlaskTransport runs the webhooks),
+    as (request path, statement)."""
+    database = app.extensions["recours.db"]
+    here = threading.get_ident()
+    statements: list[tuple[str, str]] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if threading.get_ident() == here:
+            statements.append((flask.request.path if flask.has_request_context() else "", statement))
+
+    engines = (database.engine, database.webhook_engine)  # the webhooks have an engine of their own
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
 
 
 def _logged(session, sid) -> Call:
@@ -93,19 +117,8 @@ def test_the_webhooks_of_a_call_read_nothing_from_the_database(make_app, session
         build_hospital(session, FIXED_NOW)
     session.commit()
     assert keeper_of(app).refresh(FIXED_NOW) is not None
-    engine = app.extensions["recours.db"].engine
-    here = threading.get_ident()
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if threading.get_ident() == here:  # the webhooks run in this thread (FlaskTransport)
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_of_this_thread(app) as statements:
         result = _call(FlaskTransport(app), gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2, talk=20)})
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     assert result.bridged_to == BACKUP
     assert statements == []
     session.rollback()
@@ -113,6 +126,29 @@ def test_the_webhooks_of_a_call_read_nothing_from_the_database(make_app, session
     logged = _logged(session, result.call_sid)
     assert [(a.number, a.result) for a in logged.attempts] == [(PRIMARY, AttemptResult.NO_ANSWER), (BACKUP, AttemptResult.ACCEPTED)]
     assert logged.outcome is CallOutcome.CONNECTED
+
+
+def test_a_staged_specialty_s_first_webhooks_read_nothing_either(make_app, session, frozen_clock):
+    """The ringing policy comes with the routing snapshot: the new call and the menu choice of a
+    staged specialty (the GP then waits in a conference) run no SELECT; its facts are still written in
+    the request (CALLLOG_WRITE_BEHIND false), and the staged hunt reaches the backup."""
+    from core.actor import SYSTEM
+    from notify.providers import use_twilio_http_client
+    from ringing.operations import set_ringing
+
+    app = make_app(NOTIFY_BACKEND="live")
+    with app.app_context():
+        hospital = build_hospital(session, FIXED_NOW)
+        set_ringing(session, SYSTEM, hospital.neurology_id, "staged", 15, FIXED_NOW)
+    session.commit()
+    assert keeper_of(app).refresh(FIXED_NOW).ringing == {hospital.neurology_id: ("staged", 15)}
+    simulator = Simulator(FlaskTransport(app), public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
+    with statements_of_this_thread(app) as statements, clock.use_clock(simulator.now), use_twilio_http_client(lambda: simulator.rest):
+        result = simulator.call(from_=GP_KNOWN, to=HOTLINE, gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2)})
+    assert result.errors == [], result.transcript()
+    assert result.bridged_to == BACKUP and result.requests_to("/twilio/staged/wait")
+    first_webhooks = [sql for path, sql in statements if path in ("/twilio/voice", "/twilio/menu")]
+    assert first_webhooks and not [sql for sql in first_webhooks if sql.lstrip().upper().startswith("SELECT")]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,163 @@
+"""The call log's hot path in Core statements (calllog.operations.record_step, record_status) writes the
+rows the ORM rules write: each case runs twice, once through the statements, once through the ORM
+(open_call + apply, close_call) on a twin call, and the two rows must agree column for column."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from calllog import events as ev
+from calllog import operations
+from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome
+from rota.queries import HuntEntry
+from tests.conftest import FIXED_NOW, HOTLINE
+from tests.hospital import GP_KNOWN, build_hospital
+
+AT = FIXED_NOW
+
+
+@pytest.fixture
+def seniors(session):
+    hospital = build_hospital(session, FIXED_NOW)
+    session.commit()
+    return (
+        HuntEntry(hospital.primary_id, "Dr Primary", "+33199000301", "primary", "on duty"),
+        HuntEntry(hospital.backup_id, "Dr Backup", "+33199000302", "backup", "on duty"),
+    )
+
+
+def _row(session, sid: str) -> dict:
+    session.expire_all()
+    call = session.scalars(select(Call).where(Call.sid == sid)).one()
+    skip = {"id", "sid"}
+    row = {column.key: getattr(call, column.key) for column in Call.__table__.columns if column.key not in skip}
+    row["attempts"] = [
+        {column.key: getattr(a, column.key) for column in Attempt.__table__.columns if column.key not in ("id", "call_id")}
+        for a in call.attempts
+    ]
+    row["callback_promised"] = call.callback.promised_minutes if call.callback else "none"
+    return row
+
+
+def _steps(seniors):
+    primary, backup = seniors
+    return {
+        "greeting": [[]],
+        "english-then-neurology": [[ev.LanguageChosen("en")], [ev.SpecialtyChosen(7, seniors), ev.AttemptDialled(0, primary)]],
+        "two-failures-counted-and-replayed": [[ev.MenuFailed(1)], [ev.MenuFailed(None)], [ev.MenuFailed(1)]],
+        "the-first-specialty-wins": [[ev.SpecialtyChosen(7, seniors)], [ev.SpecialtyChosen(8, (backup,))]],
+        "a-rank-dialled-once": [[ev.SpecialtyChosen(7, seniors), ev.AttemptDialled(0, primary)], [ev.AttemptDialled(0, backup)]],
+        "nobody-on-duty": [[ev.SpecialtyChosen(7, ())]],
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "greeting",
+        "english-then-neurology",
+        "two-failures-counted-and-replayed",
+        "the-first-specialty-wins",
+        "a-rank-dialled-once",
+        "nobody-on-duty",
+    ],
+)
+def test_the_first_webhooks_of_a_call_write_what_the_orm_writes(session, seniors, case):
+    from rota.models import Specialty
+
+    steps = _steps(seniors)[case]
+    specialty_ids = [s.id for s in session.scalars(select(Specialty).order_by(Specialty.id)).all()][:2]
+    remap = {7: specialty_ids[0], 8: specialty_ids[1]}
+    steps = [
+        [ev.SpecialtyChosen(remap[e.specialty_id], e.hunt) if isinstance(e, ev.SpecialtyChosen) else e for e in events] for events in steps
+    ]
+    for number, events in enumerate(steps):
+        at = AT + timedelta(seconds=number)
+        operations.record_step(session, "CAcore", GP_KNOWN, HOTLINE, events, at)
+        operations.apply(session, operations.open_call(session, "CAorm", GP_KNOWN, HOTLINE, at), events, at)
+        session.commit()
+    core, orm = _row(session, "CAcore"), _row(session, "CAorm")
+    assert core == orm
+    assert core["started_at"] == AT and core["gp_id"] is not None  # the GP found by the caller's number
+
+
+def test_a_step_after_the_end_goes_through_the_orm_and_the_outcome_follows(session, seniors):
+    """Facts may arrive after the call's end (two instances, a replayed journal): the outcome is derived again."""
+    primary, _ = seniors
+    for sid in ("CAcore", "CAorm"):
+        operations.apply(session, operations.open_call(session, sid, GP_KNOWN, HOTLINE, AT), [ev.CallFinished()], AT)
+    session.commit()
+    from rota.models import Specialty
+
+    specialty = session.scalars(select(Specialty.id)).first()
+    late = [ev.SpecialtyChosen(specialty, (primary,)), ev.AttemptDialled(0, primary)]
+    operations.record_step(session, "CAcore", GP_KNOWN, HOTLINE, late, AT + timedelta(seconds=5))
+    operations.apply(session, operations.open_call(session, "CAorm", GP_KNOWN, HOTLINE, AT), late, AT + timedelta(seconds=5))
+    session.commit()
+    core = _row(session, "CAcore")
+    assert core == _row(session, "CAorm")
+    assert core["outcome"] is CallOutcome.ABANDONED_WHILE_HUNTING
+
+
+def _orm_close(session, sid: str, status: str, at) -> None:
+    """The ORM rule the statements follow: status_rank forward, then close_call on a final status."""
+    call = operations.find_call(session, sid)
+    rank = operations.STATUS_RANK[status]
+    call.status_rank = max(call.status_rank, rank)
+    if rank == operations.TERMINAL:
+        operations.close_call(call, at)
+    session.flush()
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["in-the-menu", "hunting-a-leg-still-open", "deferred-with-a-promise", "callback-requested", "ended-earlier-already", "ringing-only"],
+)
+def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(session, seniors, case):
+    primary, backup = seniors
+    from rota.models import Specialty
+
+    specialty = session.scalars(select(Specialty.id)).first()
+    before: list[ev.LogEvent] = []
+    if case != "in-the-menu" and case != "ringing-only":
+        before = [ev.SpecialtyChosen(specialty, seniors), ev.AttemptDialled(0, primary), ev.AttemptDialled(1, backup)]
+        before.append(ev.AttemptEnded(0, AttemptResult.NO_ANSWER))
+    if case == "deferred-with-a-promise":
+        before.append(ev.AttemptDeferred(1, 30))
+    if case == "callback-requested":
+        before.append(ev.AttemptEnded(1, AttemptResult.NO_ANSWER))
+        before.append(ev.CallbackRequested())
+    status = "ringing" if case == "ringing-only" else "completed"
+    for sid in ("CAcore", "CAorm"):
+        operations.apply(session, operations.open_call(session, sid, GP_KNOWN, HOTLINE, AT), before, AT)
+        if case == "ended-earlier-already":
+            operations.apply(session, operations.find_call(session, sid), [ev.CallFinished()], AT + timedelta(seconds=10))
+    session.commit()
+    at = AT + timedelta(seconds=60)
+    report = operations.StatusReport(call_sid="CAcore", status=status, occurred_at=at, sequence=3)
+    assert operations.record_status(session, report, at) is True
+    assert operations.record_status(session, report, at) is False  # the same delivery again
+    _orm_close(session, "CAorm", status, at)
+    session.commit()
+    core = _row(session, "CAcore")
+    assert core == _row(session, "CAorm")
+    if case == "hunting-a-leg-still-open":
+        assert core["attempts"][1]["result"] is AttemptResult.CALLER_HUNG_UP and core["attempts"][1]["ended_at"] == at
+        assert core["outcome"] is CallOutcome.ABANDONED_WHILE_HUNTING
+    if case == "deferred-with-a-promise":
+        assert core["outcome"] is CallOutcome.DEFERRED
+    if case == "ended-earlier-already":
+        assert core["ended_at"] == AT + timedelta(seconds=10)
+    if case == "ringing-only":
+        assert core["ended_at"] is None and core["status_rank"] == 2
+
+
+def test_a_status_for_a_call_the_log_does_not_hold_changes_nothing(session, seniors):
+    report = operations.StatusReport(call_sid="CAunknown", status="completed", occurred_at=AT)
+    assert operations.record_status(session, report, AT) is True
+    session.commit()
+    assert session.scalars(select(Call).where(Call.sid == "CAunknown")).first() is None
+    assert session.scalars(select(CallbackRequest)).first() is None
