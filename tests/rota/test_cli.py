@@ -301,5 +301,5 @@ def test_a_calendar_file_is_checked_in_french(french_cli, ward, tmp_path):
 def test_who_gives_its_reasons_in_the_readers_language(french_cli, ward):
     result = french_cli("rota", "who", "neurology")
     assert result.exit_code == 0, result.output
-    assert "roulement « Jour »" in result.output and 'rotation "Jour"' not in result.output
+    assert "roulement «\u00a0Jour\u00a0»" in result.output and 'rotation "Jour"' not in result.output
     assert "dernier recours de la spécialité" in result.output
