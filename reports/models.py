@@ -90,9 +90,11 @@ class CallbacksSummary(Base):
     """Callback requests done on the local day ``local_day`` (the day summarised: a request is done once,
     so it is counted once, on the day it was done), by the local day they were requested on
     (``requested_day``, what a report's period selects), by ``deadline`` (:data:`NO_DEADLINE`: the
-    request has none of its own, the report applies its default to ``waited_seconds``;
-    :data:`DEADLINE_MET`; :data:`DEADLINE_MISSED`: done at or after it) and by whole seconds waited.
-    Open requests are never summarised: they change until done."""
+    request has none of its own, the report applies its default to ``waited_minutes``;
+    :data:`DEADLINE_MET`; :data:`DEADLINE_MISSED`: done at or after it) and by whole minutes waited
+    (minutes, not seconds: a day of one specialty then has a few hundred rows, not one per request, and
+    a default deadline in whole minutes still tells late from on time exactly). Open requests are never
+    summarised: they change until done."""
 
     __tablename__ = "report_callbacks"
 
@@ -102,13 +104,47 @@ class CallbacksSummary(Base):
     local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
     specialty_key: Mapped[int] = mapped_column(Integer, primary_key=True)
     deadline: Mapped[int] = mapped_column(Integer, primary_key=True)
-    waited_seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+    waited_minutes: Mapped[int] = mapped_column(Integer, primary_key=True)
     requests: Mapped[int] = mapped_column(Integer)
 
 
 NO_DEADLINE, DEADLINE_MET, DEADLINE_MISSED = 0, 1, 2
 
-SUMMARY_TABLES = (CallsSummary, CallHoursSummary, DurationsSummary, AttemptsSummary, CallbacksSummary)
+
+class FollowUpDay(Base):
+    """What came after the calls of this local day (in ``zone``) is in :class:`FollowUpSummary`. Kept
+    apart from :class:`SummarisedDay`: a senior may still say what came of a conversation for a week
+    after being asked, so these days are sealed later (:data:`reports.summaries.FOLLOW_UP_SEAL_AFTER`)."""
+
+    __tablename__ = "report_follow_up_day"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    summarised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FollowUpSummary(Base):
+    """The calls of a local day that were connected or deferred (the report's 'After the call'), as
+    ``calls`` alike in: ``fact`` :data:`TAKEN` (connected: ``senior_key`` the senior who accepted, 0 for
+    none; ``value`` what they said came of it, or ``not_answered``) or :data:`DEFERRED` (``senior_key``
+    the senior who promised, 0 for none; ``value`` the promise as at the summary: ``kept``, ``broken``,
+    ``pending``, or ``no_request`` for a deferral without its callback request)."""
+
+    __tablename__ = "report_follow_up"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    local_day: Mapped[int] = mapped_column(Integer, primary_key=True)
+    specialty_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    senior_key: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fact: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[str] = mapped_column(String(24), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer)
+
+
+TAKEN, DEFERRED = "taken", "deferred"
+NO_REQUEST = "no_request"
+
+SUMMARY_TABLES = (CallsSummary, CallHoursSummary, DurationsSummary, AttemptsSummary, CallbacksSummary, FollowUpSummary)
 
 # The days a report reads from the call log itself (the last day or two; every day when nothing is
 # summarised), the summarising of a day and the list of unanswered calls are range scans of
