@@ -353,7 +353,8 @@ def summary_report(
         scope,
         now,
         {key: figures.name for key, figures in specialties.items()} | {0: NO_SPECIALTY},
-        (sources.first_index, sources.last_index) if sources.follow_up_summarised else None,
+        (sources.first_index, sources.last_index) if sources.use_summaries or sources.follow_up_summarised else None,
+        sources.live,
         sources.follow_up_live,
     )
     session.rollback()  # a report only reads: release SQLite's lock at once

@@ -17,11 +17,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, ColumnElement, Select, String, case, cast, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome, ConversationOutcome
-from reports.models import DEFERRED, NO_REQUEST, TAKEN, FollowUpSummary
+from reports.models import DEFERRED, NO_REQUEST, SAID, TAKEN, FollowUpSummary
 from reports.period import EPOCH_DAY, MICROSECONDS_PER_DAY, Period, epoch_us
 from reports.queries import _started_in
 from reports.scope import Scope
@@ -111,34 +125,68 @@ def _promise(now: datetime) -> ColumnElement[str]:
     )
 
 
-def follow_up_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]], now: datetime) -> Select:
-    """(local_day, specialty_key, senior_key, fact, value, calls) of the connected and deferred calls
-    started in ``intervals``: the rows of :class:`reports.models.FollowUpSummary`."""
-    connected = Call.outcome == CallOutcome.CONNECTED
-    said = func.coalesce(type_coerce(Call.conversation_outcome, String), literal(NOT_ANSWERED, String))
-    inner = (
+def _outcome_is(outcome: CallOutcome) -> ColumnElement[bool]:
+    # Written into the SQL, as the partial index ix_call_follow_up is, so that the planner may use it.
+    return type_coerce(Call.outcome, String) == literal_column(f"'{outcome.value}'", String)
+
+
+def _grouped(
+    scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]], outcome: CallOutcome, senior, fact: str, value, joined
+) -> Select:
+    """(local_day, specialty_key, senior_key, fact, value, calls) of the calls of ``outcome`` started in ``intervals``."""
+    keys = ("local_day", "specialty_key", "senior_key", "fact", "value")
+    inner = joined(
         select(
             (local_microseconds(Call.started_at, period) // integer(MICROSECONDS_PER_DAY)).label("local_day"),
             func.coalesce(Call.specialty_id, integer(0)).label("specialty_key"),
-            case(
-                (connected, func.coalesce(Attempt.senior_id, integer(0))),
-                else_=func.coalesce(CallbackRequest.promised_by_senior_id, integer(0)),
-            ).label("senior_key"),
-            case((connected, literal(TAKEN, String)), else_=literal(DEFERRED, String)).label("fact"),
-            case((connected, said), else_=_promise(now)).label("value"),
+            func.coalesce(senior, integer(0)).label("senior_key"),
+            literal(fact, String).label("fact"),
+            value.label("value"),
         )
-        .outerjoin(CallbackRequest, CallbackRequest.call_id == Call.id)
-        .outerjoin(Attempt, (Attempt.call_id == Call.id) & (Attempt.result == AttemptResult.ACCEPTED))
-        .where(
-            _started_in(Call.started_at, intervals),
-            scope.calls_filter(Call.specialty_id),
-            or_(Call.outcome == CallOutcome.CONNECTED, Call.outcome == CallOutcome.DEFERRED),
-        )
-        .subquery()
+    ).where(_started_in(Call.started_at, intervals), scope.calls_filter(Call.specialty_id), _outcome_is(outcome))
+    c = inner.subquery().c
+    return select(*(c[k] for k in keys), func.count().label("calls")).group_by(*(c[k] for k in keys))
+
+
+def taken_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]]) -> Select:
+    """The :data:`TAKEN` rows of :class:`FollowUpSummary`: connected calls by the senior who accepted."""
+    return _grouped(
+        scope,
+        period,
+        intervals,
+        CallOutcome.CONNECTED,
+        Attempt.senior_id,
+        TAKEN,
+        literal("", String),
+        lambda q: q.outerjoin(Attempt, (Attempt.call_id == Call.id) & (Attempt.result == AttemptResult.ACCEPTED)),
     )
-    c = inner.c
-    keys = (c.local_day, c.specialty_key, c.senior_key, c.fact, c.value)
-    return select(*keys, func.count().label("calls")).group_by(*keys)
+
+
+def follow_up_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]], now: datetime) -> CompoundSelect:
+    """The :data:`SAID` and :data:`DEFERRED` rows of :class:`FollowUpSummary`, promises judged as at
+    ``now``. The connected calls are read from ``ix_call_follow_up`` alone; the deferrals find their
+    request by call."""
+    said = _grouped(
+        scope,
+        period,
+        intervals,
+        CallOutcome.CONNECTED,
+        integer(0),
+        SAID,
+        func.coalesce(type_coerce(Call.conversation_outcome, String), literal(NOT_ANSWERED, String)),
+        lambda q: q,
+    )
+    deferred = _grouped(
+        scope,
+        period,
+        intervals,
+        CallOutcome.DEFERRED,
+        CallbackRequest.promised_by_senior_id,
+        DEFERRED,
+        _promise(now),
+        lambda q: q.outerjoin(CallbackRequest, CallbackRequest.call_id == Call.id),
+    )
+    return union_all(said, deferred)
 
 
 def _month_index(local_day: ColumnElement, period: Period) -> tuple[ColumnElement[int], list[str]]:
@@ -162,58 +210,62 @@ def follow_up(
     specialty_names: dict[int, str],
     summarised: tuple[int, int] | None = None,
     live: Sequence[tuple[datetime, datetime]] | None = None,
+    follow_up_live: Sequence[tuple[datetime, datetime]] | None = None,
 ) -> FollowUp:
-    """The figures of ``scope``: from :class:`FollowUpSummary` for local days ``summarised`` (first and
-    last day index; None for none), from the log over the UTC intervals ``live`` (None: the whole
-    period, nothing summarised)."""
+    """The figures of ``scope``: the rows of :class:`FollowUpSummary` of local days ``summarised``
+    (first and last day index; None to read none), and from the log the :data:`TAKEN` rows over the
+    UTC intervals ``live`` (the days not summarised), the others over ``follow_up_live`` (the days whose
+    follow-up is not summarised); None for either: the whole period."""
     period = scope.period
+    whole = [(period.start, period.end)]
     parts = []
-    columns = [FollowUpSummary.local_day, FollowUpSummary.specialty_key, FollowUpSummary.senior_key, FollowUpSummary.fact]
     if summarised is not None:
         summary = FollowUpSummary
         parts.append(
-            select(*columns, summary.value, summary.calls).where(
+            select(summary.local_day, summary.specialty_key, summary.senior_key, summary.fact, summary.value, summary.calls).where(
                 summary.zone == period.zone.key,
                 summary.local_day >= summarised[0],
                 summary.local_day <= summarised[1],
                 scope.calls_filter(summary.specialty_key),
             )
         )
-    live = [(period.start, period.end)] if live is None else list(live)
+    live = whole if live is None else list(live)
     if live:
-        parts.append(follow_up_from_log(scope, period, live, now))
+        parts.append(taken_from_log(scope, period, live))
+    follow_up_live = whole if follow_up_live is None else list(follow_up_live)
+    if follow_up_live:
+        log = follow_up_from_log(scope, period, follow_up_live, now).subquery()
+        parts.append(select(*log.c))
     if not parts:
         return FollowUp()
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     c = rows.c
     month, month_names = _month_index(c.local_day, period)
     month = month.label("month")
-    by_month = session.execute(
-        select(month, c.specialty_key, c.fact, c.value, func.sum(c.calls)).group_by(month, c.specialty_key, c.fact, c.value)
-    ).all()
-    by_senior = session.execute(select(c.senior_key, c.fact, c.value, func.sum(c.calls)).group_by(c.senior_key, c.fact, c.value)).all()
+    keys = (month, c.specialty_key, c.senior_key, c.fact, c.value)
+    grouped = session.execute(select(*keys, func.sum(c.calls)).group_by(*keys)).all()
 
     months: dict[tuple[str, int], MonthFigures] = {}
-    for index, specialty_key, fact, value, count in by_month:
+    seniors: dict[int, PromiseFigures] = defaultdict(lambda: PromiseFigures(""))
+    for index, specialty_key, senior_key, fact, value, count in grouped:
+        count = int(count)
+        if fact == TAKEN:
+            seniors[senior_key].taken += count
+            continue
         name = month_names[index]
         if (name, specialty_key) not in months:
             months[name, specialty_key] = MonthFigures(name, specialty_names.get(specialty_key, f"#{specialty_key}"))
-        figures, count = months[name, specialty_key], int(count)
-        if fact == TAKEN:
+        figures = months[name, specialty_key]
+        if fact == SAID:
             figures.connected += count
             figures.outcomes[value] = figures.outcomes.get(value, 0) + count
-        elif value != NO_REQUEST:
+        elif value != NO_REQUEST:  # a deferral without its request counts for its month, names nobody
             figures.deferred += count
             figures.kept += count if value == "kept" else 0
             figures.broken += count if value == "broken" else 0
-    seniors: dict[int, PromiseFigures] = defaultdict(lambda: PromiseFigures(""))
-    for senior_key, fact, value, count in by_senior:
-        if fact == TAKEN:
-            seniors[senior_key].taken += int(count)
-        elif value != NO_REQUEST:  # a deferral without its request names nobody
             who = seniors[senior_key]
-            who.deferred += int(count)
-            setattr(who, value, getattr(who, value) + int(count))
+            who.deferred += count
+            setattr(who, value, getattr(who, value) + count)
     names = dict(session.execute(select(Senior.id, Senior.full_name).where(Senior.id.in_([k for k in seniors if k]))).all())
     for senior_id, figures in seniors.items():
         figures.senior = names.get(senior_id, "—")

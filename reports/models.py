@@ -9,7 +9,7 @@ the call log itself, through the same grouping, so a report never depends on whe
 
 They hold counts, never a name or a phone number, and are written only by :mod:`reports.summaries`.
 
-Migrations ``0301`` and ``0550`` (the callbacks' summary and indexes) create all of it; declaring the
+Migrations ``0301``, ``0550`` (the callbacks' summary and indexes) and ``0940`` (the follow-up) create all of it; declaring the
 indexes here too keeps the models and the migrations in agreement (``schema.py`` imports this module).
 """
 
@@ -125,10 +125,15 @@ class FollowUpDay(Base):
 
 class FollowUpSummary(Base):
     """The calls of a local day that were connected or deferred (the report's 'After the call'), as
-    ``calls`` alike in: ``fact`` :data:`TAKEN` (connected: ``senior_key`` the senior who accepted, 0 for
-    none; ``value`` what they said came of it, or ``not_answered``) or :data:`DEFERRED` (``senior_key``
-    the senior who promised, 0 for none; ``value`` the promise as at the summary: ``kept``, ``broken``,
-    ``pending``, or ``no_request`` for a deferral without its callback request)."""
+    ``calls`` alike in ``fact``:
+
+    - :data:`TAKEN`: connected, ``senior_key`` the senior who accepted (0 for none), ``value`` empty.
+      Final once the day is sealed: written with the other summaries (:class:`SummarisedDay`);
+    - :data:`SAID`: connected, ``value`` what the senior said came of it, or ``not_answered``
+      (``senior_key`` 0);
+    - :data:`DEFERRED`: ``senior_key`` the senior who promised (0 for none), ``value`` the promise as at
+      the summary: ``kept``, ``broken``, ``pending``, or ``no_request`` for a deferral without its
+      callback request. These two are written once a senior can no longer answer (:class:`FollowUpDay`)."""
 
     __tablename__ = "report_follow_up"
 
@@ -141,7 +146,7 @@ class FollowUpSummary(Base):
     calls: Mapped[int] = mapped_column(Integer)
 
 
-TAKEN, DEFERRED = "taken", "deferred"
+TAKEN, SAID, DEFERRED = "taken", "said", "deferred"
 NO_REQUEST = "no_request"
 
 SUMMARY_TABLES = (CallsSummary, CallHoursSummary, DurationsSummary, AttemptsSummary, CallbacksSummary, FollowUpSummary)
@@ -163,8 +168,27 @@ ATTEMPT_REPORT_INDEX = Index("ix_attempt_report", Attempt.call_id, Attempt.senio
 # The callback requests a report reads from the log (migration 0550): those done on a day not summarised
 # yet (the last day or two), and those not done, however old (few: a request is done within hours).
 CALLBACK_DONE_INDEX = Index("ix_callback_request_done_at", CallbackRequest.done_at)
-NOT_DONE = "status <> 'done'"
+# Not summarised, whatever their age: not done, or (against the rules) done without an instant. The
+# index carries what the report reads of them (migration 0940), so they are read without visiting rows.
+NOT_DONE = "(status <> 'done' OR done_at IS NULL)"
 CALLBACK_NOT_DONE_INDEX = Index(
-    "ix_callback_request_not_done", CallbackRequest.requested_at, sqlite_where=text(NOT_DONE), postgresql_where=text(NOT_DONE)
+    "ix_callback_request_not_done",
+    CallbackRequest.requested_at,
+    postgresql_include=["specialty_id", "status", "deadline_at", "done_at"],
+    sqlite_where=text(NOT_DONE),
+    postgresql_where=text(NOT_DONE),
 )
-REPORT_INDEXES = (CALL_REPORT_INDEX, ATTEMPT_REPORT_INDEX, CALLBACK_DONE_INDEX, CALLBACK_NOT_DONE_INDEX)
+# What came after the calls of the days whose follow-up is not summarised yet (the last nine days or so,
+# migration 0940): the connected and deferred calls, with the columns the report reads (no heap visit).
+FOLLOW_UP_CALLS = "outcome IN ('connected', 'deferred')"
+CALL_FOLLOW_UP_INDEX = Index(
+    "ix_call_follow_up",
+    Call.started_at,
+    Call.outcome,
+    Call.specialty_id,
+    Call.conversation_outcome,
+    postgresql_include=["id"],
+    sqlite_where=text(FOLLOW_UP_CALLS),
+    postgresql_where=text(FOLLOW_UP_CALLS),
+)
+REPORT_INDEXES = (CALL_REPORT_INDEX, ATTEMPT_REPORT_INDEX, CALLBACK_DONE_INDEX, CALLBACK_NOT_DONE_INDEX, CALL_FOLLOW_UP_INDEX)

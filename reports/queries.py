@@ -350,21 +350,20 @@ def callback_groups(session: Session, scope: Scope, sources: Sources, now: datet
         late = or_(request.done_at >= DEADLINE_COLUMN, DEADLINE_COLUMN.is_(None) & (waited_us >= default_us))
     is_open, is_done = request.status == CallbackStatus.OPEN, request.status == CallbackStatus.DONE
     requested_in = _started_in(request.requested_at, [(scope.period.start, scope.period.end)]) & scope.calls_filter(request.specialty_id)
+    # Not summarised: not done (ix_callback_request_not_done), or done on a day not summarised (the last
+    # day or two: ix_callback_request_done_at); two disjoint branches, so each is one index's range.
+    wheres = [requested_in]
     if sources.use_summaries:
-        # Not summarised: not done, or done on a day not summarised (or, against the rules, without an instant).
-        requested_in &= or_(_NOT_DONE, request.done_at.is_(None), _done_in(request.done_at, sources.live_done))
-    live = (
-        select(
-            _specialty_key(request.specialty_id).label("key"),
-            _text_or(request.status, "").label("status"),
-            case((is_open & reached, 1), else_=0).label("overdue"),
-            case((is_done & late, 1), else_=0).label("late"),
-            case((is_done, _waited_minutes()), else_=None).label("waited"),
-            literal_column("1", Integer).label("requests"),
-        )
-        .where(requested_in)
-        .subquery()
+        wheres = [requested_in & _NOT_DONE, requested_in & is_done & _done_in(request.done_at, sources.live_done)]
+    columns = (
+        _specialty_key(request.specialty_id).label("key"),
+        _text_or(request.status, "").label("status"),
+        case((is_open & reached, 1), else_=0).label("overdue"),
+        case((is_done & late, 1), else_=0).label("late"),
+        case((is_done, _waited_minutes()), else_=None).label("waited"),
+        literal_column("1", Integer).label("requests"),
     )
+    live = union_all(*(select(*columns).where(where) for where in wheres)).subquery()
     parts = [select(*live.c)]
     if sources.use_summaries:
         summary = CallbacksSummary

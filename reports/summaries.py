@@ -26,7 +26,7 @@ from calllog.conversation import ANSWER_WINDOW, ASK_WINDOW
 from calllog.models import Call, CallbackRequest
 from core.db import insert_ignoring_duplicates
 from reports import queries
-from reports.follow_up import follow_up_from_log
+from reports.follow_up import follow_up_from_log, taken_from_log
 from reports.models import (
     SUMMARY_TABLES,
     AttemptsSummary,
@@ -54,6 +54,7 @@ _FROM_LOG = (
     (CallHoursSummary, queries.call_hours_from_log),
     (DurationsSummary, queries.durations_from_log),
     (AttemptsSummary, queries.attempts_from_log),
+    (FollowUpSummary, taken_from_log),  # who took the connected calls: final once the day is sealed
 )
 
 

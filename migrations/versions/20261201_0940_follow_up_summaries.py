@@ -1,5 +1,6 @@
 """Reports that do not grow with history, the rest of the way: what came after the calls summarised per
-day (report_follow_up, sealed a week later than the calls), and callback waits counted in whole minutes.
+day (report_follow_up, sealed a week later than the calls), callback waits counted in whole minutes, and
+two covering indexes for what a report still reads from the log.
 
 Revision ID: 0940
 Revises: 0931
@@ -26,6 +27,10 @@ branch_labels = None
 depends_on = None
 
 _SUMMARIES = ("report_calls", "report_call_hours", "report_durations", "report_attempts", "report_callbacks", "report_summarised_day")
+
+
+_FOLLOW_UP_CALLS = "outcome IN ('connected', 'deferred')"
+_NOT_SUMMARISED = "(status <> 'done' OR done_at IS NULL)"
 
 
 def _forget() -> None:
@@ -55,9 +60,39 @@ def upgrade() -> None:
         sa.Column("calls", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("zone", "local_day", "specialty_key", "senior_key", "fact", "value", name=op.f("pk_report_follow_up")),
     )
+    op.create_index(
+        "ix_call_follow_up",
+        "call",
+        ["started_at", "outcome", "specialty_id", "conversation_outcome"],
+        unique=False,
+        postgresql_include=["id"],
+        sqlite_where=sa.text(_FOLLOW_UP_CALLS),
+        postgresql_where=sa.text(_FOLLOW_UP_CALLS),
+    )
+    # The callback requests not summarised, with what the report reads of them (index-only).
+    op.drop_index("ix_callback_request_not_done", table_name="callback_request")
+    op.create_index(
+        "ix_callback_request_not_done",
+        "callback_request",
+        ["requested_at"],
+        unique=False,
+        postgresql_include=["specialty_id", "status", "deadline_at", "done_at"],
+        sqlite_where=sa.text(_NOT_SUMMARISED),
+        postgresql_where=sa.text(_NOT_SUMMARISED),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_callback_request_not_done", table_name="callback_request")
+    op.create_index(
+        "ix_callback_request_not_done",
+        "callback_request",
+        ["requested_at"],
+        unique=False,
+        sqlite_where=sa.text("status <> 'done'"),
+        postgresql_where=sa.text("status <> 'done'"),
+    )
+    op.drop_index("ix_call_follow_up", table_name="call")
     op.drop_table("report_follow_up")
     op.drop_table("report_follow_up_day")
     _forget()

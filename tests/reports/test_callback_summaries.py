@@ -205,7 +205,11 @@ def test_summarised_and_live_follow_up_agree(in_app, report_session):
     assert in_app(lambda s: summaries.summarise_sealed(s, NOW)) == {"Europe/Paris": 17}  # the 2nd to the 18th
     follow_up_days = in_app(lambda s: sorted(s.scalars(select(FollowUpDay.local_day))))
     assert [summaries.EPOCH_DAY + timedelta(days=d) for d in follow_up_days][-1] == date(2026, 3, 11)
-    assert in_app(lambda s: s.scalar(select(func.sum(FollowUpSummary.calls)))) == 4 * 5 + 2  # days 2, 3, 9, 11 and the 5th, 6th
+    def summarised_calls(*facts: str) -> int:
+        return in_app(lambda s: s.scalar(select(func.sum(FollowUpSummary.calls)).where(FollowUpSummary.fact.in_(facts))))
+
+    assert summarised_calls("taken") == 7 * 2 + 1  # who took the calls: every sealed day, up to the 18th
+    assert summarised_calls("said", "deferred") == 4 * 5 + 2  # what came of them: the 2nd, 3rd, 9th, 11th; 5th, 6th
     for specialty in (None, "neurology"):
         summarised = report(in_app, NOW, use_summaries=True, specialty=specialty)["follow_up"]
         assert summarised == report(in_app, NOW, use_summaries=False, specialty=specialty)["follow_up"]
@@ -214,7 +218,7 @@ def test_summarised_and_live_follow_up_agree(in_app, report_session):
     # A month later every day is summarised; the pending promise, read from the log until then, is broken.
     later = NOW + timedelta(days=40)
     in_app(lambda s: summaries.summarise_sealed(s, later))
-    assert in_app(lambda s: s.scalar(select(func.sum(FollowUpSummary.calls)))) == 7 * 5 + 3
+    assert (summarised_calls("taken"), summarised_calls("said", "deferred")) == (7 * 2 + 1, 7 * 5 + 3)
     after = report(in_app, later, use_summaries=True)["follow_up"]
     assert after == report(in_app, later, use_summaries=False)["follow_up"]
     assert {p["senior"]: p["pending"] for p in after["promises_by_senior"]}["Dr Martin"] == 0
