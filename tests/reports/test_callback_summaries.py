@@ -205,6 +205,7 @@ def test_summarised_and_live_follow_up_agree(in_app, report_session):
     assert in_app(lambda s: summaries.summarise_sealed(s, NOW)) == {"Europe/Paris": 17}  # the 2nd to the 18th
     follow_up_days = in_app(lambda s: sorted(s.scalars(select(FollowUpDay.local_day))))
     assert [summaries.EPOCH_DAY + timedelta(days=d) for d in follow_up_days][-1] == date(2026, 3, 11)
+
     def summarised_calls(*facts: str) -> int:
         return in_app(lambda s: s.scalar(select(func.sum(FollowUpSummary.calls)).where(FollowUpSummary.fact.in_(facts))))
 
