@@ -45,7 +45,7 @@ Time to first ring, time to connection
 Time to first ring = the instant the first senior's phone started ringing - the instant Recours answered
 the GP, over the calls that rang at least one senior. Time to connection = the instant a senior accepted -
 the instant Recours answered, over the connected calls. Both are counted in whole seconds, the fraction
-of a second dropped (Twilio itself reports whole seconds); so is the time to callback below.
+of a second dropped (Twilio itself reports whole seconds).
 
 Percentiles
 -----------
@@ -82,7 +82,8 @@ their call). Each has a deadline: its own ``deadline_at`` when the callbacks sch
 otherwise the default deadline after the request (``CALLBACK_DEADLINE_MINUTES``: 60 minutes unless
 configured). *Open* and *done* are as at the time of the report; *overdue* = still open and the
 deadline has come (now >= deadline); *done late* = done at or after the deadline. Time to callback =
-done - requested, over the done requests, with the median and p90 above.
+done - requested, over the done requests, counted in whole minutes (the seconds dropped), with the median
+and p90 above: so those two are exact to the minute, not to the second.
 
 After the call
 --------------

@@ -49,9 +49,13 @@ class DurationStats:
     p90: float | None
 
     @classmethod
-    def of_counts(cls, counts: dict[int, int]) -> DurationStats:
-        """From whole seconds → how many calls took that long."""
-        return cls(sum(counts.values()), percentile_of_counts(counts, MEDIAN), percentile_of_counts(counts, P90))
+    def of_counts(cls, counts: dict[int, int], unit_seconds: int = 1) -> DurationStats:
+        """From whole units (seconds, unless ``unit_seconds`` says otherwise) → how many took that long."""
+
+        def seconds(value: float | None) -> float | None:
+            return None if value is None else value * unit_seconds
+
+        return cls(sum(counts.values()), seconds(percentile_of_counts(counts, MEDIAN)), seconds(percentile_of_counts(counts, P90)))
 
     def as_json(self) -> dict:
         return {"count": self.count, "median_seconds": _round(self.median), "p90_seconds": _round(self.p90)}
@@ -344,7 +348,15 @@ def summary_report(
     )[:MOST_MISSED_LIMIT]
 
     callbacks, callbacks_by_specialty = _callback_figures(session, scope, sources, specialty, now, default_deadline)
-    after_calls = follow_up(session, scope, now, {key: figures.name for key, figures in specialties.items()} | {0: NO_SPECIALTY})
+    after_calls = follow_up(
+        session,
+        scope,
+        now,
+        {key: figures.name for key, figures in specialties.items()} | {0: NO_SPECIALTY},
+        (sources.first_index, sources.last_index) if sources.use_summaries or sources.follow_up_summarised else None,
+        sources.live,
+        sources.follow_up_live,
+    )
     session.rollback()  # a report only reads: release SQLite's lock at once
 
     return Report(
@@ -406,12 +418,13 @@ def _callback_figures(session: Session, scope: Scope, sources: queries.Sources, 
             elif group.status == "done":
                 figures.done += group.requests
                 figures.done_late += group.requests if group.late else 0
-        if group.waited_seconds is not None:
-            waits[code][group.waited_seconds] = waits[code].get(group.waited_seconds, 0) + group.requests
-            all_waits[group.waited_seconds] = all_waits.get(group.waited_seconds, 0) + group.requests
-    overall.time_to_callback = DurationStats.of_counts(all_waits)
+        if group.waited_minutes is not None:
+            waits[code][group.waited_minutes] = waits[code].get(group.waited_minutes, 0) + group.requests
+            all_waits[group.waited_minutes] = all_waits.get(group.waited_minutes, 0) + group.requests
+    # Waits are whole minutes (reports.models.CallbacksSummary): the percentiles are to the minute.
+    overall.time_to_callback = DurationStats.of_counts(all_waits, 60)
     for code, figures in by_code.items():
-        figures.time_to_callback = DurationStats.of_counts(waits.get(code, {}))
+        figures.time_to_callback = DurationStats.of_counts(waits.get(code, {}), 60)
     return overall, dict(sorted(by_code.items()))
 
 

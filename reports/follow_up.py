@@ -2,21 +2,44 @@
 their promises (kept before the deadline, broken, not yet due), and what came of the conversations as
 the seniors said (calllog/conversation.py).
 
-Read from the call log over the report's period and scope: a month holds a few thousand calls at most,
-and only connected or deferred calls are read, a handful of columns each.
+Counted per local day like the calls (:class:`reports.models.FollowUpSummary`), in SQL: the days whose
+follow-up is summarised from the summary, the others (the last nine days or so: a senior may answer for a
+week) from the call log through the same grouping (:func:`follow_up_from_log`), so a year's report reads
+a few thousand summary rows, not millions of calls. A deferral's promise is judged as at the summary
+(kept and broken are final by then: the deadline of a deferral is minutes after the call), or as at the
+report for the days read from the log.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from calllog.models import Attempt, AttemptResult, Call, CallbackRequest, CallOutcome, ConversationOutcome
+from reports.models import DEFERRED, NO_REQUEST, SAID, TAKEN, FollowUpSummary
+from reports.period import EPOCH_DAY, MICROSECONDS_PER_DAY, Period, epoch_us
+from reports.queries import _started_in
 from reports.scope import Scope
+from reports.sql import EpochMicroseconds, integer, local_microseconds
 from rota.models import Senior
 
 NOT_ANSWERED = "not_answered"  # the senior has not said what came of it (yet)
@@ -83,39 +106,166 @@ def promise_state(request: CallbackRequest, now: datetime) -> str:
     return "broken" if now >= deadline else "pending"
 
 
-def follow_up(session: Session, scope: Scope, now: datetime, specialty_names: dict[int, str]) -> FollowUp:
-    period = scope.period
-    rows = session.execute(
-        select(Call.started_at, Call.specialty_id, Call.outcome, Call.conversation_outcome, Attempt.senior_id, CallbackRequest)
-        .outerjoin(CallbackRequest, CallbackRequest.call_id == Call.id)
-        .outerjoin(Attempt, (Attempt.call_id == Call.id) & (Attempt.result == AttemptResult.ACCEPTED))
-        .where(
-            Call.started_at >= period.start,
-            Call.started_at < period.end,
-            scope.calls_filter(Call.specialty_id),
-            or_(Call.outcome == CallOutcome.CONNECTED, Call.outcome == CallOutcome.DEFERRED),
+def _promise(now: datetime) -> ColumnElement[str]:
+    """:func:`promise_state` of the joined callback request, in SQL (``no_request`` without one)."""
+    request = CallbackRequest
+    deadline_us = func.coalesce(
+        EpochMicroseconds(request.deadline_at),
+        EpochMicroseconds(request.requested_at)
+        + cast(func.coalesce(request.promised_minutes, integer(0)), BigInteger) * integer(60_000_000),
+    )
+    return case(
+        (request.id.is_(None), literal(NO_REQUEST, String)),
+        (
+            request.done_at.is_not(None),
+            case((EpochMicroseconds(request.done_at) < deadline_us, literal("kept", String)), else_=literal("broken", String)),
+        ),
+        (integer(epoch_us(now)) >= deadline_us, literal("broken", String)),
+        else_=literal("pending", String),
+    )
+
+
+def _outcome_is(outcome: CallOutcome) -> ColumnElement[bool]:
+    # Written into the SQL, as the partial index ix_call_follow_up is, so that the planner may use it.
+    return type_coerce(Call.outcome, String) == literal_column(f"'{outcome.value}'", String)
+
+
+def _grouped(
+    scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]], outcome: CallOutcome, senior, fact: str, value, joined
+) -> Select:
+    """(local_day, specialty_key, senior_key, fact, value, calls) of the calls of ``outcome`` started in ``intervals``."""
+    keys = ("local_day", "specialty_key", "senior_key", "fact", "value")
+    inner = joined(
+        select(
+            (local_microseconds(Call.started_at, period) // integer(MICROSECONDS_PER_DAY)).label("local_day"),
+            func.coalesce(Call.specialty_id, integer(0)).label("specialty_key"),
+            func.coalesce(senior, integer(0)).label("senior_key"),
+            literal(fact, String).label("fact"),
+            value.label("value"),
         )
-    ).all()
+    ).where(_started_in(Call.started_at, intervals), scope.calls_filter(Call.specialty_id), _outcome_is(outcome))
+    c = inner.subquery().c
+    return select(*(c[k] for k in keys), func.count().label("calls")).group_by(*(c[k] for k in keys))
+
+
+def taken_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]]) -> Select:
+    """The :data:`TAKEN` rows of :class:`FollowUpSummary`: connected calls by the senior who accepted."""
+    return _grouped(
+        scope,
+        period,
+        intervals,
+        CallOutcome.CONNECTED,
+        Attempt.senior_id,
+        TAKEN,
+        literal("", String),
+        lambda q: q.outerjoin(Attempt, (Attempt.call_id == Call.id) & (Attempt.result == AttemptResult.ACCEPTED)),
+    )
+
+
+def follow_up_from_log(scope: Scope, period: Period, intervals: Sequence[tuple[datetime, datetime]], now: datetime) -> CompoundSelect:
+    """The :data:`SAID` and :data:`DEFERRED` rows of :class:`FollowUpSummary`, promises judged as at
+    ``now``. The connected calls are read from ``ix_call_follow_up`` alone; the deferrals find their
+    request by call."""
+    said = _grouped(
+        scope,
+        period,
+        intervals,
+        CallOutcome.CONNECTED,
+        integer(0),
+        SAID,
+        func.coalesce(type_coerce(Call.conversation_outcome, String), literal(NOT_ANSWERED, String)),
+        lambda q: q,
+    )
+    deferred = _grouped(
+        scope,
+        period,
+        intervals,
+        CallOutcome.DEFERRED,
+        CallbackRequest.promised_by_senior_id,
+        DEFERRED,
+        _promise(now),
+        lambda q: q.outerjoin(CallbackRequest, CallbackRequest.call_id == Call.id),
+    )
+    return union_all(said, deferred)
+
+
+def _month_index(local_day: ColumnElement, period: Period) -> tuple[ColumnElement[int], list[str]]:
+    """The period's local month of ``local_day`` (0 for the first) as a CASE over the months' first days,
+    and the months' names ("2026-03")."""
+    months, starts = [], []
+    day = period.first_day.replace(day=1)
+    while day <= period.last_day:
+        months.append(day.strftime("%Y-%m"))
+        day = (day + timedelta(days=32)).replace(day=1)
+        starts.append((day - EPOCH_DAY).days)
+    if len(months) == 1:  # an expression, not the constant 0, which GROUP BY would read as a column number
+        return local_day * integer(0), months
+    return case(*((local_day < integer(start), integer(n)) for n, start in enumerate(starts[:-1])), else_=integer(len(months) - 1)), months
+
+
+def follow_up(
+    session: Session,
+    scope: Scope,
+    now: datetime,
+    specialty_names: dict[int, str],
+    summarised: tuple[int, int] | None = None,
+    live: Sequence[tuple[datetime, datetime]] | None = None,
+    follow_up_live: Sequence[tuple[datetime, datetime]] | None = None,
+) -> FollowUp:
+    """The figures of ``scope``: the rows of :class:`FollowUpSummary` of local days ``summarised``
+    (first and last day index; None to read none), and from the log the :data:`TAKEN` rows over the
+    UTC intervals ``live`` (the days not summarised), the others over ``follow_up_live`` (the days whose
+    follow-up is not summarised); None for either: the whole period."""
+    period = scope.period
+    whole = [(period.start, period.end)]
+    parts = []
+    if summarised is not None:
+        summary = FollowUpSummary
+        parts.append(
+            select(summary.local_day, summary.specialty_key, summary.senior_key, summary.fact, summary.value, summary.calls).where(
+                summary.zone == period.zone.key,
+                summary.local_day >= summarised[0],
+                summary.local_day <= summarised[1],
+                scope.calls_filter(summary.specialty_key),
+            )
+        )
+    live = whole if live is None else list(live)
+    if live:
+        parts.append(taken_from_log(scope, period, live))
+    follow_up_live = whole if follow_up_live is None else list(follow_up_live)
+    if follow_up_live:
+        log = follow_up_from_log(scope, period, follow_up_live, now).subquery()
+        parts.append(select(*log.c))
+    if not parts:
+        return FollowUp()
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    c = rows.c
+    month, month_names = _month_index(c.local_day, period)
+    month = month.label("month")
+    keys = (month, c.specialty_key, c.senior_key, c.fact, c.value)
+    grouped = session.execute(select(*keys, func.sum(c.calls)).group_by(*keys)).all()
+
     months: dict[tuple[str, int], MonthFigures] = {}
     seniors: dict[int, PromiseFigures] = defaultdict(lambda: PromiseFigures(""))
-    for started_at, specialty_id, outcome, said, taken_by, request in rows:
-        month = started_at.astimezone(period.zone).strftime("%Y-%m")
-        key = (month, specialty_id or 0)
-        if key not in months:
-            months[key] = MonthFigures(month, specialty_names.get(specialty_id or 0, f"#{specialty_id}"))
-        figures = months[key]
-        if outcome is CallOutcome.CONNECTED:
-            figures.connected += 1
-            figures.outcomes[said.value if said is not None else NOT_ANSWERED] += 1
-            seniors[taken_by or 0].taken += 1
-        elif request is not None:
-            figures.deferred += 1
-            state = promise_state(request, now)
-            figures.kept += state == "kept"
-            figures.broken += state == "broken"
-            who = seniors[request.promised_by_senior_id or 0]
-            who.deferred += 1
-            setattr(who, state, getattr(who, state) + 1)
+    for index, specialty_key, senior_key, fact, value, count in grouped:
+        count = int(count)
+        if fact == TAKEN:
+            seniors[senior_key].taken += count
+            continue
+        name = month_names[index]
+        if (name, specialty_key) not in months:
+            months[name, specialty_key] = MonthFigures(name, specialty_names.get(specialty_key, f"#{specialty_key}"))
+        figures = months[name, specialty_key]
+        if fact == SAID:
+            figures.connected += count
+            figures.outcomes[value] = figures.outcomes.get(value, 0) + count
+        elif value != NO_REQUEST:  # a deferral without its request counts for its month, names nobody
+            figures.deferred += count
+            figures.kept += count if value == "kept" else 0
+            figures.broken += count if value == "broken" else 0
+            who = seniors[senior_key]
+            who.deferred += count
+            setattr(who, value, getattr(who, value) + count)
     names = dict(session.execute(select(Senior.id, Senior.full_name).where(Senior.id.in_([k for k in seniors if k]))).all())
     for senior_id, figures in seniors.items():
         figures.senior = names.get(senior_id, "—")

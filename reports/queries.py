@@ -73,6 +73,9 @@ class Sources:
     live: tuple[tuple[datetime, datetime], ...]
     use_summaries: bool
     live_done: tuple[tuple[datetime, datetime | None], ...] = ()
+    # What came after the calls (reports.follow_up) is sealed later: its own summarised days and live intervals.
+    follow_up_summarised: bool = False
+    follow_up_live: tuple[tuple[datetime, datetime], ...] | None = None
 
     @property
     def zone(self) -> str:
@@ -273,7 +276,7 @@ class CallbackGroup:
     status: str
     overdue: bool  # open, and the deadline has come
     late: bool  # done at or after the deadline
-    waited_seconds: int | None  # done: whole seconds from request to done
+    waited_minutes: int | None  # done: whole minutes from request to done
     requests: int
 
 
@@ -281,8 +284,16 @@ def _waited_us() -> ColumnElement[int]:
     return EpochMicroseconds(CallbackRequest.done_at) - EpochMicroseconds(CallbackRequest.requested_at)
 
 
+MICROSECONDS_PER_MINUTE = 60_000_000
+
+
+def _waited_minutes() -> ColumnElement[int]:
+    # Integer division: whole minutes, the fraction dropped, on both databases alike.
+    return _waited_us() // integer(MICROSECONDS_PER_MINUTE)
+
+
 def callbacks_done_from_log(done_period: Period, requested_period: Period, intervals: Sequence[tuple[datetime, datetime]]) -> Select:
-    """(local_day, specialty_key, requested_day, deadline, waited_seconds, requests) of the requests done
+    """(local_day, specialty_key, requested_day, deadline, waited_minutes, requests) of the requests done
     in ``intervals``: the rows of :class:`reports.models.CallbacksSummary`. ``local_day`` is the local
     day they were done on, read with the offsets of ``done_period``; ``requested_day`` the day they were
     requested on, read with those of ``requested_period`` (from the earliest of them)."""
@@ -301,14 +312,14 @@ def callbacks_done_from_log(done_period: Period, requested_period: Period, inter
             _specialty_key(request.specialty_id).label("specialty_key"),
             (local_microseconds(request.requested_at, requested_period) // integer(MICROSECONDS_PER_DAY)).label("requested_day"),
             deadline.label("deadline"),
-            (_waited_us() // integer(1_000_000)).label("waited_seconds"),
+            _waited_minutes().label("waited_minutes"),
         )
         .where(_DONE, _started_in(request.done_at, intervals))
         .subquery()
     )
     c = inner.c
-    return select(c.local_day, c.specialty_key, c.requested_day, c.deadline, c.waited_seconds, func.count().label("requests")).group_by(
-        c.local_day, c.specialty_key, c.requested_day, c.deadline, c.waited_seconds
+    return select(c.local_day, c.specialty_key, c.requested_day, c.deadline, c.waited_minutes, func.count().label("requests")).group_by(
+        c.local_day, c.specialty_key, c.requested_day, c.deadline, c.waited_minutes
     )
 
 
@@ -322,11 +333,15 @@ def callback_groups(session: Session, scope: Scope, sources: Sources, now: datet
     """The requests made in the period, in one statement: the done ones of summarised days from the
     summary table, the others (open, or done on a day not summarised yet) from the log. Deadlines are
     compared on the columns themselves (no conversion per row) wherever the request has its own; the
-    default is applied by arithmetic."""
+    default is applied by arithmetic. Waits are counted in whole minutes, so the default deadline must be
+    whole minutes (``CALLBACK_DEADLINE_MINUTES``): a summarised wait then tells late from on time exactly
+    (``minutes >= D`` is ``microseconds >= D minutes``)."""
     request = CallbackRequest
     waited_us = _waited_us()
-    default_seconds = int(default_deadline.total_seconds())
-    default_us = integer(default_seconds * 1_000_000)
+    default_minutes, remainder = divmod(int(default_deadline.total_seconds() * 1_000_000), MICROSECONDS_PER_MINUTE)
+    if remainder:
+        raise ValueError(f"the default callback deadline must be whole minutes, got {default_deadline}")
+    default_us = integer(default_minutes * MICROSECONDS_PER_MINUTE)
     if DEADLINE_COLUMN is None:
         reached = request.requested_at <= now - default_deadline
         late = waited_us >= default_us
@@ -335,21 +350,20 @@ def callback_groups(session: Session, scope: Scope, sources: Sources, now: datet
         late = or_(request.done_at >= DEADLINE_COLUMN, DEADLINE_COLUMN.is_(None) & (waited_us >= default_us))
     is_open, is_done = request.status == CallbackStatus.OPEN, request.status == CallbackStatus.DONE
     requested_in = _started_in(request.requested_at, [(scope.period.start, scope.period.end)]) & scope.calls_filter(request.specialty_id)
+    # Not summarised: not done (ix_callback_request_not_done), or done on a day not summarised (the last
+    # day or two: ix_callback_request_done_at); two disjoint branches, so each is one index's range.
+    wheres = [requested_in]
     if sources.use_summaries:
-        # Not summarised: not done, or done on a day not summarised (or, against the rules, without an instant).
-        requested_in &= or_(_NOT_DONE, request.done_at.is_(None), _done_in(request.done_at, sources.live_done))
-    live = (
-        select(
-            _specialty_key(request.specialty_id).label("key"),
-            _text_or(request.status, "").label("status"),
-            case((is_open & reached, 1), else_=0).label("overdue"),
-            case((is_done & late, 1), else_=0).label("late"),
-            case((is_done, waited_us // integer(1_000_000)), else_=None).label("waited"),
-            literal_column("1", Integer).label("requests"),
-        )
-        .where(requested_in)
-        .subquery()
+        wheres = [requested_in & _NOT_DONE, requested_in & is_done & _done_in(request.done_at, sources.live_done)]
+    columns = (
+        _specialty_key(request.specialty_id).label("key"),
+        _text_or(request.status, "").label("status"),
+        case((is_open & reached, 1), else_=0).label("overdue"),
+        case((is_done & late, 1), else_=0).label("late"),
+        case((is_done, _waited_minutes()), else_=None).label("waited"),
+        literal_column("1", Integer).label("requests"),
     )
+    live = union_all(*(select(*columns).where(where) for where in wheres)).subquery()
     parts = [select(*live.c)]
     if sources.use_summaries:
         summary = CallbacksSummary
@@ -360,10 +374,10 @@ def callback_groups(session: Session, scope: Scope, sources: Sources, now: datet
                 literal_column("0", Integer).label("overdue"),
                 case(
                     (summary.deadline == integer(DEADLINE_MISSED), 1),
-                    ((summary.deadline == integer(NO_DEADLINE)) & (summary.waited_seconds >= integer(default_seconds)), 1),
+                    ((summary.deadline == integer(NO_DEADLINE)) & (summary.waited_minutes >= integer(default_minutes)), 1),
                     else_=0,
                 ).label("late"),
-                summary.waited_seconds.label("waited"),
+                summary.waited_minutes.label("waited"),
                 summary.requests.label("requests"),
             ).where(
                 summary.zone == sources.zone,

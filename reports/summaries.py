@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, literal, select
 from sqlalchemy.orm import Session
 
+from calllog.conversation import ANSWER_WINDOW, ASK_WINDOW
 from calllog.models import Call, CallbackRequest
 from core.db import insert_ignoring_duplicates
 from reports import queries
+from reports.follow_up import follow_up_from_log, taken_from_log
 from reports.models import (
     SUMMARY_TABLES,
     AttemptsSummary,
@@ -32,6 +34,8 @@ from reports.models import (
     CallHoursSummary,
     CallsSummary,
     DurationsSummary,
+    FollowUpDay,
+    FollowUpSummary,
     SummarisedDay,
 )
 from reports.period import EPOCH_DAY, MAX_DAYS, Period, local_midnight
@@ -39,6 +43,10 @@ from reports.scope import DEFAULT_ZONE, Scope
 from rota.models import Department
 
 SEAL_AFTER = timedelta(hours=24)
+# What came of a conversation may be said for a week after the question, which is sent within 12 hours of
+# the call's end: a day's follow-up is summarised once that is over for its calls (calls that last more
+# than the sealing margin of a day are not a hotline's).
+FOLLOW_UP_SEAL_AFTER = SEAL_AFTER + ASK_WINDOW + ANSWER_WINDOW
 DAYS_PER_TRANSACTION = {"sqlite": 1, "postgresql": 31}
 
 _FROM_LOG = (
@@ -46,6 +54,7 @@ _FROM_LOG = (
     (CallHoursSummary, queries.call_hours_from_log),
     (DurationsSummary, queries.durations_from_log),
     (AttemptsSummary, queries.attempts_from_log),
+    (FollowUpSummary, taken_from_log),  # who took the connected calls: final once the day is sealed
 )
 
 
@@ -53,14 +62,15 @@ def day_index(day: date) -> int:
     return (day - EPOCH_DAY).days
 
 
-def is_sealed(day: date, zone: ZoneInfo, now: datetime) -> bool:
-    return local_midnight(day + timedelta(days=1), zone) + SEAL_AFTER <= now
+def is_sealed(day: date, zone: ZoneInfo, now: datetime, after: timedelta = SEAL_AFTER) -> bool:
+    return local_midnight(day + timedelta(days=1), zone) + after <= now
 
 
-def summarised_days(session: Session, zone: ZoneInfo, first_day: date, last_day: date) -> set[date]:
+def summarised_days(session: Session, zone: ZoneInfo, first_day: date, last_day: date, marker=SummarisedDay) -> set[date]:
+    """The days of ``marker`` (:class:`SummarisedDay`, or :class:`FollowUpDay`) from first to last."""
     indexes = session.scalars(
-        select(SummarisedDay.local_day).where(
-            SummarisedDay.zone == zone.key, SummarisedDay.local_day >= day_index(first_day), SummarisedDay.local_day <= day_index(last_day)
+        select(marker.local_day).where(
+            marker.zone == zone.key, marker.local_day >= day_index(first_day), marker.local_day <= day_index(last_day)
         )
     )
     return {EPOCH_DAY + timedelta(days=i) for i in indexes}
@@ -81,17 +91,23 @@ def _runs(days: list[date], longest: int) -> Iterator[tuple[date, date]]:
 def summarise(session: Session, zone: ZoneInfo, first_day: date, last_day: date, now: datetime) -> int:
     """Summarise the sealed, not yet summarised days from ``first_day`` to ``last_day``; commits after
     each run of days. Returns how many days this call summarised (a concurrent report may do others)."""
+    days = list(Period(first_day, last_day, zone).days())
     done = summarised_days(session, zone, first_day, last_day)
-    wanted = [d for d in Period(first_day, last_day, zone).days() if d not in done and is_sealed(d, zone, now)]
+    wanted = [d for d in days if d not in done and is_sealed(d, zone, now)]
+    followed = summarised_days(session, zone, first_day, last_day, FollowUpDay)
+    wanted_follow_up = [d for d in days if d not in followed and is_sealed(d, zone, now, FOLLOW_UP_SEAL_AFTER)]
     session.rollback()  # end the read transaction before writing (SQLite takes its write lock at BEGIN)
     summarised = 0
-    for run_first, run_last in _runs(wanted, DAYS_PER_TRANSACTION.get(session.get_bind().dialect.name, 1)):
-        try:
-            summarised += _summarise_run(session, Period(run_first, run_last, zone), now)
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    longest = DAYS_PER_TRANSACTION.get(session.get_bind().dialect.name, 1)
+    for run, days_of in ((_summarise_run, wanted), (_summarise_follow_up_run, wanted_follow_up)):
+        for run_first, run_last in _runs(days_of, longest):
+            try:
+                count = run(session, Period(run_first, run_last, zone), now)
+                summarised += count if run is _summarise_run else 0
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     return summarised
 
 
@@ -127,6 +143,22 @@ def _summarise_run(session: Session, period: Period, now: datetime) -> int:
         for table, from_log in _FROM_LOG:
             _insert_rows(session, table, period.zone, from_log(whole, period, intervals))
         _summarise_callbacks(session, period.zone, first, last, intervals[0])
+    return len(claimed)
+
+
+def _summarise_follow_up_run(session: Session, period: Period, now: datetime) -> int:
+    """The follow-up of the days of ``period``, claimed as :func:`_summarise_run` claims its days."""
+    claimed = [
+        day
+        for day in period.days()
+        if insert_ignoring_duplicates(
+            session, FollowUpDay, {"zone": period.zone.key, "local_day": day_index(day), "summarised_at": now}, ["zone", "local_day"]
+        )
+    ]
+    whole = Scope(period, (), True, "summary")
+    for first, last in _consecutive(claimed):
+        interval = (local_midnight(first, period.zone), local_midnight(last + timedelta(days=1), period.zone))
+        _insert_rows(session, FollowUpSummary, period.zone, follow_up_from_log(whole, period, [interval], now))
     return len(claimed)
 
 
@@ -166,7 +198,7 @@ def _consecutive(days: list[date]) -> Iterator[tuple[date, date]]:
 def forget(session: Session, zone: ZoneInfo, first_day: date, last_day: date) -> None:
     """Remove the summaries of these days (they are read from the log again until summarised anew)."""
     low, high = day_index(first_day), day_index(last_day)
-    for table in (*SUMMARY_TABLES, SummarisedDay):
+    for table in (*SUMMARY_TABLES, SummarisedDay, FollowUpDay):
         session.execute(delete(table).where(table.zone == zone.key, table.local_day >= low, table.local_day <= high))
     session.commit()
 
@@ -187,6 +219,11 @@ def sources_for(session: Session, scope: Scope, now: datetime, *, use_summaries:
     live = []
     for first, last in _consecutive([d for d in period.days() if d not in done]):
         live.append((local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone)))
+    followed = summarised_days(session, zone, period.first_day, period.last_day, FollowUpDay) if use_summaries else set()
+    follow_up_live = [
+        (local_midnight(first, zone), local_midnight(last + timedelta(days=1), zone))
+        for first, last in _consecutive([d for d in period.days() if d not in followed])
+    ]
     live_done: list[tuple[datetime, datetime | None]] = []
     days = (period.first_day + timedelta(days=n) for n in range((horizon - period.first_day).days + 1))
     for first, last in _consecutive([d for d in days if d not in done]):
@@ -200,4 +237,6 @@ def sources_for(session: Session, scope: Scope, now: datetime, *, use_summaries:
         tuple(live),
         use_summaries and bool(done),
         tuple(live_done),
+        bool(followed),
+        tuple(follow_up_live),
     )

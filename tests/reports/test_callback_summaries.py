@@ -112,3 +112,114 @@ def test_a_report_reads_the_requests_done_after_its_period_from_the_log(in_app, 
     assert summarised["summarised_days"] == 14
     assert summarised["callbacks"] == report(in_app, NOW, use_summaries=False)["callbacks"]
     assert summarised_requests(in_app) == 6  # done from the 2nd to the 15th, the period's own days
+
+
+def test_waits_are_whole_minutes_in_the_summary_and_the_log_alike(in_app, report_session):
+    """A wait of 59 min 59.9 s is 59 minutes: on time against the default hour, and the median of the
+    time to callback is exact to the minute (a whole number of minutes, in seconds), summarised or not."""
+    place_requests(report_session)
+    call = add_call(report_session, local(4, 8), outcome=CallOutcome.CALLBACK_REQUESTED)
+    report_session.add(
+        CallbackRequest(
+            call_id=call.id,
+            caller=call.caller,
+            requested_at=local(4, 8, 1),
+            status=CallbackStatus.DONE,
+            done_at=local(4, 9, 1) - timedelta(milliseconds=100),
+        )
+    )
+    report_session.commit()
+    live = report(in_app, NOW, use_summaries=False)["callbacks"]
+    assert (live["done"], live["done_late"]) == (9, 5)  # the new one is on time
+    in_app(lambda s: summaries.summarise_sealed(s, NOW))
+    assert in_app(lambda s: s.scalar(select(func.count()).select_from(CallbacksSummary).where(CallbacksSummary.waited_minutes == 59))) == 1
+    summarised = report(in_app, NOW, use_summaries=True)["callbacks"]
+    assert summarised == live
+    for stats in (live["time_to_callback"], *(f["time_to_callback"] for f in live["by_specialty"].values())):
+        assert stats["median_seconds"] is None or stats["median_seconds"] % 1 == 0
+    # Nine waits in whole minutes: 5, 30, 30, 59, 60, 4320, 4980, 5580, 14760: the median is the fifth.
+    assert (live["time_to_callback"]["count"], live["time_to_callback"]["median_seconds"]) == (9, 3600.0)
+
+
+def place_follow_up(session) -> None:
+    """Connected calls with what came of them, and deferrals kept, broken, pending or without a request,
+    on days whose follow-up is summarised by NOW (up to the 11th) and days read from the log."""
+    from calllog.models import Attempt, AttemptResult, ConversationOutcome
+    from rota.models import Senior
+
+    department = Department(name="Neurosciences", timezone="Europe/Paris")
+    neurology = Specialty(code="neurology", department=department, name_fr="neurologie", name_en="neurology", menu_digit="1")
+    martin, durand = Senior(full_name="Dr Martin"), Senior(full_name="Dr Durand")
+    session.add_all([department, neurology, martin, durand])
+    session.flush()
+    outcomes = list(ConversationOutcome)
+
+    def connected(day: int, senior: Senior | None, said: ConversationOutcome | None, specialty=neurology) -> None:
+        call = add_call(session, local(day, 10), specialty=specialty, outcome=CallOutcome.CONNECTED, conversation_outcome=said)
+        session.add(
+            Attempt(call_id=call.id, rank=0, senior_id=None if senior is None else senior.id, number="+33199000100", layer="primary",
+                    started_at=local(day, 10), result=AttemptResult.ACCEPTED)
+        )  # fmt: skip
+
+    def deferred(day: int, senior: Senior | None, done_after: timedelta | None, minutes: int = 20, request: bool = True) -> None:
+        call = add_call(session, local(day, 14), specialty=neurology, outcome=CallOutcome.DEFERRED)
+        if request:
+            session.add(
+                CallbackRequest(
+                    call_id=call.id, caller=call.caller, specialty_id=neurology.id, requested_at=local(day, 14, 1),
+                    status=CallbackStatus.OPEN if done_after is None else CallbackStatus.DONE,
+                    done_at=None if done_after is None else local(day, 14, 1) + done_after,
+                    promised_by_senior_id=None if senior is None else senior.id, promised_minutes=minutes,
+                )
+            )  # fmt: skip
+
+    for day in (2, 3, 9, 11, 12, 14, 15):  # summarised by NOW up to the 11th, the others read from the log
+        connected(day, martin, outcomes[day % len(outcomes)])
+        connected(day, durand, None)
+        deferred(day, martin, timedelta(minutes=10))  # kept
+        deferred(day, durand, timedelta(minutes=45))  # broken: done after the promised 20 minutes
+        deferred(day, durand, None)  # broken: never done, the deadline passed
+    connected(5, None, None, specialty=None)  # no specialty, no senior
+    deferred(6, martin, None, request=False)  # a deferral whose request is missing
+    deferred(15, martin, None, minutes=60 * 24 * 30)  # pending: a month to keep it
+    session.commit()
+
+
+def test_summarised_and_live_follow_up_agree(in_app, report_session):
+    """What came after the calls is summarised per day once a senior can no longer answer (a week and a
+    half after the day), and reads the same summarised, from the log, and later, for every scope."""
+    from reports.models import FollowUpDay, FollowUpSummary
+
+    place_follow_up(report_session)
+    live = report(in_app, NOW, use_summaries=False)["follow_up"]
+    assert [
+        (m["month"], m["connected"], m["deferred"], m["promises_kept"], m["promises_broken"]) for m in live["by_specialty_and_month"]
+    ] == [
+        ("2026-03", 1, 0, 0, 0),  # the call of no specialty
+        ("2026-03", 14, 22, 7, 14),  # 22 deferrals with their request: 7 kept, 14 broken, 1 pending
+    ]
+    promises = {p["senior"]: p for p in live["promises_by_senior"]}
+    assert promises["Dr Martin"] == {"senior": "Dr Martin", "taken": 7, "deferred": 8, "kept": 7, "broken": 0, "pending": 1}
+    assert promises["Dr Durand"] == {"senior": "Dr Durand", "taken": 7, "deferred": 14, "kept": 0, "broken": 14, "pending": 0}
+
+    assert in_app(lambda s: summaries.summarise_sealed(s, NOW)) == {"Europe/Paris": 17}  # the 2nd to the 18th
+    follow_up_days = in_app(lambda s: sorted(s.scalars(select(FollowUpDay.local_day))))
+    assert [summaries.EPOCH_DAY + timedelta(days=d) for d in follow_up_days][-1] == date(2026, 3, 11)
+
+    def summarised_calls(*facts: str) -> int:
+        return in_app(lambda s: s.scalar(select(func.sum(FollowUpSummary.calls)).where(FollowUpSummary.fact.in_(facts))))
+
+    assert summarised_calls("taken") == 7 * 2 + 1  # who took the calls: every sealed day, up to the 18th
+    assert summarised_calls("said", "deferred") == 4 * 5 + 2  # what came of them: the 2nd, 3rd, 9th, 11th; 5th, 6th
+    for specialty in (None, "neurology"):
+        summarised = report(in_app, NOW, use_summaries=True, specialty=specialty)["follow_up"]
+        assert summarised == report(in_app, NOW, use_summaries=False, specialty=specialty)["follow_up"]
+    assert report(in_app, NOW, use_summaries=True)["follow_up"] == live
+
+    # A month later every day is summarised; the pending promise, read from the log until then, is broken.
+    later = NOW + timedelta(days=40)
+    in_app(lambda s: summaries.summarise_sealed(s, later))
+    assert (summarised_calls("taken"), summarised_calls("said", "deferred")) == (7 * 2 + 1, 7 * 5 + 3)
+    after = report(in_app, later, use_summaries=True)["follow_up"]
+    assert after == report(in_app, later, use_summaries=False)["follow_up"]
+    assert {p["senior"]: p["pending"] for p in after["promises_by_senior"]}["Dr Martin"] == 0
