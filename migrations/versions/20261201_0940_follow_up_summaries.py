@@ -3,7 +3,7 @@ day (report_follow_up, sealed a week later than the calls), callback waits count
 two covering indexes for what a report still reads from the log.
 
 Revision ID: 0940
-Revises: 0931
+Revises: 0950
 Create Date: 2026-12-01 17:40:00.000000
 
 ``report_callbacks`` kept one row per wait in whole seconds: at a million requests a year, about a row per
@@ -22,7 +22,7 @@ from alembic import op
 import core.db
 
 revision = "0940"
-down_revision = "0931"
+down_revision = "0950"
 branch_labels = None
 depends_on = None
 
