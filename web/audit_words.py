@@ -56,6 +56,7 @@ ACTIONS = {
     "user.sign_in": N_("signed in"),
     "user.ical": N_("calendar link changed"),
     "callback.done": N_("callback request marked done"),
+    "callback.listen": N_("GP's message listened to"),
     "token.create": N_("API token created"),
     "token.revoke": N_("API token revoked"),
     "feed.create": N_("calendar link created"),
