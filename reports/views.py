@@ -24,6 +24,7 @@ from rota import bounds
 from rota.models import Department, Specialty
 from slots.report import TABLE as URGENT_SLOTS
 from slots.report import urgent_slots_table
+from web.errors import handle_http_error
 from web.i18n import N_, choose_language, current_words, translate
 from web.security import signed_in_user
 
@@ -164,7 +165,7 @@ def _not_authenticated(error: access.NotAuthenticated):
 def _forbidden(error: Forbidden):
     if request.path.startswith("/api/"):
         return problem_response(403, "forbidden", "reading the reports needs the right reports.view")
-    return error
+    return handle_http_error(error)  # the pages' own refusal page, in the reader's language
 
 
 @blueprint.errorhandler(access.SignInNeeded)
