@@ -4,12 +4,12 @@ softphone, a phone screen, every page in one language at a time, gaps and confli
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 from core import clock
 from tests.web.browser import new_page, sign_in
 from tests.web.conftest import EMAILS, PARIS, PASSWORD, World
+from tests.web.telltales import ENGLISH_TELLTALES, FRENCH_TELLTALES, telltales_on
 
 
 def local_input(at) -> str:
@@ -205,79 +205,6 @@ def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
 
 # -- every page in French, then in English -------------------------------------------------------------------
 
-# Words that give the other language away. Whole words, case-sensitive; none is a name of the demo world.
-ENGLISH_TELLTALES = (
-    "the",
-    "and",
-    "of",
-    "with",
-    "Save",
-    "Cancel",
-    "Delete",
-    "Edit",
-    "Week",
-    "Month",
-    "Monday",
-    "Sunday",
-    "calls",
-    "connected",
-    "nobody",
-    "Sign out",
-    "Search",
-    "Previous",
-    "Next",
-    "Back",
-    "Rotations",
-    "Shift",
-    "Leave",
-    "Swap",
-    "Settings",
-    "Users",
-    "attempts",
-    "missed",
-    "median",
-    "hour",
-    "day",
-    "From",
-    "Name",
-    "Time zone",
-    "Phone",
-)
-FRENCH_TELLTALES = (
-    "le",
-    "la",
-    "les",
-    "des",
-    "du",
-    "une",
-    "est",
-    "pour",
-    "avec",
-    "Enregistrer",
-    "Annuler",
-    "Supprimer",
-    "Semaine",
-    "lundi",
-    "dimanche",
-    "appels",
-    "personne",
-    "Déconnexion",
-    "Rechercher",
-    "Précédent",
-    "Suivant",
-    "Retour",
-    "Roulements",
-    "Absence",
-    "Échange",
-    "Réglages",
-    "Comptes",
-    "tentatives",
-    "médiane",
-    "heure",
-    "jour",
-    "Nom",
-)
-
 
 def _pages(world: World) -> dict[str, list[str]]:
     """Every page of the web app and the reports, by the role that sees it."""
@@ -295,16 +222,6 @@ def _pages(world: World) -> dict[str, list[str]]:
     ]  # fmt: skip
     senior = ["/me", "/me/leave/new", "/me/phones", "/me/swaps/new", "/me/calendar"]
     return {"admin": admin, "head": ["/swaps"], "senior": senior}
-
-
-def _telltales_on(page, words: tuple[str, ...]) -> list[str]:
-    # What a person reads: the page's text, less what the page itself marks as another language.
-    text = page.evaluate(
-        """() => { const copy = document.body.cloneNode(true);
-                   copy.querySelectorAll('[lang]').forEach(e => { if (e.lang !== document.documentElement.lang) e.remove(); });
-                   return copy.innerText + ' ' + document.title; }"""
-    )
-    return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
 
 
 def _switch_language(page, base: str, language: str) -> None:
@@ -328,7 +245,7 @@ def test_every_page_speaks_only_french_then_only_english(browser, live):
                     response = page.goto(base + url)
                     assert response is not None and response.status in (200, 404), (url, response and response.status)
                     assert page.evaluate("document.documentElement.lang") == language, url
-                    if words := _telltales_on(page, telltales):
+                    if words := telltales_on(page, telltales):
                         found[(role, language, url)] = words
         finally:
             _switch_language(page, base, "fr")  # the other tests of this module read French
