@@ -69,3 +69,29 @@ def test_flask_users_create_makes_a_seniors_account_unless_told_otherwise(world,
     help_text = " ".join(french_cli("users", "create", "--help").output.split())
     assert "Créer un compte (celui d’un senior sauf si --role" in help_text
     assert "les moindres droits" in help_text and "default: senior" in help_text
+
+
+def test_the_audit_log_and_the_reports_speak_french_about_swaps_slots_and_calls_without_specialty(world, signed_in, read, frozen_clock):
+    """What the every-page browser test found in English on French pages: a swap's changed fields
+    (« answered at »), the urgent slots' publication (« 10 urgent slot(s) published »), the reports'
+    « (no specialty) » row."""
+    from sqlalchemy import select
+
+    from audit.models import AuditEntry
+    from calllog import events
+    from calllog import operations as calllog
+
+    admin = signed_in("admin")
+    log = body(admin.get("/audit"))
+    assert "answered at" not in log and "répondu le" in log  # the world's cardiology swap was accepted
+    with read() as session:
+        published = session.scalars(select(AuditEntry).where(AuditEntry.action == "urgent_slot.publish")).first()
+        assert published is not None and published.summary.isdigit()
+    assert "slot(s)" not in log and re.search(r"créneaux urgents publiés · \d+", log)
+    # A call that ended in the menu, before any specialty was chosen: its row in the reports' tables.
+    with read() as session:
+        call = calllog.open_call(session, "CA" + "c" * 32, "+33199000201", "+33199000000", frozen_clock[0])
+        calllog.apply(session, call, [events.CallFinished()], frozen_clock[0])
+        session.commit()
+    report = body(admin.get("/reports/"))
+    assert "(no specialty)" not in report and "(sans spécialité)" in report
