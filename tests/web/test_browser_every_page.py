@@ -167,7 +167,7 @@ def _pages(app, ids: dict[str, Any]) -> list[str]:
 # What axe's findings depend on: the elements, their roles, classes, styles and kinds, and whether their
 # text and names are empty — not the words, numbers, links or tokens. Two pages alike in it (the call log
 # of a head and of a manager, two refusals) get the same findings: axe runs once on them. The page's frame (menu,
-# header) and its <main> are compared apart, so a role's own menu is checked on its first page.
+# header) and its <main> are compared apart, so a menu of another shape is checked where it first shows.
 STRUCTURE = """() => {
     const kept = ['class', 'role', 'type', 'style', 'scope', 'lang', 'for', 'hidden', 'disabled', 'tabindex'];
     const shape = (node) => {
@@ -182,6 +182,8 @@ STRUCTURE = """() => {
     const main = document.querySelector('main');
     const frame = document.body.cloneNode(true);
     frame.querySelector('main')?.replaceChildren();
+    // The menu marks the page it is on: a menu is the same menu on each of its pages.
+    frame.querySelectorAll('[aria-current]').forEach(e => e.removeAttribute('aria-current'));
     return [main ? shape(main) : '', shape(frame)];
 }"""
 
