@@ -32,12 +32,18 @@ def _read_password(from_stdin: bool) -> str:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--name", "full_name", required=True, help="The person's name as shown in the app.")
-@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.ADMIN.value, show_default=True)
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.SENIOR.value,
+    show_default=True,
+    help="What the account may do; a senior's unless chosen (the least privileges): give admin for the first administrator.",
+)
 @click.option("--senior-id", type=int, default=None, help="Their senior record (required for head and senior).")
 @click.option("--language", type=click.Choice(operations.LANGUAGES), default="fr", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 def create_command(email: str, full_name: str, role: str, senior_id: int | None, language: str, password_stdin: bool) -> None:
-    """Create an account (by default an administrator); the password is asked for twice."""
+    """Create an account (a senior's unless --role says otherwise); the password is asked for twice."""
     password = _read_password(password_stdin)
     session = db.session()
     try:

@@ -438,6 +438,32 @@ def mark_done(session: Session, actor: Actor, request_id: int, now: datetime) ->
     return request
 
 
+def open_message(session: Session, actor: Actor, request_id: int) -> tuple[str, int | None] | None:
+    """Someone is about to listen to the GP's recorded message: the audit log keeps who, when and which
+    request (the message is health data; reading it is traced like a change). Returns the recording's
+    Twilio sid and length to stream, or None when the request has no message (nothing is recorded then).
+    The caller has checked access (``callbacks.view``) and commits before streaming."""
+    request = session.get(CallbackRequest, request_id)
+    if request is None:
+        raise CallbackRequestError("not_found")
+    if not request.recording_sid:
+        return None
+    department_id = (
+        session.scalar(select(Specialty.department_id).where(Specialty.id == request.specialty_id)) if request.specialty_id else None
+    )
+    record(
+        session,
+        actor,
+        action="callback.listen",
+        target_type="callback_request",
+        target_id=request.id,
+        department_ids=[department_id] if department_id is not None else [],
+        after={"recording_seconds": request.recording_seconds},
+        summary=f"#{request.id}" + (f" ({request.code})" if request.code else ""),
+    )
+    return request.recording_sid, request.recording_seconds
+
+
 # Who called is personal data kept in the call log itself; the audit entry says what changed.
 _UNAUDITED = ("caller", "caller_e164", "recording_url", "recording_sid")
 

@@ -16,7 +16,7 @@ from reports import access, charts
 from reports.definitions import LAYER_LABELS, OUTCOME_LABELS, RESULT_LABELS
 from reports.definitions import sections as definition_sections
 from reports.export import to_csv
-from reports.figures import Report, callback_default_deadline, summary_report, unanswered_report
+from reports.figures import NO_SPECIALTY, Report, callback_default_deadline, summary_report, unanswered_report
 from reports.period import DayOutOfRange, PeriodError, parse_day
 from reports.scope import Scope, resolve_scope
 from reports.tables import SUMMARY_TABLES, Cell, Kind, Table, format_cell, summary_tables, unanswered_table
@@ -24,6 +24,7 @@ from rota import bounds
 from rota.models import Department, Specialty
 from slots.report import TABLE as URGENT_SLOTS
 from slots.report import urgent_slots_table
+from web.errors import handle_http_error
 from web.i18n import N_, choose_language, current_words, translate
 from web.security import signed_in_user
 
@@ -114,6 +115,8 @@ SCOPE_LABELS = {"whole hotline": N_("whole hotline"), "no department": N_("no de
 
 
 def _row_label(table: Table, value: Cell, kind: Kind) -> str:
+    if value == NO_SPECIALTY:  # the figures' name of calls that chose no specialty, read in the reader's words
+        return current_words()._(NO_SPECIALTY)
     if isinstance(value, str):
         return table.columns[0].text_for(current_words(), value)
     return format_cell(value, kind, current_words())
@@ -164,7 +167,7 @@ def _not_authenticated(error: access.NotAuthenticated):
 def _forbidden(error: Forbidden):
     if request.path.startswith("/api/"):
         return problem_response(403, "forbidden", "reading the reports needs the right reports.view")
-    return error
+    return handle_http_error(error)  # the pages' own refusal page, in the reader's language
 
 
 @blueprint.errorhandler(access.SignInNeeded)

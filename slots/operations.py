@@ -334,7 +334,8 @@ def publish_slots(
             if inserted:
                 added[department.id] = added.get(department.id, 0) + 1
     for department_id, count in added.items():
-        _audit(session, actor, "urgent_slot.publish", "urgent_slot", None, department_id, summary=f"{count} urgent slot(s) published")
+        # The count alone: the action's label says what it counts, in the reader's language (« créneaux urgents publiés · 10 »).
+        _audit(session, actor, "urgent_slot.publish", "urgent_slot", None, department_id, summary=str(count))
     session.flush()
     return sum(added.values())
 

@@ -56,6 +56,7 @@ ACTIONS = {
     "user.sign_in": N_("signed in"),
     "user.ical": N_("calendar link changed"),
     "callback.done": N_("callback request marked done"),
+    "callback.listen": N_("GP's message listened to"),
     "token.create": N_("API token created"),
     "token.revoke": N_("API token revoked"),
     "feed.create": N_("calendar link created"),
@@ -170,6 +171,25 @@ FIELDS = {
     "cancelled_at": N_("cancelled"),
     "cancelled_by": N_("cancelled by"),
     "departments": N_("departments"),
+    # swaps
+    "requested_at": N_("asked on"),
+    "answered_at": N_("answered on"),
+    "decided_at": N_("decided on"),
+    "decided_by_id": N_("decided by"),
+    # callback requests
+    "caller": N_("caller"),
+    "recording_seconds": N_("length of the message (s)"),
+    "done_at": N_("done on"),
+    "announced_at": N_("announced on"),
+    "deadline_at": N_("to be called back by"),
+    "escalated_at": N_("escalated on"),
+    "acknowledged_at": N_("taken on"),
+    "acknowledged_by_senior_id": N_("taken by"),
+    "done_by_senior_id": N_("called back by"),
+    "done_via": N_("closed through"),
+    "recording_deleted_at": N_("message deleted on"),
+    "promised_by_senior_id": N_("promised by"),
+    "promised_minutes": N_("promised within (minutes)"),
     # recorded prompts
     "key": N_("prompt"),
     "content_type": N_("file type"),
@@ -189,7 +209,18 @@ VALUES = {
     "secretariat": N_("Secretariat"),
     "system": N_("the system"),
 }
-_SENIOR_FIELDS = {"senior_id", "replaced_senior_id", "replacing_senior_id", "last_resort_senior_id", "requester_id", "counterpart_id"}
+_SENIOR_FIELDS = {
+    "senior_id",
+    "replaced_senior_id",
+    "replacing_senior_id",
+    "last_resort_senior_id",
+    "requester_id",
+    "counterpart_id",
+    "decided_by_id",
+    "acknowledged_by_senior_id",
+    "done_by_senior_id",
+    "promised_by_senior_id",
+}
 
 
 @dataclass

@@ -22,7 +22,7 @@ from core import clock, db
 from notify.providers import SendError, current_notifier
 from web import params
 from web.calls import caller_label, department_of_specialty, gp_names, hotline_zone, visible_specialties
-from web.editing import act
+from web.editing import act, actor
 from web.formatting import local_datetime
 from web.forms import Form
 from web.i18n import _
@@ -126,12 +126,15 @@ def done(request_id: int) -> Response:
 def recording(request_id: int) -> Response:
     """The GP's message, streamed from Twilio through Recours (the browser never sees Twilio's URL)."""
     session = db.session()
-    found = session.get(CallbackRequest, request_id)
-    if found is None or not found.recording_sid:
+    # Who listens is audited (committed before a byte is streamed), as any reading of the message.
+    opened = operations.open_message(session, actor(), request_id)
+    if opened is None:
+        found = session.get(CallbackRequest, request_id)
         gone = found is not None and found.recording_deleted_at is not None
         message = _("The message was deleted at the end of its retention period.") if gone else _("This request has no recorded message.")
         return Response(render_template("web/error.html", title=_("No message to play"), message=message), 404)
-    sid, seconds = found.recording_sid, found.recording_seconds
+    sid, seconds = opened
+    session.commit()
     # Nothing more to read: the connection goes back to the pool before the audio is streamed.
     session.close()
     try:

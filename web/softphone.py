@@ -38,6 +38,7 @@ from simulator import (
     Voicemail,
 )
 from web.auditing import log_softphone_call
+from web.calls import outcome_label
 from web.forms import Form, options
 from web.i18n import N_, _, lazy, wtforms_translations
 from web.security import requires
@@ -198,5 +199,13 @@ def index():
             session.commit()
     callee_fields = [getattr(form, f"callee_{i}") for i in range(len(numbers))]
     return render_template(
-        "softphone/index.html", form=form, callee_fields=callee_fields, numbers=numbers, result=result, call=call, problem=problem
+        "softphone/index.html",
+        form=form,
+        callee_fields=callee_fields,
+        numbers=numbers,
+        result=result,
+        call=call,
+        # How the call ended in the reader's words (« rappel demandé »), never the stored value.
+        outcome=outcome_label(call) if call is not None and call.outcome is not None else None,
+        problem=problem,
     )

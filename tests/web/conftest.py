@@ -18,6 +18,7 @@ from directory.models import GeneralPractitioner, GpPhone
 from rota import operations as rota
 from rota.models import Department, Senior, SeniorPhone, Specialty
 from tests.conftest import FIXED_NOW
+from tests.web.browser import browser, live, live_filling, live_settings, page, shots  # noqa: F401 - the browser tests' fixtures
 
 PASSWORD = "a long enough test password"
 PARIS = ZoneInfo("Europe/Paris")
@@ -271,9 +272,9 @@ def read(app):
 
 
 def csrf_token(client, path: str = "/sign-in") -> str:
-    page = client.get(path)
-    found = CSRF.search(page.get_data(as_text=True))
-    assert found, f"no CSRF token on {path} ({page.status_code})"
+    answer = client.get(path)
+    found = CSRF.search(answer.get_data(as_text=True))
+    assert found, f"no CSRF token on {path} ({answer.status_code})"
     return found.group(1)
 
 
@@ -322,11 +323,11 @@ def confirm_preview(client, preview_response):
     CSRF token and the version the page carries, ``step=confirm``."""
     import html
 
-    page = preview_response.get_data(as_text=True)
-    assert 'name="preview_version"' in page, "not a preview page"
-    action = re.search(r'<form method="post" action="([^"]+)" class="stacked">', page).group(1)
+    html_text = preview_response.get_data(as_text=True)
+    assert 'name="preview_version"' in html_text, "not a preview page"
+    action = re.search(r'<form method="post" action="([^"]+)" class="stacked">', html_text).group(1)
     fields: dict[str, list[str]] = {}
-    for name, value in HIDDEN.findall(page.split('<form method="post" action="' + action)[1]):
+    for name, value in HIDDEN.findall(html_text.split('<form method="post" action="' + action)[1]):
         fields.setdefault(name, []).append(html.unescape(value))
     return client.post(html.unescape(action), data={**fields, "step": "confirm"})
 

@@ -44,7 +44,8 @@ def test_web_api_cli_and_import_changes_are_all_audited(app, world, signed_in, r
     # IT at the command line, then a file imported.
     runner = app.test_cli_runner()
     cli = runner.invoke(
-        args=["users", "create", "it@hopital.fr", "--name", "IT Desk", "--password-stdin"], input="a long enough IT password\n"
+        args=["users", "create", "it@hopital.fr", "--name", "IT Desk", "--role", "admin", "--password-stdin"],
+        input="a long enough IT password\n",
     )
     assert cli.exit_code == 0, cli.output
     (tmp_path / "mars.csv").write_text(CSV, encoding="utf-8")

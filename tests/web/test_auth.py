@@ -200,7 +200,8 @@ def test_language_switch_to_english(app, world):
 
 def test_cli_creates_the_first_administrator_from_stdin(runner, app):
     result = runner.invoke(
-        args=["users", "create", "it@hopital.fr", "--name", "Service informatique", "--password-stdin"], input="a strong first password\n"
+        args=["users", "create", "it@hopital.fr", "--name", "Service informatique", "--role", "admin", "--password-stdin"],
+        input="a strong first password\n",
     )
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -209,18 +210,21 @@ def test_cli_creates_the_first_administrator_from_stdin(runner, app):
 
 
 def test_cli_prompts_twice_and_refuses_weak_passwords(runner, app):
-    result = runner.invoke(args=["users", "create", "it@hopital.fr", "--name", "IT"], input="short\nshort\n")
+    result = runner.invoke(args=["users", "create", "it@hopital.fr", "--name", "IT", "--role", "admin"], input="short\nshort\n")
     assert result.exit_code != 0 and "at least 12 characters" in result.output
     mismatch = runner.invoke(
-        args=["users", "create", "it@hopital.fr", "--name", "IT"], input="a strong first password\nanother one entirely\n"
+        args=["users", "create", "it@hopital.fr", "--name", "IT", "--role", "admin"],
+        input="a strong first password\nanother one entirely\n",
     )
     assert mismatch.exit_code != 0
     ok = runner.invoke(
-        args=["users", "create", "it@hopital.fr", "--name", "IT"], input="a strong first password\na strong first password\n"
+        args=["users", "create", "it@hopital.fr", "--name", "IT", "--role", "admin"],
+        input="a strong first password\na strong first password\n",
     )
     assert ok.exit_code == 0, ok.output
     again = runner.invoke(
-        args=["users", "create", "IT@hopital.fr", "--name", "IT"], input="a strong first password\na strong first password\n"
+        args=["users", "create", "IT@hopital.fr", "--name", "IT", "--role", "admin"],
+        input="a strong first password\na strong first password\n",
     )
     assert again.exit_code != 0 and "already uses" in again.output
 

@@ -1,124 +1,15 @@
-"""The web app in a real browser: Debian's Chromium, driven by Playwright, against the app served by a
-real HTTP server (werkzeug) in a thread on 127.0.0.1. SQLite only, to stay fast.
-
-Chromium comes from ``scripts/install-browser.sh``. Without it these tests are skipped with the reason,
-except under CI=true, where they fail. Screenshots of the main pages go to RECOURS_SCREENSHOTS (a
-temporary directory by default); the best ones are kept in docs/.
-"""
+"""The web app in a real browser (the harness of tests/web/browser.py: Debian's Chromium through
+Playwright, the app served over HTTP in a thread, SQLite): signing in, a head's rota edit, refusals, the
+softphone, a phone screen, every page in one language at a time, gaps and conflicts."""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import socket
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from app import create_app
-from core import clock, db, migrations
-from tests.conftest import settings_for
-from tests.web.conftest import EMAILS, PARIS, PASSWORD, World, build_world
-
-CHROMIUM = os.environ.get("RECOURS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _unavailable() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed (pip install -r requirements.txt)"
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        return f"Chromium not found at {CHROMIUM}: run scripts/install-browser.sh"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    why_not = _unavailable()
-    if why_not is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true requires the browser tests to run: {why_not}")
-        pytest.skip(why_not)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        executable = CHROMIUM if os.path.exists(CHROMIUM) else shutil.which("chromium")
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory, browser) -> Iterator[tuple[str, World]]:
-    """The app on a fresh SQLite database, served over HTTP in a thread; the demo world built at now."""
-    from argon2 import PasswordHasher
-    from werkzeug.serving import make_server
-
-    from accounts import passwords
-
-    previous = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'recours.sqlite3'}"
-    app = create_app(settings_for(url, PUBLIC_BASE_URL=base))
-    with app.app_context():
-        migrations.upgrade(db.database().engine)
-        world = build_world(db.session(), clock.now())
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield base, world
-    finally:
-        server.shutdown()
-        thread.join(5)
-        app.extensions["recours.db"].dispose()
-        passwords.use_hasher(previous)
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory) -> Path:
-    target = Path(os.environ.get("RECOURS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    target.mkdir(parents=True, exist_ok=True)
-    return target
-
-
-@pytest.fixture
-def page(browser, live):
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-def sign_in(page, base: str, role: str) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Adresse e-mail").fill(EMAILS[role])
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Connexion").click()
-    page.wait_for_url(f"{base}/board")
+from core import clock
+from tests.web.browser import new_page, sign_in
+from tests.web.conftest import EMAILS, PARIS, PASSWORD, World
+from tests.web.telltales import ENGLISH_TELLTALES, FRENCH_TELLTALES, telltales_on
 
 
 def local_input(at) -> str:
@@ -314,79 +205,6 @@ def test_gaps_and_conflicts_are_marked_and_audited(page, live, shots):
 
 # -- every page in French, then in English -------------------------------------------------------------------
 
-# Words that give the other language away. Whole words, case-sensitive; none is a name of the demo world.
-ENGLISH_TELLTALES = (
-    "the",
-    "and",
-    "of",
-    "with",
-    "Save",
-    "Cancel",
-    "Delete",
-    "Edit",
-    "Week",
-    "Month",
-    "Monday",
-    "Sunday",
-    "calls",
-    "connected",
-    "nobody",
-    "Sign out",
-    "Search",
-    "Previous",
-    "Next",
-    "Back",
-    "Rotations",
-    "Shift",
-    "Leave",
-    "Swap",
-    "Settings",
-    "Users",
-    "attempts",
-    "missed",
-    "median",
-    "hour",
-    "day",
-    "From",
-    "Name",
-    "Time zone",
-    "Phone",
-)
-FRENCH_TELLTALES = (
-    "le",
-    "la",
-    "les",
-    "des",
-    "du",
-    "une",
-    "est",
-    "pour",
-    "avec",
-    "Enregistrer",
-    "Annuler",
-    "Supprimer",
-    "Semaine",
-    "lundi",
-    "dimanche",
-    "appels",
-    "personne",
-    "Déconnexion",
-    "Rechercher",
-    "Précédent",
-    "Suivant",
-    "Retour",
-    "Roulements",
-    "Absence",
-    "Échange",
-    "Réglages",
-    "Comptes",
-    "tentatives",
-    "médiane",
-    "heure",
-    "jour",
-    "Nom",
-)
-
 
 def _pages(world: World) -> dict[str, list[str]]:
     """Every page of the web app and the reports, by the role that sees it."""
@@ -406,16 +224,6 @@ def _pages(world: World) -> dict[str, list[str]]:
     return {"admin": admin, "head": ["/swaps"], "senior": senior}
 
 
-def _telltales_on(page, words: tuple[str, ...]) -> list[str]:
-    # What a person reads: the page's text, less what the page itself marks as another language.
-    text = page.evaluate(
-        """() => { const copy = document.body.cloneNode(true);
-                   copy.querySelectorAll('[lang]').forEach(e => { if (e.lang !== document.documentElement.lang) e.remove(); });
-                   return copy.innerText + ' ' + document.title; }"""
-    )
-    return [w for w in words if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text)]
-
-
 def _switch_language(page, base: str, language: str) -> None:
     page.goto(f"{base}/board")
     page.select_option("#lang-choice", language)
@@ -427,9 +235,8 @@ def test_every_page_speaks_only_french_then_only_english(browser, live):
     base, world = live
     found: dict[tuple[str, str, str], list[str]] = {}
     for role, urls in _pages(world).items():
-        context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="fr-FR")
-        context.set_default_timeout(10_000)
-        page = context.new_page()
+        page = new_page(browser, {"width": 1280, "height": 860})
+        context = page.context
         sign_in(page, base, role)
         try:
             for language, telltales in (("fr", ENGLISH_TELLTALES), ("en", FRENCH_TELLTALES)):
@@ -438,7 +245,7 @@ def test_every_page_speaks_only_french_then_only_english(browser, live):
                     response = page.goto(base + url)
                     assert response is not None and response.status in (200, 404), (url, response and response.status)
                     assert page.evaluate("document.documentElement.lang") == language, url
-                    if words := _telltales_on(page, telltales):
+                    if words := telltales_on(page, telltales):
                         found[(role, language, url)] = words
         finally:
             _switch_language(page, base, "fr")  # the other tests of this module read French

@@ -1,4 +1,4 @@
-"""The call log, the callback requests and the live board in Chromium (the harness of test_browser.py:
+"""The call log, the callback requests and the live board in Chromium (the harness of tests/web/browser.py:
 Debian's Chromium through Playwright, the app served over HTTP in a thread, SQLite).
 
 The live board is watched while a simulated call goes through the real webhooks over HTTP, in real
@@ -8,58 +8,25 @@ time: the board shows the senior ringing, then the conversation, then nothing â€
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app import create_app
-from core import clock, db, migrations
+from core import clock
 from simulator import Accepts, HttpTransport, Key, NoAnswer, Simulator
-from tests.conftest import AUTH_TOKEN, HOTLINE, settings_for
-from tests.web.conftest import World, build_world
-from tests.web.test_browser import _free_port, browser, shots, sign_in  # noqa: F401 - fixtures
+from tests.conftest import AUTH_TOKEN, HOTLINE
+from tests.web.browser import axe_violations, new_page, scrolls_sideways, sign_in
 
 PRIMARY = "+33199000101"  # Dr Claire Martin, neurology's primary this week in the test world
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory, browser) -> Iterator[tuple[str, World]]:  # noqa: F811 - the fixture above
-    from argon2 import PasswordHasher
-    from werkzeug.serving import make_server
-
-    from accounts import passwords
-
-    previous = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-calls') / 'recours.sqlite3'}"
-    app = create_app(settings_for(url, PUBLIC_BASE_URL=base, BOARD_POLL_SECONDS="1", BOARD_STREAM_SECONDS="30"))
-    with app.app_context():
-        migrations.upgrade(db.database().engine)
-        world = build_world(db.session(), clock.now())
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield base, world
-    finally:
-        server.shutdown()
-        thread.join(5)
-        app.extensions["recours.db"].engine.dispose()
-        passwords.use_hasher(previous)
+def live_settings() -> dict[str, str]:
+    """The board polls every second, so a call shows within the test's patience."""
+    return {"BOARD_POLL_SECONDS": "1", "BOARD_STREAM_SECONDS": "30"}
 
 
-@pytest.fixture
-def page(browser, live):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-def test_the_call_log_opens_a_calls_attempts(page, live, shots: Path):  # noqa: F811
+def test_the_call_log_opens_a_calls_attempts(page, live, shots: Path):
     base, world = live
     sign_in(page, base, "manager")
     page.get_by_role("link", name="Appels", exact=True).click()
@@ -75,7 +42,7 @@ def test_the_call_log_opens_a_calls_attempts(page, live, shots: Path):  # noqa: 
     page.screenshot(path=shots / "call-timeline.png", full_page=True)
 
 
-def test_a_callback_marked_done_from_the_web(page, live, shots: Path):  # noqa: F811
+def test_a_callback_marked_done_from_the_web(page, live, shots: Path):
     base, world = live
     sign_in(page, base, "head")
     page.get_by_role("link", name="Rappels", exact=True).click()
@@ -92,7 +59,7 @@ def test_a_callback_marked_done_from_the_web(page, live, shots: Path):  # noqa: 
     assert "marquÃ©e comme faite par Pr Anne Chef" in page.locator(f"#request-{world.request_a}").inner_text()
 
 
-def test_the_live_board_follows_a_simulated_call_without_a_reload(page, live, shots: Path):  # noqa: F811
+def test_the_live_board_follows_a_simulated_call_without_a_reload(page, live, shots: Path):
     base, _world = live
     sign_in(page, base, "manager")
     page.goto(f"{base}/board/live")
@@ -128,34 +95,21 @@ PAGES = {
 }
 
 
-def _serious_findings(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    assert results.response["testEngine"]["name"] == "axe-core" and results.response["passes"], "axe did not run"
-    return [
-        f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:160]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("critical", "serious")
-    ]
-
-
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
-def test_axe_finds_nothing_critical_or_serious_and_phones_do_not_scroll_sideways(browser, live, shots: Path, width, height):  # noqa: F811
+def test_axe_finds_nothing_critical_or_serious_and_phones_do_not_scroll_sideways(browser, live, shots: Path, width, height):
     base, world = live
     found: dict[str, list[str]] = {}
     for role, paths in PAGES.items():
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR", is_mobile=width < 500)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
+        page = new_page(browser, {"width": width, "height": height}, is_mobile=width < 500)
+        context = page.context
         try:
             sign_in(page, base, role)
             for path in paths:
                 url = base + path.format(call_a=world.call_a)
                 assert page.goto(url).status == 200, url
-                if findings := _serious_findings(page):
+                if findings := axe_violations(page):
                     found[f"{width}px {role} {path}"] = findings
-                if width < 500 and not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"):
+                if width < 500 and scrolls_sideways(page):
                     found.setdefault(f"{width}px {role} {path}", []).append("the page scrolls sideways")
                 if path == "/reports/":
                     # Chart text as read on the screen (the heat map's and the trend's): never below 9 px.
@@ -174,7 +128,7 @@ def test_axe_finds_nothing_critical_or_serious_and_phones_do_not_scroll_sideways
                     page.screenshot(path=shots / f"{name}.png", full_page=True)
             # The check itself works: a field without a label, added to the last page, is found.
             page.evaluate("document.querySelector('main').insertAdjacentHTML('beforeend', '<input type=text>')")
-            assert any(f.startswith("label (critical)") for f in _serious_findings(page))
+            assert any(f.startswith("label (critical)") for f in axe_violations(page))
         finally:
             context.close()
     assert found == {}

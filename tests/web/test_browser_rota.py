@@ -1,4 +1,4 @@
-"""Rota changes in Chromium (the harness of test_browser.py: Debian's Chromium through Playwright, the app
+"""Rota changes in Chromium (the harness of tests/web/browser.py: Debian's Chromium through Playwright, the app
 served over HTTP in a thread, SQLite): a head approving a swap sees first what it does to coverage — here
 the backup it takes away, by name —; a senior asks for a swap by picking duties on their specialty's rota;
 the pages have no critical or serious accessibility violation (axe-core) on a desktop (1366 px) and on a
@@ -8,87 +8,17 @@ phone (390 px).
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from app import create_app
-from core import clock, db, migrations
+from core import clock
 from core.actor import SYSTEM
 from rota import operations as rota
 from rota.models import Layer, Senior
 from rota.queries import on_duty
-from tests.conftest import settings_for
-from tests.web.conftest import PARIS, World, build_world
-from tests.web.test_browser import _free_port, browser, shots, sign_in  # noqa: F401 - fixtures of the harness
-
-SERIOUS = ("critical", "serious")
-
-
-@dataclass
-class Live:
-    base: str
-    world: World
-    app: object
-
-    def arrange(self, change):
-        """Change the served database as an administrator would from the CLI (SYSTEM), committed."""
-        with self.app.app_context():
-            session = db.session()
-            result = change(session)
-            session.commit()
-            return result
-
-
-@pytest.fixture(scope="module")
-def live(tmp_path_factory, browser) -> Iterator[Live]:  # noqa: F811 - the harness's fixture
-    from argon2 import PasswordHasher
-    from werkzeug.serving import make_server
-
-    from accounts import passwords
-
-    previous = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser-rota') / 'recours.sqlite3'}"
-    app = create_app(settings_for(url, PUBLIC_BASE_URL=base))
-    with app.app_context():
-        migrations.upgrade(db.database().engine)
-        world = build_world(db.session(), clock.now())
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Live(base, world, app)
-    finally:
-        server.shutdown()
-        thread.join(5)
-        app.extensions["recours.db"].engine.dispose()
-        passwords.use_hasher(previous)
-
-
-@pytest.fixture
-def page(browser, live):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
-
-
-def serious_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in SERIOUS
-    ]
+from tests.web.browser import DESKTOP, PHONE, axe_violations, scrolls_sideways, sign_in
+from tests.web.conftest import PARIS
 
 
 def text(page, selector: str = "main") -> str:
@@ -100,7 +30,7 @@ def _day_after_tomorrow(hour: int) -> datetime:
     return datetime.combine(day, time(hour), PARIS)
 
 
-def test_a_swap_preview_names_the_backup_it_takes_away(page, live, shots):  # noqa: F811
+def test_a_swap_preview_names_the_backup_it_takes_away(page, live, shots):
     """Neurology's primary of a morning gives it to the colleague who is that morning's backup; both
     agreed. The head's preview says the slot loses its backup, naming them, before anything is saved."""
     starts, ends = _day_after_tomorrow(10), _day_after_tomorrow(12)
@@ -125,11 +55,11 @@ def test_a_swap_preview_names_the_backup_it_takes_away(page, live, shots):  # no
     assert "10:00" in warning and "12:00" in warning  # in the department's local time
     assert f"principal : {primary_name} → {backup_name}" in text(page, ".effect")
     page.screenshot(path=shots / "swap-preview.png", full_page=True)
-    assert serious_violations(page) == []
+    assert axe_violations(page) == []
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the preview scrolls sideways on a phone"
-    assert serious_violations(page) == []
+    assert not scrolls_sideways(page), "the preview scrolls sideways on a phone"
+    assert axe_violations(page) == []
     page.screenshot(path=shots / "phone-swap-preview.png", full_page=True)
     # Nothing was saved by looking; confirming saves it.
     assert live.arrange(lambda session: session.get(rota.SwapRequest, swap_id).status) == rota.SwapStatus.ACCEPTED
@@ -140,9 +70,9 @@ def test_a_swap_preview_names_the_backup_it_takes_away(page, live, shots):  # no
 
 
 def _axe_at_both_widths(page) -> None:
-    for width, height in ((1366, 900), (390, 844)):
-        page.set_viewport_size({"width": width, "height": height})
-        assert serious_violations(page) == [], (width, page.url)
+    for viewport in (DESKTOP, PHONE):
+        page.set_viewport_size(viewport)
+        assert axe_violations(page) == [], (viewport["width"], page.url)
 
 
 def test_leave_and_deletion_previews_pass_axe_and_save_only_when_confirmed(page, live):
@@ -170,7 +100,7 @@ def test_leave_and_deletion_previews_pass_axe_and_save_only_when_confirmed(page,
     _axe_at_both_widths(page)
 
 
-def test_a_senior_asks_for_a_swap_from_the_calendar(page, live, shots):  # noqa: F811
+def test_a_senior_asks_for_a_swap_from_the_calendar(page, live, shots):
     """Dr Claire Martin opens her specialty's rota from her page (read-only: no edit link), picks her
     colleague's duty of next Wednesday, then one of her own duties on the form that opens filled in, and
     sends: the swap is asked of that colleague for exactly those two stretches. Only her department's

@@ -123,12 +123,22 @@ def test_the_gps_message_is_streamed_through_the_app_from_twilio(make_app, world
     assert len(audio.data) == 44 + 9 * 8000 * 2
     fetched = sim.rest.requests[-1]
     assert fetched.method == "GET" and fetched.path.endswith(f"/Recordings/{recording_sid}.wav") and fetched.status == 200
+    # Listening is audited like a change: who, which request, in the department's log.
+    with app.app_context():
+        entries = db.session().scalars(select(AuditEntry).where(AuditEntry.action == "callback.listen")).all()
+        assert [(e.target_type, e.target_id, e.actor_user_id) for e in entries] == [("callback_request", request_id, world.users["head"])]
+        assert "head.a@hopital.fr" in entries[0].actor and [d.department_id for d in entries[0].department_links] == [world.dept_a]
+    assert "message du médecin écouté" in body(head.get("/audit"))
     # Twilio refusing (wrong credentials here): a page in words, not a broken player or a 500.
     sim.auth_token = "not-the-token"
     with use_twilio_http_client(lambda: sim.rest):
         refused = head.get(f"/callbacks/{request_id}/recording")
     assert refused.status_code == 502 and "Twilio n'a pas fourni l'enregistrement" in body(refused)
     assert sign_in(app.test_client(), "head_b").get(f"/callbacks/{request_id}/recording").status_code == 403
+    with app.app_context():
+        # The refused head left no trace of a listening; the one whose fetch Twilio refused did (she asked).
+        actors = db.session().scalars(select(AuditEntry.actor_user_id).where(AuditEntry.action == "callback.listen")).all()
+        assert actors == [world.users["head"], world.users["head"]]
 
 
 def test_the_softphone_links_its_call_in_the_call_log(app, world, signed_in, frozen_clock):

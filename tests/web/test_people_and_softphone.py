@@ -305,3 +305,32 @@ def test_ical_feed_lists_the_seniors_duties(app, world, signed_in, read):
     new_url = re.search(r'value="(https?://[^"]+\.ics)"', made.get_data(as_text=True)).group(1)
     assert app.test_client().get(new_url.split("example.org", 1)[-1].split("localhost", 1)[-1]).status_code == 200
     assert new_url not in client.get("/me/calendar").get_data(as_text=True)  # shown once
+
+
+def test_a_softphone_call_not_connected_says_how_it_ended_in_french(app, world, signed_in, read):
+    """Nobody answers and the GP hangs up while the line hunts: the result names the outcome as the call
+    log does (« abandon pendant la recherche »…), never the stored value (abandoned_while_hunting)."""
+    admin = signed_in("admin")
+    page = body(admin.get("/softphone"))
+    fields = {
+        "csrf_token": csrf_token(admin, "/softphone"),
+        "from_number": "01 99 00 02 01",
+        "to": "+33199000000",
+        "default_callee": "no-answer",
+        "hang_up_at": "20",
+    }
+    fields.update({"steps-0-kind": "key", "steps-0-value": "1", "steps-1-kind": "", "steps-2-kind": "", "steps-3-kind": ""})
+    for index in re.findall(r'for="callee_(\d+)"', page):
+        fields[f"callee_{index}"] = "no-answer"
+    text = body(admin.post("/softphone", data=fields))
+    with read() as session:
+        call = session.scalars(select(Call).where(Call.id.not_in([world.call_a, world.call_b]))).one()
+        assert call.outcome is not None and call.outcome is not CallOutcome.CONNECTED
+        stored = call.outcome.value
+    from reports.definitions import OUTCOME_LABELS
+    from web.i18n import translate
+
+    french = translate(OUTCOME_LABELS[stored], "fr")
+    outcome = text.split('class="outcome not-connected" role="status">')[1].split("</p>")[0]
+    assert outcome == f"Pas de mise en relation — {french}", outcome
+    assert stored not in outcome and french != OUTCOME_LABELS[stored]

@@ -40,3 +40,58 @@ def test_the_month_says_primary_backup_and_conflict_in_words(world, signed_in):
     month = page.split('<table class="month">')[1]
     assert "Princ." in month and "Sec." in month
     assert re.search(r"Princ\.</span>\s*Principal", page.split('<table class="month">')[0])  # the key says what the tags mean
+
+
+def test_flask_users_create_makes_a_seniors_account_unless_told_otherwise(world, runner, french_cli, read):
+    from sqlalchemy import select
+
+    from accounts.models import Role, User
+
+    made = runner.invoke(
+        args=["users", "create", "hugo@hopital.fr", "--name", "Dr Hugo Bernard", "--senior-id", str(world.senior_a2), "--password-stdin"],
+        input="a strong first password\n",
+    )
+    assert made.exit_code == 0, made.output
+    assert "(senior)" in made.output
+    # Without a senior record and without --role: refused, not quietly an administrator.
+    refused = runner.invoke(
+        args=["users", "create", "it@hopital.fr", "--name", "IT", "--password-stdin"], input="a strong first password\n"
+    )
+    assert refused.exit_code != 0 and "linked to their senior record" in refused.output
+    admin = runner.invoke(
+        args=["users", "create", "it@hopital.fr", "--name", "IT", "--role", "admin", "--password-stdin"], input="a strong first password\n"
+    )
+    assert admin.exit_code == 0, admin.output
+    with read() as session:
+        roles = dict(session.execute(select(User.email, User.role).where(User.email.in_(["hugo@hopital.fr", "it@hopital.fr"]))).all())
+    assert roles == {"hugo@hopital.fr": Role.SENIOR, "it@hopital.fr": Role.ADMIN}
+    # The help says so, in French for a French reader of the terminal.
+    help_text = " ".join(french_cli("users", "create", "--help").output.split())
+    assert "Créer un compte (celui d’un senior sauf si --role" in help_text
+    assert "les moindres droits" in help_text and "default: senior" in help_text
+
+
+def test_the_audit_log_and_the_reports_speak_french_about_swaps_slots_and_calls_without_specialty(world, signed_in, read, frozen_clock):
+    """What the every-page browser test found in English on French pages: a swap's changed fields
+    (« answered at »), the urgent slots' publication (« 10 urgent slot(s) published »), the reports'
+    « (no specialty) » row."""
+    from sqlalchemy import select
+
+    from audit.models import AuditEntry
+    from calllog import events
+    from calllog import operations as calllog
+
+    admin = signed_in("admin")
+    log = body(admin.get("/audit"))
+    assert "answered at" not in log and "répondu le" in log  # the world's cardiology swap was accepted
+    with read() as session:
+        published = session.scalars(select(AuditEntry).where(AuditEntry.action == "urgent_slot.publish")).first()
+        assert published is not None and published.summary.isdigit()
+    assert "slot(s)" not in log and re.search(r"créneaux urgents publiés · \d+", log)
+    # A call that ended in the menu, before any specialty was chosen: its row in the reports' tables.
+    with read() as session:
+        call = calllog.open_call(session, "CA" + "c" * 32, "+33199000201", "+33199000000", frozen_clock[0])
+        calllog.apply(session, call, [events.CallFinished()], frozen_clock[0])
+        session.commit()
+    report = body(admin.get("/reports/"))
+    assert "(no specialty)" not in report and "(sans spécialité)" in report
