@@ -17,6 +17,7 @@ from rota.models import Department, Specialty
 from rota.queries import on_duty
 from web.duty_views import SpecialtyNow, layers_of_answer
 from web.formatting import local_datetime
+from web.i18n import language
 from web.security import allowed, requires
 
 blueprint = Blueprint("board", __name__)
@@ -43,7 +44,7 @@ def index():
         rows.append(
             SpecialtyNow(
                 specialty.id,
-                specialty.name_fr,
+                specialty.name(language()),
                 specialty.department.name,
                 layers_of_answer(answer),
                 until,

@@ -25,7 +25,7 @@ from web.calls import caller_label, department_of_specialty, gp_names, hotline_z
 from web.editing import act, actor
 from web.formatting import local_datetime
 from web.forms import Form
-from web.i18n import _
+from web.i18n import _, language
 from web.security import allowed, requires
 
 blueprint = Blueprint("callbacks", __name__)
@@ -65,7 +65,7 @@ def index():
     open_count, overdue_count = count_open(session, now, allowed_ids if specialty_id is None else frozenset([specialty_id]))
     names = gp_names(r.gp_id for r in rows)
     seniors = senior_names(session, [s for r in rows for s in (r.acknowledged_by_senior_id, r.done_by_senior_id)])
-    specialty_names = {s.id: s.name_fr for s in specialties}
+    specialty_names = {s.id: s.name(language()) for s in specialties}
     department_of = {s.id: s.department_id for s in specialties}
     shown_specialty = specialty_id if specialty_id and specialty_id > 0 else None
     return render_template(

@@ -20,7 +20,7 @@ from reports.definitions import LAYER_LABELS, OUTCOME_LABELS, RESULT_LABELS
 from rota.models import Senior, Specialty
 from web import params
 from web.formatting import local_datetime, phone
-from web.i18n import _, translate
+from web.i18n import _, language, translate
 from web.security import requires, visible_departments
 
 blueprint = Blueprint("calls", __name__)
@@ -105,7 +105,7 @@ def index():
     wanted = CallFilter(allowed_ids, since, until, specialty_id, outcome)
     rows, total = call_log(db.session(), wanted, limit=PAGE, offset=(page - 1) * PAGE)
     names = gp_names(c.gp_id for c in rows)
-    specialty_names = {s.id: s.name_fr for s in specialties}
+    specialty_names = {s.id: s.name(language()) for s in specialties}
     filters = {"day": day.isoformat(), "specialty": specialty_id if specialty_id and specialty_id > 0 else None, "outcome": outcome}
     return render_template(
         "calls/index.html",

@@ -21,7 +21,7 @@ from rota.models import Department, Specialty
 from rota.operations import department_values, specialty_values
 from web.editing import current_values, fingerprint, submit
 from web.forms import EditForm, options, senior_field
-from web.i18n import _, current_words, lazy
+from web.i18n import _, current_words, language, lazy
 from web.rota_pages import senior_choices
 from web.security import requires, visible_departments
 
@@ -207,7 +207,7 @@ def new_specialty(department_id: int):
         done, _status = submit(
             form,
             lambda session, who: operations.create_specialty(session, who, department_id, _specialty_settings(form)),
-            done=lambda specialty: (_("Specialty “{name}” created.", name=specialty.name_fr), url_for(".index")),
+            done=lambda specialty: (_("Specialty “{name}” created.", name=specialty.name(language())), url_for(".index")),
         )
         if done is not None:
             return done
@@ -227,14 +227,17 @@ def edit_specialty(specialty_id: int):
             lambda session, who: operations.update_specialty(
                 session, who, specialty_id, _specialty_settings(form), expected=form.fingerprint.data
             ),
-            done=lambda specialty: (_("Specialty “{name}” saved.", name=specialty.name_fr), url_for(".index")),
+            done=lambda specialty: (_("Specialty “{name}” saved.", name=specialty.name(language())), url_for(".index")),
             current=current_values(Specialty, specialty_id, specialty_values),
             back=url_for(".index"),
         )
         if done is not None:
             return done
     return render_template(
-        "departments/form.html", form=form, title=_("Specialty “{name}”", name=specialty.name_fr), ringing=ringing_figures(specialty_id)
+        "departments/form.html",
+        form=form,
+        title=_("Specialty “{name}”", name=specialty.name(language())),
+        ringing=ringing_figures(specialty_id),
     ), status
 
 

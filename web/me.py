@@ -27,7 +27,7 @@ from web import params, previews
 from web.editing import RELOAD, act, actor, current_values, fingerprint, submit
 from web.formatting import local_datetime
 from web.forms import ConfirmForm, EditForm, Form, check_length, local_datetime_field, local_input, options, senior_field, to_instant
-from web.i18n import _, lazy
+from web.i18n import _, language, lazy
 from web.my_duty import duties_of
 from web.phones_field import PhoneListField
 from web.rota_pages import LeaveFields, senior_zone
@@ -88,14 +88,10 @@ def index():
     ).all()
     leave = session.scalars(select(Leave).where(Leave.senior_id == senior.id, Leave.ends_at > now).order_by(Leave.starts_at)).all()
     names = dict(session.execute(select(Senior.id, Senior.full_name)).all())
-    specialties = dict(session.execute(select(Specialty.id, Specialty.name_fr)).all())
+    specialties = {s.id: s.name(language()) for s in session.scalars(select(Specialty))}
     mine = senior_specialty_ids(session, senior.id)
-    query = select(Specialty.id, Specialty.name_fr, Specialty.department_id).where(Specialty.id.in_(mine or [0]))
-    rotas = [
-        (sid, name)
-        for sid, name, department_id in session.execute(query.order_by(Specialty.name_fr))
-        if allowed("rota.view", Target.departments(department_id))
-    ]
+    query = select(Specialty).where(Specialty.id.in_(mine or [0])).order_by(Specialty.name_fr)
+    rotas = [(s.id, s.name(language())) for s in session.scalars(query) if allowed("rota.view", Target.departments(s.department_id))]
     return render_template(
         "me/index.html",
         rotas=rotas,

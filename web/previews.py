@@ -27,7 +27,7 @@ from rota import preview as pv
 from rota.models import Specialty
 from web.editing import CONFIRMABLE, actor, show_on_form, show_refusal, submit
 from web.formatting import local_datetime
-from web.i18n import _
+from web.i18n import _, language
 
 T = TypeVar("T")
 VERSION = "preview_version"
@@ -47,7 +47,7 @@ def effect_lines(found: pv.Preview, zone: ZoneInfo) -> dict[str, list[str]]:
     """The preview in sentences of the reader's language, local times, harm first."""
     session = db.session()
     names = pv.names_of(session, found)
-    specialties = dict(session.execute(select(Specialty.id, Specialty.name_fr).where(Specialty.id.in_(found.specialty_ids or [0]))).all())
+    specialties = {s.id: s.name(language()) for s in session.scalars(select(Specialty).where(Specialty.id.in_(found.specialty_ids or [0])))}
 
     def who(ids) -> str:
         return ", ".join(names.get(i, f"#{i}") for i in ids)

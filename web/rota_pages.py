@@ -37,7 +37,7 @@ from web.forms import (
     to_instant,
     within_planned_dates,
 )
-from web.i18n import N_, LazyWeekday, _, lazy, month_name, weekday_name
+from web.i18n import N_, LazyWeekday, _, language, lazy, month_name, weekday_name
 from web.security import allowed, principal, requires
 
 blueprint = Blueprint("rota_pages", __name__)
@@ -466,7 +466,7 @@ def new_rotation(specialty_id: int):
             lambda session, who: operations.add_rotation(session, who, specialty_id, arguments["name"], arguments["layer"], **rest),
             ([specialty_id], *pv.window(_rotation_period(arguments["valid_from"], arguments["valid_until"]))),
             lambda rotation: (_("Rotation “{name}” added.", name=rotation.name), back),
-            title=_("New rotation — {specialty}", specialty=specialty.name_fr),
+            title=_("New rotation — {specialty}", specialty=specialty.name(language())),
             summary=lambda: _rotation_summary(arguments, zone),
             zone=zone,
             back=back,
@@ -474,7 +474,9 @@ def new_rotation(specialty_id: int):
         )
         if done is not None:
             return _answer(done, status)
-    return _render({"specialty": specialty, "kind": "rotation"}, form, _("New rotation — {specialty}", specialty=specialty.name_fr), back)
+    return _render(
+        {"specialty": specialty, "kind": "rotation"}, form, _("New rotation — {specialty}", specialty=specialty.name(language())), back
+    )
 
 
 @blueprint.route("/rotations/<int:rotation_id>/edit", methods=["GET", "POST"])
@@ -496,7 +498,7 @@ def edit_rotation(rotation_id: int):
             lambda session, who: operations.update_rotation(session, who, rotation_id, expected=form.fingerprint.data, **arguments),
             ([specialty.id], *pv.window(*periods)),
             lambda row: (_("Rotation “{name}” saved.", name=row.name), back),
-            title=_("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name_fr),
+            title=_("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name(language())),
             summary=lambda: _rotation_summary(arguments, zone),
             zone=zone,
             back=back,
@@ -513,7 +515,7 @@ def edit_rotation(rotation_id: int):
             "current": _their_version(Rotation, rotation_id, status, zone),
         },
         form,
-        _("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name_fr),
+        _("Rotation “{name}” — {specialty}", name=rotation.name, specialty=specialty.name(language())),
         back,
         status,
     )
@@ -601,14 +603,16 @@ def new_shift(specialty_id: int):
             ),
             ([specialty.id], *pv.window((starts, ends))),
             lambda shift: (_("Shift added."), _week_url(specialty_id, starts, zone)),
-            title=_("New single shift — {specialty}", specialty=specialty.name_fr),
+            title=_("New single shift — {specialty}", specialty=specialty.name(language())),
             summary=lambda: _shift_summary(form.senior_id.data, form.layer.data, starts, ends, zone),
             zone=zone,
             back=back,
         )
         if done is not None:
             return _answer(done, status)
-    return _render({"specialty": specialty, "kind": "shift"}, form, _("New single shift — {specialty}", specialty=specialty.name_fr), back)
+    return _render(
+        {"specialty": specialty, "kind": "shift"}, form, _("New single shift — {specialty}", specialty=specialty.name(language())), back
+    )
 
 
 @blueprint.route("/shifts/<int:shift_id>/edit", methods=["GET", "POST"])
@@ -639,7 +643,7 @@ def edit_shift(shift_id: int):
             ),
             ([specialty.id], *pv.window((shift.starts_at, shift.ends_at), (starts, ends))),
             lambda row: (_("Shift saved."), _week_url(specialty.id, row.starts_at, zone)),
-            title=_("Single shift — {specialty}", specialty=specialty.name_fr),
+            title=_("Single shift — {specialty}", specialty=specialty.name(language())),
             summary=lambda: _shift_summary(form.senior_id.data, form.layer.data, starts, ends, zone),
             zone=zone,
             back=back,
@@ -655,7 +659,7 @@ def edit_shift(shift_id: int):
             "current": _their_version(DutySlot, shift_id, status, zone),
         },
         form,
-        _("Single shift — {specialty}", specialty=specialty.name_fr),
+        _("Single shift — {specialty}", specialty=specialty.name(language())),
         back,
         status,
     )
@@ -700,7 +704,7 @@ def new_override(specialty_id: int):
             ),
             ([specialty.id], *pv.window((starts, ends))),
             lambda override: (_("Override added."), _week_url(specialty_id, starts, zone)),
-            title=_("New override — {specialty}", specialty=specialty.name_fr),
+            title=_("New override — {specialty}", specialty=specialty.name(language())),
             summary=lambda: _override_summary(form.replaced_id.data, form.replacing_id.data, starts, ends, zone),
             zone=zone,
             back=back,
@@ -708,7 +712,9 @@ def new_override(specialty_id: int):
         )
         if done is not None:
             return _answer(done, status)
-    return _render({"specialty": specialty, "kind": "override"}, form, _("New override — {specialty}", specialty=specialty.name_fr), back)
+    return _render(
+        {"specialty": specialty, "kind": "override"}, form, _("New override — {specialty}", specialty=specialty.name(language())), back
+    )
 
 
 @blueprint.route("/overrides/<int:override_id>/edit", methods=["GET", "POST"])
@@ -748,7 +754,7 @@ def edit_override(override_id: int):
             ),
             ([specialty.id], *pv.window((override.starts_at, override.ends_at), (starts, ends))),
             lambda row: (_("Override saved."), back),
-            title=_("Override — {specialty}", specialty=specialty.name_fr),
+            title=_("Override — {specialty}", specialty=specialty.name(language())),
             summary=lambda: _override_summary(form.replaced_id.data, form.replacing_id.data, starts, ends, zone),
             zone=zone,
             back=back,
@@ -765,7 +771,7 @@ def edit_override(override_id: int):
             "current": _their_version(DutyOverride, override_id, status, zone),
         },
         form,
-        _("Override — {specialty}", specialty=specialty.name_fr),
+        _("Override — {specialty}", specialty=specialty.name(language())),
         back,
         status,
     )

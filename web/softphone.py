@@ -40,7 +40,7 @@ from simulator import (
 from web.auditing import log_softphone_call
 from web.calls import outcome_label
 from web.forms import Form, options
-from web.i18n import N_, _, lazy, wtforms_translations
+from web.i18n import N_, _, language, lazy, wtforms_translations
 from web.security import requires
 
 blueprint = Blueprint("softphone", __name__)
@@ -101,7 +101,7 @@ def reachable_numbers() -> list[Reachable]:
         for entry in on_duty_hunt_list(session, specialty.id, now):
             if entry.number not in seen:
                 layer = {"primary": _("primary"), "backup": _("backup")}.get(entry.layer, _("last resort"))
-                seen[entry.number] = Reachable(entry.number, f"{entry.name} — {specialty.name_fr}, {layer}")
+                seen[entry.number] = Reachable(entry.number, f"{entry.name} — {specialty.name(language())}, {layer}")
     return list(seen.values())
 
 
@@ -155,7 +155,7 @@ def index():
     form = _form_class(numbers)()
     dialled = [(settings.hotline_number, _("the hotline ({number})", number=national(settings.hotline_number)))]
     dialled += [
-        (s.direct_number, f"{s.name_fr} ({national(s.direct_number)})")
+        (s.direct_number, f"{s.name(language())} ({national(s.direct_number)})")
         for s in session.scalars(select(Specialty).where(Specialty.direct_number.is_not(None)))
     ]
     form.to.choices = options(dialled)

@@ -19,7 +19,7 @@ from web import previews
 from web.editing import act, refusal_message
 from web.formatting import local_datetime
 from web.forms import Form
-from web.i18n import N_, _
+from web.i18n import N_, _, language
 from web.security import requires, visible_departments
 
 blueprint = Blueprint("swaps", __name__)
@@ -84,7 +84,7 @@ def swap_summary(swap: SwapRequest, zone: ZoneInfo) -> list[tuple[str, str]]:
     session = db.session()
     names = dict(session.execute(select(Senior.id, Senior.full_name).where(Senior.id.in_([swap.requester_id, swap.counterpart_id]))).all())
     lines = [
-        (_("Specialty"), session.get(Specialty, swap.specialty_id).name_fr),
+        (_("Specialty"), session.get(Specialty, swap.specialty_id).name(language())),
         (
             _("Gives their duty"),
             f"{names[swap.requester_id]} · {local_datetime(swap.starts_at, zone)} → {local_datetime(swap.ends_at, zone)}",

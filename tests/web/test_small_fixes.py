@@ -95,3 +95,18 @@ def test_the_audit_log_and_the_reports_speak_french_about_swaps_slots_and_calls_
         session.commit()
     report = body(admin.get("/reports/"))
     assert "(no specialty)" not in report and "(sans spécialité)" in report
+
+
+def test_an_english_reader_reads_the_specialties_english_names(world, signed_in):
+    """The hospital names each specialty in both languages: an English page uses the English one."""
+    client = signed_in("head")
+    assert "Nouvelle garde ponctuelle — neurologie" in body(client.get(f"/specialties/{world.neuro}/shifts/new"))
+
+    def choose(language: str) -> None:
+        token = csrf_token(client, "/board")
+        assert client.post("/language", data={"csrf_token": token, "language": language, "next": "/board"}).status_code == 302
+
+    choose("en")
+    assert "New single shift — neurology" in body(client.get(f"/specialties/{world.neuro}/shifts/new"))
+    board = body(client.get("/board"))
+    assert "neurology" in board and "neurologie" not in board
