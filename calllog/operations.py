@@ -274,10 +274,18 @@ def derive_outcome(call: Call) -> CallOutcome:
     return CallOutcome.ABANDONED_IN_MENU
 
 
+def _ended(current: datetime | None, reported: datetime, connected_at: datetime | None) -> datetime:
+    """The call's end: the earliest report, yet never before its connection. Twilio's Timestamp has whole
+    seconds and Twilio's clock is not ours: a GP who hangs up within a second of our own "connected"
+    stamp can be reported ending before it."""
+    ended = _earliest(current, reported)
+    return connected_at if connected_at is not None and ended < connected_at else ended
+
+
 def close_call(call: Call, at: datetime) -> None:
     """End the call at ``at`` and settle its outcome and any attempt left open. Called again by a
-    later report, it only moves the end earlier and re-derives the outcome."""
-    call.ended_at = _earliest(call.ended_at, at)
+    later report, it only moves the end earlier (never before the connection) and re-derives the outcome."""
+    call.ended_at = _ended(call.ended_at, at, call.connected_at)
     for attempt in call.attempts:
         if attempt.result is None:
             attempt.result = AttemptResult.CALLER_HUNG_UP
@@ -433,7 +441,12 @@ def _close_by_status(session: Session, connection: Connection, sid: str, at: dat
         return
     callback = _CallbackFacts(row.promised_minutes) if row.has_callback else None
     facts = _CallFacts(row.connected_at, callback, row.switchboard_at, row.error, row.specialty_id, row.hunt)
-    values = {"call_id": row.id, "rank_now": TERMINAL, "ended": _earliest(row.ended_at, at), "settled_outcome": derive_outcome(facts)}
+    values = {
+        "call_id": row.id,
+        "rank_now": TERMINAL,
+        "ended": _ended(row.ended_at, at, row.connected_at),
+        "settled_outcome": derive_outcome(facts),
+    }
     connection.execute(_call_closed, values)
     if row.open_attempts:
         connection.execute(_attempts_hung_up, {"of_call": row.id, "hung_up": AttemptResult.CALLER_HUNG_UP, "at": at})

@@ -114,7 +114,15 @@ def _orm_close(session, sid: str, status: str, at) -> None:
 
 @pytest.mark.parametrize(
     "case",
-    ["in-the-menu", "hunting-a-leg-still-open", "deferred-with-a-promise", "callback-requested", "ended-earlier-already", "ringing-only"],
+    [
+        "in-the-menu",
+        "hunting-a-leg-still-open",
+        "deferred-with-a-promise",
+        "callback-requested",
+        "ended-earlier-already",
+        "ringing-only",
+        "connected-by-our-clock-after-twilios-end",
+    ],
 )
 def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(session, seniors, case):
     primary, backup = seniors
@@ -131,8 +139,13 @@ def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(session, se
         before.append(ev.AttemptEnded(1, AttemptResult.NO_ANSWER))
         before.append(ev.CallbackRequested())
     status = "ringing" if case == "ringing-only" else "completed"
+    # Our clock stamps the acceptance at 60.5 s; Twilio's whole-second Timestamp says the call ended at 60 s.
+    stamped = AT + timedelta(seconds=60.5) if case == "connected-by-our-clock-after-twilios-end" else AT
+    accepted = [ev.AttemptAccepted(1)] if case == "connected-by-our-clock-after-twilios-end" else []
     for sid in ("CAcore", "CAorm"):
         operations.apply(session, operations.open_call(session, sid, GP_KNOWN, HOTLINE, AT), before, AT)
+        if accepted:
+            operations.apply(session, operations.find_call(session, sid), accepted, stamped)
         if case == "ended-earlier-already":
             operations.apply(session, operations.find_call(session, sid), [ev.CallFinished()], AT + timedelta(seconds=10))
     session.commit()
@@ -153,6 +166,9 @@ def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(session, se
         assert core["ended_at"] == AT + timedelta(seconds=10)
     if case == "ringing-only":
         assert core["ended_at"] is None and core["status_rank"] == 2
+    if case == "connected-by-our-clock-after-twilios-end":
+        assert core["connected_at"] == stamped and core["ended_at"] == stamped  # never ended before it connected
+        assert core["outcome"] is CallOutcome.CONNECTED
 
 
 def test_a_status_for_a_call_the_log_does_not_hold_changes_nothing(session, seniors):

@@ -7,10 +7,12 @@ time: the board shows the senior ringing, then the conversation, then nothing â€
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from core import clock
 from simulator import Accepts, HttpTransport, Key, NoAnswer, Simulator
@@ -63,7 +65,8 @@ def test_the_live_board_follows_a_simulated_call_without_a_reload(page, live, sh
     base, _world = live
     sign_in(page, base, "manager")
     page.goto(f"{base}/board/live")
-    page.wait_for_function("document.getElementById('live-status').textContent.startsWith('En direct')")
+    # Locator assertions, not wait_for_function: its polling evaluates a string, which the pages' CSP refuses.
+    expect(page.locator("#live-status")).to_have_text(re.compile(r"^En direct"), timeout=30_000)
     before = page.inner_text("[data-figure=answer-rate]")
     page.evaluate("window.sameDocument = true")
     sim = Simulator(HttpTransport(base), public_base_url=base, auth_token=AUTH_TOKEN, start=clock.now(), realtime=True)
@@ -85,7 +88,7 @@ def test_the_live_board_follows_a_simulated_call_without_a_reload(page, live, sh
     assert outcome and outcome[0].errors == [], outcome and outcome[0].transcript()
     assert page.evaluate("window.sameDocument") is True  # updated in place, never reloaded
     assert int(page.get_attribute("#live-board", "data-updates")) >= 3
-    page.wait_for_function(f"document.querySelector('[data-figure=answer-rate]').textContent !== {before!r}")
+    expect(page.locator("[data-figure=answer-rate]")).not_to_have_text(before, timeout=30_000)
     assert page.inner_text("[data-figure=answer-rate]").replace("\u00a0", " ") == "33 %"
 
 
