@@ -402,6 +402,18 @@ def _may_close(session: Session, actor: Actor, department_id: int | None) -> boo
     return can(who, "callbacks.close", Target.departments(*([department_id] if department_id is not None else [])))
 
 
+def _department_of(session: Session, request: CallbackRequest) -> int | None:
+    """The department whose specialty the request is for (None without a specialty)."""
+    if not request.specialty_id:
+        return None
+    return session.scalar(select(Specialty.department_id).where(Specialty.id == request.specialty_id))
+
+
+def _request_label(request: CallbackRequest) -> str:
+    """How the audit log names a request: ``#12 (K7P2Q)``."""
+    return f"#{request.id}" + (f" ({request.code})" if request.code else "")
+
+
 def mark_done(session: Session, actor: Actor, request_id: int, now: datetime) -> CallbackRequest:
     """Close a request by hand: the GP was called back from another phone, or reached another way.
 
@@ -412,9 +424,7 @@ def mark_done(session: Session, actor: Actor, request_id: int, now: datetime) ->
     ).first()
     if request is None:
         raise CallbackRequestError("not_found")
-    department_id = (
-        session.scalar(select(Specialty.department_id).where(Specialty.id == request.specialty_id)) if request.specialty_id else None
-    )
+    department_id = _department_of(session, request)
     if not _may_close(session, actor, department_id):
         raise CallbackRequestError("not_yours")
     if request.status is CallbackStatus.DONE:
@@ -432,7 +442,7 @@ def mark_done(session: Session, actor: Actor, request_id: int, now: datetime) ->
         department_ids=[department_id] if department_id is not None else [],
         before=before,
         after=snapshot(request, exclude=_UNAUDITED),
-        summary=f"#{request.id}" + (f" ({request.code})" if request.code else ""),
+        summary=_request_label(request),
     )
     log.info("callback request #%d (%s) marked done by hand: %s", request.id, request.code, actor.label)
     return request
@@ -448,9 +458,7 @@ def open_message(session: Session, actor: Actor, request_id: int) -> tuple[str, 
         raise CallbackRequestError("not_found")
     if not request.recording_sid:
         return None
-    department_id = (
-        session.scalar(select(Specialty.department_id).where(Specialty.id == request.specialty_id)) if request.specialty_id else None
-    )
+    department_id = _department_of(session, request)
     record(
         session,
         actor,
@@ -459,7 +467,7 @@ def open_message(session: Session, actor: Actor, request_id: int) -> tuple[str, 
         target_id=request.id,
         department_ids=[department_id] if department_id is not None else [],
         after={"recording_seconds": request.recording_seconds},
-        summary=f"#{request.id}" + (f" ({request.code})" if request.code else ""),
+        summary=_request_label(request),
     )
     return request.recording_sid, request.recording_seconds
 

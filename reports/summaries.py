@@ -127,16 +127,20 @@ def summarise_sealed(session: Session, now: datetime) -> dict[str, int]:
     return done
 
 
-def _summarise_run(session: Session, period: Period, now: datetime) -> int:
-    # Claim the days first: a concurrent report that claimed one already summarises it, and waits or
-    # conflicts here instead of counting it twice.
-    claimed = [
+def _claim_days(session: Session, model, period: Period, now: datetime) -> list:
+    """The days of ``period`` this transaction claims in ``model`` (a row per zone and day): a concurrent
+    report that claimed one already summarises it, and this one waits or conflicts instead of counting it
+    twice."""
+    key = {"zone": period.zone.key, "summarised_at": now}
+    return [
         day
         for day in period.days()
-        if insert_ignoring_duplicates(
-            session, SummarisedDay, {"zone": period.zone.key, "local_day": day_index(day), "summarised_at": now}, ["zone", "local_day"]
-        )
+        if insert_ignoring_duplicates(session, model, {**key, "local_day": day_index(day)}, ["zone", "local_day"])
     ]
+
+
+def _summarise_run(session: Session, period: Period, now: datetime) -> int:
+    claimed = _claim_days(session, SummarisedDay, period, now)
     whole = Scope(period, (), True, "summary")
     for first, last in _consecutive(claimed):
         intervals = [(local_midnight(first, period.zone), local_midnight(last + timedelta(days=1), period.zone))]
@@ -148,13 +152,7 @@ def _summarise_run(session: Session, period: Period, now: datetime) -> int:
 
 def _summarise_follow_up_run(session: Session, period: Period, now: datetime) -> int:
     """The follow-up of the days of ``period``, claimed as :func:`_summarise_run` claims its days."""
-    claimed = [
-        day
-        for day in period.days()
-        if insert_ignoring_duplicates(
-            session, FollowUpDay, {"zone": period.zone.key, "local_day": day_index(day), "summarised_at": now}, ["zone", "local_day"]
-        )
-    ]
+    claimed = _claim_days(session, FollowUpDay, period, now)
     whole = Scope(period, (), True, "summary")
     for first, last in _consecutive(claimed):
         interval = (local_midnight(first, period.zone), local_midnight(last + timedelta(days=1), period.zone))
