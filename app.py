@@ -48,6 +48,31 @@ def create_hotline_app(config: Mapping[str, str] | None = None) -> Flask:
     return create_app(config, hotline_only=True)
 
 
+def prepare_for_workers(app: Flask) -> None:
+    """In gunicorn's master, once the app is loaded and before any worker is forked (``when_ready`` in
+    gunicorn.conf.py): do now the work every worker would otherwise do on its first call, so that each
+    worker inherits it in pages shared copy-on-write instead of holding its own copy, and the first
+    call of each worker finds it done.
+
+    - The ORM's mappers are configured (SQLAlchemy does it on the first query, in each process).
+    - The routing snapshot is built (webhooks route from it, :mod:`routing.snapshot`); each worker's
+      thread keeps it fresh from there. If the database does not answer within the webhook budget, the
+      start goes on: the workers build it themselves, as before.
+    - The master's own database connections are closed: it never serves a request.
+    """
+    from sqlalchemy.orm import configure_mappers
+
+    from routing.snapshot import keeper_of
+
+    configure_mappers()
+    database = app.extensions["recours.db"]
+    keeper = keeper_of(app)
+    with app.app_context():
+        if keeper.refresh(limit=database.budget.seconds) is None:
+            logging.getLogger(__name__).warning("routing snapshot not built before the workers start: each worker builds its own")
+    database.dispose()
+
+
 def _add_pages_api_reports_and_commands(app: Flask, env: Mapping[str, str]) -> None:
     from web.params import IdConverter
 

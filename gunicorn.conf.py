@@ -46,6 +46,16 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 
 
+def when_ready(server) -> None:
+    """In the master, the app loaded, before the first worker is forked: the routing snapshot built and
+    the ORM configured once for all workers (``app.prepare_for_workers``), shared copy-on-write."""
+    from app import prepare_for_workers
+
+    app = server.app.wsgi()
+    if "recours.db" in getattr(app, "extensions", {}):  # a Recours app, not another WSGI callable
+        prepare_for_workers(app)
+
+
 def pre_fork(server, worker) -> None:
     """In the master, just before each worker is forked: the objects of the preloaded app go to the
     collector's permanent generation (``gc.freeze``). A collection in a worker then never writes to them

@@ -83,11 +83,12 @@ class Plain:
     driver_ms: float
 
 
-def build_app(database_url: str, token: str):
+def build_app(database_url: str, token: str, extra: dict[str, str] | None = None):
     from app import create_hotline_app
 
     return create_hotline_app(
         {
+            **(extra or {}),
             "RECOURS_ENV": "development",  # the notification backend that only logs
             "SECRET_KEY": secrets.token_hex(16),
             "DATABASE_URL": database_url,
@@ -261,13 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--requests", type=int, default=500, help="requests per webhook and pass (default 500)")
     parser.add_argument("--only", choices=[VOICE, MENU, STATUS], help="one webhook only")
+    parser.add_argument("--write-behind", choices=["true", "false"], help="CALLLOG_WRITE_BEHIND (default: the app's default)")
     parser.add_argument("--dump", help="also write the raw cProfile data to DUMP.<backend>.<webhook> (for snakeviz, pstats)")
     args = parser.parse_args(argv)
     os.environ["LOG_LEVEL"] = "WARNING"
     token = secrets.token_hex(16)
 
     def profile(label: str, database_url: str) -> None:
-        app = build_app(database_url, token)
+        app = build_app(database_url, token, {"CALLLOG_WRITE_BEHIND": args.write_behind} if args.write_behind else None)
         try:
             for path in [args.only] if args.only else (VOICE, MENU, STATUS):
                 profile_webhook(label, app, token, database_url, path, args.requests, args.dump)

@@ -358,13 +358,14 @@ class SnapshotKeeper:
             self._wake.set()
         return (snapshot if snapshot is not None and snapshot.covers(at) else None), fresh
 
-    def refresh(self, at: datetime | None = None) -> RoutingSnapshot | None:
-        """Rebuild from the database now; None (and the old snapshot kept) if it does not answer."""
+    def refresh(self, at: datetime | None = None, *, limit: float | None = None) -> RoutingSnapshot | None:
+        """Rebuild from the database now; None (and the old snapshot kept) if it does not answer within
+        ``limit`` seconds (by default ten webhook budgets)."""
         with self._build_lock:
             stale_before = self._stale
             self._stale = False
             try:
-                limit = self.database.budget.seconds * 10
+                limit = limit if limit is not None else self.database.budget.seconds * 10
                 with deadline.within(limit), self.database.keeper_read_sessions() as session:
                     if session.get_bind().dialect.name == "postgresql":
                         # A rebuild's statements may take longer than a webhook's (the engine's default).

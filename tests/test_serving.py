@@ -252,11 +252,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_gunicorn_serves_the_app_with_the_repository_configuration(database_url, hospital):
+def test_gunicorn_serves_the_app_with_the_repository_configuration(database_url, hospital, tmp_path):
     if not database_url.startswith("sqlite"):
         pytest.skip("one backend is enough to start gunicorn")
     port = _free_port()
-    env = {**os.environ, **settings_for(database_url), "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+    local = {"ROUTING_SNAPSHOT_DIR": str(tmp_path / "snapshot"), "JOURNAL_DIR": str(tmp_path / "journal")}
+    env = {**os.environ, **settings_for(database_url, **local), "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
@@ -273,6 +274,11 @@ def test_gunicorn_serves_the_app_with_the_repository_configuration(database_url,
                 assert time.monotonic() < deadline, "gunicorn did not open its port"
                 time.sleep(0.2)
         assert health.text == "ok"
+        # The master built the routing snapshot before forking (when_ready): the worker holds it
+        # before its first call, in memory or from the disk copy the master left.
+        before_any_call = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5).json()
+        assert before_any_call["routing_snapshot"]["held"] is True, before_any_call
+        assert (tmp_path / "snapshot").is_dir() and any((tmp_path / "snapshot").iterdir())
         # preload_app: the port opened once the app was built, so the first call is served at once.
         response = requests.post(
             f"http://127.0.0.1:{port}/twilio/voice",
