@@ -82,3 +82,38 @@ def test_every_routing_table_has_its_rota_version_trigger_after_the_whole_chain(
         assert silent == []
     finally:
         engine.dispose()
+
+
+def test_a_transaction_of_many_statements_bumps_the_rota_version_once_on_postgresql(empty_url):
+    """An import sent as one statement per row bumps ``rota_version`` once, at its commit (migration
+    0960): thousands of updates of one row in one transaction made each next one slower. A later
+    transaction bumps again, and so does a write after a savepoint rolled back with its bump."""
+    engine = db.make_engine(empty_url)
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
+        pytest.skip("SQLite's triggers are row-level and update the row in place")
+    version = text("SELECT version FROM rota_version WHERE id = 1")
+    department = text("INSERT INTO department (name, timezone, leave_policy) VALUES (:name, 'Europe/Paris', 'skip')")
+    try:
+        migrations.upgrade(engine)
+        with engine.begin() as connection:
+            before = connection.execute(version).scalar_one()
+            for n in range(300):
+                connection.execute(department, {"name": f"D{n}"})
+            assert connection.execute(version).scalar_one() == before + 1
+        with engine.begin() as connection:
+            connection.execute(department, {"name": "another transaction"})
+            assert connection.execute(version).scalar_one() == before + 2
+            savepoint = connection.begin_nested()
+            connection.execute(text("DELETE FROM department WHERE name = 'D0'"))
+            savepoint.rollback()
+            assert connection.execute(version).scalar_one() == before + 2
+        with engine.begin() as connection:
+            savepoint = connection.begin_nested()
+            connection.execute(department, {"name": "in a savepoint rolled back"})
+            savepoint.rollback()
+            assert connection.execute(version).scalar_one() == before + 2
+            connection.execute(department, {"name": "after it"})
+            assert connection.execute(version).scalar_one() == before + 3
+    finally:
+        engine.dispose()
