@@ -163,6 +163,7 @@ def make_engine(url: str, budget: WebhookBudget | None = None) -> Engine:
             connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READS_ONLY) else "BEGIN IMMEDIATE")
 
         return engine
+    _psycopg_keeps_long_statements_converted()
     if budget is None:
         engine = create_engine(url, pool_size=10, max_overflow=10)
         # Not pool_pre_ping, a round trip on every checkout: only a connection that sat idle is pinged.
@@ -186,6 +187,23 @@ def make_engine(url: str, budget: WebhookBudget | None = None) -> Engine:
             return DeadlineConnection.connect(*cargs, **cparams)
 
     return engine
+
+
+# psycopg turns a statement's %(name)s placeholders into PostgreSQL's $n on every execute, and keeps the
+# result only for statements of at most 4,096 bytes (psycopg._queries.MAX_CACHED_STATEMENT_LENGTH, 3.3):
+# on_duty's one-statement UNION is about 7 kB, and converting it again cost a quarter of its client CPU.
+# Our statements are built once, so their number is bounded; statements with many parameters (bulk
+# inserts, whose text varies) stay uncached by psycopg's other limit.
+_PSYCOPG_CACHED_STATEMENT_LENGTH = 16_384
+
+
+def _psycopg_keeps_long_statements_converted() -> None:
+    try:
+        from psycopg import _queries
+    except ImportError:  # another driver
+        return
+    if isinstance(getattr(_queries, "MAX_CACHED_STATEMENT_LENGTH", None), int):
+        _queries.MAX_CACHED_STATEMENT_LENGTH = max(_queries.MAX_CACHED_STATEMENT_LENGTH, _PSYCOPG_CACHED_STATEMENT_LENGTH)
 
 
 class Database:

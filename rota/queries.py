@@ -473,7 +473,7 @@ def on_duty(session: Session, specialty_id: int, at: datetime) -> DutyAnswer | N
         kind: [] for kind in (_ReadContext, _ReadRotation, _ReadMember, _ReadShift, _ReadOverride, _ReadHead, _ReadSenior)
     }
     params = {"specialty_id": specialty_id, "at": at, "since": at - MAX_SINGLE_SHIFT}
-    for row in session.connection().execute(_DUTY_AT, params):
+    for row in session.connection().execute(_DUTY_AT, params).all():  # (fetchall: not a fetch per row)
         fact = _READ_FACT[row[0]](row)
         facts[type(fact)].append(fact)
     if not facts[_ReadContext]:

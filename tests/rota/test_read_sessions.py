@@ -66,6 +66,26 @@ def test_the_rota_question_stays_prepared_across_read_sessions(app, session, dat
         assert _prepared_rota_questions(writer.connection()) == 0
 
 
+def test_psycopg_converts_the_rota_question_once_not_on_every_call(app, session, database_url):
+    """psycopg turns %(name)s placeholders into $n on each execute and keeps the result only for short
+    statements (4 kB in psycopg 3.3): the rota question is longer, and core.db raises that limit."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("psycopg's")
+    from psycopg import _queries
+
+    specialty_id = _hotline_specialty(session)
+    at = paris(2026, 3, 10, 10)
+    with db.database().read_sessions() as reader:
+        length = len(str(queries._DUTY_AT.compile(dialect=reader.get_bind().dialect)))
+        assert length > 4096  # (why the limit had to move)
+        queries.on_duty_hunt_list(reader, specialty_id, at)
+        converted = _queries._query2pg.cache_info()
+        queries.on_duty_hunt_list(reader, specialty_id, at)
+        again = _queries._query2pg.cache_info()
+    assert length <= _queries.MAX_CACHED_STATEMENT_LENGTH
+    assert again.hits == converted.hits + 1 and again.misses == converted.misses
+
+
 def test_closing_a_read_session_writes_nothing_it_holds(app, session):
     dept = department(session)
     specialty(session, dept, "cardio", name_fr="Cardiologie")
