@@ -111,15 +111,20 @@ class DatabaseBreaker:
         return {"open": self.is_open, "retry_in_seconds": left, "opened": self.opened, "reason": self.last_reason if self.is_open else None}
 
 
+def is_outage_of(context) -> bool:
+    """For SQLAlchemy's ``handle_error`` event: the failure says the database is away or too slow."""
+    error = context.sqlalchemy_exception if context.sqlalchemy_exception is not None else context.original_exception
+    # No connection to speak of: connecting itself failed (refused, unreachable, cut by the deadline).
+    connecting = context.connection is None and isinstance(error, exc.OperationalError | exc.InterfaceError)
+    return connecting or context.is_disconnect or is_outage(error) or isinstance(context.original_exception, deadline.DeadlineExceeded)
+
+
 def watch(engine: Engine, breaker: DatabaseBreaker) -> None:
     """Open ``breaker`` on the outages ``engine`` meets, close it on its next statement that succeeds."""
 
     @event.listens_for(engine, "handle_error")
     def _failed(context) -> None:
-        error = context.sqlalchemy_exception if context.sqlalchemy_exception is not None else context.original_exception
-        # No connection to speak of: connecting itself failed (refused, unreachable, cut by the deadline).
-        connecting = context.connection is None and isinstance(error, exc.OperationalError | exc.InterfaceError)
-        if connecting or context.is_disconnect or is_outage(error) or isinstance(context.original_exception, deadline.DeadlineExceeded):
+        if is_outage_of(context):
             breaker.trip(context.original_exception)
 
     @event.listens_for(engine, "after_cursor_execute")

@@ -130,12 +130,13 @@ def _transaction_ended(session: Session, transaction) -> None:
         session.info.pop(_WROTE, None)
 
 
-def make_engine(url: str, budget: WebhookBudget | None = None) -> Engine:
+def make_engine(url: str, budget: WebhookBudget | None = None, *, autocommit: bool = False) -> Engine:
     """An engine tuned for the webhook hot path: pooled connections, SQLite in WAL mode.
 
     With a ``budget`` (the webhooks' engine), every wait is bounded by it: connect, pool checkout,
     statements and locks (PostgreSQL's ``statement_timeout``/``lock_timeout``, SQLite's busy timeout), and
-    no wait outlasts the deadline of the request (:mod:`core.deadline`)."""
+    no wait outlasts the deadline of the request (:mod:`core.deadline`). ``autocommit`` (PostgreSQL):
+    connections set in autocommit once, when they connect, for single statements."""
     if url.startswith("sqlite"):
         busy_timeout = budget.sqlite_busy_timeout if budget is not None else 15
         engine = create_engine(url, connect_args={"timeout": busy_timeout})
@@ -176,6 +177,7 @@ def make_engine(url: str, budget: WebhookBudget | None = None) -> Engine:
         max_overflow=10,
         pool_timeout=budget.pool_timeout,
         connect_args={"connect_timeout": budget.connect_timeout, "options": options},
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
     ping_after_idle(engine)
     if engine.dialect.driver == "psycopg":
@@ -233,12 +235,41 @@ class Database:
         # hung database an unbounded read would hold the keeper's thread, and the snapshot, for ever.
         self.writer_sessions = sessionmaker(self.webhook_engine, expire_on_commit=False)
         self.keeper_read_sessions = read_sessions(self.webhook_engine)
+        # A webhook whose whole write is one statement (a call's first webhook: the upsert of its row)
+        # needs no transaction around it: on PostgreSQL its connection is in autocommit, one round trip
+        # instead of three (BEGIN, the statement, COMMIT). Same budget and breaker as the webhooks'.
+        # SQLite: the webhooks' sessions (a local file has no round trip to save).
+        # A pool of its own: switching a pooled connection in and out of autocommit at each checkout
+        # costs more than the two round trips saved. After an outage met by either pool, the other's
+        # connections, opened before it, are as suspect as the lost one's: both are renewed.
+        self.autocommit_engine: Engine | None = None
+        self.one_statement_sessions = self.webhook_sessions
+        if not url.startswith("sqlite"):
+            self.autocommit_engine = make_engine(url, self.budget, autocommit=True)
+            breakers.watch(self.autocommit_engine, self.breaker)
+            _renew_together(self.webhook_engine, self.autocommit_engine)
+            self.one_statement_sessions = sessionmaker(self.autocommit_engine, class_=WebhookSession, expire_on_commit=False, info=guard)
         _databases.add(self)
 
     def dispose(self, close: bool = True) -> None:
-        """Release both pools (``close=False`` in a forked child: the parent's sockets are left alone)."""
+        """Release the pools (``close=False`` in a forked child: the parent's sockets are left alone)."""
         self.engine.dispose(close=close)
         self.webhook_engine.dispose(close=close)
+        if self.autocommit_engine is not None:
+            self.autocommit_engine.dispose(close=close)
+
+
+def _renew_together(*engines: Engine) -> None:
+    """When one engine meets an outage, the others drop their pooled connections too (SQLAlchemy renews
+    the pool that met it; a stale connection left in another would cost its next webhook the budget).
+    Dropped without closing: a socket to a hung server is closed when collected, never waited on."""
+    for engine in engines:
+
+        @event.listens_for(engine, "handle_error")
+        def _lost(context, others=tuple(e for e in engines if e is not engine)) -> None:
+            if breakers.is_outage_of(context):
+                for other in others:
+                    other.dispose(close=False)
 
 
 def read_sessions(engine: Engine) -> sessionmaker[ReadSession]:
@@ -262,7 +293,7 @@ def init_app(app: Flask, url: str, budget: WebhookBudget | None = None) -> Datab
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
-        for name in ("db_session", "db_read_session"):
+        for name in ("db_session", "db_read_session", "db_one_statement_session"):
             db_session = g.pop(name, None)
             if db_session is not None:
                 db_session.close()
@@ -306,6 +337,18 @@ def end_webhook() -> None:
             db_session.close()
     if g.pop("db_webhook", False):
         deadline.clear()
+
+
+def one_statement_session() -> Session:
+    """For a webhook whose whole write is one statement: on PostgreSQL a session in autocommit (see
+    :class:`Database`), else the request's session. Closed with the request's other sessions."""
+    db = database()
+    if not g.get("db_webhook") or db.one_statement_sessions is db.webhook_sessions:
+        return session()
+    if "db_one_statement_session" not in g:
+        g.db_one_statement_session = db.one_statement_sessions()
+        g.setdefault("db_webhook_opened", set()).add("db_one_statement_session")
+    return g.db_one_statement_session
 
 
 def reads_only() -> None:

@@ -135,3 +135,38 @@ def test_a_failure_on_the_seniors_leg_hangs_up_instead_of_dialling_the_switchboa
     response = signed_post(client, "/twilio/screen?rank=0", leg)
     root = ElementTree.fromstring(response.data)
     assert [child.tag for child in root] == ["Hangup"]
+
+
+def test_a_calls_first_webhook_writes_its_row_in_one_statement_outside_a_transaction(app, client, session, hospital):
+    """The greeting's whole write is the upsert of the call's row: on PostgreSQL it runs on a connection
+    in autocommit (one round trip, no BEGIN or COMMIT sent); on SQLite in the webhook's transaction.
+    Either way the row is in the log when Twilio has the menu, and nothing else was written."""
+    import threading
+
+    from sqlalchemy import event
+
+    from routing.snapshot import keeper_of
+
+    database = app.extensions["recours.db"]
+    with app.app_context():
+        assert keeper_of(app).refresh() is not None  # routing from memory, as an instance that has served
+    engines = [e for e in (database.engine, database.webhook_engine, database.autocommit_engine) if e is not None]
+    request_thread, statements = threading.get_ident(), []
+
+    def seen(conn, _cursor, statement, *_args):
+        if threading.get_ident() == request_thread:  # (not the snapshot keeper's polls)
+            statements.append((" ".join(statement.split()[:3]), getattr(conn.connection.dbapi_connection, "autocommit", None)))
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = signed_post(client, "/twilio/voice", CALL)
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 200 and b"<Gather" in response.data
+    if database.autocommit_engine is not None:
+        assert statements == [("INSERT INTO call", True)]  # psycopg in autocommit: its own transaction
+    else:
+        assert statements == [("BEGIN IMMEDIATE", None), ("INSERT INTO call", None)]
+    assert _calls(session) == 1
