@@ -49,6 +49,8 @@ errorlog = "-"
 def when_ready(server) -> None:
     """In the master, the app loaded, before the first worker is forked: the routing snapshot built and
     the ORM configured once for all workers (``app.prepare_for_workers``), shared copy-on-write."""
+    if not server.cfg.preload_app:
+        return  # each worker loads its own app: nothing built here would be shared
     from app import prepare_for_workers
 
     app = server.app.wsgi()
