@@ -152,12 +152,6 @@ def fact_from_json(data: dict[str, Any]) -> Fact:
     raise ValueError(f"unknown call-log fact kind {kind!r}")
 
 
-def one_statement(fact: Fact) -> bool:
-    """True when :func:`apply_fact` writes ``fact`` in one statement, needing no transaction around it:
-    a call's first webhook with nothing decided yet (the greeting and menu), the upsert of its row."""
-    return isinstance(fact, StepFact) and not fact.existing_call and not fact.events
-
-
 def waits_for_call(session: Session, fact: Fact) -> bool:
     """True when the fact concerns a call (or a senior's attempt) the log does not hold yet: the facts
     of another webhook of the same call, maybe on another instance, are still on their way."""

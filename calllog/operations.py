@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Integer, String, bindparam, case, delete, exists, func, null, select, update
+from sqlalchemy import Connection, Integer, String, bindparam, case, delete, exists, func, literal, null, select, update
 from sqlalchemy.orm import Session
 
 from calllog import events as ev
@@ -118,6 +118,128 @@ def record_step(session: Session, sid: str, caller: str, dialled: str, decided: 
                 _expire_call(session, sid)
             return
     apply(session, open_call(session, sid, caller, dialled, at), decided, at)
+
+
+def record_step_at_once(session: Session, sid: str, caller: str, dialled: str, decided: Iterable[ev.LogEvent], at: datetime) -> bool:
+    """:func:`record_step` in one statement, for a session in autocommit: the statement is the whole
+    transaction. True when done; False when it wrote nothing (nor took a connection) and
+    :func:`record_step` must be used in a transaction instead (a step it cannot say in one statement, or
+    a call already ended).
+
+    - Nothing decided (the greeting): the upsert of the call's row.
+    - On PostgreSQL, a language, a failed try at the menu, a specialty and one Dial: the upsert carries
+      the call's changes (new row: its values; existing row: its ``ON CONFLICT`` update, with the rules
+      of :func:`apply`: a first specialty wins, a replayed failure count sets rather than adds), and the
+      attempt is inserted from the upsert's row in a ``WITH`` clause. (In one statement, a second
+      statement on the call's row would not see a row the upsert just inserted.)
+    """
+    decided = tuple(decided)
+    dialect = session.get_bind().dialect.name
+    shape = _one_statement_shape(dialect, decided) if decided else ()
+    if shape is None:
+        return False
+    values = {"sid": sid, "caller": caller[:64], "caller_e164": try_e164(caller), "dialled": dialled[:64], "started_at": at}
+    connection = _core(session)
+    if not decided:
+        connection.execute(_open_call_row(dialect), values).one()
+        return True
+    for event in decided:
+        match event:
+            case ev.LanguageChosen(language):
+                values["chosen_language"] = language
+            case ev.MenuFailed(failures):
+                values["failures"] = 1 if failures is None else failures
+            case ev.SpecialtyChosen(specialty_id, hunt):
+                values["chosen_specialty"] = specialty_id
+                values["chosen_hunt"] = [entry.to_json() for entry in hunt]
+            case ev.AttemptDialled(rank, entry):
+                values.update(rank=rank, senior_id=entry.senior_id, number=entry.number, layer=entry.layer)
+    done = connection.execute(_step_at_once(shape), values).first() is not None
+    if done:
+        _expire_call(session, sid)
+    return done
+
+
+def _one_statement_shape(dialect: str, decided: tuple[ev.LogEvent, ...]) -> tuple[str, ...] | None:
+    """Which parts the one statement has, or None when this step is not said in one (SQLite has no
+    ``INSERT`` in ``WITH``; an event twice, or another kind of event)."""
+    if dialect != "postgresql":
+        return None
+    parts = []
+    for event in decided:
+        match event:
+            case ev.LanguageChosen():
+                part = "language"
+            case ev.MenuFailed(None):
+                part = "failed once more"
+            case ev.MenuFailed():
+                part = "failures"
+            case ev.SpecialtyChosen():
+                part = "specialty"
+            case ev.AttemptDialled():
+                part = "dial"
+            case _:
+                return None
+        parts.append(part)
+    if len(set(parts)) < len(parts) or {"failed once more", "failures"} <= set(parts):
+        return None
+    return tuple(sorted(parts))
+
+
+@functools.cache
+def _step_at_once(shape: tuple[str, ...]):
+    """The PostgreSQL statement of :func:`record_step_at_once` for ``shape``, built once."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    caller_e164 = bindparam("caller_e164", type_=String())
+    row = {
+        "sid": bindparam("sid", type_=String()),
+        "caller": bindparam("caller", type_=String()),
+        "caller_e164": caller_e164,
+        "gp_id": select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164).scalar_subquery(),
+        "dialled": bindparam("dialled", type_=String()),
+        "language": "fr",
+        "menu_failures": 0,
+        "started_at": bindparam("started_at", type_=UTCDateTime()),
+        "status_rank": 0,
+    }
+    if "language" in shape:
+        row["language"] = bindparam("chosen_language", type_=String())
+    if "failed once more" in shape or "failures" in shape:
+        row["menu_failures"] = bindparam("failures", type_=Integer())
+    if "specialty" in shape:
+        row["specialty_id"] = bindparam("chosen_specialty", type_=Integer())
+        row["hunt"] = bindparam("chosen_hunt", type_=_CALL.c.hunt.type)
+    insert = pg_insert(Call).values(**row)
+    changes: dict = {"sid": insert.excluded.sid}
+    if "language" in shape:
+        changes["language"] = insert.excluded.language
+    if "failed once more" in shape:
+        changes["menu_failures"] = _CALL.c.menu_failures + 1
+    if "failures" in shape:
+        changes["menu_failures"] = func.greatest(_CALL.c.menu_failures, insert.excluded.menu_failures)
+    if "specialty" in shape:
+        changes["specialty_id"] = func.coalesce(_CALL.c.specialty_id, insert.excluded.specialty_id)
+        changes["hunt"] = case((_CALL.c.specialty_id.is_(None), insert.excluded.hunt), else_=_CALL.c.hunt)
+    # An ended call is not changed here (no row comes back): record_step derives its outcome again.
+    upsert = insert.on_conflict_do_update(index_elements=["sid"], set_=changes, where=_CALL.c.ended_at.is_(None))
+    call = upsert.returning(_CALL.c.id).cte("opened_call")
+    statement = select(call.c.id)
+    if "dial" in shape:
+        columns = ("rank", "senior_id", "number", "layer")
+        dialled = select(
+            call.c.id,
+            *(bindparam(name, type_=_ATTEMPT.c[name].type) for name in columns),
+            bindparam("started_at", type_=UTCDateTime()),
+            literal(0, Integer()),
+        )
+        attempt = (
+            pg_insert(Attempt)
+            .from_select(["call_id", *columns, "started_at", "status_rank"], dialled)
+            .on_conflict_do_nothing(index_elements=["call_id", "rank"])
+        )
+        statement = statement.add_cte(attempt.cte("dialled_attempt"))
+    return statement
 
 
 @functools.cache

@@ -251,12 +251,14 @@ class Database:
             self.one_statement_sessions = sessionmaker(self.autocommit_engine, class_=WebhookSession, expire_on_commit=False, info=guard)
         _databases.add(self)
 
+    def engines(self) -> tuple[Engine, ...]:
+        """Every engine of this database: pages and commands', the webhooks', the webhooks' autocommit."""
+        return tuple(e for e in (self.engine, self.webhook_engine, self.autocommit_engine) if e is not None)
+
     def dispose(self, close: bool = True) -> None:
         """Release the pools (``close=False`` in a forked child: the parent's sockets are left alone)."""
-        self.engine.dispose(close=close)
-        self.webhook_engine.dispose(close=close)
-        if self.autocommit_engine is not None:
-            self.autocommit_engine.dispose(close=close)
+        for engine in self.engines():
+            engine.dispose(close=close)
 
 
 def _renew_together(*engines: Engine) -> None:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from calllog import events as ev
 from calllog import operations
@@ -51,6 +52,11 @@ def _steps(seniors):
         "the-first-specialty-wins": [[ev.SpecialtyChosen(7, seniors)], [ev.SpecialtyChosen(8, (backup,))]],
         "a-rank-dialled-once": [[ev.SpecialtyChosen(7, seniors), ev.AttemptDialled(0, primary)], [ev.AttemptDialled(0, backup)]],
         "nobody-on-duty": [[ev.SpecialtyChosen(7, ())]],
+        "everything-in-one-step": [
+            [],
+            [ev.LanguageChosen("en"), ev.MenuFailed(2), ev.SpecialtyChosen(7, seniors), ev.AttemptDialled(0, primary)],
+        ],
+        "a-new-call-with-its-dial": [[ev.SpecialtyChosen(7, (primary,)), ev.AttemptDialled(0, primary)], [ev.MenuFailed(None)]],
     }
 
 
@@ -63,9 +69,11 @@ def _steps(seniors):
         "the-first-specialty-wins",
         "a-rank-dialled-once",
         "nobody-on-duty",
+        "everything-in-one-step",
+        "a-new-call-with-its-dial",
     ],
 )
-def test_the_first_webhooks_of_a_call_write_what_the_orm_writes(session, seniors, case):
+def test_the_first_webhooks_of_a_call_write_what_the_orm_writes(app, session, seniors, case):
     from rota.models import Specialty
 
     steps = _steps(seniors)[case]
@@ -79,9 +87,45 @@ def test_the_first_webhooks_of_a_call_write_what_the_orm_writes(session, seniors
         operations.record_step(session, "CAcore", GP_KNOWN, HOTLINE, events, at)
         operations.apply(session, operations.open_call(session, "CAorm", GP_KNOWN, HOTLINE, at), events, at)
         session.commit()
-    core, orm = _row(session, "CAcore"), _row(session, "CAorm")
+        done = _at_once(app, session, "CAonce", events, at)
+        # One statement on PostgreSQL for every step here; on SQLite only the greeting's upsert.
+        assert done is (not events or session.get_bind().dialect.name == "postgresql")
+    core, orm, once = _row(session, "CAcore"), _row(session, "CAorm"), _row(session, "CAonce")
     assert core == orm
+    assert once == orm
     assert core["started_at"] == AT and core["gp_id"] is not None  # the GP found by the caller's number
+
+
+def _at_once(app, session, sid: str, events, at) -> bool:
+    """The step as a webhook in autocommit writes it (``record_step_at_once``), else in a transaction."""
+    database = app.extensions["recours.db"]
+    with Session(database.autocommit_engine or database.engine) as single:
+        done = operations.record_step_at_once(single, sid, GP_KNOWN, HOTLINE, events, at)
+        single.commit()
+    if not done:
+        operations.record_step(session, sid, GP_KNOWN, HOTLINE, events, at)
+        session.commit()
+    return done
+
+
+def test_a_step_on_an_ended_call_is_not_written_at_once_and_goes_through_the_transaction(app, session, seniors):
+    """A menu step arriving after the call's end (a replayed journal, another instance): the one statement
+    changes nothing and says so, and record_step then derives the outcome again, as for the ORM."""
+    primary, _ = seniors
+    from rota.models import Specialty
+
+    specialty_id = session.scalars(select(Specialty.id).order_by(Specialty.id)).first()
+    operations.record_step(session, "CAended", GP_KNOWN, HOTLINE, [], AT)
+    session.commit()
+    operations.close_call(operations.find_call(session, "CAended"), AT + timedelta(seconds=5))
+    session.commit()
+    before = _row(session, "CAended")
+    database = app.extensions["recours.db"]
+    with Session(database.autocommit_engine or database.engine) as single:
+        late = [ev.SpecialtyChosen(specialty_id, (primary,)), ev.AttemptDialled(0, primary)]
+        assert operations.record_step_at_once(single, "CAended", GP_KNOWN, HOTLINE, late, AT + timedelta(seconds=9)) is False
+        single.commit()
+    assert _row(session, "CAended") == before
 
 
 def test_a_step_after_the_end_goes_through_the_orm_and_the_outcome_follows(session, seniors):

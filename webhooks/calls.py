@@ -20,7 +20,7 @@ from flask import Response, current_app, request
 
 from calllog import events as ev
 from calllog import operations, writer
-from calllog.facts import Fact, StatusFact, StepFact, apply_fact, one_statement, waits_for_call
+from calllog.facts import Fact, StatusFact, StepFact, apply_fact, waits_for_call
 from calllog.models import AttemptResult, Call
 from calllog.recent import ENDED, recent_of
 from core import clock, db
@@ -207,12 +207,13 @@ class _Waits(Exception):
 
 
 def _apply_unless_waiting(fact: Fact) -> None:
-    if one_statement(fact):
-        # A call's first webhook writes one upsert: in autocommit on PostgreSQL, a single round trip.
+    if isinstance(fact, StepFact) and not fact.existing_call:
+        # The first webhooks of a call, said in one statement where they can be: on PostgreSQL, in
+        # autocommit, a single round trip (calllog.operations.record_step_at_once).
         single = db.one_statement_session()
-        apply_fact(single, fact)
-        single.commit()
-        return
+        if operations.record_step_at_once(single, fact.sid, fact.caller, fact.dialled, fact.events, fact.at):
+            single.commit()
+            return
     session = db.session()
     if waits_for_call(session, fact):
         raise _Waits

@@ -22,8 +22,8 @@ class _Refused(exc.OperationalError):
 @contextlib.contextmanager
 def database_refused(app: Flask) -> Iterator[None]:
     database = app.extensions["recours.db"]
-    # Both engines: the webhooks have their own (core.db, bounded by the webhook budget).
-    engines = (database.engine, database.webhook_engine)
+    # Every engine: the webhooks have their own (core.db, bounded by the webhook budget).
+    engines = database.engines()
 
     def refuse_connect(*_args, **_kwargs):
         raise _Refused()

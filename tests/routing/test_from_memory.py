@@ -58,7 +58,7 @@ def statements_of_this_thread(app):
         if threading.get_ident() == here:
             statements.append((flask.request.path if flask.has_request_context() else "", statement))
 
-    engines = (database.engine, database.webhook_engine)  # the webhooks have an engine of their own
+    engines = database.engines()  # the webhooks have engines of their own
     for engine in engines:
         event.listen(engine, "before_cursor_execute", count)
     try:
