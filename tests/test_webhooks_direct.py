@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from calllog.models import Call
 from tests.conftest import AUTH_TOKEN, SWITCHBOARD, sign, signed_post
 from tests.hospital import GP_KNOWN, build_hospital
+from tests.statements import statements_of_this_thread
 
 CALL = {"CallSid": "CA" + "1" * 32, "AccountSid": "AC" + "0" * 32, "From": GP_KNOWN, "To": "+33199000000", "CallStatus": "ringing"}
 
@@ -140,27 +139,6 @@ def test_a_failure_on_the_seniors_leg_hangs_up_instead_of_dialling_the_switchboa
     assert [child.tag for child in root] == ["Hangup"]
 
 
-@contextlib.contextmanager
-def _statements_of_this_thread(app):
-    """(first three words, the connection in autocommit?) of each statement the request's thread sends,
-    on every engine of the app (not the snapshot keeper's polls)."""
-    database = app.extensions["recours.db"]
-    engines = database.engines()
-    request_thread, statements = threading.get_ident(), []
-
-    def seen(conn, _cursor, statement, *_args):
-        if threading.get_ident() == request_thread:
-            statements.append((" ".join(statement.split()[:3]), getattr(conn.connection.dbapi_connection, "autocommit", None)))
-
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", seen)
-
-
 def _routing_from_memory(app) -> None:
     from routing.snapshot import keeper_of
 
@@ -173,13 +151,13 @@ def test_a_calls_first_webhook_writes_its_row_in_one_statement_outside_a_transac
     in autocommit (one round trip, no BEGIN or COMMIT sent); on SQLite in the webhook's transaction.
     Either way the row is in the log when Twilio has the menu, and nothing else was written."""
     _routing_from_memory(app)
-    with _statements_of_this_thread(app) as statements:
+    with statements_of_this_thread(app) as statements:
         response = signed_post(client, "/twilio/voice", CALL)
     assert response.status_code == 200 and b"<Gather" in response.data
     if app.extensions["recours.db"].autocommit_engine is not None:
-        assert statements == [("INSERT INTO call", True)]  # psycopg in autocommit: its own transaction
+        assert [(s.words, s.autocommit) for s in statements] == [("INSERT INTO call", True)]  # its own transaction
     else:
-        assert statements == [("BEGIN IMMEDIATE", None), ("INSERT INTO call", None)]
+        assert [s.words for s in statements] == ["BEGIN IMMEDIATE", "INSERT INTO call"]
     assert _calls(session) == 1
 
 
@@ -192,13 +170,13 @@ def test_the_menu_choice_writes_the_specialty_and_the_dial_in_one_statement_on_p
     _routing_from_memory(app)
     menu = ElementTree.fromstring(signed_post(client, "/twilio/voice", CALL).data).find("Gather").get("action")
     action = urlsplit(menu)
-    with _statements_of_this_thread(app) as statements:
+    with statements_of_this_thread(app) as statements:
         response = signed_post(client, f"{action.path}?{action.query}", {**CALL, "Digits": "1"})
     assert ElementTree.fromstring(response.data).find("Dial") is not None
     if app.extensions["recours.db"].autocommit_engine is not None:
-        assert statements == [("WITH opened_call AS", True)]
+        assert [(s.words, s.autocommit) for s in statements] == [("WITH opened_call AS", True)]
     else:
-        assert [words for words, _ in statements] == ["BEGIN IMMEDIATE", "INSERT INTO call", "UPDATE call SET", "INSERT INTO attempt"]
+        assert [s.words for s in statements] == ["BEGIN IMMEDIATE", "INSERT INTO call", "UPDATE call SET", "INSERT INTO attempt"]
     session.rollback()
     call = session.scalars(select(Call).where(Call.sid == CALL["CallSid"])).one()
     assert call.specialty_id is not None and call.hunt

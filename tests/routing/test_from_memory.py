@@ -3,17 +3,14 @@ case, two instances sharing one call decide right, a worker killed after its ans
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
 
-import flask
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from calllog import writer
 from calllog.models import AttemptResult, Call, CallOutcome
@@ -23,6 +20,7 @@ from simulator import Accepts, Declines, FlaskTransport, Key, NoAnswer, Simulato
 from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL
 from tests.durability.faults import database_refused
 from tests.hospital import BACKUP, GP_KNOWN, HEAD, NEURO_DIRECT, PRIMARY, build_hospital
+from tests.statements import statements_of_this_thread
 
 
 class Alternating:
@@ -44,28 +42,6 @@ def _call(transport, **options):
         result = simulator.call(from_=GP_KNOWN, to=options.pop("to", HOTLINE), **options)
     assert result.errors == [], result.transcript()
     return result
-
-
-@contextlib.contextmanager
-def statements_of_this_thread(app):
-    """The SQL run on either engine of ``app`` by this thread (where FlaskTransport runs the webhooks),
-    as (request path, statement)."""
-    database = app.extensions["recours.db"]
-    here = threading.get_ident()
-    statements: list[tuple[str, str]] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        if threading.get_ident() == here:
-            statements.append((flask.request.path if flask.has_request_context() else "", statement))
-
-    engines = database.engines()  # the webhooks have engines of their own
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 def _logged(session, sid) -> Call:
@@ -147,7 +123,7 @@ def test_a_staged_specialty_s_first_webhooks_read_nothing_either(make_app, sessi
         result = simulator.call(from_=GP_KNOWN, to=HOTLINE, gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2)})
     assert result.errors == [], result.transcript()
     assert result.bridged_to == BACKUP and result.requests_to("/twilio/staged/wait")
-    first_webhooks = [sql for path, sql in statements if path in ("/twilio/voice", "/twilio/menu")]
+    first_webhooks = [s.sql for s in statements if s.path in ("/twilio/voice", "/twilio/menu")]
     assert first_webhooks and not [sql for sql in first_webhooks if sql.lstrip().upper().startswith("SELECT")]
 
 
