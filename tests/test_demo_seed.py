@@ -5,7 +5,10 @@ and with the demo's patterns. Runs on SQLite and PostgreSQL, with the demo's def
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, time
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from accounts.models import User
@@ -18,7 +21,20 @@ from rota.models import Rotation, Senior, Specialty
 from rota.queries import on_duty_hunt_list
 
 
-def test_the_demo_shows_the_product_at_first_sign_in(app, runner):
+@pytest.fixture
+def afternoon():
+    """The app's clock at 15:00 in Paris today, moving in real time. The demo fills the days up to now,
+    and its open and overdue callback requests are today's: seeded just after midnight, the board and
+    the reports found none yet (seen at 00:30 Paris time). Known, and left as it is: the demo looks
+    quieter in the small hours."""
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime.combine(datetime.now(paris).date(), time(15, 0), paris).astimezone(UTC)
+    began = datetime.now(UTC)
+    with clock.use_clock(lambda: start + (datetime.now(UTC) - began)):
+        yield
+
+
+def test_the_demo_shows_the_product_at_first_sign_in(app, runner, afternoon):
     result = runner.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     output = result.output

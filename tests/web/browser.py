@@ -129,19 +129,35 @@ def live(tmp_path_factory, browser, live_settings, live_filling) -> Iterator[Liv
     base = f"http://127.0.0.1:{port}"
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'recours.sqlite3'}"
     app = create_app(settings_for(url, PUBLIC_BASE_URL=base, **live_settings))
-    with app.app_context():
-        migrations.upgrade(db.database().engine)
-        world = live_filling(db.session(), clock.now())
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Live(base, world, app)
-    finally:
-        server.shutdown()
-        thread.join(5)
-        app.extensions["recours.db"].dispose()
-        passwords.use_hasher(previous)
+    with clock.use_clock(_away_from_midnight()):
+        with app.app_context():
+            migrations.upgrade(db.database().engine)
+            world = live_filling(db.session(), clock.now())
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Live(base, world, app)
+        finally:
+            server.shutdown()
+            thread.join(5)
+            app.extensions["recours.db"].dispose()
+            passwords.use_hasher(previous)
+
+
+def _away_from_midnight():
+    """The real clock, moving in real time, but two hours away from midnight in Paris when it is near.
+    The pages count "today" in Paris (the call log's day, the board's figures) and the world's calls
+    are filled 40 and 50 minutes before now: run just after midnight, they fell on the day before and
+    the call log showed "0 appel" (seen at 00:30 Paris time)."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from core import clock
+
+    paris = clock.now().astimezone(ZoneInfo("Europe/Paris"))
+    shift = timedelta(hours=2) if paris.hour < 1 else -timedelta(hours=2) if paris.hour >= 22 else timedelta(0)
+    return lambda: datetime.now(UTC) + shift
 
 
 @pytest.fixture(scope="session")
