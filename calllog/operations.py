@@ -70,7 +70,7 @@ def open_call(session: Session, sid: str, caller: str, dialled: str, at: datetim
     One statement: an upsert that returns the row, and on PostgreSQL locks it like ``FOR UPDATE``.
     Attempts and the callback request load only if the flow looks at them.
     """
-    values = {"sid": sid, "caller": caller[:64], "caller_e164": try_e164(caller), "dialled": dialled[:64], "started_at": at}
+    values = _call_values(sid, caller, dialled, at)
     upsert = _open_call_upsert(session.get_bind().dialect.name)
     return session.scalars(upsert, values, execution_options={"populate_existing": True}).one()
 
@@ -82,20 +82,31 @@ def _open_call_upsert(dialect: str):
     return _open_call_insert(dialect).returning(Call)
 
 
+def _call_values(sid: str, caller: str, dialled: str, at: datetime) -> dict:
+    """The parameters of a new call's row (see :func:`_new_call_row`), cut to the columns' sizes."""
+    return {"sid": sid, "caller": caller[:64], "caller_e164": try_e164(caller), "dialled": dialled[:64], "started_at": at}
+
+
+def _new_call_row() -> dict:
+    """A new call's row as an upsert inserts it, from :func:`_call_values`; the GP is looked up by the
+    caller's number in the statement."""
+    caller_e164 = bindparam("caller_e164", type_=String())
+    return {
+        "sid": bindparam("sid", type_=String()),
+        "caller": bindparam("caller", type_=String()),
+        "caller_e164": caller_e164,
+        "gp_id": select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164).scalar_subquery(),
+        "dialled": bindparam("dialled", type_=String()),
+        "language": "fr",
+        "menu_failures": 0,
+        "started_at": bindparam("started_at", type_=UTCDateTime()),
+        "status_rank": 0,
+    }
+
+
 @functools.cache
 def _open_call_insert(dialect: str):
-    caller_e164 = bindparam("caller_e164", type_=String())
-    insert = dialect_insert_for(dialect, Call).values(
-        sid=bindparam("sid", type_=String()),
-        caller=bindparam("caller", type_=String()),
-        caller_e164=caller_e164,
-        gp_id=select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164).scalar_subquery(),
-        dialled=bindparam("dialled", type_=String()),
-        language="fr",
-        menu_failures=0,
-        started_at=bindparam("started_at", type_=UTCDateTime()),
-        status_rank=0,
-    )
+    insert = dialect_insert_for(dialect, Call).values(**_new_call_row())
     # DO UPDATE (of nothing that changes) rather than DO NOTHING, so an existing row is returned too.
     return insert.on_conflict_do_update(index_elements=["sid"], set_={"sid": insert.excluded.sid})
 
@@ -108,7 +119,7 @@ def record_step(session: Session, sid: str, caller: str, dialled: str, decided: 
     decided = tuple(decided)
     if all(type(event) in _CORE_EVENTS for event in decided):
         connection = _core(session)
-        values = {"sid": sid, "caller": caller[:64], "caller_e164": try_e164(caller), "dialled": dialled[:64], "started_at": at}
+        values = _call_values(sid, caller, dialled, at)
         row = connection.execute(_open_call_row(connection.dialect.name), values).one()
         if row.ended_at is None:
             for event in decided:
@@ -138,7 +149,7 @@ def record_step_at_once(session: Session, sid: str, caller: str, dialled: str, d
     shape = _one_statement_shape(dialect, decided) if decided else ()
     if shape is None:
         return False
-    values = {"sid": sid, "caller": caller[:64], "caller_e164": try_e164(caller), "dialled": dialled[:64], "started_at": at}
+    values = _call_values(sid, caller, dialled, at)
     connection = _core(session)
     if not decided:
         connection.execute(_open_call_row(dialect), values).one()
@@ -191,18 +202,7 @@ def _step_at_once(shape: tuple[str, ...]):
     """The PostgreSQL statement of :func:`record_step_at_once` for ``shape``, built once."""
     from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-    caller_e164 = bindparam("caller_e164", type_=String())
-    row = {
-        "sid": bindparam("sid", type_=String()),
-        "caller": bindparam("caller", type_=String()),
-        "caller_e164": caller_e164,
-        "gp_id": select(GpPhone.gp_id).where(GpPhone.e164 == caller_e164).scalar_subquery(),
-        "dialled": bindparam("dialled", type_=String()),
-        "language": "fr",
-        "menu_failures": 0,
-        "started_at": bindparam("started_at", type_=UTCDateTime()),
-        "status_rank": 0,
-    }
+    row = _new_call_row()
     if "language" in shape:
         row["language"] = bindparam("chosen_language", type_=String())
     if "failed once more" in shape or "failures" in shape:
