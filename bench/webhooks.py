@@ -6,6 +6,9 @@
 One run measures, under the same gunicorn configuration and the same load:
 
 * the ceiling: :mod:`bench.bare_app`, a bare Flask app answering a static copy of our menu TwiML;
+* :mod:`bench.toy_ivr`, the toy IVR (signature checked, TwiML built, no database), and with PostgreSQL
+  the "toy IVR + log", which also writes one row per request in a single prepared statement: what
+  logging each webhook before answering costs at the least here;
 * Recours on SQLite (a temporary file) and on PostgreSQL (a temporary database, dropped at the end);
 * on Recours, ``POST /twilio/voice`` (a new call: greeting and menu) and ``POST /twilio/menu`` with
   ``Digits=1`` (one choice per call created beforehand: picks the hunt list, starts the hunt), posted
@@ -85,6 +88,8 @@ APP_SETTINGS = (
     "RECOURS_ENV",
 )
 
+# The toy IVR that also writes one row per request to PostgreSQL (bench.toy_ivr): the floor of a logging IVR.
+TOY_WITH_LOG = "toy IVR + log"
 TARGET_RATIO = 0.6
 TARGET_P99_MS = 20.0
 TARGET_RSS_MB = 80.0
@@ -654,7 +659,8 @@ def start_servers(
     stack: contextlib.ExitStack, args: argparse.Namespace, config: GunicornConfig, workdir: Path, token: str, report: dict[str, Any]
 ) -> tuple[list[Target], list[Target]]:
     """Every server of the run, started once and kept up (idle between its measures): the bare app,
-    the toy IVR, Recours on SQLite and on PostgreSQL. Returns (baselines, Recours targets)."""
+    the toy IVR (and with PostgreSQL the toy IVR + log), Recours on SQLite and on PostgreSQL. Returns
+    (baselines, Recours targets)."""
     sqlite_url = f"sqlite:///{workdir / 'recours.sqlite3'}"
     prepare_database(sqlite_url)
     menu_twiml = sample_menu_twiml(sqlite_url, token)
@@ -681,6 +687,13 @@ def start_servers(
             print(f"  PostgreSQL skipped: not reachable at {POSTGRES_ADMIN_URL} ({why_not})")
             report["postgresql_skipped"] = why_not
         else:
+            toy_log_url = stack.enter_context(postgres_database())
+            toy_log = serve(
+                TOY_WITH_LOG,
+                "bench.toy_ivr:create_app()",
+                lambda base: {**os.environ, "BENCH_TOY_TOKEN": token, "BENCH_PUBLIC_BASE_URL": base, "BENCH_TOY_DATABASE_URL": toy_log_url},
+            )
+            baselines.append(Target(toy_log, TOY_WITH_LOG, VOICE))
             for suffix, tree in trees:
                 backends.append((f"Recours PostgreSQL{suffix}", stack.enter_context(postgres_database()), tree))
     if args.only in (None, "sqlite"):
