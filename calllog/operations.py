@@ -126,7 +126,7 @@ def record_step(session: Session, sid: str, caller: str, dialled: str, decided: 
                 statement, parameters = _core_statement(connection.dialect.name, event, row.id, at)
                 connection.execute(statement, parameters)
             if decided:
-                _expire_call(session, sid)
+                expire_call(session, sid)
             return
     apply(session, open_call(session, sid, caller, dialled, at), decided, at)
 
@@ -167,7 +167,7 @@ def record_step_at_once(session: Session, sid: str, caller: str, dialled: str, d
                 values.update(rank=rank, senior_id=entry.senior_id, number=entry.number, layer=entry.layer)
     done = connection.execute(_step_at_once(shape), values).first() is not None
     if done:
-        _expire_call(session, sid)
+        expire_call(session, sid)
     return done
 
 
@@ -441,16 +441,8 @@ def record_status(session: Session, report: StatusReport, received_at: datetime)
 
     The GP's own call (the callback every call gets, once or more) is written in Core statements
     built once; a senior's leg through the ORM (its rules read and move an attempt and the call)."""
-    dedup_key = f"seq:{report.sequence}" if report.sequence is not None else f"status:{report.status}"
     connection = _core(session)
-    row = {
-        "call_sid": report.call_sid,
-        "dedup_key": dedup_key,
-        "parent_sid": report.parent_sid,
-        "status": report.status[:20],
-        "occurred_at": report.occurred_at,
-        "received_at": received_at,
-    }
+    row = _status_event_values(report, received_at)
     # A row comes back only when this statement inserted one (rowcount is unreliable with RETURNING).
     if connection.execute(_status_event_insert(connection.dialect.name), row).first() is None:
         return False
@@ -466,8 +458,99 @@ def record_status(session: Session, report: StatusReport, received_at: datetime)
         _close_by_status(session, connection, report.call_sid, report.occurred_at)
     else:
         connection.execute(_call_status_rank, {"for_sid": report.call_sid, "rank_now": rank})
-        _expire_call(session, report.call_sid)
+        expire_call(session, report.call_sid)
     return True
+
+
+def record_status_at_once(session: Session, report: StatusReport, received_at: datetime) -> bool | None:
+    """:func:`record_status` in one statement, for a session in autocommit (the statement is the whole
+    transaction): on PostgreSQL, for a status callback of the GP's own call. Returns what
+    :func:`record_status` returns (False: a duplicate delivery), or None when it wrote nothing (nor took
+    a connection) and :func:`record_status` must be used in a transaction instead (SQLite; a senior's leg).
+
+    The status event is inserted, and only if it was new the call moves on in the same statement: its
+    progress rank, or for a final status its end, its outcome (:func:`derive_outcome`'s rules, said in
+    SQL by :func:`_outcome_sql`) and its attempts left open (the caller hung up on them)."""
+    if report.parent_sid is not None or session.get_bind().dialect.name != "postgresql":
+        return None
+    rank = STATUS_RANK.get(report.status)
+    values = {**_status_event_values(report, received_at), "for_sid": report.call_sid}
+    if rank is not None:
+        values["rank_now"] = rank
+    if rank == TERMINAL:
+        values.update(at=report.occurred_at, hung_up=AttemptResult.CALLER_HUNG_UP)
+    shape = "unranked" if rank is None else "final" if rank == TERMINAL else "ranked"
+    fresh = _core(session).execute(_status_at_once(shape), values).scalar_one() > 0
+    if fresh and rank is not None:
+        expire_call(session, report.call_sid)
+    return fresh
+
+
+@functools.cache
+def _status_at_once(shape: str):
+    """The statement of :func:`record_status_at_once`: ``unranked`` (the event alone), ``ranked`` (and
+    the call's rank), ``final`` (and the call closed, its open attempts settled). Built once."""
+    received = _status_event_insert("postgresql").cte("received")
+    statement = select(select(func.count()).select_from(received).scalar_subquery())
+    if shape == "unranked":
+        return statement
+    fresh = exists().select_from(received)
+    progress = {"status_rank": _forward(_CALL.c.status_rank, "rank_now")}
+    if shape == "ranked":
+        return statement.add_cte(update(_CALL).where(_CALL.c.sid == bindparam("for_sid"), fresh).values(**progress).cte("ranked"))
+    at = bindparam("at", type_=UTCDateTime())
+    closed = (
+        update(_CALL)
+        .where(_CALL.c.sid == bindparam("for_sid"), fresh)
+        # _ended: the earliest report, never before the connection (PostgreSQL's LEAST and GREATEST skip NULLs).
+        .values(**progress, ended_at=func.greatest(func.least(_CALL.c.ended_at, at), _CALL.c.connected_at), outcome=_outcome_sql())
+        .returning(_CALL.c.id)
+        .cte("closed")
+    )
+    hung_up = (
+        update(_ATTEMPT)
+        .where(_ATTEMPT.c.call_id.in_(select(closed.c.id)), _ATTEMPT.c.result.is_(None))
+        .values(result=bindparam("hung_up", type_=_ATTEMPT.c.result.type), ended_at=_earliest_sql(_ATTEMPT.c.ended_at, "at"))
+        .cte("hung_up")
+    )
+    return statement.add_cte(closed).add_cte(hung_up)
+
+
+def _outcome_sql():
+    """:func:`derive_outcome` of the call row being updated, in SQL: the same rules in the same order
+    (tests/test_call_log_statements.py compares the two on every combination of facts)."""
+
+    def outcome(value: CallOutcome):
+        return literal(value, _CALL.c.outcome.type)
+
+    callback = CallbackRequest.__table__
+    has_callback = exists().where(callback.c.call_id == _CALL.c.id)
+    promised = exists().where(callback.c.call_id == _CALL.c.id, callback.c.promised_minutes.is_not(None))
+    # The hunt list is JSON: SQL NULL, JSON null or an array (``not call.hunt`` in Python: none or empty).
+    hunt_size = case((func.json_typeof(_CALL.c.hunt) == "array", func.json_array_length(_CALL.c.hunt)), else_=0)
+    return case(
+        (_CALL.c.connected_at.is_not(None), outcome(CallOutcome.CONNECTED)),
+        (promised, outcome(CallOutcome.DEFERRED)),
+        (has_callback, outcome(CallOutcome.CALLBACK_REQUESTED)),
+        (_CALL.c.switchboard_at.is_not(None), outcome(CallOutcome.SWITCHBOARD)),
+        (_CALL.c.error.is_not(None), outcome(CallOutcome.FAILED)),
+        (_CALL.c.specialty_id.is_not(None) & (hunt_size == 0), outcome(CallOutcome.NOBODY_ON_DUTY)),
+        (_CALL.c.specialty_id.is_not(None), outcome(CallOutcome.ABANDONED_WHILE_HUNTING)),
+        else_=outcome(CallOutcome.ABANDONED_IN_MENU),
+    )
+
+
+def _status_event_values(report: StatusReport, received_at: datetime) -> dict:
+    """The parameters of :func:`_status_event_insert`: a delivery is known by its sequence number (or,
+    without one, by its status)."""
+    return {
+        "call_sid": report.call_sid,
+        "dedup_key": f"seq:{report.sequence}" if report.sequence is not None else f"status:{report.status}",
+        "parent_sid": report.parent_sid,
+        "status": report.status[:20],
+        "occurred_at": report.occurred_at,
+        "received_at": received_at,
+    }
 
 
 def _core(session: Session) -> Connection:
@@ -478,8 +561,9 @@ def _core(session: Session) -> Connection:
     return session.connection()
 
 
-def _expire_call(session: Session, sid: str) -> None:
-    """A Core statement changed the call ``sid``: an ORM copy of it in this session is read again."""
+def expire_call(session: Session, sid: str) -> None:
+    """A Core statement changed the call ``sid`` (in this session, or in another one such as a webhook's
+    autocommit session): an ORM copy of it in this session is read again."""
     for instance in list(session.identity_map.values()):
         if isinstance(instance, Call) and instance.sid == sid:
             session.expire(instance)
@@ -572,7 +656,7 @@ def _close_by_status(session: Session, connection: Connection, sid: str, at: dat
     connection.execute(_call_closed, values)
     if row.open_attempts:
         connection.execute(_attempts_hung_up, {"of_call": row.id, "hung_up": AttemptResult.CALLER_HUNG_UP, "at": at})
-    _expire_call(session, sid)
+    expire_call(session, sid)
 
 
 def _advance_attempt(call: Call, attempt: Attempt, report: StatusReport, rank: int) -> None:

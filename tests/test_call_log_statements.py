@@ -1,13 +1,16 @@
 """The call log's hot path in Core statements (calllog.operations.record_step, record_status) writes the
 rows the ORM rules write: each case runs twice, once through the statements, once through the ORM
-(open_call + apply, close_call) on a twin call, and the two rows must agree column for column."""
+(open_call + apply, close_call) on a twin call, and the two rows must agree column for column. The
+single statements a webhook sends in autocommit on PostgreSQL (record_step_at_once,
+record_status_at_once) make a third twin."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import null, select, update
 from sqlalchemy.orm import Session
 
 from calllog import events as ev
@@ -168,7 +171,7 @@ def _orm_close(session, sid: str, status: str, at) -> None:
         "connected-by-our-clock-after-twilios-end",
     ],
 )
-def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(session, seniors, case):
+def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(app, session, seniors, case):
     primary, backup = seniors
     from rota.models import Specialty
 
@@ -186,7 +189,7 @@ def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(session, se
     # Our clock stamps the acceptance at 60.5 s; Twilio's whole-second Timestamp says the call ended at 60 s.
     stamped = AT + timedelta(seconds=60.5) if case == "connected-by-our-clock-after-twilios-end" else AT
     accepted = [ev.AttemptAccepted(1)] if case == "connected-by-our-clock-after-twilios-end" else []
-    for sid in ("CAcore", "CAorm"):
+    for sid in ("CAcore", "CAorm", "CAonce"):
         operations.apply(session, operations.open_call(session, sid, GP_KNOWN, HOTLINE, AT), before, AT)
         if accepted:
             operations.apply(session, operations.find_call(session, sid), accepted, stamped)
@@ -199,8 +202,12 @@ def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(session, se
     assert operations.record_status(session, report, at) is False  # the same delivery again
     _orm_close(session, "CAorm", status, at)
     session.commit()
+    once = operations.StatusReport(call_sid="CAonce", status=status, occurred_at=at, sequence=3)
+    assert _status_at_once(app, session, once, at) is True
+    assert _status_at_once(app, session, once, at) is False
     core = _row(session, "CAcore")
     assert core == _row(session, "CAorm")
+    assert _row(session, "CAonce") == core
     if case == "hunting-a-leg-still-open":
         assert core["attempts"][1]["result"] is AttemptResult.CALLER_HUNG_UP and core["attempts"][1]["ended_at"] == at
         assert core["outcome"] is CallOutcome.ABANDONED_WHILE_HUNTING
@@ -215,9 +222,64 @@ def test_the_gp_s_status_callbacks_close_the_call_as_close_call_does(session, se
         assert core["outcome"] is CallOutcome.CONNECTED
 
 
-def test_a_status_for_a_call_the_log_does_not_hold_changes_nothing(session, seniors):
+def _status_at_once(app, session, report, at) -> bool:
+    """The status as the webhook writes it: in one statement in autocommit where it can, else in a
+    transaction (SQLite, where record_status_at_once declines and takes no connection)."""
+    database = app.extensions["recours.db"]
+    with Session(database.autocommit_engine or database.engine) as single:
+        fresh = operations.record_status_at_once(single, report, at)
+        single.commit()
+    assert (fresh is None) is (session.get_bind().dialect.name != "postgresql")
+    if fresh is None:
+        fresh = operations.record_status(session, report, at)
+        session.commit()
+    return fresh
+
+
+def test_a_status_for_a_call_the_log_does_not_hold_changes_nothing(app, session, seniors):
     report = operations.StatusReport(call_sid="CAunknown", status="completed", occurred_at=AT)
     assert operations.record_status(session, report, AT) is True
     session.commit()
+    assert _status_at_once(app, session, report, AT) is False  # the same delivery, said at once
+    assert _status_at_once(app, session, operations.StatusReport("CAunknown", "weird", AT, sequence=9), AT) is True
     assert session.scalars(select(Call).where(Call.sid == "CAunknown")).first() is None
     assert session.scalars(select(CallbackRequest)).first() is None
+
+
+def test_the_gp_s_final_status_said_at_once_settles_the_outcome_derive_outcome_gives(app, session, seniors):
+    """The outcome of the one statement (calllog.operations._outcome_sql) against derive_outcome, on
+    every combination of what it reads: connected or not, no callback request, one, one with a
+    senior's promise, the switchboard, an error, a specialty with a hunt list that is SQL NULL, JSON
+    null, empty or not."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("one statement on PostgreSQL only: SQLite's status callbacks go through record_status")
+    primary, _ = seniors
+    from rota.models import Specialty
+
+    specialty = session.scalars(select(Specialty.id)).first()
+    hunts = {"sql-null": None, "json-null": None, "empty": [], "one": [primary.to_json()]}
+    combinations = list(itertools.product([False, True], ["none", "requested", "promised"], [False, True], [False, True], [None, *hunts]))
+    expected = {}
+    for number, (connected, callback, switchboard, error, hunt) in enumerate(combinations):
+        sid = f"CAoutcome{number}"
+        call = operations.open_call(session, sid, GP_KNOWN, HOTLINE, AT)
+        call.connected_at = AT + timedelta(seconds=5) if connected else None
+        call.switchboard_at = AT + timedelta(seconds=6) if switchboard else None
+        call.error = "Twilio error 11200" if error else None
+        if hunt is not None:
+            call.specialty_id, call.hunt = specialty, hunts[hunt]
+        if callback != "none":
+            operations.apply(session, call, [ev.CallbackRequested()], AT)
+            call.callback.promised_minutes = 20 if callback == "promised" else None
+        session.flush()
+        if hunt == "sql-null":
+            session.execute(update(Call).where(Call.sid == sid).values(hunt=null()))
+        expected[sid] = operations.derive_outcome(call)
+    session.commit()
+    assert set(expected.values()) == set(CallOutcome) - {CallOutcome.UNKNOWN}  # every outcome but the reconciler's
+    at = AT + timedelta(seconds=60)
+    for sid in expected:
+        assert _status_at_once(app, session, operations.StatusReport(sid, "completed", at, sequence=4), at) is True
+    session.expire_all()
+    written = dict(session.execute(select(Call.sid, Call.outcome).where(Call.sid.in_(expected))).all())
+    assert written == expected

@@ -182,3 +182,32 @@ def test_the_menu_choice_writes_the_specialty_and_the_dial_in_one_statement_on_p
     assert call.specialty_id is not None and call.hunt
     attempts = session.scalars(select(Attempt).where(Attempt.call_id == call.id)).all()
     assert [(a.rank, a.senior_id) for a in attempts] == [(0, call.hunt[0]["senior_id"])]
+
+
+def test_the_gp_s_status_callbacks_write_in_one_statement_each_on_postgresql(app, client, session, hospital):
+    """The GP's call answered, then ended during the hunt, the end delivered twice. On PostgreSQL each
+    callback is one statement in autocommit (the status event, and only if it is new, the call moved
+    on: its rank, or its end, its outcome and the attempt left ringing); on SQLite a transaction."""
+    from calllog.models import Attempt, AttemptResult, CallOutcome, StatusEvent
+
+    _routing_from_memory(app)
+    action = urlsplit(ElementTree.fromstring(signed_post(client, "/twilio/voice", CALL).data).find("Gather").get("action"))
+    signed_post(client, f"{action.path}?{action.query}", {**CALL, "Digits": "1"})
+    ended = {**CALL, "CallStatus": "completed", "SequenceNumber": "3", "Timestamp": "Tue, 10 Mar 2026 09:01:00 +0000"}
+    deliveries = [{**CALL, "CallStatus": "in-progress", "SequenceNumber": "1"}, ended, ended]
+    sent = []
+    for form in deliveries:
+        with statements_of_this_thread(app) as statements:
+            assert signed_post(client, "/twilio/status", form).status_code == 200
+        sent.append([(s.words, s.autocommit) for s in statements])
+    if app.extensions["recours.db"].autocommit_engine is not None:
+        assert sent == [[("WITH received AS", True)]] * 3
+    else:
+        assert [words for words, _ in sent[1]][:2] == ["BEGIN IMMEDIATE", "INSERT INTO status_event"]
+    session.rollback()
+    call = session.scalars(select(Call).where(Call.sid == CALL["CallSid"])).one()
+    assert call.status_rank == 4 and call.ended_at is not None
+    assert call.outcome is CallOutcome.ABANDONED_WHILE_HUNTING
+    attempts = session.scalars(select(Attempt).where(Attempt.call_id == call.id)).all()
+    assert [a.result for a in attempts] == [AttemptResult.CALLER_HUNG_UP] and attempts[0].ended_at == call.ended_at
+    assert len(session.scalars(select(StatusEvent).where(StatusEvent.call_sid == CALL["CallSid"])).all()) == 2

@@ -213,6 +213,7 @@ def _apply_unless_waiting(fact: Fact) -> None:
         single = db.one_statement_session()
         if operations.record_step_at_once(single, fact.sid, fact.caller, fact.dialled, fact.events, fact.at):
             single.commit()
+            operations.expire_call(db.session(), fact.sid)
             return
     session = db.session()
     if waits_for_call(session, fact):
