@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from calllog import writer
 from calllog.models import AttemptResult, Call, CallOutcome
 from core import clock
 from core.actor import SYSTEM
@@ -117,6 +118,28 @@ def test_the_gp_hanging_up_stops_the_phones_still_ringing(phone):
     _simulator, result, call = phone(callees={PRIMARY: NoAnswer(), BACKUP: NoAnswer()}, hang_up_at=14)
     assert result.leg(PRIMARY).ended_at == result.leg(BACKUP).ended_at == 14
     assert {a.result for a in call.attempts} == {AttemptResult.CANCELLED}
+    assert call.outcome is CallOutcome.ABANDONED_WHILE_HUNTING
+
+
+def test_with_the_log_written_behind_a_gp_who_hangs_up_is_not_followed_by_the_next_senior(make_app, session, hospital, monkeypatch):
+    """CALLLOG_WRITE_BEHIND, with the journal's writer as late as it can be (it applies nothing until
+    the call is over). The legs' callbacks read the GP's end from the log: it is stored in the request,
+    so the head is never rung for a GP who has left (seen 6 times in 8 runs while it was journaled)."""
+    app = make_app(NOTIFY_BACKEND="live", CALLLOG_WRITE_BEHIND="true")
+    set_ringing(session, SYSTEM, hospital.neurology_id, "staged", S, FIXED_NOW)
+    session.commit()
+    monkeypatch.setattr(writer.JournalWriter, "start", lambda _self: None)
+    simulator = Simulator(FlaskTransport(app), public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
+    callees = {PRIMARY: NoAnswer(), BACKUP: NoAnswer(), HEAD: NoAnswer()}
+    with clock.use_clock(simulator.now), use_twilio_http_client(lambda: simulator.rest):
+        result = simulator.call(from_=GP_KNOWN, to=HOTLINE, gp=[Key("1", after=1.0)], callees=callees, hang_up_at=14)
+    assert result.errors == [], result.transcript()
+    assert writer.writer_of(app).drain().applied > 0  # the rest of the call's facts, journaled meanwhile
+    session.rollback()
+    call = session.scalars(select(Call).where(Call.sid == result.call_sid)).one()
+    session.refresh(call)
+    assert [(a.number, a.result) for a in call.attempts] == [(PRIMARY, AttemptResult.CANCELLED), (BACKUP, AttemptResult.CANCELLED)]
+    assert [leg.number for leg in result.legs] == [PRIMARY, BACKUP]
     assert call.outcome is CallOutcome.ABANDONED_WHILE_HUNTING
 
 

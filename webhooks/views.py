@@ -48,8 +48,8 @@ def on_failure_answer(answer: Callable[[], Response]) -> Callable[[Callable[...,
     return register
 
 
-def _store(fact: Fact, write: Callable[[], object]) -> None:
-    calls.store(fact, write)
+def _store(fact: Fact, write: Callable[[], object], *, now: bool = False) -> None:
+    calls.store(fact, write, now=now)
 
 
 # A Twilio form is a few kB (a long SpeechResult included): anything bigger is refused (413) from its
@@ -197,9 +197,13 @@ def status() -> Response:
             parent_sid=text(request.form, "ParentCallSid", 64) or None,
             rank=small_int(request.args.get("rank"), high=100),
         )
+        ends_the_call = report.parent_sid is None and operations.STATUS_RANK.get(report.status) == operations.TERMINAL
         if report.parent_sid is None:
             recent_of(current_app).note_status(report.call_sid, report.status, received_at)
-        _store(StatusFact(report, received_at), lambda: _record_status(session, report, received_at))
+        # The GP's end is read back from the log (staged ringing's leg callbacks must not ring the next
+        # senior for a GP who left; the callback announcement; the reconciler): stored in the request,
+        # even when the log is written behind.
+        _store(StatusFact(report, received_at), lambda: _record_status(session, report, received_at), now=ends_the_call)
     return glue.twiml(VoiceResponse())
 
 
