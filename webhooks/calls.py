@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable
 
 from flask import Response, current_app, request
+from sqlalchemy.orm import Session
 
 from calllog import events as ev
 from calllog import operations, writer
@@ -206,19 +207,30 @@ class _Waits(Exception):
     """The fact is about a call (or an attempt) whose own facts are not in the log yet."""
 
 
+def write_at_once(sid: str, write: Callable[[Session], bool]) -> bool:
+    """Write a fact of the call ``sid`` in one statement where it can be (on PostgreSQL, in autocommit: a
+    single round trip). ``write`` runs on the one-statement session and says whether it wrote; if it
+    did, the request session's copy of the call is read again. False: use the request's transaction."""
+    single = db.one_statement_session()
+    if not write(single):
+        return False
+    single.commit()
+    operations.expire_call(db.session(), sid)
+    return True
+
+
 def _apply_unless_waiting(fact: Fact) -> None:
-    if isinstance(fact, StepFact) and not fact.existing_call:
-        # The first webhooks of a call, said in one statement where they can be: on PostgreSQL, in
-        # autocommit, a single round trip (calllog.operations.record_step_at_once).
-        single = db.one_statement_session()
-        if operations.record_step_at_once(single, fact.sid, fact.caller, fact.dialled, fact.events, fact.at):
-            single.commit()
-            operations.expire_call(db.session(), fact.sid)
-            return
+    if isinstance(fact, StepFact) and not fact.existing_call and write_at_once(fact.sid, lambda single: _step_at_once(single, fact)):
+        return
     session = db.session()
     if waits_for_call(session, fact):
         raise _Waits
     apply_fact(session, fact)
+
+
+def _step_at_once(single: Session, fact: StepFact) -> bool:
+    # The first webhooks of a call (calllog.operations.record_step_at_once).
+    return operations.record_step_at_once(single, fact.sid, fact.caller, fact.dialled, fact.events, fact.at)
 
 
 def store(fact: Fact, write: Callable[[], object], *, now: bool = False) -> None:

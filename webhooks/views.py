@@ -208,11 +208,8 @@ def status() -> Response:
 
 
 def _record_status(session: Session, report: operations.StatusReport, received_at: datetime) -> None:
-    # The GP's own call in one statement where it can be: on PostgreSQL, in autocommit, one round trip.
-    single = db.one_statement_session()
-    if operations.record_status_at_once(single, report, received_at) is not None:
-        single.commit()
-        operations.expire_call(session, report.call_sid)
+    # The GP's own call in one statement where it can be (calllog.operations.record_status_at_once).
+    if calls.write_at_once(report.call_sid, lambda single: operations.record_status_at_once(single, report, received_at) is not None):
         return
     operations.record_status(session, report, received_at)
 
