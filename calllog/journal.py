@@ -101,6 +101,7 @@ class Journal:
         self._sync_lock = threading.Lock()
         self._written = 0
         self._synced = 0
+        self._bytes = 0  # the length of the own file: every line this process wrote to it ends before
 
     # -- writing ------------------------------------------------------------------------------------
 
@@ -114,6 +115,7 @@ class Journal:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         _fsync_directory(self.directory)
         self._handle, self._path, self._pid = handle, path, os.getpid()
+        self._bytes = 0
 
     def append(self, fact: Fact) -> None:
         """Write ``fact`` durably: when this returns, a power cut does not lose it.
@@ -128,6 +130,7 @@ class Journal:
             assert self._handle is not None
             self._handle.write(line)
             self._handle.flush()
+            self._bytes += len(line)
             self._written += 1
             mine = self._written
         with self._sync_lock:
@@ -141,6 +144,12 @@ class Journal:
     @property
     def own_path(self) -> Path | None:
         return self._path if self._pid == os.getpid() else None
+
+    def written(self) -> tuple[Path, int] | None:
+        """The own file and the offset every line appended so far ends before (None: no own file)."""
+        with self._lock:
+            path = self.own_path
+            return None if path is None else (path, self._bytes)
 
     def rotate_if_drained(self, path: Path, offset: int) -> None:
         """Once the own file is in the database up to its end and has grown big, start a new one."""

@@ -10,6 +10,11 @@ the file first.
 - A fact about a senior's leg (or a status callback) whose call is not in the log yet waits: the call's
   own facts are on their way from another webhook, maybe from another instance's journal. After
   :data:`WAIT_LIMIT` seconds it is applied anyway (what the webhook would have done without a journal).
+- A fact written in the request (always, or with write-behind the facts the next webhook reads back)
+  never overtakes the facts this process journaled before it: :meth:`JournalWriter.catch_up` first
+  applies them on the request's thread, within its deadline (closing a call whose attempts' results
+  were still in the journal would mark them "caller hung up" for good; an attempt dialled during an
+  outage would land on a call already closed).
 - A fact the database refuses on its own (the database answering ``SELECT 1`` meanwhile) is moved to
   ``<file>.rejected`` for the operator and logged: it never blocks the facts after it.
 """
@@ -37,6 +42,9 @@ log = logging.getLogger(__name__)
 BATCH = 200
 WAIT_LIMIT = 600.0  # seconds a fact waits for its call before being applied as it is
 IDLE_WAKE = 1.0
+# A request catches up with at most this much of its process's journal (some 200 facts); a bigger
+# backlog (after an outage) is the writer's: the request's fact joins it instead of waiting for it.
+CATCH_UP_BYTES = 64 * 1024
 
 
 @dataclass
@@ -62,6 +70,8 @@ class JournalWriter:
         # offset (kept there because an older fact still waits), not to apply them again each pass.
         self._waiting_since: dict[tuple[Path, int], float] = {}
         self._applied_past_done: set[tuple[Path, int]] = set()
+        # file → offset up to which every fact has had its turn (applied, refused, or waiting for its call)
+        self._processed: dict[Path, int] = {}
         self.last_error: str | None = None
 
     # -- the thread ---------------------------------------------------------------------------------
@@ -98,7 +108,9 @@ class JournalWriter:
         """Apply every fact of the journal the database does not hold yet; returns what happened."""
         report = DrainReport()
         with self._lock:
-            for path in self.journal.files():
+            files = self.journal.files()
+            self._processed = {path: end for path, end in self._processed.items() if path in files}
+            for path in files:
                 if report.database_down:
                     break
                 if path == self.journal.own_path:
@@ -113,12 +125,58 @@ class JournalWriter:
                     handle.close()
         return report
 
+    def catch_up(self) -> bool:
+        """Apply, on the calling thread, every fact this process journaled so far, within the caller's
+        deadline (a webhook's budget): a fact written in the request after this cannot overtake them.
+        True once they all had their turn (a fact waiting for its call, maybe on another instance, had
+        it); False when the database did not take them in time, failed a moment ago (its breaker is
+        open), or when they are more than a request should write (:data:`CATCH_UP_BYTES`) — then the
+        caller journals its fact too, behind them."""
+        if not self.behind():
+            return True
+        written = self.journal.written()
+        if written is None:
+            return True
+        path, end = written
+        if end - self._processed_upto(path) > CATCH_UP_BYTES:
+            return False
+        # As a webhook's session: while the database's breaker is open, no wait; after its cool-down,
+        # one request probes (its success closes the breaker, its failure opens it again).
+        if not self.database.breaker.allows(self.database.budget.seconds):
+            return False
+        left = deadline.remaining()
+        if not self._lock.acquire(timeout=-1 if left is None else max(left, 0.0)):
+            return False
+        try:
+            if self._has_processed(*written):
+                return True
+            report = DrainReport()
+            self._drain_file(path, report, orphan=False)
+            return not report.database_down and self._has_processed(*written)
+        except Exception:  # noqa: BLE001 - the caller journals its fact instead
+            log.exception("journal writer could not catch up for a request")
+            return False
+        finally:
+            self._lock.release()
+
+    def behind(self) -> bool:
+        """Whether some fact this process journaled has not had its turn yet."""
+        written = self.journal.written()
+        return written is not None and not self._has_processed(*written)
+
+    def _has_processed(self, path: Path, end: int) -> bool:
+        return self._processed_upto(path) >= end
+
+    def _processed_upto(self, path: Path) -> int:
+        processed = self._processed.get(path)
+        return done_offset(path) if processed is None else processed
+
     def _database_answers(self) -> bool:
         try:
             # A reader's connection: on SQLite it does not queue for the write lock. The webhooks' engine,
             # under a deadline: a hung database must not hold the writer for ever (core.deadline).
             engine = self.database.webhook_engine.execution_options(**{READS_ONLY: True})
-            with deadline.within(self.database.budget.readiness_timeout), engine.connect() as connection:
+            with deadline.at_most(self.database.budget.readiness_timeout), engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             return True
         except Exception as error:  # noqa: BLE001 - any failure means "not now"
@@ -132,6 +190,7 @@ class JournalWriter:
         except FileNotFoundError:
             return
         if not entries:
+            self._processed[path] = max(start, self._processed.get(path, 0))
             if orphan:
                 remove_drained(path)
             return
@@ -148,6 +207,7 @@ class JournalWriter:
                 first_waiting = entry.offset if first_waiting is None else min(first_waiting, entry.offset)
         end = entries[-1].end
         self._save_offset(path, start, first_waiting, end)
+        self._processed[path] = end
         if first_waiting is None:
             if orphan:
                 remove_drained(path)
@@ -196,8 +256,9 @@ class JournalWriter:
 
     def _apply(self, batch: list[Entry]) -> list[Entry]:
         waiting: list[Entry] = []
-        # Each statement within the webhook budget (statement_timeout), the batch within ten.
-        with deadline.within(self.database.budget.seconds * 10), self.database.writer_sessions() as session, session.begin():
+        # Each statement within the webhook budget (statement_timeout), the batch within ten — or within
+        # what is left of a request's own budget, when a request catches up (catch_up).
+        with deadline.at_most(self.database.budget.seconds * 10), self.database.writer_sessions() as session, session.begin():
             for entry in batch:
                 fact: Fact | None = entry.fact
                 if fact is None:
@@ -257,6 +318,18 @@ def record(app: Flask, fact: Fact) -> None:
     writer = writer_of(app)
     writer.journal.append(fact)
     writer.start()
+
+
+def behind(app: Flask) -> bool:
+    """See :meth:`JournalWriter.behind` (False at once when this process journaled nothing)."""
+    found = app.extensions.get("recours.journal_writer")
+    return found is not None and found.behind()
+
+
+def catch_up(app: Flask) -> bool:
+    """See :meth:`JournalWriter.catch_up`."""
+    found = app.extensions.get("recours.journal_writer")
+    return True if found is None else found.catch_up()
 
 
 def resume(app: Flask) -> None:

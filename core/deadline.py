@@ -45,6 +45,19 @@ def within(seconds: float) -> Iterator[None]:
         _deadline.reset(token)
 
 
+@contextlib.contextmanager
+def at_most(seconds: float) -> Iterator[None]:
+    """Like :func:`within`, but never later than the deadline already set: work a request does on
+    behalf of another (the journal's writer catching up) keeps the request's own bound."""
+    until = time.monotonic() + seconds
+    current = _deadline.get()
+    token = _deadline.set(until if current is None else min(current, until))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
 def remaining() -> float | None:
     """Seconds left before the deadline (0 or less once it has passed); None when there is none."""
     deadline = _deadline.get()

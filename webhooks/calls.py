@@ -6,8 +6,11 @@
   or by the fallback) is served from the call log as before.
 - **Leaving the facts.** Each decision's facts are written in the request (``CALLLOG_WRITE_BEHIND``
   false: the log is complete the moment Twilio has its answer) or only journaled for the writer thread
-  (true: the fastest answer). Either way a fact the database cannot take now goes to the local journal,
-  fsync'd before the answer, and reaches the log when the database answers again (:mod:`calllog.writer`).
+  (true: the fastest answer; a fact the next webhook reads back from the log is still written in the
+  request). Either way a fact the database cannot take now goes to the local journal, fsync'd before
+  the answer, and reaches the log when the database answers again (:mod:`calllog.writer`); a fact
+  written in the request never overtakes those this process journaled before it
+  (:meth:`calllog.writer.JournalWriter.catch_up`).
 """
 
 from __future__ import annotations
@@ -243,6 +246,12 @@ def store(fact: Fact, write: Callable[[], object], *, now: bool = False) -> None
         _rollback(session)  # nothing of this request is kept: the writer stores the fact, row included
         writer.record(current_app, fact)
         return
+    # Written now, yet after what this process journaled before it (write-behind's facts, an outage's);
+    # if they cannot all be written in time, this fact joins them in the journal, in its order.
+    if writer.behind(current_app) and not _caught_up(session):
+        log.warning("call-log fact of %s journaled: the facts journaled before it are not in the database yet", _sid_of(fact))
+        writer.record(current_app, fact)
+        return
     try:
         write()
         session.commit()
@@ -253,6 +262,19 @@ def store(fact: Fact, write: Callable[[], object], *, now: bool = False) -> None
         log.exception("call-log write failed for %s; fact kept in the journal", _sid_of(fact))
         _rollback(session)
         writer.record(current_app, fact)
+
+
+def _caught_up(session: Session) -> bool:
+    """The journal's writer has applied what this process journaled so far (:func:`calllog.writer.catch_up`)."""
+    try:
+        # What the request did so far is kept (a call opened from the log), and its transaction ends:
+        # a transaction kept open (SQLite's snapshot) would not see the rows the writer adds.
+        session.commit()
+    except Exception:
+        log.exception("call-log write failed before catching up with the journal")
+        _rollback(session)
+        return False
+    return writer.catch_up(current_app)
 
 
 def _rollback(session) -> None:

@@ -132,3 +132,81 @@ def test_every_journal_line_is_json_with_its_kind(app, session, hospital, simula
     assert kinds <= {"step", "status", "failure"} and "status" in kinds
     drain(app, session)
     assert all(done_offset(p) == p.stat().st_size for p in writer.journal_of(app).files())
+
+
+class RefusedUntilTheGpHangsUp:
+    """A simulator transport: the database refuses from the answer to ``path`` on, and answers again
+    just before the GP's final status callback."""
+
+    def __init__(self, inner, app, path: str) -> None:
+        self.inner, self.app, self.path = inner, app, path
+        self.fault = None
+        self.lifted = False
+
+    def request(self, method, public_url, params, headers, public_base_url):
+        final = public_url.split("?")[0].endswith("/twilio/status") and params.get("CallStatus") == "completed"
+        if final and not params.get("ParentCallSid") and self.fault is not None:
+            self.close()
+            self.lifted = True
+        answer = self.inner.request(method, public_url, params, headers, public_base_url)
+        if self.fault is None and not self.lifted and self.path in public_url:
+            self.fault = database_refused(self.app)
+            self.fault.__enter__()
+        return answer
+
+    def close(self) -> None:
+        if self.fault is not None:
+            self.fault.__exit__(None, None, None)
+            self.fault = None
+
+
+def test_the_gp_s_end_written_after_an_outage_does_not_overtake_the_facts_journaled_during_it(
+    app, session, hospital, frozen_clock, monkeypatch
+):
+    """The database refuses from the menu choice until the GP hangs up: the primary's "no answer", the
+    backup's dial and acceptance wait in the journal; the writer's thread is slow (held back). The GP's
+    end, which the database takes again, is written after them — not first, which would close the call
+    with the primary "caller hung up" and the backup dialled into a call already over."""
+    monkeypatch.setattr(writer.JournalWriter, "start", lambda self: None)
+    with app.app_context():
+        assert keeper_of(app).refresh(FIXED_NOW) is not None
+    transport = RefusedUntilTheGpHangsUp(FlaskTransport(app), app, "/twilio/menu")
+    simulator = Simulator(transport, public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
+    try:
+        result = call(simulator, gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2, talk=30)})
+    finally:
+        transport.close()
+    assert transport.lifted and result.bridged_to == BACKUP
+    session.rollback()
+    assert writer.writer_of(app).journal.pending() == 0  # the GP's end had them written first
+    logged_call = logged(session, result.call_sid)
+    assert [(a.number, a.result) for a in logged_call.attempts] == [(PRIMARY, AttemptResult.NO_ANSWER), (BACKUP, AttemptResult.ACCEPTED)]
+    assert logged_call.outcome is CallOutcome.CONNECTED and logged_call.ended_at is not None
+
+
+def test_a_request_catches_up_with_a_small_backlog_only_and_not_while_the_database_just_failed(app, session, hospital, monkeypatch):
+    """What a request may write on its own thread before its fact: this process's few journaled facts,
+    not a whole outage's backlog (the writer's job), and nothing while the breaker says the database
+    failed a moment ago (the request does not wait its budget on it)."""
+    from calllog.facts import StepFact
+
+    monkeypatch.setattr(writer.JournalWriter, "start", lambda self: None)
+    session.commit()
+    journal_writer = writer.writer_of(app)
+    assert not writer.behind(app) and journal_writer.catch_up()  # nothing journaled yet
+    for n in range(3):
+        writer.record(app, StepFact(f"CAcatchup{n}", FIXED_NOW, (), GP_KNOWN, HOTLINE))
+    assert writer.behind(app)
+    breaker = app.extensions["recours.db"].breaker
+    if breaker.seconds > 0:  # (SQLite has no breaker: a local file is never away)
+        breaker.trip(RuntimeError("a moment ago"))
+        assert not journal_writer.catch_up() and writer.behind(app)
+        breaker.close()
+    monkeypatch.setattr(writer, "CATCH_UP_BYTES", 100)  # three facts are more than that
+    assert not journal_writer.catch_up() and writer.behind(app)
+    monkeypatch.setattr(writer, "CATCH_UP_BYTES", 64 * 1024)
+    session.rollback()
+    assert journal_writer.catch_up() and not writer.behind(app)
+    assert journal_writer.journal.pending() == 0
+    sids = session.scalars(select(Call.sid).where(Call.sid.like("CAcatchup%")).order_by(Call.sid)).all()
+    assert sids == ["CAcatchup0", "CAcatchup1", "CAcatchup2"]
