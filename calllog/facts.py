@@ -166,15 +166,21 @@ def waits_for_call(session: Session, fact: Fact) -> bool:
 
 
 def apply_fact(session: Session, fact: Fact) -> None:
-    """Record ``fact`` in the session's transaction (the caller commits). Safe to repeat."""
+    """Record ``fact`` in the session's transaction (the caller commits). Safe to repeat.
+
+    A new call's first steps and the GP's status callbacks in one statement each where the database
+    can (PostgreSQL: :func:`calllog.operations.record_step_at_once`, ``record_status_at_once``), as the
+    webhooks write them; the writer applies a batch of them in one transaction."""
     if isinstance(fact, StepFact):
         if not fact.existing_call:
-            operations.record_step(session, fact.sid, fact.caller, fact.dialled, fact.events, fact.at)
+            if not operations.record_step_at_once(session, fact.sid, fact.caller, fact.dialled, fact.events, fact.at):
+                operations.record_step(session, fact.sid, fact.caller, fact.dialled, fact.events, fact.at)
             return
         call = operations.find_call(session, fact.sid)
         if call is not None:
             operations.apply(session, call, fact.events, fact.at)
     elif isinstance(fact, StatusFact):
-        operations.record_status(session, fact.report, fact.received_at)
+        if operations.record_status_at_once(session, fact.report, fact.received_at) is None:
+            operations.record_status(session, fact.report, fact.received_at)
     else:
         operations.record_failure(session, fact.sid, fact.caller, fact.dialled, fact.error, fact.at)
