@@ -8,7 +8,7 @@ refused case, enough to prove that no fact is lost and that routing goes on with
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 from flask import Flask
 from sqlalchemy import event, exc
@@ -46,19 +46,24 @@ def database_refused(app: Flask) -> Iterator[None]:
 
 class RefuseAfter:
     """A simulator transport that lets requests through until one to ``path`` has been answered, then
-    refuses the database (the fault ends with :meth:`close`)."""
+    refuses the database (the fault ends with :meth:`close`, or just before the first request that
+    ``until(url, params)`` picks: the database answers again for it and after it)."""
 
-    def __init__(self, inner, app: Flask, path: str) -> None:
-        self.inner, self.app, self.path = inner, app, path
+    def __init__(self, inner, app: Flask, path: str, until: Callable[[str, Mapping[str, str]], bool] | None = None) -> None:
+        self.inner, self.app, self.path, self.until = inner, app, path, until
         self._fault: contextlib.AbstractContextManager | None = None
+        self.lifted = False
 
     @property
     def refusing(self) -> bool:
         return self._fault is not None
 
     def request(self, method, public_url, params, headers, public_base_url):
+        if self._fault is not None and self.until is not None and self.until(public_url, params):
+            self.close()
+            self.lifted = True
         answer = self.inner.request(method, public_url, params, headers, public_base_url)
-        if self._fault is None and self.path in public_url:
+        if self._fault is None and not self.lifted and self.path in public_url:
             self._fault = database_refused(self.app)
             self._fault.__enter__()
         return answer

@@ -134,30 +134,8 @@ def test_every_journal_line_is_json_with_its_kind(app, session, hospital, simula
     assert all(done_offset(p) == p.stat().st_size for p in writer.journal_of(app).files())
 
 
-class RefusedUntilTheGpHangsUp:
-    """A simulator transport: the database refuses from the answer to ``path`` on, and answers again
-    just before the GP's final status callback."""
-
-    def __init__(self, inner, app, path: str) -> None:
-        self.inner, self.app, self.path = inner, app, path
-        self.fault = None
-        self.lifted = False
-
-    def request(self, method, public_url, params, headers, public_base_url):
-        final = public_url.split("?")[0].endswith("/twilio/status") and params.get("CallStatus") == "completed"
-        if final and not params.get("ParentCallSid") and self.fault is not None:
-            self.close()
-            self.lifted = True
-        answer = self.inner.request(method, public_url, params, headers, public_base_url)
-        if self.fault is None and not self.lifted and self.path in public_url:
-            self.fault = database_refused(self.app)
-            self.fault.__enter__()
-        return answer
-
-    def close(self) -> None:
-        if self.fault is not None:
-            self.fault.__exit__(None, None, None)
-            self.fault = None
+def _the_gp_s_end(url: str, params) -> bool:
+    return url.split("?")[0].endswith("/twilio/status") and params.get("CallStatus") == "completed" and not params.get("ParentCallSid")
 
 
 def test_the_gp_s_end_written_after_an_outage_does_not_overtake_the_facts_journaled_during_it(
@@ -170,7 +148,7 @@ def test_the_gp_s_end_written_after_an_outage_does_not_overtake_the_facts_journa
     monkeypatch.setattr(writer.JournalWriter, "start", lambda self: None)
     with app.app_context():
         assert keeper_of(app).refresh(FIXED_NOW) is not None
-    transport = RefusedUntilTheGpHangsUp(FlaskTransport(app), app, "/twilio/menu")
+    transport = RefuseAfter(FlaskTransport(app), app, "/twilio/menu", until=_the_gp_s_end)
     simulator = Simulator(transport, public_base_url=PUBLIC_BASE_URL, auth_token=AUTH_TOKEN, start=FIXED_NOW)
     try:
         result = call(simulator, gp=[Key("1")], callees={PRIMARY: NoAnswer(), BACKUP: Accepts(after=2, talk=30)})
