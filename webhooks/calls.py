@@ -249,7 +249,7 @@ def store(fact: Fact, write: Callable[[], object], *, now: bool = False) -> None
     # Written now, yet after what this process journaled before it (write-behind's facts, an outage's);
     # if they cannot all be written in time, this fact joins them in the journal, in its order.
     if writer.behind(current_app) and not _caught_up(session):
-        log.warning("call-log fact of %s journaled: the facts journaled before it are not in the database yet", _sid_of(fact))
+        log.info("call-log fact of %s journaled: the facts journaled before it are not in the database yet", _sid_of(fact))
         writer.record(current_app, fact)
         return
     try:
