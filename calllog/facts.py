@@ -165,6 +165,26 @@ def waits_for_call(session: Session, fact: Fact) -> bool:
     return False
 
 
+def together(session: Session, fact: Fact) -> tuple[str, ...] | None:
+    """The statement ``fact`` can share with the facts of its kind next to it in the journal (see
+    :func:`apply_together`), or None: a call's greeting (its row alone), a status callback of the GP's own
+    call said in one statement (by its shape). Such facts never wait for their call."""
+    if isinstance(fact, StepFact) and not fact.existing_call and not fact.events:
+        return ("call opened",)
+    if isinstance(fact, StatusFact) and (shape := operations.status_shape(session, fact.report)) is not None:
+        return ("status", shape)
+    return None
+
+
+def apply_together(session: Session, key: tuple[str, ...], facts: list[Fact]) -> None:
+    """Apply ``facts``, all of one :func:`together` key, as :func:`apply_fact` would one by one, with
+    their statements sent together (one ``executemany``). Safe to repeat."""
+    if key == ("call opened",):
+        operations.record_calls_opened(session, [(f.sid, f.caller, f.dialled, f.at) for f in facts if isinstance(f, StepFact)])
+    else:
+        operations.record_statuses_together(session, key[1], [(f.report, f.received_at) for f in facts if isinstance(f, StatusFact)])
+
+
 def apply_fact(session: Session, fact: Fact) -> None:
     """Record ``fact`` in the session's transaction (the caller commits). Safe to repeat.
 

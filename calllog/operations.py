@@ -131,6 +131,14 @@ def record_step(session: Session, sid: str, caller: str, dialled: str, decided: 
     apply(session, open_call(session, sid, caller, dialled, at), decided, at)
 
 
+def record_calls_opened(session: Session, calls: list[tuple[str, str, str, datetime]]) -> None:
+    """:func:`record_step` with nothing decided (a call's greeting), for many calls ``(sid, caller,
+    dialled, at)``: their upserts sent together (one ``executemany``), in the session's transaction. (A
+    call already ended is left as it is: nothing decided changes neither its facts nor its outcome.)"""
+    connection = _core(session)
+    connection.execute(_open_call_insert(connection.dialect.name), [_call_values(*call) for call in calls])
+
+
 def record_step_at_once(session: Session, sid: str, caller: str, dialled: str, decided: Iterable[ev.LogEvent], at: datetime) -> bool:
     """:func:`record_step` in one statement, for a session in autocommit: the statement is the whole
     transaction. True when done; False when it wrote nothing (nor took a connection) and
@@ -471,19 +479,40 @@ def record_status_at_once(session: Session, report: StatusReport, received_at: d
     The status event is inserted, and only if it was new the call moves on in the same statement: its
     progress rank, or for a final status its end, its outcome (:func:`derive_outcome`'s rules, said in
     SQL by :func:`_outcome_sql`) and its attempts left open (the caller hung up on them)."""
+    shape = status_shape(session, report)
+    if shape is None:
+        return None
+    fresh = _core(session).execute(_status_at_once(shape), _status_at_once_values(report, received_at)).scalar_one() > 0
+    if fresh and shape != "unranked":
+        expire_call(session, report.call_sid)
+    return fresh
+
+
+def status_shape(session: Session, report: StatusReport) -> str | None:
+    """Which statement of :func:`record_status_at_once` says ``report`` (None: it is not said in one)."""
     if report.parent_sid is not None or session.get_bind().dialect.name != "postgresql":
         return None
+    rank = STATUS_RANK.get(report.status)
+    return "unranked" if rank is None else "final" if rank == TERMINAL else "ranked"
+
+
+def record_statuses_together(session: Session, shape: str, reports: list[tuple[StatusReport, datetime]]) -> None:
+    """:func:`record_status_at_once` for many status callbacks of one :func:`status_shape`, sent together
+    (one ``executemany``: psycopg pipelines them, no round trip each), in the session's transaction."""
+    _core(session).execute(_status_at_once(shape), [_status_at_once_values(report, at) for report, at in reports])
+    if shape != "unranked":
+        for sid in {report.call_sid for report, _at in reports}:
+            expire_call(session, sid)
+
+
+def _status_at_once_values(report: StatusReport, received_at: datetime) -> dict:
     rank = STATUS_RANK.get(report.status)
     values = {**_status_event_values(report, received_at), "for_sid": report.call_sid}
     if rank is not None:
         values["rank_now"] = rank
     if rank == TERMINAL:
         values.update(at=report.occurred_at, hung_up=AttemptResult.CALLER_HUNG_UP)
-    shape = "unranked" if rank is None else "final" if rank == TERMINAL else "ranked"
-    fresh = _core(session).execute(_status_at_once(shape), values).scalar_one() > 0
-    if fresh and rank is not None:
-        expire_call(session, report.call_sid)
-    return fresh
+    return values
 
 
 @functools.cache

@@ -32,7 +32,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import exc, text
 
-from calllog.facts import Fact, apply_fact, waits_for_call
+from calllog.facts import Fact, apply_fact, apply_together, together, waits_for_call
 from calllog.journal import Entry, Journal, done_offset, journal_directory, mark_done, read_entries, remove_drained
 from core import deadline
 from core.db import READS_ONLY, Database
@@ -259,10 +259,22 @@ class JournalWriter:
         # Each statement within the webhook budget (statement_timeout), the batch within ten — or within
         # what is left of a request's own budget, when a request catches up (catch_up).
         with deadline.at_most(self.database.budget.seconds * 10), self.database.writer_sessions() as session, session.begin():
+            # Facts of one kind next to each other (calls' greetings, the GP's status callbacks) are sent
+            # together, in their place in the journal's order (facts.together).
+            run: list[Fact] = []
+            run_key: tuple[str, ...] | None = None
             for entry in batch:
                 fact: Fact | None = entry.fact
                 if fact is None:
                     self._reject(entry)
+                    continue
+                kind = together(session, fact)
+                if run and kind != run_key:
+                    apply_together(session, run_key, run)  # type: ignore[arg-type]
+                    run = []
+                if kind is not None:
+                    run_key = kind
+                    run.append(fact)
                     continue
                 key = (entry.path, entry.offset)
                 if waits_for_call(session, fact):
@@ -274,6 +286,8 @@ class JournalWriter:
                         "journal fact at %s:%d waited %.0f s for its call; applied as is", entry.path.name, entry.offset, WAIT_LIMIT
                     )
                 apply_fact(session, fact)
+            if run:
+                apply_together(session, run_key, run)  # type: ignore[arg-type]
         return waiting
 
     def _reject(self, entry: Entry) -> None:

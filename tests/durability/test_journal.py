@@ -188,3 +188,36 @@ def test_a_request_catches_up_with_a_small_backlog_only_and_not_while_the_databa
     assert journal_writer.journal.pending() == 0
     sids = session.scalars(select(Call.sid).where(Call.sid.like("CAcatchup%")).order_by(Call.sid)).all()
     assert sids == ["CAcatchup0", "CAcatchup1", "CAcatchup2"]
+
+
+def test_the_writer_sends_a_run_of_greetings_or_of_the_gp_s_status_callbacks_together(app, session, hospital, monkeypatch):
+    """Thirty calls' greetings then their GP's final status callbacks, journaled while the writer's
+    thread waits: drained, each run is one executemany (PostgreSQL pipelines it), and the log holds
+    what the facts one by one would have written (each call opened for the known GP, ended, its outcome)."""
+    from datetime import timedelta
+
+    from calllog.facts import StatusFact, StepFact
+    from directory.models import GpPhone
+    from calllog.operations import StatusReport
+    from tests.statements import statements_of_this_thread
+
+    monkeypatch.setattr(writer.JournalWriter, "start", lambda self: None)
+    session.commit()
+    ended = FIXED_NOW + timedelta(seconds=12)
+    sids = [f"CArun{n:02}" for n in range(30)]
+    for sid in sids:
+        writer.record(app, StepFact(sid, FIXED_NOW, (), GP_KNOWN, HOTLINE))
+    for sid in sids:
+        report = StatusReport(call_sid=sid, status="completed", occurred_at=ended, sequence=2, parent_sid=None, rank=None)
+        writer.record(app, StatusFact(report, ended))
+    with statements_of_this_thread(app) as statements:
+        report = writer.writer_of(app).drain()
+    assert report.applied == 60 and report.rejected == 0
+    gp_id = session.scalar(select(GpPhone.gp_id).where(GpPhone.e164 == GP_KNOWN))
+    calls = session.scalars(select(Call).where(Call.sid.in_(sids))).all()
+    assert sorted(c.sid for c in calls) == sids
+    assert {(c.gp_id, c.ended_at, c.outcome) for c in calls} == {(gp_id, ended, CallOutcome.ABANDONED_IN_MENU)}
+    assert session.scalar(select(func.count()).select_from(StatusEvent).where(StatusEvent.call_sid.in_(sids))) == 30
+    assert len([s for s in statements if s.words.startswith("INSERT INTO call")]) == 1  # thirty greetings
+    if app.extensions["recours.db"].autocommit_engine is not None:  # PostgreSQL: the statuses too
+        assert len([s for s in statements if s.words == "WITH received AS"]) == 1
