@@ -168,9 +168,13 @@ def waits_for_call(session: Session, fact: Fact) -> bool:
 def together(session: Session, fact: Fact) -> tuple[str, ...] | None:
     """The statement ``fact`` can share with the facts of its kind next to it in the journal (see
     :func:`apply_together`), or None: a call's greeting (its row alone), a status callback of the GP's own
-    call said in one statement (by its shape). Such facts never wait for their call."""
-    if isinstance(fact, StepFact) and not fact.existing_call and not fact.events:
-        return ("call opened",)
+    call said in one statement (by its shape), a new call's first steps said in one (by theirs). Such facts
+    never wait for their call."""
+    if isinstance(fact, StepFact) and not fact.existing_call:
+        if not fact.events:
+            return ("call opened",)
+        if (shape := operations.step_shape(session, fact.events)) is not None:
+            return ("step", *shape)
     if isinstance(fact, StatusFact) and (shape := operations.status_shape(session, fact.report)) is not None:
         return ("status", shape)
     return None
@@ -181,6 +185,9 @@ def apply_together(session: Session, key: tuple[str, ...], facts: list[Fact]) ->
     their statements sent together (one ``executemany``). Safe to repeat."""
     if key == ("call opened",):
         operations.record_calls_opened(session, [(f.sid, f.caller, f.dialled, f.at) for f in facts if isinstance(f, StepFact)])
+    elif key[0] == "step":
+        steps = [(f.sid, f.caller, f.dialled, f.events, f.at) for f in facts if isinstance(f, StepFact)]
+        operations.record_steps_together(session, key[1:], steps)
     else:
         operations.record_statuses_together(session, key[1], [(f.report, f.received_at) for f in facts if isinstance(f, StatusFact)])
 

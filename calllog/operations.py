@@ -157,11 +157,45 @@ def record_step_at_once(session: Session, sid: str, caller: str, dialled: str, d
     shape = _one_statement_shape(dialect, decided) if decided else ()
     if shape is None:
         return False
-    values = _call_values(sid, caller, dialled, at)
     connection = _core(session)
     if not decided:
-        connection.execute(_open_call_row(dialect), values).one()
+        connection.execute(_open_call_row(dialect), _call_values(sid, caller, dialled, at)).one()
         return True
+    done = connection.execute(_step_at_once(shape), _step_values(sid, caller, dialled, decided, at)).first() is not None
+    if done:
+        expire_call(session, sid)
+    return done
+
+
+def step_shape(session: Session, decided: tuple[ev.LogEvent, ...]) -> tuple[str, ...] | None:
+    """Which statement of :func:`record_step_at_once` says a step that decided something (None: none)."""
+    return _one_statement_shape(session.get_bind().dialect.name, decided) if decided else None
+
+
+def record_steps_together(session: Session, shape: tuple[str, ...], steps: list[tuple[str, str, str, tuple[ev.LogEvent, ...], datetime]]) -> None:
+    """:func:`record_step_at_once` for many steps ``(sid, caller, dialled, decided, at)`` of one
+    :func:`step_shape`, sent together (one ``executemany``), in the session's transaction. The calls
+    already ended are read first, locked (their end then waits for this transaction): their steps go
+    through :func:`record_step`, which derives their outcome again."""
+    connection = _core(session)
+    sids = {step[0] for step in steps}
+    ended = set(connection.execute(_ended_calls, {"sids": list(sids)}).scalars())
+    open_steps = [step for step in steps if step[0] not in ended]
+    if open_steps:
+        connection.execute(_step_at_once(shape), [_step_values(*step) for step in open_steps])
+    for step in steps:
+        if step[0] in ended:
+            record_step(session, *step)
+    for sid in sids:
+        expire_call(session, sid)
+
+
+_ended_calls = select(_CALL.c.sid).where(_CALL.c.sid.in_(bindparam("sids", expanding=True)), _CALL.c.ended_at.is_not(None)).with_for_update()
+
+
+def _step_values(sid: str, caller: str, dialled: str, decided: tuple[ev.LogEvent, ...], at: datetime) -> dict:
+    """The parameters of :func:`_step_at_once`'s statement for this step."""
+    values = _call_values(sid, caller, dialled, at)
     for event in decided:
         match event:
             case ev.LanguageChosen(language):
@@ -173,10 +207,7 @@ def record_step_at_once(session: Session, sid: str, caller: str, dialled: str, d
                 values["chosen_hunt"] = [entry.to_json() for entry in hunt]
             case ev.AttemptDialled(rank, entry):
                 values.update(rank=rank, senior_id=entry.senior_id, number=entry.number, layer=entry.layer)
-    done = connection.execute(_step_at_once(shape), values).first() is not None
-    if done:
-        expire_call(session, sid)
-    return done
+    return values
 
 
 def _one_statement_shape(dialect: str, decided: tuple[ev.LogEvent, ...]) -> tuple[str, ...] | None:

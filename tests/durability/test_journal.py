@@ -190,34 +190,47 @@ def test_a_request_catches_up_with_a_small_backlog_only_and_not_while_the_databa
     assert sids == ["CAcatchup0", "CAcatchup1", "CAcatchup2"]
 
 
-def test_the_writer_sends_a_run_of_greetings_or_of_the_gp_s_status_callbacks_together(app, session, hospital, monkeypatch):
-    """Thirty calls' greetings then their GP's final status callbacks, journaled while the writer's
-    thread waits: drained, each run is one executemany (PostgreSQL pipelines it), and the log holds
-    what the facts one by one would have written (each call opened for the known GP, ended, its outcome)."""
+def test_the_writer_sends_a_run_of_facts_of_one_kind_together(app, session, hospital, monkeypatch):
+    """Thirty calls' greetings, then a step choosing English on each (and on a call already over), then
+    their GP's final status callbacks, journaled while the writer's thread waits: drained, each run is
+    one executemany (PostgreSQL pipelines it; SQLite's steps and statuses go one by one), and the log
+    holds what the facts one by one would have written."""
     from datetime import timedelta
 
+    from calllog import events as ev
     from calllog.facts import StatusFact, StepFact
-    from directory.models import GpPhone
     from calllog.operations import StatusReport
+    from directory.models import GpPhone
     from tests.statements import statements_of_this_thread
 
     monkeypatch.setattr(writer.JournalWriter, "start", lambda self: None)
     session.commit()
     ended = FIXED_NOW + timedelta(seconds=12)
+
+    def final_status(sid: str) -> StatusFact:
+        return StatusFact(StatusReport(call_sid=sid, status="completed", occurred_at=ended, sequence=2, parent_sid=None, rank=None), ended)
+
+    writer.record(app, StepFact("CAover", FIXED_NOW, (), GP_KNOWN, HOTLINE))
+    writer.record(app, final_status("CAover"))
+    drain(app, session)
     sids = [f"CArun{n:02}" for n in range(30)]
     for sid in sids:
         writer.record(app, StepFact(sid, FIXED_NOW, (), GP_KNOWN, HOTLINE))
+    for sid in [*sids, "CAover"]:
+        writer.record(app, StepFact(sid, FIXED_NOW + timedelta(seconds=3), (ev.LanguageChosen("en"),), GP_KNOWN, HOTLINE))
     for sid in sids:
-        report = StatusReport(call_sid=sid, status="completed", occurred_at=ended, sequence=2, parent_sid=None, rank=None)
-        writer.record(app, StatusFact(report, ended))
+        writer.record(app, final_status(sid))
+    session.rollback()
     with statements_of_this_thread(app) as statements:
         report = writer.writer_of(app).drain()
-    assert report.applied == 60 and report.rejected == 0
+    assert report.applied == 91 and report.rejected == 0
     gp_id = session.scalar(select(GpPhone.gp_id).where(GpPhone.e164 == GP_KNOWN))
-    calls = session.scalars(select(Call).where(Call.sid.in_(sids))).all()
-    assert sorted(c.sid for c in calls) == sids
-    assert {(c.gp_id, c.ended_at, c.outcome) for c in calls} == {(gp_id, ended, CallOutcome.ABANDONED_IN_MENU)}
+    calls = session.scalars(select(Call).where(Call.sid.in_([*sids, "CAover"]))).all()
+    assert sorted(c.sid for c in calls) == sorted([*sids, "CAover"])
+    assert {(c.gp_id, c.language, c.ended_at, c.outcome) for c in calls} == {(gp_id, "en", ended, CallOutcome.ABANDONED_IN_MENU)}
     assert session.scalar(select(func.count()).select_from(StatusEvent).where(StatusEvent.call_sid.in_(sids))) == 30
-    assert len([s for s in statements if s.words.startswith("INSERT INTO call")]) == 1  # thirty greetings
-    if app.extensions["recours.db"].autocommit_engine is not None:  # PostgreSQL: the statuses too
+    greetings = [s for s in statements if s.words.startswith("INSERT INTO call") and "RETURNING" not in s.sql]
+    assert len(greetings) == 1  # thirty greetings (the steps one by one open their call with RETURNING)
+    if app.extensions["recours.db"].autocommit_engine is not None:  # PostgreSQL: the steps and statuses too
+        assert len([s for s in statements if s.words == "WITH opened_call AS"]) == 1
         assert len([s for s in statements if s.words == "WITH received AS"]) == 1
