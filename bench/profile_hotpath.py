@@ -24,7 +24,6 @@ import os
 import pstats
 import secrets
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -36,18 +35,15 @@ from bench.webhooks import (
     GP_NUMBER,
     HOTLINE,
     MENU,
-    POSTGRES_ADMIN_URL,
     ROOT,
     STATUS,
     SWITCHBOARD,
     VOICE,
+    bench_databases,
     call_params,
     menu_params,
     new_call_sid,
     open_calls,
-    postgres_database,
-    postgres_reachable,
-    prepare_database,
     signed,
     status_params,
 )
@@ -281,18 +277,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             app.extensions["recours.db"].engine.dispose()
 
-    with tempfile.TemporaryDirectory(prefix="recours-profile-") as tmp:
-        if args.backend in ("sqlite", "both"):
-            url = f"sqlite:///{Path(tmp) / 'recours.sqlite3'}"
-            prepare_database(url)
-            profile("Recours SQLite", url)
-        if args.backend in ("postgresql", "both"):
-            why_not = postgres_reachable()
-            if why_not is not None:
-                print(f"\nPostgreSQL skipped: not reachable at {POSTGRES_ADMIN_URL} ({why_not})")
-            else:
-                with postgres_database() as url:
-                    profile("Recours PostgreSQL", url)
+    for label, url in bench_databases(args.backend, "recours-profile-"):
+        profile(label, url)
     print(f"\n(caller used for every call: {GP_NUMBER}, a known GP; menu choice: Digits=1, neurology)")
     return 0
 

@@ -301,6 +301,24 @@ def postgres_database() -> Iterator[str]:
         admin.dispose()
 
 
+def bench_databases(backend: str, prefix: str) -> Iterator[tuple[str, str]]:
+    """``(label, url)`` of the databases an in-process bench runs on, each prepared and dropped after:
+    a temporary SQLite file (``backend`` sqlite or both) and a temporary PostgreSQL database (postgresql
+    or both; said and skipped when PostgreSQL is not reachable). Iterate it to the end."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        if backend in ("sqlite", "both"):
+            url = f"sqlite:///{Path(tmp) / 'recours.sqlite3'}"
+            prepare_database(url)
+            yield "Recours SQLite", url
+        if backend in ("postgresql", "both"):
+            why_not = postgres_reachable()
+            if why_not is not None:
+                print(f"\nPostgreSQL skipped: not reachable at {POSTGRES_ADMIN_URL} ({why_not})")
+            else:
+                with postgres_database() as url:
+                    yield "Recours PostgreSQL", url
+
+
 def open_calls(url: str, sids: list[str]) -> None:
     """Create the calls that the menu requests will act on, as ``/twilio/voice`` leaves them.
 

@@ -19,12 +19,10 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from bench.profile_hotpath import build_app, menu_action, request_makers
-from bench.webhooks import MENU, VOICE, new_call_sid, open_calls, postgres_database, postgres_reachable, prepare_database
+from bench.webhooks import MENU, VOICE, bench_databases, new_call_sid, open_calls
 
 
 def measure(app, token: str, database_url: str, path: str, n: int) -> dict[str, float]:
@@ -34,9 +32,8 @@ def measure(app, token: str, database_url: str, path: str, n: int) -> dict[str, 
     from calllog import writer
 
     journal_writer = writer.writer_of(app)
-    journal_writer.drain()  # what an earlier round left
     url_path = menu_action(app, token) if path == MENU else path
-    journal_writer.drain()
+    journal_writer.drain()  # (menu_action's own greeting): only this round's facts are drained below
     sids = [new_call_sid() for _ in range(n)]
     if path == MENU:
         open_calls(database_url, sids)
@@ -111,18 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000, help="requests a webhook and round (default 1,000)")
     args = parser.parse_args(argv)
     os.environ["LOG_LEVEL"] = "WARNING"
-    with tempfile.TemporaryDirectory(prefix="recours-writer-") as tmp:
-        if args.backend in ("sqlite", "both"):
-            url = f"sqlite:///{Path(tmp) / 'recours.sqlite3'}"
-            prepare_database(url)
-            run("Recours SQLite", url, args.rounds, args.requests)
-        if args.backend in ("postgresql", "both"):
-            why_not = postgres_reachable()
-            if why_not is not None:
-                print(f"\nPostgreSQL skipped: not reachable ({why_not})")
-            else:
-                with postgres_database() as url:
-                    run("Recours PostgreSQL", url, args.rounds, args.requests)
+    for label, url in bench_databases(args.backend, "recours-writer-"):
+        run(label, url, args.rounds, args.requests)
     return 0
 
 

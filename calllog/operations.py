@@ -172,7 +172,9 @@ def step_shape(session: Session, decided: tuple[ev.LogEvent, ...]) -> tuple[str,
     return _one_statement_shape(session.get_bind().dialect.name, decided) if decided else None
 
 
-def record_steps_together(session: Session, shape: tuple[str, ...], steps: list[tuple[str, str, str, tuple[ev.LogEvent, ...], datetime]]) -> None:
+def record_steps_together(
+    session: Session, shape: tuple[str, ...], steps: list[tuple[str, str, str, tuple[ev.LogEvent, ...], datetime]]
+) -> None:
     """:func:`record_step_at_once` for many steps ``(sid, caller, dialled, decided, at)`` of one
     :func:`step_shape`, sent together (one ``executemany``), in the session's transaction. The calls
     already ended are read first, locked (their end then waits for this transaction): their steps go
@@ -190,7 +192,9 @@ def record_steps_together(session: Session, shape: tuple[str, ...], steps: list[
         expire_call(session, sid)
 
 
-_ended_calls = select(_CALL.c.sid).where(_CALL.c.sid.in_(bindparam("sids", expanding=True)), _CALL.c.ended_at.is_not(None)).with_for_update()
+_ended_calls = (
+    select(_CALL.c.sid).where(_CALL.c.sid.in_(bindparam("sids", expanding=True)), _CALL.c.ended_at.is_not(None)).with_for_update()
+)
 
 
 def _step_values(sid: str, caller: str, dialled: str, decided: tuple[ev.LogEvent, ...], at: datetime) -> dict:

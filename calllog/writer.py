@@ -132,10 +132,8 @@ class JournalWriter:
         it); False when the database did not take them in time, failed a moment ago (its breaker is
         open), or when they are more than a request should write (:data:`CATCH_UP_BYTES`) — then the
         caller journals its fact too, behind them."""
-        if not self.behind():
-            return True
         written = self.journal.written()
-        if written is None:
+        if written is None or self._has_processed(*written):
             return True
         path, end = written
         if end - self._processed_upto(path) > CATCH_UP_BYTES:
@@ -153,7 +151,7 @@ class JournalWriter:
             report = DrainReport()
             self._drain_file(path, report, orphan=False)
             return not report.database_down and self._has_processed(*written)
-        except Exception:  # noqa: BLE001 - the caller journals its fact instead
+        except Exception:
             log.exception("journal writer could not catch up for a request")
             return False
         finally:
@@ -259,19 +257,19 @@ class JournalWriter:
         # Each statement within the webhook budget (statement_timeout), the batch within ten — or within
         # what is left of a request's own budget, when a request catches up (catch_up).
         with deadline.at_most(self.database.budget.seconds * 10), self.database.writer_sessions() as session, session.begin():
-            # Facts of one kind next to each other (calls' greetings, the GP's status callbacks) are sent
-            # together, in their place in the journal's order (facts.together).
-            run: list[Fact] = []
+            # Facts of one kind next to each other (calls' greetings, first steps of one shape, the GP's
+            # status callbacks) are sent together, in their place in the journal's order (facts.together).
             run_key: tuple[str, ...] | None = None
+            run: list[Fact] = []
             for entry in batch:
                 fact: Fact | None = entry.fact
                 if fact is None:
                     self._reject(entry)
                     continue
                 kind = together(session, fact)
-                if run and kind != run_key:
-                    apply_together(session, run_key, run)  # type: ignore[arg-type]
-                    run = []
+                if run_key is not None and kind != run_key:
+                    apply_together(session, run_key, run)
+                    run_key, run = None, []
                 if kind is not None:
                     run_key = kind
                     run.append(fact)
@@ -286,8 +284,8 @@ class JournalWriter:
                         "journal fact at %s:%d waited %.0f s for its call; applied as is", entry.path.name, entry.offset, WAIT_LIMIT
                     )
                 apply_fact(session, fact)
-            if run:
-                apply_together(session, run_key, run)  # type: ignore[arg-type]
+            if run_key is not None:
+                apply_together(session, run_key, run)
         return waiting
 
     def _reject(self, entry: Entry) -> None:
