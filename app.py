@@ -27,8 +27,10 @@ def create_app(config: Mapping[str, str] | None = None, *, hotline_only: bool = 
     db.init_app(app, settings.database_url, settings.budget)
 
     from webhooks import blueprint as twilio_webhooks
+    from webhooks.glue import NoSessionForTwilio
 
     app.register_blueprint(twilio_webhooks)
+    app.session_interface = NoSessionForTwilio()
     from voice.views import blueprint as recorded_prompts
 
     app.register_blueprint(recorded_prompts)  # the hospital's recorded prompts, as Twilio's <Play> fetches them

@@ -57,3 +57,27 @@ def test_the_hotline_entry_imports_no_page_api_report_or_command_module(database
     heavy = {"web", "api", "reports", "alembic", "apscheduler", "simulator", "wtforms", "flask_wtf", "icalendar", "pydantic", "scheduler"}
     assert {name.split(".")[0] for name in loaded} & heavy == set()
     assert "webhooks.views" in loaded and "rota.queries" in loaded
+
+
+
+def test_twilio_s_requests_open_no_session_and_the_pages_still_do(app, session):
+    """A webhook neither reads nor sets Flask's session cookie (building its signing serializer cost every
+    webhook); a page's session is untouched, even on the same client."""
+    from tests.conftest import signed_post
+
+    build_hospital(session, FIXED_NOW)
+    session.commit()
+    client = app.test_client()
+    page = client.get("/sign-in")
+    assert page.status_code == 200 and "recours_session=" in page.headers.get("Set-Cookie", "")
+    # The page's cookie travels with the webhook's request too: it is neither read nor renewed.
+    call = {"CallSid": "CA" + "5" * 32, "AccountSid": "AC" + "0" * 32, "From": GP_KNOWN, "To": HOTLINE, "CallStatus": "ringing"}
+    answer = signed_post(client, "/twilio/voice", call)
+    assert answer.status_code == 200 and b"<Gather" in answer.data
+    assert "Set-Cookie" not in answer.headers
+    # The page's cookie is left as it was, for the pages.
+    assert client.get_cookie("recours_session") is not None
+    with app.test_request_context("/twilio/voice", method="POST"):
+        from flask import request
+
+        assert app.session_interface.open_session(app, request) is None
