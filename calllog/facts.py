@@ -21,19 +21,21 @@ from calllog.models import AttemptResult
 from rota.queries import HuntEntry
 
 _EVENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in ev.LogEvent.__args__}  # type: ignore[attr-defined]
+# Each event type's field names, read once (dataclasses.fields builds its tuple on every call).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _EVENT_TYPES.values()}
 
 
 def event_to_json(event: ev.LogEvent) -> dict[str, Any]:
     data: dict[str, Any] = {"type": type(event).__name__}
-    for item in dataclasses.fields(event):
-        value = getattr(event, item.name)
+    for name in _FIELD_NAMES[type(event)]:
+        value = getattr(event, name)
         if isinstance(value, HuntEntry):
             value = value.to_json()
         elif isinstance(value, tuple):
             value = [v.to_json() for v in value]
         elif isinstance(value, AttemptResult):
             value = value.value
-        data[item.name] = value
+        data[name] = value
     return data
 
 

@@ -10,7 +10,7 @@ import functools
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -74,7 +74,9 @@ class HuntEntry:
     reason: str
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Spelt out: dataclasses.asdict deep-copies field by field, and every journaled step of a hunt
+        # writes its list (a quarter of a menu fact's serialisation).
+        return {"senior_id": self.senior_id, "name": self.name, "number": self.number, "layer": self.layer, "reason": self.reason}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HuntEntry:
