@@ -59,7 +59,6 @@ def test_the_hotline_entry_imports_no_page_api_report_or_command_module(database
     assert "webhooks.views" in loaded and "rota.queries" in loaded
 
 
-
 def test_twilio_s_requests_open_no_session_and_the_pages_still_do(app, session):
     """A webhook neither reads nor sets Flask's session cookie (building its signing serializer cost every
     webhook); a page's session is untouched, even on the same client."""
