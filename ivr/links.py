@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 if TYPE_CHECKING:
     from ivr.state import CallState
 
+PREFIX = "/twilio/"  # every webhook's path starts with it (a test holds the routes to it)
 VOICE = "/twilio/voice"
 MENU = "/twilio/menu"
 DIAL_RESULT = "/twilio/dial-result"

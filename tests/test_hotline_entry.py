@@ -9,13 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from flask import request
 from sqlalchemy import select
 
 from app import create_hotline_app
 from calllog.models import Call, CallOutcome
 from core import clock
+from ivr import links
 from simulator import Accepts, FlaskTransport, Key, NoAnswer, Simulator
-from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL, settings_for
+from tests.conftest import AUTH_TOKEN, FIXED_NOW, HOTLINE, PUBLIC_BASE_URL, settings_for, signed_post
 from tests.hospital import BACKUP, GP_KNOWN, PRIMARY, build_hospital
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,8 +64,6 @@ def test_the_hotline_entry_imports_no_page_api_report_or_command_module(database
 def test_twilio_s_requests_open_no_session_and_the_pages_still_do(app, session):
     """A webhook neither reads nor sets Flask's session cookie (building its signing serializer cost every
     webhook); a page's session is untouched, even on the same client."""
-    from tests.conftest import signed_post
-
     build_hospital(session, FIXED_NOW)
     session.commit()
     client = app.test_client()
@@ -76,7 +76,9 @@ def test_twilio_s_requests_open_no_session_and_the_pages_still_do(app, session):
     assert "Set-Cookie" not in answer.headers
     # The page's cookie is left as it was, for the pages.
     assert client.get_cookie("recours_session") is not None
-    with app.test_request_context("/twilio/voice", method="POST"):
-        from flask import request
-
+    with app.test_request_context(links.VOICE, method="POST"):
         assert app.session_interface.open_session(app, request) is None
+    # The session is told apart by path (Flask opens it before it matches the route): every webhook's
+    # path must carry the prefix, or its request would open one again.
+    webhook_paths = [rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("twilio.")]
+    assert len(webhook_paths) >= 10 and all(path.startswith(links.PREFIX) for path in webhook_paths), webhook_paths

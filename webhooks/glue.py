@@ -7,6 +7,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from twilio.twiml.voice_response import VoiceResponse
 
 from core.config import Settings
+from ivr import links
 
 
 def settings() -> Settings:
@@ -23,6 +24,6 @@ class NoSessionForTwilio(SecureCookieSessionInterface):
     and a session costs each of them a signing serializer (``create_app`` installs it)."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path.startswith("/twilio/"):
+        if request.path.startswith(links.PREFIX):  # (the route is not matched yet: Flask opens the session first)
             return None  # Flask then uses its null session, and saves nothing
         return super().open_session(app, request)
