@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from core import breaker as breakers
-from core import deadline
+from core import deadline, sqlite_writers
 from core.breaker import DatabaseUnavailable
 from core.config import WebhookBudget
 from core.pool import ping_after_idle
@@ -139,12 +139,14 @@ def make_engine(url: str, budget: WebhookBudget | None = None, *, autocommit: bo
     connections set in autocommit once, when they connect, for single statements."""
     if url.startswith("sqlite"):
         busy_timeout = budget.sqlite_busy_timeout if budget is not None else 15
-        engine = create_engine(url, connect_args={"timeout": busy_timeout})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout, "factory": sqlite_writers.TakingTurns})
+        write_lock = sqlite_writers.write_lock_for(engine.url.database)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
             # Let SQLAlchemy, not the driver, open transactions (see _begin_immediate).
             dbapi_connection.isolation_level = None
+            dbapi_connection.write_lock = write_lock
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -160,8 +162,12 @@ def make_engine(url: str, budget: WebhookBudget | None = None, *, autocommit: bo
             # cannot write after another worker committed; taking the write lock up front serialises
             # the (millisecond-short) transactions instead, the way SELECT ... FOR UPDATE does on PostgreSQL.
             # A reader (a page being read, a "what if" computed before a change) never takes it: in WAL
-            # mode it reads its snapshot while the hotline writes.
-            connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READS_ONLY) else "BEGIN IMMEDIATE")
+            # mode it reads its snapshot while the hotline writes. This process's writers take turns
+            # first (core.sqlite_writers).
+            if connection.get_execution_options().get(READS_ONLY):
+                connection.exec_driver_sql("BEGIN")
+            else:
+                sqlite_writers.begin_immediate(connection, busy_timeout)
 
         return engine
     _psycopg_keeps_long_statements_converted()
