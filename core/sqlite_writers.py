@@ -4,10 +4,11 @@ SQLite has one write lock per database file. A connection that finds it taken sl
 (1, 2, 5 … then 100 ms between tries, until its busy timeout), so the one that has waited longest tries
 least often: under load a webhook can lose to newer ones until its timeout ("database is locked", seen
 in ``make bench`` at 16 connections on a 2-core machine: waits of 1.5 s while each write takes
-milliseconds). Here a thread of this process first waits for a lock of the process, bounded like
-SQLite's wait (its busy timeout and the request's deadline), then takes SQLite's lock with
-``BEGIN IMMEDIATE``: the threads of one process queue in order, and SQLite's loop is left to the few
-processes (gunicorn's workers) that share the file.
+milliseconds). Here a thread of this process first waits for a lock of the process (woken when it is
+released, not by polling), then takes SQLite's lock with ``BEGIN IMMEDIATE``: SQLite's loop is left to
+the few processes (gunicorn's workers) that share the file. Both waits together stay within one busy
+timeout and the request's deadline, as SQLite's alone did: a thread that waited its turn gives SQLite
+only what is left of it.
 
 The process lock is held from ``BEGIN IMMEDIATE`` to the end of that transaction, whichever way it ends
 (commit, rollback, the connection closed). Readers never take it: in WAL mode they read their snapshot
@@ -19,6 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
@@ -90,15 +92,27 @@ def begin_immediate(connection, busy_timeout: float) -> None:
     if lock is None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         return
-    wait = busy_timeout
-    left = deadline.remaining()
-    if left is not None:
-        wait = max(0.0, min(wait, left))
-    if not lock.acquire(timeout=wait):
-        raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked (by another thread of this process)"))
+    rest_ms = None  # the common case: nobody else of this process is writing, SQLite gets its whole wait
+    if not lock.acquire(blocking=False):
+        left = deadline.remaining()
+        wait = busy_timeout if left is None else max(0.0, min(busy_timeout, left))
+        began = time.monotonic()
+        if not lock.acquire(timeout=wait):
+            refused = sqlite3.OperationalError("database is locked (by another thread of this process)")
+            raise OperationalError("BEGIN IMMEDIATE", None, refused)
+        rest_ms = max(1, int((wait - (time.monotonic() - began)) * 1000))
     dbapi.hold(lock)
     try:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if rest_ms is None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            dbapi.execute(f"PRAGMA busy_timeout = {rest_ms}")  # (integers: nothing to quote)
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            finally:
+                dbapi.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     except BaseException:
+        if dbapi.in_transaction:
+            dbapi.rollback()  # (gives the lock back)
         dbapi.let_go()
         raise

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -157,3 +157,34 @@ def test_a_forked_worker_does_not_inherit_a_turn_held_in_its_parent(engine: Engi
 def test_an_in_memory_database_has_no_lock() -> None:
     assert sqlite_writers.write_lock_for(":memory:") is None
     assert sqlite_writers.write_lock_for(None) is None
+
+
+def test_a_writer_that_waited_its_turn_gives_sqlite_only_the_rest_of_its_busy_timeout(tmp_path: Path) -> None:
+    """Both waits together stay within one busy timeout (5 s here), as SQLite's alone did."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'turns.sqlite3'}", WebhookBudget(seconds=10.0))
+    said: list[str] = []
+    event.listen(engine, "connect", lambda dbapi, _record: dbapi.set_trace_callback(said.append))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE fact (n INTEGER)")
+    holding, done = threading.Event(), threading.Event()
+
+    def hold_the_turn() -> None:
+        with Session(engine) as session:
+            session.execute(text("INSERT INTO fact VALUES (1)"))
+            holding.set()
+            done.wait(10)
+            session.commit()
+
+    holder = threading.Thread(target=hold_the_turn)
+    holder.start()
+    assert holding.wait(10)
+    threading.Timer(0.1, done.set).start()  # the turn comes free while the second writer waits
+    with Session(engine) as session:
+        session.execute(text("INSERT INTO fact VALUES (2)"))
+        session.commit()
+    holder.join(10)
+    timeouts = [int(line.rsplit("=", 1)[1]) for line in said if line.startswith("PRAGMA busy_timeout")]
+    assert len(timeouts) == 2 and 0 < timeouts[0] < 5000 and timeouts[1] == 5000, said
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+    engine.dispose()
